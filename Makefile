@@ -1,0 +1,53 @@
+# nrhub — commandes de développement. `make run` et `make test` suffisent.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+FLASK := NRHUB_ENV=$${NRHUB_ENV:-development} $(BIN)/flask --app nrhub
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test lint bench demo db venv translations clean format
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 ou plus récent est requis." if sys.version_info < (3, 11) else 0)'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+venv: $(STAMP)
+
+translations: venv
+	@$(BIN)/pybabel compile -q -f -d nrhub/translations 2>/dev/null || true
+
+db: venv translations
+	$(FLASK) db upgrade
+
+demo: db
+	$(FLASK) demo
+
+run: demo
+	@echo "nrhub est servi sur http://127.0.0.1:5000 (Ctrl+C pour arrêter)"
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: venv translations
+	$(PY) -m pytest
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		echo "== Même suite sur PostgreSQL ($$TEST_DATABASE_URL) =="; \
+		NRHUB_TEST_BACKEND=postgresql $(PY) -m pytest; \
+	fi
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/bandit -q -c pyproject.toml -r nrhub config.py --severity-level medium
+
+format: venv
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: venv translations
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) instance/nrhub.sqlite3*

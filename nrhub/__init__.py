@@ -1,0 +1,123 @@
+"""nrhub: the shared purchasing hub for refurbished IT equipment."""
+
+from __future__ import annotations
+
+import importlib
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request, session
+from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import CONFIGS, INSTANCE_DIR, Config
+
+BLUEPRINT_MODULES = (
+    "nrhub.main.views",
+    "nrhub.auth.views",
+    "nrhub.organisations.views",
+    "nrhub.audit.views",
+    "nrhub.catalog.views",
+    "nrhub.clauses.views",
+    "nrhub.campaigns.views",
+    "nrhub.ledger.views",
+    "nrhub.stats.views",
+)
+
+
+def create_app(config: str | type[Config] | None = None, **overrides: Any) -> Flask:
+    """Build the application; ``config`` is a name of :data:`config.CONFIGS` or a class."""
+    app = Flask(
+        __name__,
+        template_folder="../templates",
+        instance_path=str(INSTANCE_DIR),
+        instance_relative_config=True,
+    )
+    if config is None:
+        config = os.environ.get("NRHUB_ENV", "development")
+    app.config.from_object(CONFIGS[config] if isinstance(config, str) else config)
+    app.config.update(overrides)
+    _check_production_settings(app)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    if app.config["PROXY_FIX_HOPS"]:
+        hops = app.config["PROXY_FIX_HOPS"]
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops
+        )
+
+    _init_extensions(app)
+    for module_name in BLUEPRINT_MODULES:
+        app.register_blueprint(importlib.import_module(module_name).bp)
+
+    from nrhub.errors import register_error_handlers
+    from nrhub.security import register_security_headers
+    from nrhub.templating import register_template_helpers
+
+    register_error_handlers(app)
+    register_security_headers(app)
+    register_template_helpers(app)
+
+    from nrhub.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _check_production_settings(app: Flask) -> None:
+    default_key = app.config["SECRET_KEY"] == Config.SECRET_KEY
+    if default_key and not app.testing and os.environ.get("NRHUB_ENV") == "production":
+        raise RuntimeError("SECRET_KEY must be set in production.")
+
+
+def _init_extensions(app: Flask) -> None:
+    from nrhub import models  # noqa: F401  (register every table)
+    from nrhub.db import configure_sqlite, sqlite_write_intent
+    from nrhub.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    mail.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Europe/Paris")
+
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+            _ensure_sqlite_directory(app)
+
+    @app.before_request
+    def _read_only_requests_stay_deferred() -> None:
+        sqlite_write_intent.set(request.method not in ("GET", "HEAD", "OPTIONS"))
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def _load_user(session_token: str):  # type: ignore[no-untyped-def]
+        from nrhub.auth.models import User
+
+        return db.session.execute(
+            db.select(User).where(User.session_token == session_token, User.is_removed.is_(False))
+        ).scalar_one_or_none()
+
+
+def _ensure_sqlite_directory(app: Flask) -> None:
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite:///") and uri != "sqlite:///:memory:":
+        Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+
+
+def select_locale() -> str:
+    """The language chosen with the switch, else the person's, else the browser's, else French."""
+    languages = ("fr", "en")
+    chosen = session.get("lang")
+    if chosen in languages:
+        return str(chosen)
+    if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale:
+        return str(current_user.locale)
+    return request.accept_languages.best_match(languages, default="fr") or "fr"

@@ -1,0 +1,50 @@
+"""Writing the audit log, inside the caller's transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nrhub.audit.models import AuditEvent
+from nrhub.auth.models import User
+from nrhub.extensions import db
+
+
+def record(
+    action: str,
+    obj: Any = None,
+    *,
+    by: User | None,
+    organisation_id: int | None = None,
+    object_type: str | None = None,
+    object_id: int | None = None,
+    **details: Any,
+) -> AuditEvent:
+    """Add an audit event to the current transaction (the caller commits).
+
+    ``organisation_id`` defaults to the acting person's organisation.
+    """
+    if obj is not None:
+        object_type = object_type or type(obj).__tablename__
+        object_id = object_id if object_id is not None else obj.id
+    if organisation_id is None and by is not None:
+        organisation_id = by.organisation_id
+    event = AuditEvent(
+        actor_id=by.id if by is not None else None,
+        organisation_id=organisation_id,
+        action=action,
+        object_type=object_type or "",
+        object_id=object_id,
+        details={key: _jsonable(value) for key, value in details.items()},
+    )
+    db.session.add(event)
+    return event
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return str(value)

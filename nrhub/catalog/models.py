@@ -1,0 +1,164 @@
+"""Categories (reference data) and the refurbishers' listings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from nrhub.db import Money, UTCDateTime, utcnow
+from nrhub.extensions import db
+from nrhub.organisations.models import Organisation
+
+LEGAL_CATEGORY_IT = "Matériel informatique et téléphonie"
+
+
+class Category(db.Model):  # type: ignore[name-defined,misc]
+    """A product kind; its rows are seeded by a migration and editable as data."""
+
+    __tablename__ = "category"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    label_fr: Mapped[str] = mapped_column(String(120))
+    label_en: Mapped[str] = mapped_column(String(120))
+    cpv_code: Mapped[str] = mapped_column(String(12))
+    legal_category: Mapped[str] = mapped_column(String(120), default=LEGAL_CATEGORY_IT)
+    expected_years: Mapped[int] = mapped_column()
+    # Grams of CO2e avoided per year of use of a refurbished unit instead of a new one.
+    co2e_g_per_year: Mapped[int] = mapped_column()
+    co2e_source: Mapped[str] = mapped_column(Text)
+    sort_order: Mapped[int] = mapped_column(default=0)
+
+    @property
+    def co2e_kg_per_year(self) -> Decimal:
+        return Decimal(self.co2e_g_per_year) / 1000
+
+    def label(self, locale: str = "fr") -> str:
+        return self.label_en if locale == "en" else self.label_fr
+
+
+class ListingStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    ARCHIVED = "archived"
+
+
+class ListingState(StrEnum):
+    REFURBISHED = "refurbished"
+    USED = "used"
+
+
+class Grade(StrEnum):
+    A_PLUS = "A+"
+    A = "A"
+    B = "B"
+    C = "C"
+
+
+class Listing(db.Model):  # type: ignore[name-defined,misc]
+    """A refurbished product line of one refurbisher.
+
+    ``quantity`` is the free stock: units neither sold nor committed to a campaign.
+    It never goes below zero (conditional UPDATE in services, CHECK as last defence).
+    """
+
+    __tablename__ = "listing"
+    __table_args__ = (
+        UniqueConstraint("refurbisher_id", "sku"),
+        CheckConstraint("quantity >= 0", name="quantity_not_negative"),
+        CheckConstraint("unit_price > 0", name="unit_price_positive"),
+        CheckConstraint(
+            "repairability_index IS NULL OR (repairability_index >= 0 AND "
+            "repairability_index <= 10)",
+            name="repairability_range",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    refurbisher_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id"), index=True)
+    sku: Mapped[str] = mapped_column(String(64))
+    brand: Mapped[str] = mapped_column(String(80))
+    model: Mapped[str] = mapped_column(String(160))
+    processor: Mapped[str | None] = mapped_column(String(120))
+    ram_gb: Mapped[int | None] = mapped_column()
+    storage_gb: Mapped[int | None] = mapped_column()
+    screen_inches: Mapped[Decimal | None] = mapped_column(Numeric(4, 1))
+    description: Mapped[str] = mapped_column(Text, default="")
+    grade: Mapped[Grade] = mapped_column(String(2), index=True)
+    state: Mapped[ListingState] = mapped_column(String(12), default=ListingState.REFURBISHED)
+    refurbished_in_france: Mapped[bool] = mapped_column(default=False)
+    data_wiping_attested: Mapped[bool] = mapped_column(default=False)
+    quantity: Mapped[int] = mapped_column(default=0)
+    unit_price: Mapped[Decimal] = mapped_column(Money, index=True)
+    vat_rate: Mapped[Decimal] = mapped_column(Numeric(4, 2), default=Decimal("20.00"))
+    warranty_months: Mapped[int] = mapped_column(default=12)
+    repairability_index: Mapped[Decimal | None] = mapped_column(Numeric(3, 1))
+    os_update_years: Mapped[int | None] = mapped_column()
+    spare_parts_years: Mapped[int | None] = mapped_column()
+    status: Mapped[ListingStatus] = mapped_column(
+        String(12), default=ListingStatus.DRAFT, index=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    refurbisher: Mapped[Organisation] = relationship(lazy="raise")
+    category: Mapped[Category] = relationship(lazy="raise")
+    tiers: Mapped[list[PriceTier]] = relationship(
+        back_populates="listing",
+        lazy="raise",
+        order_by="PriceTier.min_quantity",
+        cascade="all, delete-orphan",
+    )
+    photos: Mapped[list[ListingPhoto]] = relationship(
+        back_populates="listing",
+        lazy="raise",
+        order_by="ListingPhoto.position",
+        cascade="all, delete-orphan",
+    )
+
+    @property
+    def title(self) -> str:
+        return f"{self.brand} {self.model}"
+
+
+class PriceTier(db.Model):  # type: ignore[name-defined,misc]
+    """Volume price: from ``min_quantity`` units, each costs ``unit_price`` HT."""
+
+    __tablename__ = "price_tier"
+    __table_args__ = (
+        UniqueConstraint("listing_id", "min_quantity"),
+        CheckConstraint("min_quantity >= 1", name="min_quantity_positive"),
+        CheckConstraint("unit_price > 0", name="unit_price_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    listing_id: Mapped[int] = mapped_column(
+        ForeignKey("listing.id", ondelete="CASCADE"), index=True
+    )
+    min_quantity: Mapped[int] = mapped_column()
+    unit_price: Mapped[Decimal] = mapped_column(Money)
+
+    listing: Mapped[Listing] = relationship(back_populates="tiers", lazy="raise")
+
+
+class ListingPhoto(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "listing_photo"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    listing_id: Mapped[int] = mapped_column(
+        ForeignKey("listing.id", ondelete="CASCADE"), index=True
+    )
+    filename: Mapped[str] = mapped_column(String(80), unique=True)
+    thumbnail: Mapped[str] = mapped_column(String(80), unique=True)
+    content_type: Mapped[str] = mapped_column(String(20))
+    alt_text: Mapped[str] = mapped_column(String(200), default="")
+    position: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    listing: Mapped[Listing] = relationship(back_populates="photos", lazy="raise")

@@ -1,0 +1,17 @@
+"""Realistic French demo data, loaded by ``flask --app nrhub demo`` (idempotent)."""
+
+from __future__ import annotations
+
+from nrhub.demo import campaigns, catalog, clauses, ledger, organisations
+
+DEMO_PASSWORD = organisations.DEMO_PASSWORD
+
+# Order matters: each loader reads what the previous ones created.
+LOADERS = (organisations, catalog, clauses, campaigns, ledger)
+
+
+def load_demo() -> list[tuple[str, str, str]]:
+    """Load every area's demo data; return the demo accounts (e-mail, role, organisation)."""
+    for loader in LOADERS:
+        loader.load()
+    return organisations.demo_accounts()

@@ -1,0 +1,7 @@
+"""Demo data of the catalog area (to be built)."""
+
+from __future__ import annotations
+
+
+def load() -> None:
+    """Idempotent: running it twice changes nothing."""

@@ -1,0 +1,75 @@
+"""Display formats: French first (``1 234,50 €``, ``28/11/2026``, Europe/Paris)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from babel.numbers import format_decimal
+
+PARIS = ZoneInfo("Europe/Paris")
+
+# Babel groups French thousands with a narrow no-break space; plain spaces are what people
+# type and what spreadsheets and tests expect, and templates keep amounts on one line.
+_SPACES = {"\u202f": " ", "\xa0": " "}
+
+
+def _plain_spaces(text: str) -> str:
+    for odd, plain in _SPACES.items():
+        text = text.replace(odd, plain)
+    return text
+
+
+def format_number(value: Decimal | int | float | None, digits: int = 0, locale: str = "fr") -> str:
+    if value is None:
+        return "—"
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return _plain_spaces(format_decimal(value, format=pattern, locale=locale))
+
+
+def format_money(value: Decimal | int | None, locale: str = "fr") -> str:
+    """``1 234,50 €`` in French, ``€1,234.50`` in English; an em dash for no value."""
+    if value is None:
+        return "—"
+    amount = format_number(Decimal(value), 2, locale)
+    return f"€{amount}" if locale == "en" else f"{amount} €"
+
+
+def format_percent(value: Decimal | float | None, digits: int = 1, locale: str = "fr") -> str:
+    """A share between 0 and 1 as ``23,5 %``."""
+    if value is None:
+        return "—"
+    number = format_number(Decimal(value) * 100, digits, locale)
+    return f"{number}%" if locale == "en" else f"{number} %"
+
+
+def to_paris(moment: dt.datetime) -> dt.datetime:
+    return moment.astimezone(PARIS)
+
+
+def format_date(value: dt.date | dt.datetime | None, locale: str = "fr") -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, dt.datetime):
+        value = to_paris(value)
+    return value.strftime("%d/%m/%Y")
+
+
+def format_datetime(value: dt.datetime | None, locale: str = "fr") -> str:
+    if value is None:
+        return "—"
+    local = to_paris(value)
+    return local.strftime("%d/%m/%Y %H:%M") if locale == "fr" else local.strftime("%d/%m/%Y %H:%M")
+
+
+def paris_date_of(moment: dt.datetime) -> dt.date:
+    """The Europe/Paris calendar date of a UTC instant (ledger dates are Paris dates)."""
+    return to_paris(moment).date()
+
+
+def paris_to_utc(local: dt.datetime) -> dt.datetime:
+    """Interpret a naive datetime typed in a form as Europe/Paris time."""
+    if local.tzinfo is None:
+        local = local.replace(tzinfo=PARIS)
+    return local.astimezone(dt.UTC)

@@ -1,0 +1,23 @@
+"""Imports every model so that metadata, Alembic and the shell see the whole schema."""
+
+from nrhub.audit.models import AuditEvent
+from nrhub.auth.models import AccountToken, User
+from nrhub.campaigns.models import Campaign
+from nrhub.catalog.models import Category, Listing, ListingPhoto, PriceTier
+from nrhub.clauses.models import Clause
+from nrhub.ledger.models import SpendEntry
+from nrhub.organisations.models import Organisation
+
+__all__ = [
+    "AccountToken",
+    "AuditEvent",
+    "Campaign",
+    "Category",
+    "Clause",
+    "Listing",
+    "ListingPhoto",
+    "Organisation",
+    "PriceTier",
+    "SpendEntry",
+    "User",
+]

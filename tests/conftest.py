@@ -1,0 +1,127 @@
+"""Test fixtures: one app per test on SQLite (file, WAL) or PostgreSQL.
+
+``NRHUB_TEST_BACKEND=postgresql`` with ``TEST_DATABASE_URL`` runs the same suite on
+PostgreSQL (``make test`` does both when the URL is set).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from config import TestingConfig
+from nrhub import create_app
+from nrhub.extensions import db, limiter
+from tests import factories
+
+ON_POSTGRESQL = os.environ.get("NRHUB_TEST_BACKEND") == "postgresql"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    if ON_POSTGRESQL:
+        url = os.environ.get("TEST_DATABASE_URL")
+        if not url:
+            pytest.exit("NRHUB_TEST_BACKEND=postgresql demande TEST_DATABASE_URL", returncode=2)
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url)
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield
+    with app.app_context():
+        db.drop_all()
+        db.engine.dispose()
+
+
+def _wipe(app: Flask) -> None:
+    tables = list(reversed(db.metadata.sorted_tables))
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+        db.session.execute(text("DELETE FROM sqlite_sequence")) if _has_sqlite_sequence() else None
+    db.session.commit()
+
+
+def _has_sqlite_sequence() -> bool:
+    return bool(
+        db.session.execute(
+            text("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'")
+        ).first()
+    )
+
+
+@pytest.fixture
+def app(
+    database_url: str, _schema: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Flask]:
+    app = create_app(
+        TestingConfig,
+        SQLALCHEMY_DATABASE_URI=database_url,
+        UPLOAD_DIR=str(tmp_path / "uploads"),
+        MAIL_FILE_PATH=str(tmp_path / "mail"),
+    )
+    with app.app_context():
+        from nrhub.reference import load_reference_data
+
+        load_reference_data()
+        factories.bind(db.session)
+        limiter.reset()
+        yield app
+        db.session.rollback()
+        _wipe(app)
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def csrf_app(app: Flask) -> Flask:
+    """The app with CSRF protection on (it is off in most tests for brevity)."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    return app
+
+
+@pytest.fixture(autouse=True)
+def _csrf_off_by_default(request: pytest.FixtureRequest) -> None:
+    if "csrf_app" in request.fixturenames:
+        return
+    if "app" in request.fixturenames:
+        request.getfixturevalue("app").config["WTF_CSRF_ENABLED"] = False
+
+
+def login(client: FlaskClient, email: str, password: str = factories.PASSWORD) -> None:
+    """Log a person in through the real login form."""
+    response = client.post("/connexion", data={"email": email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+
+
+CSRF_RE = re.compile(
+    r'name="csrf_token" type="hidden" value="([^"]+)"|'
+    r'name="csrf_token" value="([^"]+)"'
+)
+
+
+def csrf_token_from(html: str) -> str:
+    match = CSRF_RE.search(html)
+    assert match, "no CSRF token in page"
+    return match.group(1) or match.group(2)
