@@ -15,7 +15,7 @@ def register_cli(app: Flask) -> None:
         from nrhub.demo import DEMO_PASSWORD, load_demo
 
         accounts = load_demo()
-        click.echo("Comptes de démonstration (mot de passe : %s)" % DEMO_PASSWORD)
+        click.echo(f"Comptes de démonstration (mot de passe : {DEMO_PASSWORD})")
         for email, role, organisation in accounts:
             click.echo(f"  {role:<16} {email:<38} {organisation}")
 

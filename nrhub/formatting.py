@@ -60,7 +60,7 @@ def format_datetime(value: dt.datetime | None, locale: str = "fr") -> str:
     if value is None:
         return "—"
     local = to_paris(value)
-    return local.strftime("%d/%m/%Y %H:%M") if locale == "fr" else local.strftime("%d/%m/%Y %H:%M")
+    return local.strftime("%d/%m/%Y %H:%M")
 
 
 def paris_date_of(moment: dt.datetime) -> dt.date:

@@ -87,7 +87,7 @@ class User(db.Model):  # type: ignore[name-defined,misc]
 
 class TokenPurpose(StrEnum):
     INVITATION = "invitation"
-    PASSWORD_RESET = "password_reset"
+    PASSWORD_RESET = "password_reset"  # noqa: S105  (a purpose, not a secret)
 
 
 class AccountToken(db.Model):  # type: ignore[name-defined,misc]
