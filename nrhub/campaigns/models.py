@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import Column, Date, ForeignKey, String, Table, Text
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from nrhub.catalog.models import Category
+from nrhub.catalog.models import Category, Listing
 from nrhub.clauses.models import Clause
-from nrhub.db import UTCDateTime, utcnow
+from nrhub.db import Money, UTCDateTime, utcnow
 from nrhub.extensions import db
+from nrhub.organisations.models import Organisation
 
 
 class CampaignState(StrEnum):
@@ -67,3 +79,117 @@ class Campaign(db.Model):  # type: ignore[name-defined,misc]
     def is_open_at(self, moment: dt.datetime) -> bool:
         """Orders are accepted only in the open state and inside the ordering window."""
         return self.state == CampaignState.OPEN and self.opens_at <= moment < self.closes_at
+
+
+class OfferStatus(StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REFUSED = "refused"
+    WITHDRAWN = "withdrawn"
+
+
+class CampaignOffer(db.Model):  # type: ignore[name-defined,misc]
+    """A listing committed to a campaign; committed units left the listing's free stock."""
+
+    __tablename__ = "campaign_offer"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "listing_id"),
+        CheckConstraint("committed_quantity >= 0", name="committed_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listing.id"), index=True)
+    refurbisher_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    committed_quantity: Mapped[int] = mapped_column()
+    # Base unit price HT for the campaign (the listing's price when committed).
+    unit_price: Mapped[Decimal] = mapped_column(Money)
+    status: Mapped[OfferStatus] = mapped_column(String(12), default=OfferStatus.PENDING)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    campaign: Mapped[Campaign] = relationship(lazy="raise")
+    listing: Mapped[Listing] = relationship(lazy="raise")
+    refurbisher: Mapped[Organisation] = relationship(lazy="raise")
+    tiers: Mapped[list[CampaignOfferTier]] = relationship(
+        lazy="raise", order_by="CampaignOfferTier.min_quantity", cascade="all, delete-orphan"
+    )
+
+
+class CampaignOfferTier(db.Model):  # type: ignore[name-defined,misc]
+    """A campaign-specific volume price; when an offer has none, the listing's tiers apply."""
+
+    __tablename__ = "campaign_offer_tier"
+    __table_args__ = (
+        UniqueConstraint("offer_id", "min_quantity"),
+        CheckConstraint("min_quantity >= 1", name="min_quantity_positive"),
+        CheckConstraint("unit_price > 0", name="unit_price_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    offer_id: Mapped[int] = mapped_column(
+        ForeignKey("campaign_offer.id", ondelete="CASCADE"), index=True
+    )
+    min_quantity: Mapped[int] = mapped_column()
+    unit_price: Mapped[Decimal] = mapped_column(Money)
+
+
+class OrderStatus(StrEnum):
+    ACTIVE = "active"
+    CANCELLED = "cancelled"
+
+
+class Order(db.Model):  # type: ignore[name-defined,misc]
+    """One buyer's basket in one campaign. ``updated_at`` is its last change (tie-breaks)."""
+
+    __tablename__ = "purchase_request"
+    __table_args__ = (UniqueConstraint("campaign_id", "buyer_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    status: Mapped[OrderStatus] = mapped_column(String(12), default=OrderStatus.ACTIVE)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    campaign: Mapped[Campaign] = relationship(lazy="raise")
+    buyer: Mapped[Organisation] = relationship(lazy="raise")
+    lines: Mapped[list[OrderLine]] = relationship(
+        back_populates="order",
+        lazy="raise",
+        order_by="OrderLine.id",
+        cascade="all, delete-orphan",
+    )
+
+
+class OrderLine(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "purchase_request_line"
+    __table_args__ = (
+        UniqueConstraint("order_id", "offer_id"),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(
+        ForeignKey("purchase_request.id", ondelete="CASCADE"), index=True
+    )
+    offer_id: Mapped[int] = mapped_column(ForeignKey("campaign_offer.id"), index=True)
+    quantity: Mapped[int] = mapped_column()
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    order: Mapped[Order] = relationship(back_populates="lines", lazy="raise")
+    offer: Mapped[CampaignOffer] = relationship(lazy="raise")
+
+
+class OrderEvent(db.Model):  # type: ignore[name-defined,misc]
+    """Append-only history of an order: every change with its time and the lines after it."""
+
+    __tablename__ = "purchase_request_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("purchase_request.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    action: Mapped[str] = mapped_column(String(20))
+    lines: Mapped[list[dict[str, int]]] = mapped_column(JSON, default=list)

@@ -1,0 +1,1 @@
+"""Benchmarks: ``make bench`` prints one ``BENCH <name> <value> <unit>`` line per figure."""
