@@ -21,6 +21,7 @@ BLUEPRINT_MODULES = (
     "nrhub.catalog.views",
     "nrhub.clauses.views",
     "nrhub.campaigns.views",
+    "nrhub.consolidation.views",
     "nrhub.ledger.views",
     "nrhub.stats.views",
 )

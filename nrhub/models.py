@@ -2,9 +2,17 @@
 
 from nrhub.audit.models import AuditEvent
 from nrhub.auth.models import AccountToken, User
-from nrhub.campaigns.models import Campaign
+from nrhub.campaigns.models import (
+    Campaign,
+    CampaignOffer,
+    CampaignOfferTier,
+    Order,
+    OrderEvent,
+    OrderLine,
+)
 from nrhub.catalog.models import Category, Listing, ListingPhoto, PriceTier
 from nrhub.clauses.models import Clause
+from nrhub.consolidation import models as consolidation_models
 from nrhub.ledger.models import SpendEntry
 from nrhub.organisations.models import Organisation
 
@@ -12,12 +20,18 @@ __all__ = [
     "AccountToken",
     "AuditEvent",
     "Campaign",
+    "CampaignOffer",
+    "CampaignOfferTier",
     "Category",
     "Clause",
     "Listing",
     "ListingPhoto",
+    "Order",
+    "OrderEvent",
+    "OrderLine",
     "Organisation",
     "PriceTier",
     "SpendEntry",
     "User",
+    "consolidation_models",
 ]

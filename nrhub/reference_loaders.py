@@ -1,3 +1,5 @@
-"""Imports every area's reference loader (each area appends its own module here)."""
+"""Imports every area's reference loader."""
 
-import nrhub.catalog.reference  # noqa: F401
+import nrhub.catalog.reference
+import nrhub.clauses.reference
+import nrhub.ledger.reference  # noqa: F401

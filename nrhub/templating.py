@@ -25,6 +25,9 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["department_name"] = geo.department_name
     app.jinja_env.filters["region_name"] = geo.region_name
 
+    def has_endpoint(name: str) -> bool:
+        return name in app.view_functions
+
     @app.context_processor
     def _globals() -> dict[str, Any]:
-        return {"current_locale": _locale()}
+        return {"current_locale": _locale(), "has_endpoint": has_endpoint}

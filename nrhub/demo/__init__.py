@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from nrhub.demo import campaigns, catalog, clauses, ledger, organisations
+from nrhub.demo import campaigns, catalog, clauses, consolidation, ledger, organisations
 
 DEMO_PASSWORD = organisations.DEMO_PASSWORD
 
 # Order matters: each loader reads what the previous ones created.
-LOADERS = (organisations, catalog, clauses, campaigns, ledger)
+LOADERS = (organisations, catalog, clauses, campaigns, consolidation, ledger)
 
 
 def load_demo() -> list[tuple[str, str, str]]:

@@ -1,0 +1,7 @@
+"""Benchmarks of the campaigns area (to be built)."""
+
+from __future__ import annotations
+
+
+def run() -> None:
+    print("# (no benchmark yet)")

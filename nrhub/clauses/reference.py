@@ -1,0 +1,1 @@
+"""Reference data of the clauses area (to be built)."""

@@ -1,0 +1,1 @@
+"""Allocations, purchase orders and deliveries (to be built)."""

@@ -1,0 +1,1 @@
+"""Reference data of the ledger area (to be built)."""
