@@ -6,7 +6,7 @@ PY := $(BIN)/python
 FLASK := NRHUB_ENV=$${NRHUB_ENV:-development} $(BIN)/flask --app nrhub
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench demo db venv translations clean format
+.PHONY: run test lint bench demo db venv translations translations-update clean format
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 ou plus récent est requis." if sys.version_info < (3, 11) else 0)'
@@ -18,7 +18,12 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 translations: venv
-	@$(BIN)/pybabel compile -q -f -d nrhub/translations 2>/dev/null || true
+	@$(BIN)/pybabel compile -q -f -d nrhub/translations
+
+# After changing interface strings: extract them and merge into the English catalogue.
+translations-update: venv
+	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o nrhub/translations/messages.pot .
+	$(BIN)/pybabel update -q -i nrhub/translations/messages.pot -d nrhub/translations
 
 db: venv translations
 	$(FLASK) db upgrade

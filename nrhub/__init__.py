@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -116,6 +116,8 @@ def _ensure_sqlite_directory(app: Flask) -> None:
 def select_locale() -> str:
     """The language chosen with the switch, else the person's, else the browser's, else French."""
     languages = ("fr", "en")
+    if not has_request_context():  # CLI, cron, demo loaders, threads: French
+        return "fr"
     chosen = session.get("lang")
     if chosen in languages:
         return str(chosen)

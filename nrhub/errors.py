@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 
@@ -42,15 +46,15 @@ class InsufficientStockError(ConflictError):
 
 
 ERROR_TITLES = {
-    400: "Requête invalide",
-    403: "Accès refusé",
-    404: "Page introuvable",
-    405: "Méthode non autorisée",
-    409: "Conflit",
-    413: "Fichier ou requête trop volumineux",
-    422: "Données invalides",
-    429: "Trop de tentatives",
-    500: "Erreur interne",
+    400: _l("Requête invalide"),
+    403: _l("Accès refusé"),
+    404: _l("Page introuvable"),
+    405: _l("Méthode non autorisée"),
+    409: _l("Conflit"),
+    413: _l("Fichier ou requête trop volumineux"),
+    422: _l("Données invalides"),
+    429: _l("Trop de tentatives"),
+    500: _l("Erreur interne"),
 }
 
 
@@ -74,7 +78,7 @@ def render_error(code: int, message: str | None = None):  # type: ignore[no-unty
 
         body = {
             "type": "about:blank",
-            "title": ERROR_TITLES.get(code, "Erreur"),
+            "title": str(ERROR_TITLES.get(code, _l("Erreur"))),
             "status": code,
             "detail": message or _error_messages().get(code, ""),
         }
@@ -86,7 +90,7 @@ def render_error(code: int, message: str | None = None):  # type: ignore[no-unty
         render_template(
             "errors/error.html",
             code=code,
-            title=_(ERROR_TITLES.get(code, "Erreur")),
+            title=str(ERROR_TITLES.get(code, _l("Erreur"))),
             message=message or _error_messages().get(code, ""),
         ),
         code,
@@ -94,6 +98,16 @@ def render_error(code: int, message: str | None = None):  # type: ignore[no-unty
 
 
 def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]
+        return render_error(
+            400,
+            _(
+                "Le formulaire a expiré ou ne provient pas de nrhub (jeton de sécurité "
+                "manquant ou invalide). Rechargez la page et recommencez."
+            ),
+        )
+
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):  # type: ignore[no-untyped-def]
         code = error.code or 500
@@ -114,3 +128,12 @@ def register_error_handlers(app: Flask) -> None:
         if app.config.get("TESTING") and app.config.get("PROPAGATE_TEST_ERRORS", True):
             raise error
         return render_error(500)
+
+
+def attach_to_form(form: Any, error: DomainError) -> None:
+    """Show a refused operation's message next to its field, or at the top of the form."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None and hasattr(field, "errors"):
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)

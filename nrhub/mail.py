@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from flask import current_app, render_template
+from flask import current_app, has_request_context, render_template, url_for
 from flask_mailman import EmailMessage
 from flask_mailman.backends.file import EmailBackend as FileBackend
 
@@ -37,3 +37,15 @@ def send_mail(to: str | Iterable[str], subject: str, template: str, **context: A
         message.send()
     except Exception:  # a mail server failure must not undo a committed change
         current_app.logger.exception("Could not send e-mail %r to %s", subject, recipients)
+
+
+def absolute_url(endpoint: str, **values: Any) -> str:
+    """An absolute link for an e-mail, also outside a request (CLI, tests).
+
+    Outside a request the base comes from ``BASE_URL`` (default http://127.0.0.1:5000).
+    """
+    if has_request_context():
+        return url_for(endpoint, _external=True, **values)
+    base_url = current_app.config.get("BASE_URL") or "http://127.0.0.1:5000"
+    with current_app.test_request_context(base_url=base_url):
+        return url_for(endpoint, _external=True, **values)

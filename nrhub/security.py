@@ -48,6 +48,18 @@ def member_required(view: F) -> F:
     return role_required()(view)
 
 
+def org_admin_required(view: F) -> F:
+    """An administrator of an active organisation (any role); other members get a 403."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if current_user.is_active_member and not current_user.is_org_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return member_required(wrapped)  # type: ignore[return-value]
+
+
 def is_safe_next(target: str | None) -> bool:
     """Only a relative path of this application is an acceptable ``next``."""
     if not target:

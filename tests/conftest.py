@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from flask import Flask
+from flask import Flask, g, request_started
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
@@ -87,6 +87,34 @@ def app(
         _wipe(app)
         db.session.remove()
         db.engine.dispose()
+
+
+def _fresh_g(sender: Flask, **_extra: object) -> None:
+    g.__dict__.clear()
+
+
+@pytest.fixture(autouse=True)
+def fresh_request_globals(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Give every test request an empty ``flask.g``, as a real server does.
+
+    The ``app`` fixture keeps one application context open for the whole test and Flask
+    reuses it for each request, so ``g`` (where Flask-Login caches the current person and
+    Flask-Babel the locale) would otherwise leak from one request, or one client, to the next.
+    """
+    if "app" not in request.fixturenames:
+        yield
+        return
+    app = request.getfixturevalue("app")
+    request_started.connect(_fresh_g, app)
+    yield
+    request_started.disconnect(_fresh_g, app)
+
+
+@pytest.fixture
+def request_ctx(app: Flask) -> Iterator[None]:
+    """A request context for tests calling services directly (translated messages need it)."""
+    with app.test_request_context():
+        yield
 
 
 @pytest.fixture

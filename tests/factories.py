@@ -29,7 +29,10 @@ _hash_cache: dict[str, str] = {}
 
 
 def valid_siret() -> str:
-    prefix = f"8{next(_siret_counter):012d}"
+    """A SIRET whose SIREN and whole number both pass the Luhn check (as stdnum requires)."""
+    siren_prefix = f"8{next(_siret_counter):07d}"
+    siren = siren_prefix + luhn.calc_check_digit(siren_prefix)
+    prefix = siren + "0001"
     return prefix + luhn.calc_check_digit(prefix)
 
 

@@ -21,7 +21,6 @@ def new_session_token() -> str:
 
 class User(db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "user_account"
-    __table_args__ = (Index("uq_user_account_email_lower", func.lower("email"), unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254))
@@ -83,6 +82,10 @@ class User(db.Model):  # type: ignore[name-defined,misc]
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
+
+
+# E-mails are unique whatever their case.
+Index("uq_user_account_email_lower", func.lower(User.email), unique=True)
 
 
 class TokenPurpose(StrEnum):

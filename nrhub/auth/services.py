@@ -1,17 +1,21 @@
-"""Authentication use cases: log in with throttling and lock, log out."""
+"""Authentication use cases: log in with lock, log out, password reset and change, profile."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import update
 
 from nrhub.audit.services import record
-from nrhub.auth.models import User
-from nrhub.auth.passwords import verify_dummy, verify_password
+from nrhub.auth.models import AccountToken, TokenPurpose, User
+from nrhub.auth.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_dummy, verify_password
+from nrhub.auth.tokens import consume_token, find_usable_token, issue_token
 from nrhub.db import utcnow
-from nrhub.errors import DomainError
+from nrhub.errors import DomainError, NotFoundError, PermissionDeniedError, ValidationError
 from nrhub.extensions import db
+from nrhub.mail import absolute_url, send_mail
 
 
 class LoginError(DomainError):
@@ -31,7 +35,7 @@ def authenticate(email: str, password: str, now: dt.datetime | None = None) -> U
     nobody can learn which e-mails have an account.
     """
     now = now or utcnow()
-    generic = LoginError("Adresse e-mail ou mot de passe incorrect.")
+    generic = LoginError(_("Adresse e-mail ou mot de passe incorrect."))
     user = find_user_by_email(email)
     if user is None or user.is_removed:
         verify_dummy(password)
@@ -39,14 +43,21 @@ def authenticate(email: str, password: str, now: dt.datetime | None = None) -> U
     if user.locked_until is not None and user.locked_until > now:
         verify_dummy(password)
         raise LoginError(
-            "Adresse e-mail ou mot de passe incorrect. Après plusieurs échecs, le compte est "
-            "temporairement bloqué : réessayez dans quelques minutes."
+            _(
+                "Adresse e-mail ou mot de passe incorrect. Après plusieurs échecs, le compte "
+                "est temporairement bloqué : réessayez dans quelques minutes."
+            )
         )
     if not verify_password(user.password_hash, password):
         _register_failure(user, now)
         raise generic
     if not user.is_active:
-        raise LoginError("Votre organisation est suspendue : la connexion est impossible.")
+        raise LoginError(
+            _(
+                "Votre organisation est suspendue ou n'a pas été acceptée : la connexion "
+                "est impossible."
+            )
+        )
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
@@ -69,4 +80,99 @@ def logout(user: User) -> None:
     """Rotate the session token so that any copy of the old cookie stops working."""
     user.rotate_session()
     record("auth.logout", user, by=user)
+    db.session.commit()
+
+
+def request_password_reset(email: str, now: dt.datetime | None = None) -> str | None:
+    """E-mail a single-use reset link (valid 1 hour) if the e-mail has an account.
+
+    The caller answers the same way whether or not it has; the raw token is returned for
+    tests and the CLI, never shown.
+    """
+    user = find_user_by_email(email)
+    if user is None or user.is_removed:
+        return None
+    token, raw = issue_token(
+        TokenPurpose.PASSWORD_RESET, user.email, user_id=user.id, organisation_id=None, now=now
+    )
+    db.session.flush()
+    record("auth.reset_requested", token, by=None, organisation_id=user.organisation_id)
+    db.session.commit()
+    send_mail(
+        user.email,
+        _("Réinitialisation de votre mot de passe"),
+        "auth_password_reset",
+        user=user,
+        url=absolute_url("auth.reset_password", token=raw),
+        expires_at=token.expires_at,
+    )
+    return raw
+
+
+def reset_token_for(raw: str, now: dt.datetime | None = None) -> AccountToken:
+    token = find_usable_token(raw, TokenPurpose.PASSWORD_RESET, now)
+    if token is None or token.user_id is None:
+        raise NotFoundError(
+            _("Ce lien de réinitialisation n'est pas valable : il a déjà servi ou a expiré.")
+        )
+    return token
+
+
+def reset_password(raw: str, password: str, now: dt.datetime | None = None) -> User:
+    """Set a new password from a reset link; every open session of the person ends."""
+    now = now or utcnow()
+    token = reset_token_for(raw, now)
+    user = db.session.get(User, token.user_id)
+    if user is None or user.is_removed or not consume_token(token, now):
+        raise NotFoundError(
+            _("Ce lien de réinitialisation n'est pas valable : il a déjà servi ou a expiré.")
+        )
+    _set_password(user, password)
+    user.failed_logins = 0
+    user.locked_until = None
+    # Any other reset link sent earlier stops working too.
+    db.session.execute(
+        update(AccountToken)
+        .where(
+            AccountToken.user_id == user.id,
+            AccountToken.purpose == TokenPurpose.PASSWORD_RESET,
+            AccountToken.used_at.is_(None),
+        )
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    record("auth.password_reset", user, by=user)
+    db.session.commit()
+    return user
+
+
+def _set_password(user: User, password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationError(
+            _("Le mot de passe doit comporter au moins 12 caractères."), field="password"
+        )
+    user.password_hash = hash_password(password)
+    user.rotate_session()
+
+
+def change_password(user: User, current_password: str, new_password: str, *, by: User) -> None:
+    """Change one's own password; the session token rotates so old cookies stop working."""
+    if by.id != user.id:
+        raise PermissionDeniedError(_("Vous ne pouvez changer que votre propre mot de passe."))
+    if not verify_password(user.password_hash, current_password):
+        raise ValidationError(_("Le mot de passe actuel est incorrect."), field="current_password")
+    _set_password(user, new_password)
+    record("auth.password_change", user, by=by)
+    db.session.commit()
+
+
+def update_account(user: User, name: str, locale: str, *, by: User) -> None:
+    """Change one's own name and interface language."""
+    if by.id != user.id:
+        raise PermissionDeniedError(_("Vous ne pouvez modifier que votre propre compte."))
+    if locale not in ("fr", "en"):
+        raise ValidationError(_("Langue inconnue."), field="locale")
+    user.name = name.strip()
+    user.locale = locale
+    record("auth.update_account", user, by=by)
     db.session.commit()

@@ -1,17 +1,40 @@
-"""Log in and log out."""
+"""Log in and out, forgotten password, one's own account."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from nrhub.auth import services
-from nrhub.auth.forms import LoginForm
+from nrhub.auth.forms import (
+    ForgotPasswordForm,
+    LoginForm,
+    PasswordChangeForm,
+    ProfileForm,
+    ResetPasswordForm,
+)
+from nrhub.errors import DomainError, attach_to_form
 from nrhub.extensions import limiter
-from nrhub.security import is_safe_next
+from nrhub.security import is_safe_next, member_required
 
 bp = Blueprint("auth", __name__)
+
+
+@bp.before_app_request
+def _refuse_inactive_sessions() -> None:
+    """A person removed, or of a suspended or rejected organisation, is logged out at once."""
+    if current_user.is_authenticated and not current_user.is_active:
+        logout_user()
 
 
 def _login_limit() -> str:
@@ -47,3 +70,83 @@ def logout():  # type: ignore[no-untyped-def]
     logout_user()
     flash(_("Vous êtes déconnecté."), "info")
     return redirect(url_for("main.index"))
+
+
+@bp.route("/mot-de-passe-oublie", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def forgot_password():  # type: ignore[no-untyped-def]
+    form = ForgotPasswordForm()
+    if not form.validate_on_submit():
+        status = 422 if request.method == "POST" else 200
+        return render_template("auth/forgot_password.html", form=form), status
+    services.request_password_reset(form.email.data or "")
+    flash(
+        _(
+            "Si un compte existe avec cette adresse, un e-mail vient de lui être envoyé "
+            "avec un lien valable une heure."
+        ),
+        "info",
+    )
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/reinitialisation/<token>", methods=["GET", "POST"])
+def reset_password(token: str):  # type: ignore[no-untyped-def]
+    services.reset_token_for(token)  # 404 page when the link is not usable
+    form = ResetPasswordForm()
+    if not form.validate_on_submit():
+        status = 422 if request.method == "POST" else 200
+        return render_template("auth/reset_password.html", form=form, token=token), status
+    try:
+        services.reset_password(token, form.password.data or "")
+    except DomainError as err:
+        attach_to_form(form, err)
+        return render_template("auth/reset_password.html", form=form, token=token), err.status_code
+    logout_user()
+    flash(_("Votre mot de passe a été changé. Vous pouvez vous connecter."), "success")
+    return redirect(url_for("auth.login"))
+
+
+def _render_profile(profile_form=None, password_form=None, status: int = 200):  # type: ignore[no-untyped-def]
+    user = current_user._get_current_object()
+    profile_form = profile_form or ProfileForm(
+        name=user.name, locale=user.locale or "fr", formdata=None
+    )
+    password_form = password_form or PasswordChangeForm(formdata=None)
+    return render_template(
+        "auth/profile.html", profile_form=profile_form, password_form=password_form
+    ), status
+
+
+@bp.route("/compte", methods=["GET", "POST"])
+@member_required
+def profile():  # type: ignore[no-untyped-def]
+    if request.method == "GET":
+        return _render_profile()
+    form = ProfileForm()
+    if not form.validate_on_submit():
+        return _render_profile(profile_form=form, status=422)
+    user = current_user._get_current_object()
+    services.update_account(user, form.name.data or "", form.locale.data or "fr", by=user)
+    session["lang"] = user.locale
+    flash(_("Votre compte a été mis à jour."), "success")
+    return redirect(url_for("auth.profile"))
+
+
+@bp.post("/compte/mot-de-passe")
+@member_required
+def change_password():  # type: ignore[no-untyped-def]
+    form = PasswordChangeForm()
+    if not form.validate_on_submit():
+        return _render_profile(password_form=form, status=422)
+    user = current_user._get_current_object()
+    try:
+        services.change_password(
+            user, form.current_password.data or "", form.password.data or "", by=user
+        )
+    except DomainError as err:
+        attach_to_form(form, err)
+        return _render_profile(password_form=form, status=err.status_code)
+    login_user(user)  # the same session carries on with the new token
+    flash(_("Votre mot de passe a été changé."), "success")
+    return redirect(url_for("auth.profile"))

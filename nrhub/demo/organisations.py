@@ -23,8 +23,14 @@ DEMO_PASSWORD = "nrhub-demo-2026"  # noqa: S105  (published in the README on pur
 
 
 def demo_siret(prefix13: str) -> str:
-    """A SIRET that passes the Luhn check, built from a fictitious 13-digit prefix."""
-    return prefix13 + luhn.calc_check_digit(prefix13)
+    """A valid SIRET built from a fictitious 13-digit prefix.
+
+    Both the SIREN (first 9 digits) and the whole SIRET pass the Luhn check, as
+    python-stdnum requires: the 9th digit and the last one are check digits.
+    """
+    siren = prefix13[:8] + luhn.calc_check_digit(prefix13[:8])
+    body = siren + prefix13[9:13]
+    return body + luhn.calc_check_digit(body)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from flask import Blueprint, redirect, render_template, request, session, url_fo
 from flask_login import current_user
 
 from nrhub.extensions import db
+from nrhub.organisations.queries import count_pending_organisations
 from nrhub.security import is_safe_next
 
 bp = Blueprint("main", __name__)
@@ -13,7 +14,13 @@ bp = Blueprint("main", __name__)
 
 @bp.get("/")
 def index():  # type: ignore[no-untyped-def]
-    return render_template("main/index.html")
+    """The public landing page; once logged in, a short landing for the person's role."""
+    if current_user.is_authenticated and not current_user.is_active_member:
+        return redirect(url_for("main.pending"))
+    pending_count = 0
+    if current_user.is_authenticated and current_user.is_coordinator:
+        pending_count = count_pending_organisations()
+    return render_template("main/index.html", pending_count=pending_count)
 
 
 @bp.get("/en-attente")

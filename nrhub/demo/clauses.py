@@ -1,7 +1,0 @@
-"""Demo data of the clauses area (to be built)."""
-
-from __future__ import annotations
-
-
-def load() -> None:
-    """Idempotent: running it twice changes nothing."""

@@ -1,0 +1,126 @@
+"""Reads of the organisations area."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import case, func
+
+from nrhub.auth.models import AccountToken, TokenPurpose, User
+from nrhub.db import utcnow
+from nrhub.errors import NotFoundError
+from nrhub.extensions import db
+from nrhub.organisations.models import Organisation, OrgKind, OrgStatus
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class OrganisationRow:
+    organisation: Organisation
+    member_count: int
+
+
+def get_organisation(organisation_id: int) -> Organisation:
+    organisation = db.session.get(Organisation, organisation_id)
+    if organisation is None:
+        raise NotFoundError("Organisation introuvable.")
+    return organisation
+
+
+def list_organisations(status: str | None = None, kind: str | None = None) -> list[OrganisationRow]:
+    """Every organisation, pending ones first, then by name, with its number of members."""
+    members = (
+        db.select(User.organisation_id, func.count(User.id).label("n"))
+        .where(User.is_removed.is_(False))
+        .group_by(User.organisation_id)
+        .subquery()
+    )
+    query = db.select(Organisation, func.coalesce(members.c.n, 0)).outerjoin(
+        members, members.c.organisation_id == Organisation.id
+    )
+    if status:
+        query = query.where(Organisation.status == status)
+    if kind:
+        query = query.where(Organisation.kind == kind)
+    pending_first = case((Organisation.status == OrgStatus.PENDING, 0), else_=1)
+    query = query.order_by(pending_first, Organisation.name, Organisation.id)
+    return [OrganisationRow(org, int(n)) for org, n in db.session.execute(query).all()]
+
+
+def count_pending_organisations() -> int:
+    return int(
+        db.session.execute(
+            db.select(func.count(Organisation.id)).where(Organisation.status == OrgStatus.PENDING)
+        ).scalar_one()
+    )
+
+
+def list_members(organisation_id: int) -> list[User]:
+    """The organisation's current members (removed people are left out)."""
+    return list(
+        db.session.execute(
+            db.select(User)
+            .where(User.organisation_id == organisation_id, User.is_removed.is_(False))
+            .order_by(User.name, User.id)
+        ).scalars()
+    )
+
+
+def get_member(organisation_id: int, user_id: int) -> User:
+    """A current member of this organisation; 404 for anyone else."""
+    user = db.session.execute(
+        db.select(User).where(
+            User.id == user_id,
+            User.organisation_id == organisation_id,
+            User.is_removed.is_(False),
+        )
+    ).scalar_one_or_none()
+    if user is None:
+        raise NotFoundError("Personne introuvable dans votre organisation.")
+    return user
+
+
+def list_open_invitations(organisation_id: int) -> list[AccountToken]:
+    return list(
+        db.session.execute(
+            db.select(AccountToken)
+            .where(
+                AccountToken.organisation_id == organisation_id,
+                AccountToken.purpose == TokenPurpose.INVITATION,
+                AccountToken.used_at.is_(None),
+                AccountToken.expires_at > utcnow(),
+            )
+            .order_by(AccountToken.created_at.desc())
+        ).scalars()
+    )
+
+
+def coordinator_emails() -> list[str]:
+    """Where to tell the hub that something needs a coordinator."""
+    return list(
+        db.session.execute(
+            db.select(User.email)
+            .join(Organisation, Organisation.id == User.organisation_id)
+            .where(
+                Organisation.kind == OrgKind.HUB,
+                Organisation.status == OrgStatus.ACTIVE,
+                User.is_removed.is_(False),
+            )
+            .order_by(User.id)
+        ).scalars()
+    )
+
+
+def member_emails(organisation_id: int) -> list[str]:
+    return [user.email for user in list_members(organisation_id)]
+
+
+def organisation_choices() -> list[tuple[int, str]]:
+    """(id, name) of every organisation, by name, for filters."""
+    return [
+        (int(i), str(n))
+        for i, n in db.session.execute(
+            db.select(Organisation.id, Organisation.name).order_by(Organisation.name)
+        ).all()
+    ]

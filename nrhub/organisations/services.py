@@ -1,0 +1,372 @@
+"""Use cases of the organisations area: sign-up, coordinator decisions, members, profile."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from nrhub.audit.services import record
+from nrhub.auth.models import TokenPurpose, User
+from nrhub.auth.passwords import MIN_PASSWORD_LENGTH, hash_password
+from nrhub.auth.services import find_user_by_email
+from nrhub.auth.tokens import consume_token, find_usable_token, issue_token
+from nrhub.db import utcnow
+from nrhub.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from nrhub.extensions import db
+from nrhub.mail import absolute_url, send_mail
+from nrhub.organisations import geo, queries
+from nrhub.organisations.models import (
+    BuyerType,
+    InsertionType,
+    LegalForm,
+    Organisation,
+    OrgKind,
+    OrgStatus,
+)
+
+
+@dataclass(frozen=True)
+class OrganisationProfile:
+    """What an organisation says about itself (the SIRET and name are set at sign-up)."""
+
+    address: str
+    postcode: str
+    city: str
+    department_code: str
+    contact_email: str
+    legal_form: LegalForm | None = None
+    esus_agreement: bool = False
+    esus_expires_on: dt.date | None = None
+    insertion_type: InsertionType | None = None
+    buyer_type: BuyerType | None = None
+    population: int | None = None
+    website: str | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class NewPerson:
+    name: str
+    email: str
+    password: str
+
+
+def _check_address(profile: OrganisationProfile) -> str:
+    department = geo.normalize_department(profile.department_code)
+    if department not in geo.departments_of_postcode(profile.postcode):
+        raise ValidationError(
+            _("Le département ne correspond pas au code postal."), field="department"
+        )
+    return department
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationError(
+            _("Le mot de passe doit comporter au moins 12 caractères."), field="password"
+        )
+
+
+def _apply_profile(org: Organisation, profile: OrganisationProfile) -> None:
+    org.address = profile.address.strip()
+    org.postcode = profile.postcode.strip()
+    org.city = profile.city.strip()
+    org.set_department(_check_address(profile))
+    org.contact_email = profile.contact_email.strip()
+    org.website = (profile.website or "").strip() or None
+    org.description = (profile.description or "").strip() or None
+    if org.kind == OrgKind.REFURBISHER:
+        org.legal_form = profile.legal_form
+        org.esus_agreement = profile.esus_agreement
+        org.esus_expires_on = profile.esus_expires_on if profile.esus_agreement else None
+        org.insertion_type = profile.insertion_type or InsertionType.NONE
+    elif org.kind == OrgKind.BUYER:
+        org.buyer_type = profile.buyer_type
+        org.population = profile.population
+
+
+def signup_organisation(
+    kind: OrgKind,
+    name: str,
+    siret: str,
+    profile: OrganisationProfile,
+    person: NewPerson,
+    now: dt.datetime | None = None,
+) -> User:
+    """Create a pending organisation with its first person, its admin; tell the coordinators.
+
+    The SIRET and the person's e-mail (case-insensitively) must be new.
+    """
+    now = now or utcnow()
+    if kind not in (OrgKind.REFURBISHER, OrgKind.BUYER):
+        raise ValidationError(_("Type d'organisation invalide."), field="kind")
+    _check_password(person.password)
+    if db.session.execute(db.select(Organisation.id).where(Organisation.siret == siret)).first():
+        raise ConflictError(_("Une organisation avec ce SIRET est déjà inscrite."), field="siret")
+    if find_user_by_email(person.email) is not None:
+        raise ConflictError(_("Un compte existe déjà avec cette adresse e-mail."), field="email")
+    org = Organisation(
+        kind=kind, name=name.strip(), siret=siret, status=OrgStatus.PENDING, created_at=now
+    )
+    _apply_profile(org, profile)
+    user = User(
+        email=person.email.strip(),
+        name=person.name.strip(),
+        password_hash=hash_password(person.password),
+        organisation=org,
+        is_org_admin=True,
+        created_at=now,
+        last_login_at=now,
+    )
+    db.session.add_all([org, user])
+    try:
+        db.session.flush()
+        record("organisation.signup", org, by=user, kind=str(kind), siret=siret)
+        db.session.commit()
+    except IntegrityError as err:
+        db.session.rollback()
+        raise ConflictError(
+            _("Cette organisation ou cette adresse e-mail est déjà inscrite."), field="email"
+        ) from err
+    send_mail(
+        queries.coordinator_emails(),
+        _("Nouvelle inscription à valider : %(name)s", name=org.name),
+        "organisation_signup",
+        organisation=org,
+        person=user,
+        url=absolute_url("organisations.admin_detail", organisation_id=org.id),
+    )
+    return user
+
+
+def _require_coordinator(by: User) -> None:
+    if not by.is_coordinator:
+        raise PermissionDeniedError(_("Réservé aux coordinateurs de la centrale."))
+
+
+def _change_status(
+    org: Organisation,
+    allowed_from: tuple[OrgStatus, ...],
+    to: OrgStatus,
+    action: str,
+    by: User,
+    reason: str | None,
+    now: dt.datetime,
+) -> None:
+    _require_coordinator(by)
+    if org.kind == OrgKind.HUB:
+        raise ConflictError(_("Le statut de la centrale elle-même ne peut pas être modifié."))
+    if org.status not in allowed_from:
+        raise ConflictError(
+            _("Cette action n'est pas possible pour une organisation dans cet état.")
+        )
+    previous = org.status
+    org.status = to
+    org.status_reason = reason
+    if to == OrgStatus.ACTIVE and org.validated_at is None:
+        org.validated_at = now
+    if to in (OrgStatus.SUSPENDED, OrgStatus.REJECTED):
+        # Every open session of its people stops working at once.
+        for member in queries.list_members(org.id):
+            member.rotate_session()
+    record(
+        action,
+        org,
+        by=by,
+        organisation_id=org.id,
+        previous=str(previous),
+        status=str(to),
+        reason=reason,
+    )
+    db.session.commit()
+
+
+def _notify(org: Organisation, subject: str, template: str, **context: object) -> None:
+    recipients = sorted({org.contact_email, *queries.member_emails(org.id)})
+    send_mail(recipients, subject, template, organisation=org, **context)
+
+
+def validate_organisation(org: Organisation, *, by: User, now: dt.datetime | None = None) -> None:
+    """A pending organisation becomes active: its people can use nrhub."""
+    _change_status(
+        org,
+        (OrgStatus.PENDING,),
+        OrgStatus.ACTIVE,
+        "organisation.validate",
+        by,
+        None,
+        now or utcnow(),
+    )
+    _notify(
+        org,
+        _("Votre organisation est validée"),
+        "organisation_validated",
+        url=absolute_url("auth.login"),
+    )
+
+
+def reject_organisation(
+    org: Organisation, reason: str, *, by: User, now: dt.datetime | None = None
+) -> None:
+    """A pending organisation is refused, with a reason sent to it by e-mail."""
+    reason = _required_reason(reason)
+    _change_status(
+        org,
+        (OrgStatus.PENDING,),
+        OrgStatus.REJECTED,
+        "organisation.reject",
+        by,
+        reason,
+        now or utcnow(),
+    )
+    _notify(
+        org, _("Votre inscription n'a pas été acceptée"), "organisation_rejected", reason=reason
+    )
+
+
+def suspend_organisation(
+    org: Organisation, reason: str, *, by: User, now: dt.datetime | None = None
+) -> None:
+    """An active organisation is suspended: its people can no longer log in."""
+    reason = _required_reason(reason)
+    _change_status(
+        org,
+        (OrgStatus.ACTIVE,),
+        OrgStatus.SUSPENDED,
+        "organisation.suspend",
+        by,
+        reason,
+        now or utcnow(),
+    )
+    _notify(org, _("Votre organisation est suspendue"), "organisation_suspended", reason=reason)
+
+
+def reactivate_organisation(org: Organisation, *, by: User, now: dt.datetime | None = None) -> None:
+    """A suspended organisation becomes active again."""
+    _change_status(
+        org,
+        (OrgStatus.SUSPENDED,),
+        OrgStatus.ACTIVE,
+        "organisation.reactivate",
+        by,
+        None,
+        now or utcnow(),
+    )
+    _notify(
+        org,
+        _("Votre organisation est réactivée"),
+        "organisation_reactivated",
+        url=absolute_url("auth.login"),
+    )
+
+
+def _required_reason(reason: str | None) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Indiquez le motif."), field="reason")
+    return reason
+
+
+def _require_admin_of(org: Organisation, by: User) -> None:
+    if not (by.is_active_member and by.is_org_admin and by.organisation_id == org.id):
+        raise PermissionDeniedError(_("Réservé aux administrateurs de l'organisation."))
+
+
+def update_profile(org: Organisation, profile: OrganisationProfile, *, by: User) -> None:
+    """An organisation admin corrects the organisation's contact, address and identity."""
+    _require_admin_of(org, by)
+    _apply_profile(org, profile)
+    record("organisation.update_profile", org, by=by, organisation_id=org.id)
+    db.session.commit()
+
+
+def invite_member(
+    org: Organisation, email: str, *, by: User, now: dt.datetime | None = None
+) -> str:
+    """Send a single-use invitation link (valid 7 days); return its raw token."""
+    _require_admin_of(org, by)
+    email = email.strip()
+    if find_user_by_email(email) is not None:
+        raise ConflictError(_("Un compte existe déjà avec cette adresse e-mail."), field="email")
+    token, raw = issue_token(
+        TokenPurpose.INVITATION,
+        email,
+        organisation_id=org.id,
+        created_by_id=by.id,
+        now=now,
+    )
+    db.session.flush()
+    record("organisation.invite", token, by=by, organisation_id=org.id, email=email)
+    db.session.commit()
+    send_mail(
+        email,
+        _("Invitation à rejoindre %(name)s sur nrhub", name=org.name),
+        "organisation_invitation",
+        organisation=org,
+        inviter=by,
+        url=absolute_url("organisations.accept_invitation", token=raw),
+        expires_at=token.expires_at,
+    )
+    return raw
+
+
+def invitation_for(raw: str, now: dt.datetime | None = None):  # type: ignore[no-untyped-def]
+    """The usable invitation behind a link, else NotFoundError."""
+    token = find_usable_token(raw, TokenPurpose.INVITATION, now)
+    if token is None or token.organisation is None:
+        raise NotFoundError(
+            _("Ce lien d'invitation n'est pas valable : il a déjà servi ou a expiré.")
+        )
+    return token
+
+
+def accept_invitation(raw: str, name: str, password: str, now: dt.datetime | None = None) -> User:
+    """The invited person sets a name and password and joins the organisation."""
+    now = now or utcnow()
+    token = invitation_for(raw, now)
+    _check_password(password)
+    org = token.organisation
+    assert org is not None
+    if org.status not in (OrgStatus.ACTIVE, OrgStatus.PENDING):
+        raise ConflictError(_("Cette organisation n'accepte plus de nouveaux membres."))
+    if find_user_by_email(token.email) is not None:
+        raise ConflictError(_("Un compte existe déjà avec cette adresse e-mail."))
+    if not consume_token(token, now):
+        raise NotFoundError(
+            _("Ce lien d'invitation n'est pas valable : il a déjà servi ou a expiré.")
+        )
+    user = User(
+        email=token.email,
+        name=name.strip(),
+        password_hash=hash_password(password),
+        organisation_id=org.id,
+        is_org_admin=False,
+        created_at=now,
+        last_login_at=now,
+    )
+    db.session.add(user)
+    try:
+        db.session.flush()
+        record("organisation.join", user, by=user, invitation_id=token.id)
+        db.session.commit()
+    except IntegrityError as err:
+        db.session.rollback()
+        raise ConflictError(_("Un compte existe déjà avec cette adresse e-mail.")) from err
+    return user
+
+
+def remove_member(member: User, *, by: User) -> None:
+    """An admin removes a colleague (never themself); the person's sessions end."""
+    _require_admin_of(member.organisation, by)
+    if member.id == by.id:
+        raise ConflictError(_("Vous ne pouvez pas vous retirer vous-même de l'organisation."))
+    if member.is_removed:
+        raise ConflictError(_("Cette personne a déjà été retirée."))
+    member.is_removed = True
+    member.is_org_admin = False
+    member.rotate_session()
+    record("organisation.remove_member", member, by=by, email=member.email)
+    db.session.commit()

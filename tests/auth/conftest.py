@@ -1,0 +1,1 @@
+"""Fixtures of the foundation tests (the shared ones are in tests/conftest.py)."""
