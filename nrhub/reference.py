@@ -12,25 +12,34 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
-_LOADERS: list[Callable[[], None]] = []
+_LOADERS: list[Callable[[Session], None]] = []
 
 
 def read_data(name: str) -> Any:
     return json.loads((DATA_DIR / name).read_text(encoding="utf-8"))
 
 
-def reference_loader(func: Callable[[], None]) -> Callable[[], None]:
+def reference_loader(func: Callable[[Session], None]) -> Callable[[Session], None]:
     _LOADERS.append(func)
     return func
 
 
-def load_reference_data() -> None:
-    """Insert the missing reference rows of every area, then commit."""
+def load_reference_data(session: Session | None = None) -> None:
+    """Insert the missing reference rows of every area.
+
+    Without a session, the application's session is used and committed; a migration passes
+    a session bound to its own connection and lets Alembic commit.
+    """
     import nrhub.reference_loaders  # noqa: F401  (registers the loaders)
     from nrhub.extensions import db
 
+    target = session if session is not None else db.session
     for loader in _LOADERS:
-        loader()
-    db.session.commit()
+        loader(target)
+        target.flush()
+    if session is None:
+        db.session.commit()

@@ -6,7 +6,15 @@ import datetime as dt
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from nrhub.db import Money, UTCDateTime, utcnow
@@ -76,6 +84,14 @@ class Listing(db.Model):  # type: ignore[name-defined,misc]
             "repairability_index <= 10)",
             name="repairability_range",
         ),
+        # Counting reads (status[, category], refurbisher) from an index alone; the page
+        # walks an index already in the order asked (newest, or price) and stops at a page.
+        Index("ix_listing_status_refurbisher", "status", "refurbisher_id"),
+        Index("ix_listing_status_category_refurbisher", "status", "category_id", "refurbisher_id"),
+        Index("ix_listing_status_published_at", "status", "published_at"),
+        Index("ix_listing_status_unit_price", "status", "unit_price"),
+        Index("ix_listing_status_category_price", "status", "category_id", "unit_price"),
+        Index("ix_listing_status_category_published", "status", "category_id", "published_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

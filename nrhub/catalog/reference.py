@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from nrhub.catalog.models import Category
-from nrhub.extensions import db
 from nrhub.reference import read_data, reference_loader
 
 
 @reference_loader
-def load_categories() -> None:
-    existing = set(db.session.execute(db.select(Category.code)).scalars())
+def load_categories(session: Session) -> None:
+    existing = set(session.execute(select(Category.code)).scalars())
     for row in read_data("categories.json"):
         if row["code"] not in existing:
-            db.session.add(Category(**row))
+            session.add(Category(**row))

@@ -1,7 +1,328 @@
-"""Routes of the catalog area (to be built)."""
+"""Routes of the catalogue: public browsing, and the refurbishers' own listings."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from nrhub import uploads
+from nrhub.catalog import importing, queries, services
+from nrhub.catalog.forms import (
+    GRADE_LABELS,
+    INSERTION_LABELS,
+    LEGAL_FORM_LABELS,
+    STATE_LABELS,
+    CatalogueFilterForm,
+    ImportForm,
+    ListingForm,
+    PhotoForm,
+)
+from nrhub.catalog.models import Listing, ListingPhoto, ListingStatus
+from nrhub.errors import DomainError, ValidationError
+from nrhub.extensions import db
+from nrhub.organisations.models import Organisation
+from nrhub.security import Role, role_required
+from nrhub.spreadsheets import csv_response
 
 bp = Blueprint("catalog", __name__)
+
+STATUS_LABELS = {
+    ListingStatus.DRAFT: "Brouillon",
+    ListingStatus.PUBLISHED: "Publiée",
+    ListingStatus.ARCHIVED: "Archivée",
+}
+
+
+@bp.app_context_processor
+def _catalog_labels() -> dict[str, Any]:
+    return {
+        "grade_labels": GRADE_LABELS,
+        "state_labels": STATE_LABELS,
+        "legal_form_labels": LEGAL_FORM_LABELS,
+        "insertion_labels": INSERTION_LABELS,
+        "listing_status_labels": STATUS_LABELS,
+    }
+
+
+def prices_visible() -> bool:
+    """Prices show to everyone, or only to members when the hub so configures."""
+    if current_app.config.get("CATALOGUE_PRICES_PUBLIC", True):
+        return True
+    return bool(current_user.is_authenticated and current_user.is_active_member)
+
+
+def _viewer_location() -> tuple[str, str] | None:
+    if current_user.is_authenticated and current_user.is_active_member:
+        org = current_user.organisation
+        return (org.department_code, org.region_code)
+    return None
+
+
+def _page_arg() -> int:
+    page = request.args.get("page", "1")
+    return int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
+
+
+def _category_choices() -> list[tuple[str, str]]:
+    return [(c.code, c.label(_locale())) for c in queries.list_categories()]
+
+
+def _locale() -> str:
+    locale = get_locale()
+    return locale.language if locale else "fr"
+
+
+# ----------------------------------------------------------------------------- public
+
+
+@bp.get("/catalogue")
+def index():  # type: ignore[no-untyped-def]
+    near = _viewer_location()
+    form = CatalogueFilterForm(
+        request.args,
+        categories=_category_choices(),
+        locations=queries.refurbisher_locations(),
+        prices_visible=prices_visible(),
+        can_sort_nearest=near is not None,
+    )
+    page = queries.search_catalogue(form.filters(_page_arg()), near=near)
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template(
+        "catalog/catalogue.html", form=form, page=page, args=args, show_prices=prices_visible()
+    )
+
+
+@bp.get("/catalogue/<int:listing_id>")
+def detail(listing_id: int):  # type: ignore[no-untyped-def]
+    listing = queries.get_visible_listing(listing_id, current_user)
+    return render_template(
+        "catalog/listing_detail.html", listing=listing, show_prices=prices_visible()
+    )
+
+
+@bp.get("/reconditionneurs/<int:refurbisher_id>")
+def refurbisher_profile(refurbisher_id: int):  # type: ignore[no-untyped-def]
+    refurbisher = queries.get_public_refurbisher(refurbisher_id)
+    listings = queries.list_published(refurbisher_id=refurbisher.id)
+    return render_template(
+        "catalog/refurbisher_profile.html",
+        refurbisher=refurbisher,
+        listings=listings,
+        show_prices=prices_visible(),
+    )
+
+
+@bp.get("/catalogue/photos/<name>")
+def photo(name: str):  # type: ignore[no-untyped-def]
+    """A stored photo or thumbnail, with the Content-Type found when it was decoded."""
+    if not uploads.STORED_NAME.fullmatch(name):
+        abort(404)
+    row = db.session.execute(
+        select(ListingPhoto.content_type, Listing.status, Listing.refurbisher_id, Organisation)
+        .join(Listing, Listing.id == ListingPhoto.listing_id)
+        .join(Organisation, Organisation.id == Listing.refurbisher_id)
+        .where((ListingPhoto.filename == name) | (ListingPhoto.thumbnail == name))
+    ).first()
+    if row is None:
+        abort(404)
+    content_type, status, owner_id, refurbisher = row
+    own = current_user.is_authenticated and current_user.organisation_id == owner_id
+    if not own and not (status == ListingStatus.PUBLISHED and refurbisher.is_active):
+        abort(404)
+    path = uploads.safe_path(current_app.config["UPLOAD_DIR"], name)
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype=content_type, max_age=86400)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# ----------------------------------------------------------------------------- refurbishers
+
+
+def _read_upload(upload: Any) -> bytes:
+    """The uploaded bytes; the spooled temporary file is closed at once."""
+    try:
+        return bytes(upload.read())
+    finally:
+        upload.close()
+
+
+@bp.get("/reconditionneur/offres")
+@role_required(Role.REFURBISHER)
+def my_listings():  # type: ignore[no-untyped-def]
+    status = request.args.get("statut", "")
+    chosen = ListingStatus(status) if status in set(ListingStatus) else None
+    text = request.args.get("q", "").strip()[:100]
+    return render_template(
+        "catalog/my_listings.html",
+        listings=queries.list_for_refurbisher(current_user.organisation_id, chosen, text),
+        counts=queries.count_by_status(current_user.organisation_id),
+        status=chosen,
+        text=text,
+    )
+
+
+def _render_listing_form(form: ListingForm, listing: Listing | None, status: int = 200):  # type: ignore[no-untyped-def]
+    return render_template("catalog/listing_form.html", form=form, listing=listing), status
+
+
+@bp.route("/reconditionneur/offres/nouvelle", methods=["GET", "POST"])
+@role_required(Role.REFURBISHER)
+def create():  # type: ignore[no-untyped-def]
+    form = ListingForm(categories=_category_choices())
+    if not form.validate_on_submit():
+        return _render_listing_form(form, None, 422 if request.method == "POST" else 200)
+    try:
+        listing = services.create_listing(
+            form.data_out, by=current_user, publish=bool(form.publish.data)
+        )
+    except services.ListingValidationError as err:
+        form.attach_errors(err.errors)
+        return _render_listing_form(form, None, 422)
+    flash(_("Offre « %(title)s » enregistrée.", title=listing.title), "success")
+    return redirect(url_for("catalog.my_listings"))
+
+
+@bp.route("/reconditionneur/offres/<int:listing_id>/modifier", methods=["GET", "POST"])
+@role_required(Role.REFURBISHER)
+def edit(listing_id: int):  # type: ignore[no-untyped-def]
+    listing = queries.get_listing_for_refurbisher(current_user, listing_id)
+    form = ListingForm(categories=_category_choices(), data=services.listing_form_values(listing))
+    del form.publish
+    if request.method == "GET":
+        form.set_tiers([(t.min_quantity, t.unit_price) for t in listing.tiers])
+    if not form.validate_on_submit():
+        return _render_listing_form(form, listing, 422 if request.method == "POST" else 200)
+    try:
+        services.update_listing(listing, form.data_out, by=current_user)
+    except services.ListingValidationError as err:
+        form.attach_errors(err.errors)
+        return _render_listing_form(form, listing, 422)
+    flash(_("Offre « %(title)s » mise à jour.", title=listing.title), "success")
+    return redirect(url_for("catalog.edit", listing_id=listing.id))
+
+
+@bp.post("/reconditionneur/offres/<int:listing_id>/publier")
+@role_required(Role.REFURBISHER)
+def publish(listing_id: int):  # type: ignore[no-untyped-def]
+    listing = queries.get_listing_for_refurbisher(current_user, listing_id)
+    services.publish_listing(listing, by=current_user)
+    flash(_("Offre « %(title)s » publiée dans le catalogue.", title=listing.title), "success")
+    return redirect(url_for("catalog.my_listings"))
+
+
+@bp.post("/reconditionneur/offres/<int:listing_id>/archiver")
+@role_required(Role.REFURBISHER)
+def archive(listing_id: int):  # type: ignore[no-untyped-def]
+    listing = queries.get_listing_for_refurbisher(current_user, listing_id)
+    services.archive_listing(listing, by=current_user)
+    flash(
+        _("Offre « %(title)s » archivée : elle n'apparaît plus au catalogue.", title=listing.title),
+        "info",
+    )
+    return redirect(url_for("catalog.my_listings"))
+
+
+@bp.route("/reconditionneur/offres/<int:listing_id>/photos", methods=["GET", "POST"])
+@role_required(Role.REFURBISHER)
+def photos(listing_id: int):  # type: ignore[no-untyped-def]
+    listing = queries.get_listing_for_refurbisher(current_user, listing_id)
+    form = PhotoForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.add_photo(
+                listing,
+                _read_upload(form.photo.data),
+                by=current_user,
+                alt_text=form.alt_text.data or "",
+            )
+        except ValidationError as err:
+            form.photo.errors = [*form.photo.errors, str(err)]
+            status = 422
+        else:
+            flash(_("Photo ajoutée."), "success")
+            return redirect(url_for("catalog.photos", listing_id=listing.id))
+    elif request.method == "POST":
+        status = 422
+    return render_template("catalog/listing_photos.html", form=form, listing=listing), status
+
+
+@bp.post("/reconditionneur/offres/<int:listing_id>/photos/<int:photo_id>/supprimer")
+@role_required(Role.REFURBISHER)
+def delete_photo(listing_id: int, photo_id: int):  # type: ignore[no-untyped-def]
+    listing = queries.get_listing_for_refurbisher(current_user, listing_id)
+    services.remove_photo(listing, photo_id, by=current_user)
+    flash(_("Photo supprimée."), "info")
+    return redirect(url_for("catalog.photos", listing_id=listing.id))
+
+
+# ----------------------------------------------------------------------------- stock import
+
+
+@bp.route("/reconditionneur/offres/import", methods=["GET", "POST"])
+@role_required(Role.REFURBISHER)
+def import_stock():  # type: ignore[no-untyped-def]
+    form = ImportForm()
+    if not form.validate_on_submit():
+        status = 422 if request.method == "POST" else 200
+        return render_template("catalog/import.html", form=form, preview=None), status
+    upload = form.file.data
+    try:
+        preview = services.preview_import(
+            _read_upload(upload), upload.filename or "", by=current_user
+        )
+    except ValidationError as err:
+        form.file.errors = [*form.file.errors, str(err)]
+        return render_template("catalog/import.html", form=form, preview=None), 422
+    status = 422 if preview.errors else 200
+    return render_template(
+        "catalog/import.html",
+        form=ImportForm(formdata=None),
+        preview=preview,
+        shown=importing.SHOWN_LINES,
+    ), status
+
+
+@bp.post("/reconditionneur/offres/import/appliquer")
+@role_required(Role.REFURBISHER)
+def import_apply():  # type: ignore[no-untyped-def]
+    try:
+        result = services.apply_import(request.form.get("token", ""), by=current_user)
+    except DomainError as err:
+        flash(str(err), "error")
+        return redirect(url_for("catalog.import_stock"))
+    flash(
+        _(
+            "Import appliqué : %(created)s offre(s) créée(s), %(updated)s mise(s) à jour, "
+            "%(unchanged)s inchangée(s).",
+            created=result.created,
+            updated=result.updated,
+            unchanged=result.unchanged,
+        ),
+        "success",
+    )
+    return redirect(url_for("catalog.my_listings"))
+
+
+@bp.get("/reconditionneur/offres/import/modele.csv")
+@role_required(Role.REFURBISHER)
+def import_template():  # type: ignore[no-untyped-def]
+    header, rows = importing.template_rows()
+    return csv_response("modele-import-stock-nrhub.csv", header, rows)

@@ -1,0 +1,278 @@
+"""Forms of the catalogue: a listing, a photo, a stock file, and the browse filters.
+
+Numbers are typed as text and read by :mod:`nrhub.catalog.rules`, the same rules as the
+stock import, so that "12,5" or "-3" get the same French message in both places.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import Optional
+
+from nrhub.catalog.models import Grade, ListingState
+from nrhub.catalog.queries import ANY_INSERTION, CatalogueFilters, Sort
+from nrhub.catalog.rules import MAX_TIERS, ListingData, parse_listing
+from nrhub.organisations import geo
+from nrhub.organisations.models import InsertionType, LegalForm
+
+GRADE_LABELS = {
+    Grade.A_PLUS: _l("A+ : comme neuf"),
+    Grade.A: _l("A : très bon état"),
+    Grade.B: _l("B : bon état, traces d'usage légères"),
+    Grade.C: _l("C : état correct, traces d'usage visibles"),
+}
+STATE_LABELS = {ListingState.REFURBISHED: _l("Reconditionné"), ListingState.USED: _l("Occasion")}
+LEGAL_FORM_LABELS = {
+    LegalForm.ASSOCIATION: _l("Association"),
+    LegalForm.SCIC: _l("SCIC"),
+    LegalForm.SCOP: _l("SCOP"),
+    LegalForm.COOPERATIVE: _l("Coopérative"),
+    LegalForm.ESS_COMPANY: _l("Entreprise de l'ESS"),
+    LegalForm.FOUNDATION: _l("Fondation"),
+    LegalForm.MUTUAL: _l("Mutuelle"),
+    LegalForm.OTHER: _l("Autre forme"),
+}
+INSERTION_LABELS = {
+    InsertionType.EI: _l("Entreprise d'insertion (EI)"),
+    InsertionType.ETTI: _l("Entreprise de travail temporaire d'insertion (ETTI)"),
+    InsertionType.AI: _l("Association intermédiaire (AI)"),
+    InsertionType.ACI: _l("Atelier et chantier d'insertion (ACI)"),
+    InsertionType.EA: _l("Entreprise adaptée (EA)"),
+    InsertionType.ESAT: _l("ESAT"),
+}
+
+
+def _opts(pairs: Any) -> list[SelectChoice]:
+    return [SelectChoice(str(value), label) for value, label in pairs]
+
+
+VAT_CHOICES = [("20", "20 %"), ("10", "10 %"), ("5,5", "5,5 %"), ("2,1", "2,1 %"), ("0", "0 %")]
+
+TEXT_FIELDS = (
+    "sku",
+    "brand",
+    "model",
+    "processor",
+    "ram_gb",
+    "storage_gb",
+    "screen_inches",
+    "description",
+    "quantity",
+    "unit_price",
+    "warranty_months",
+    "repairability_index",
+    "os_update_years",
+    "spare_parts_years",
+)
+
+
+class ListingForm(FlaskForm):
+    category_code = SelectField(_l("Catégorie"), validate_choice=False)
+    sku = StringField(_l("Votre référence (SKU)"))
+    brand = StringField(_l("Marque"))
+    model = StringField(_l("Modèle"))
+    processor = StringField(_l("Processeur"))
+    ram_gb = StringField(_l("Mémoire vive (Go)"))
+    storage_gb = StringField(_l("Stockage (Go)"))
+    screen_inches = StringField(_l("Taille d'écran (pouces)"))
+    description = TextAreaField(_l("Description"))
+    grade = SelectField(
+        _l("Grade esthétique"), choices=_opts(GRADE_LABELS.items()), validate_choice=False
+    )
+    state = SelectField(_l("État"), choices=_opts(STATE_LABELS.items()), validate_choice=False)
+    refurbished_in_france = BooleanField(_l("Reconditionné en France"))
+    data_wiping_attested = BooleanField(_l("Attestation d'effacement des données fournie"))
+    quantity = StringField(_l("Quantité en stock disponible"))
+    unit_price = StringField(_l("Prix unitaire HT (€)"))
+    vat_rate = SelectField(_l("Taux de TVA"), choices=_opts(VAT_CHOICES), validate_choice=False)
+    warranty_months = StringField(_l("Garantie (mois)"), default="12")
+    repairability_index = StringField(_l("Indice de réparabilité (sur 10)"))
+    os_update_years = StringField(_l("Mises à jour de sécurité garanties (ans)"))
+    spare_parts_years = StringField(_l("Disponibilité des pièces détachées (ans)"))
+    tier_quantity_1 = StringField(_l("Palier 1 : à partir de (unités)"))
+    tier_price_1 = StringField(_l("Palier 1 : prix unitaire HT (€)"))
+    tier_quantity_2 = StringField(_l("Palier 2 : à partir de (unités)"))
+    tier_price_2 = StringField(_l("Palier 2 : prix unitaire HT (€)"))
+    tier_quantity_3 = StringField(_l("Palier 3 : à partir de (unités)"))
+    tier_price_3 = StringField(_l("Palier 3 : prix unitaire HT (€)"))
+    tier_quantity_4 = StringField(_l("Palier 4 : à partir de (unités)"))
+    tier_price_4 = StringField(_l("Palier 4 : prix unitaire HT (€)"))
+    publish = BooleanField(_l("Publier l'offre dans le catalogue dès l'enregistrement"))
+
+    TIER_ROWS = 4
+    data_out: ListingData | None = None
+
+    def __init__(self, *args: Any, categories: list[tuple[str, str]] | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.category_code.choices = _opts([("", _l("Choisir une catégorie")), *(categories or [])])
+
+    def set_tiers(self, tiers: list[tuple[int, Decimal]]) -> None:
+        for index, (min_quantity, price) in enumerate(tiers[: self.TIER_ROWS], start=1):
+            getattr(self, f"tier_quantity_{index}").data = str(min_quantity)
+            getattr(self, f"tier_price_{index}").data = str(price).replace(".", ",")
+
+    def raw_tiers(self) -> list[tuple[str, str]]:
+        return [
+            (
+                getattr(self, f"tier_quantity_{i}").data or "",
+                getattr(self, f"tier_price_{i}").data or "",
+            )
+            for i in range(1, min(self.TIER_ROWS, MAX_TIERS) + 1)
+        ]
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        raw = {name: (getattr(self, name).data or "") for name in TEXT_FIELDS}
+        raw["category_code"] = self.category_code.data or ""
+        raw["grade"] = self.grade.data or ""
+        raw["state"] = self.state.data or ""
+        raw["vat_rate"] = self.vat_rate.data or ""
+        raw["refurbished_in_france"] = "oui" if self.refurbished_in_france.data else "non"
+        raw["data_wiping_attested"] = "oui" if self.data_wiping_attested.data else "non"
+        self.data_out, errors = parse_listing(raw, self.raw_tiers())
+        self.attach_errors(errors)
+        return self.data_out is not None
+
+    def attach_errors(self, errors: dict[str, str]) -> None:
+        for name, message in errors.items():
+            target = "tier_quantity_1" if name == "tiers" else name
+            field = getattr(self, target, None)
+            if field is None:
+                self.form_errors.append(message)
+            else:
+                field.errors = [*field.errors, message]
+
+
+class PhotoForm(FlaskForm):
+    photo = FileField(
+        _l("Photo (JPEG, PNG ou WebP, 5 Mo au plus)"),
+        validators=[FileRequired(_l("Choisissez une image à envoyer."))],
+    )
+    alt_text = StringField(_l("Description de la photo pour les personnes non voyantes"))
+
+
+class ImportForm(FlaskForm):
+    file = FileField(
+        _l("Fichier de stock (CSV ou XLSX)"),
+        validators=[FileRequired(_l("Choisissez un fichier CSV ou XLSX à envoyer."))],
+    )
+
+
+SORT_LABELS = {
+    Sort.NEWEST: _l("Les plus récentes"),
+    Sort.PRICE_ASC: _l("Prix croissant"),
+    Sort.PRICE_DESC: _l("Prix décroissant"),
+    Sort.NEAREST: _l("Les plus proches de chez moi"),
+}
+
+
+class CatalogueFilterForm(FlaskForm):
+    """The browse filters, read from the query string (GET, no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Rechercher (marque, modèle, description)"), validators=[Optional()])
+    categorie = SelectField(_l("Catégorie"), validate_choice=False)
+    grade = SelectField(_l("Grade"), validate_choice=False)
+    prix_min = StringField(_l("Prix HT minimum (€)"))
+    prix_max = StringField(_l("Prix HT maximum (€)"))
+    departement = SelectField(_l("Département du reconditionneur"), validate_choice=False)
+    region = SelectField(_l("Région du reconditionneur"), validate_choice=False)
+    forme = SelectField(_l("Forme juridique"), validate_choice=False)
+    insertion = SelectField(_l("Structure d'insertion ou adaptée"), validate_choice=False)
+    garantie_min = StringField(_l("Garantie minimale (mois)"))
+    maj_min = StringField(_l("Mises à jour garanties minimales (ans)"))
+    reparabilite_min = StringField(_l("Indice de réparabilité minimal"))
+    en_stock = BooleanField(_l("En stock uniquement"))
+    tri = SelectField(_l("Trier par"), validate_choice=False)
+
+    def __init__(
+        self,
+        *args: Any,
+        categories: list[tuple[str, str]],
+        locations: list[tuple[str, str]],
+        prices_visible: bool,
+        can_sort_nearest: bool,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        anything = ("", _l("Toutes"))
+        departments = sorted({d for d, _r in locations})
+        regions = sorted({r for _d, r in locations})
+        sorts = [s for s in Sort if prices_visible or s not in (Sort.PRICE_ASC, Sort.PRICE_DESC)]
+        if not can_sort_nearest:
+            sorts.remove(Sort.NEAREST)
+        options = {
+            self.categorie: [anything, *categories],
+            self.grade: [("", _l("Tous")), *[(g.value, lbl) for g, lbl in GRADE_LABELS.items()]],
+            self.departement: [
+                ("", _l("Tous")),
+                *[(d, f"{d} – {geo.department_name(d)}") for d in departments],
+            ],
+            self.region: [anything, *[(r, geo.region_name(r)) for r in regions]],
+            self.forme: [anything, *[(f.value, lbl) for f, lbl in LEGAL_FORM_LABELS.items()]],
+            self.insertion: [
+                ("", _l("Peu importe")),
+                (ANY_INSERTION, _l("Toute structure d'insertion ou adaptée")),
+                *[(t.value, lbl) for t, lbl in INSERTION_LABELS.items()],
+            ],
+            self.tri: [(s.value, SORT_LABELS[s]) for s in sorts],
+        }
+        for select_field, pairs in options.items():
+            select_field.choices = _opts(pairs)
+        self.prices_visible = prices_visible
+        if not prices_visible:
+            del self.prix_min
+            del self.prix_max
+
+    def filters(self, page: int) -> CatalogueFilters:
+        """The valid filters; an invalid value gets a French message and is ignored."""
+        values: dict[str, Any] = {"text": (self.q.data or "").strip()[:100], "page": page}
+        choices = {
+            "category": self.categorie,
+            "grade": self.grade,
+            "department": self.departement,
+            "region": self.region,
+            "legal_form": self.forme,
+            "insertion": self.insertion,
+        }
+        for name, field in choices.items():
+            allowed = {choice.value for choice in field.choices}  # type: ignore[union-attr]
+            if field.data and field.data in allowed:
+                values[name] = field.data
+            elif field.data:
+                field.errors = [_l("Choix inconnu : ce filtre est ignoré.")]
+        allowed_sorts = {choice.value for choice in self.tri.choices}  # type: ignore[union-attr]
+        values["sort"] = Sort(self.tri.data) if self.tri.data in allowed_sorts else Sort.NEWEST
+        if self.prices_visible:
+            values["price_min"] = self._number(self.prix_min, places=2)
+            values["price_max"] = self._number(self.prix_max, places=2)
+        warranty = self._number(self.garantie_min, places=0)
+        updates = self._number(self.maj_min, places=0)
+        values["min_warranty_months"] = int(warranty) if warranty is not None else None
+        values["min_update_years"] = int(updates) if updates is not None else None
+        values["min_repairability"] = self._number(self.reparabilite_min, places=1)
+        values["in_stock"] = bool(self.en_stock.data)
+        return CatalogueFilters(**values)
+
+    @staticmethod
+    def _number(field: StringField, places: int) -> Decimal | None:
+        text = (field.data or "").strip().replace(",", ".").replace(" ", "")
+        if not text:
+            return None
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            value = Decimal(-1)
+        if not value.is_finite() or value < 0 or value != round(value, places) or value > 10**7:
+            field.errors = [_l("Nombre positif attendu : ce filtre est ignoré.")]
+            return None
+        return value

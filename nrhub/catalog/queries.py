@@ -1,0 +1,349 @@
+"""Reads of the catalogue: the public browse, a listing page, a refurbisher's own listings.
+
+Every function chooses its eager loading here (relationships are ``lazy="raise"``), so a
+page runs a fixed number of SQL statements whatever the number of listings.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy.orm import contains_eager, selectinload
+
+from nrhub.auth.models import User
+from nrhub.catalog.models import Category, Grade, Listing, ListingPhoto, ListingStatus
+from nrhub.errors import NotFoundError
+from nrhub.extensions import db
+from nrhub.organisations.models import InsertionType, Organisation, OrgKind, OrgStatus
+
+PER_PAGE = 24
+COUNT_LIMIT = 10_000
+ANY_INSERTION = "toutes"
+
+
+class Sort(StrEnum):
+    NEWEST = "recent"
+    PRICE_ASC = "prix"
+    PRICE_DESC = "prix-decroissant"
+    NEAREST = "proximite"
+
+
+@dataclass(frozen=True)
+class CatalogueFilters:
+    """What a person asked the catalogue for; ``None`` means "any"."""
+
+    text: str = ""
+    category: str | None = None
+    grade: Grade | None = None
+    price_min: Decimal | None = None
+    price_max: Decimal | None = None
+    department: str | None = None
+    region: str | None = None
+    legal_form: str | None = None
+    insertion: str | None = None  # an InsertionType, or ANY_INSERTION
+    min_warranty_months: int | None = None
+    min_update_years: int | None = None
+    min_repairability: Decimal | None = None
+    in_stock: bool = False
+    sort: Sort = Sort.NEWEST
+    page: int = 1
+    per_page: int = PER_PAGE
+
+
+@dataclass(frozen=True)
+class CatalogueItem:
+    listing: Listing
+    thumbnail: str | None
+
+
+@dataclass(frozen=True)
+class CataloguePage:
+    items: list[CatalogueItem]
+    total: int
+    page: int
+    per_page: int
+    filters: CatalogueFilters = field(default_factory=CatalogueFilters)
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(min(self.total, COUNT_LIMIT) / self.per_page))
+
+    @property
+    def total_is_capped(self) -> bool:
+        return self.total > COUNT_LIMIT
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def _escape_like(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _conditions(filters: CatalogueFilters) -> list[Any]:
+    # Refurbisher criteria go into a subquery on the few organisations rather than a join,
+    # so that counting 50,000 listings reads only the listing indexes.
+    refurbishers = select(Organisation.id).where(
+        Organisation.kind == OrgKind.REFURBISHER, Organisation.status == OrgStatus.ACTIVE
+    )
+    if filters.department:
+        refurbishers = refurbishers.where(Organisation.department_code == filters.department)
+    if filters.region:
+        refurbishers = refurbishers.where(Organisation.region_code == filters.region)
+    if filters.legal_form:
+        refurbishers = refurbishers.where(Organisation.legal_form == filters.legal_form)
+    if filters.insertion == ANY_INSERTION:
+        refurbishers = refurbishers.where(
+            Organisation.insertion_type.is_not(None),
+            Organisation.insertion_type != InsertionType.NONE,
+        )
+    elif filters.insertion:
+        refurbishers = refurbishers.where(Organisation.insertion_type == filters.insertion)
+    conditions: list[Any] = [
+        Listing.status == ListingStatus.PUBLISHED,
+        Listing.refurbisher_id.in_(refurbishers),
+    ]
+    if filters.category:
+        conditions.append(
+            Listing.category_id
+            == select(Category.id).where(Category.code == filters.category).scalar_subquery()
+        )
+    if filters.grade:
+        conditions.append(Listing.grade == filters.grade)
+    if filters.price_min is not None:
+        conditions.append(Listing.unit_price >= filters.price_min)
+    if filters.price_max is not None:
+        conditions.append(Listing.unit_price <= filters.price_max)
+    if filters.min_warranty_months is not None:
+        conditions.append(Listing.warranty_months >= filters.min_warranty_months)
+    if filters.min_update_years is not None:
+        conditions.append(Listing.os_update_years >= filters.min_update_years)
+    if filters.min_repairability is not None:
+        conditions.append(Listing.repairability_index >= filters.min_repairability)
+    if filters.in_stock:
+        conditions.append(Listing.quantity > 0)
+    for word in filters.text.split()[:8]:
+        pattern = f"%{_escape_like(word)}%"
+        conditions.append(
+            or_(
+                Listing.brand.ilike(pattern, escape="\\"),
+                Listing.model.ilike(pattern, escape="\\"),
+                Listing.description.ilike(pattern, escape="\\"),
+            )
+        )
+    return conditions
+
+
+def _order(filters: CatalogueFilters, near: tuple[str, str] | None) -> list[Any]:
+    if filters.sort == Sort.PRICE_ASC:
+        return [Listing.unit_price.asc(), Listing.id.asc()]
+    if filters.sort == Sort.PRICE_DESC:
+        return [Listing.unit_price.desc(), Listing.id.desc()]
+    newest = [Listing.published_at.desc(), Listing.id.desc()]
+    if filters.sort == Sort.NEAREST and near is not None:
+        department, region = near
+        same_department = select(Organisation.id).where(Organisation.department_code == department)
+        same_region = select(Organisation.id).where(Organisation.region_code == region)
+        distance = case(
+            (Listing.refurbisher_id.in_(same_department), 0),
+            (Listing.refurbisher_id.in_(same_region), 1),
+            else_=2,
+        )
+        return [distance, *newest]
+    return newest
+
+
+def search_catalogue(
+    filters: CatalogueFilters, *, near: tuple[str, str] | None = None
+) -> CataloguePage:
+    """Published listings of active refurbishers matching ``filters``, one page of them.
+
+    Five statements: the count, the page, its refurbishers and categories (by primary key),
+    and the first photo of each listing on the page. ``near`` is the viewer's (department, region)
+    for the "nearest" sort: same department first, then same region, then the rest.
+    """
+    conditions = _conditions(filters)
+    # Counting stops at COUNT_LIMIT matches ("plus de 10 000 offres"): past that, a person
+    # refines the filters rather than pages, and the count stays cheap at any size.
+    matching = select(Listing.id).where(and_(*conditions)).limit(COUNT_LIMIT + 1).subquery()
+    total = db.session.execute(select(func.count()).select_from(matching)).scalar_one()
+    page = max(1, min(filters.page, max(1, math.ceil(min(total, COUNT_LIMIT) / filters.per_page))))
+    # No join here: with a join SQLite's planner walks the few organisations first and
+    # sorts every matching listing; alone, it reads the listing index in page order.
+    stmt = (
+        select(Listing)
+        .options(selectinload(Listing.refurbisher), selectinload(Listing.category))
+        .where(and_(*conditions))
+        .order_by(*_order(filters, near))
+        .limit(filters.per_page)
+        .offset((page - 1) * filters.per_page)
+    )
+    listings = list(db.session.execute(stmt).scalars())
+    thumbnails = first_thumbnails([listing.id for listing in listings])
+    return CataloguePage(
+        items=[CatalogueItem(listing, thumbnails.get(listing.id)) for listing in listings],
+        total=total,
+        page=page,
+        per_page=filters.per_page,
+        filters=filters,
+    )
+
+
+def _with_refurbisher_and_category(stmt: Select[Any]) -> Select[Any]:
+    return (
+        stmt.join(Organisation, Listing.refurbisher_id == Organisation.id)
+        .join(Category, Listing.category_id == Category.id)
+        .options(contains_eager(Listing.refurbisher), contains_eager(Listing.category))
+    )
+
+
+def first_thumbnails(listing_ids: Sequence[int]) -> dict[int, str]:
+    """The thumbnail of the first photo of each listing (one statement; none if no ids)."""
+    if not listing_ids:
+        return {}
+    rows = db.session.execute(
+        select(ListingPhoto.listing_id, ListingPhoto.thumbnail)
+        .where(ListingPhoto.listing_id.in_(listing_ids))
+        .order_by(ListingPhoto.listing_id, ListingPhoto.position, ListingPhoto.id)
+    )
+    thumbnails: dict[int, str] = {}
+    for listing_id, thumbnail in rows:
+        thumbnails.setdefault(listing_id, thumbnail)
+    return thumbnails
+
+
+def list_published(
+    *,
+    refurbisher_id: int | None = None,
+    category_ids: Sequence[int] | None = None,
+    listing_ids: Sequence[int] | None = None,
+    in_stock: bool = False,
+    limit: int | None = None,
+) -> list[Listing]:
+    """Published listings of active refurbishers, with refurbisher, category and tiers loaded
+    (for other areas: campaign offers, the refurbisher's public page)."""
+    stmt = (
+        _with_refurbisher_and_category(select(Listing))
+        .where(Listing.status == ListingStatus.PUBLISHED, Organisation.status == OrgStatus.ACTIVE)
+        .options(selectinload(Listing.tiers))
+        .order_by(Category.sort_order, Listing.brand, Listing.model, Listing.id)
+    )
+    if refurbisher_id is not None:
+        stmt = stmt.where(Listing.refurbisher_id == refurbisher_id)
+    if category_ids is not None:
+        stmt = stmt.where(Listing.category_id.in_(category_ids))
+    if listing_ids is not None:
+        stmt = stmt.where(Listing.id.in_(listing_ids))
+    if in_stock:
+        stmt = stmt.where(Listing.quantity > 0)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return list(db.session.execute(stmt).unique().scalars())
+
+
+def _full_listing(listing_id: int) -> Select[Any]:
+    return (
+        _with_refurbisher_and_category(select(Listing))
+        .where(Listing.id == listing_id)
+        .options(selectinload(Listing.tiers), selectinload(Listing.photos))
+    )
+
+
+def get_visible_listing(listing_id: int, viewer: Any) -> Listing:
+    """A listing page: published listings of active refurbishers for everyone; the owner
+    refurbisher also sees its drafts and archives. 404 otherwise."""
+    listing = db.session.execute(_full_listing(listing_id)).unique().scalar_one_or_none()
+    if listing is None:
+        raise NotFoundError("Cette offre n'existe pas ou n'est pas publiée.")
+    is_owner = (
+        getattr(viewer, "is_authenticated", False)
+        and viewer.is_refurbisher
+        and viewer.organisation_id == listing.refurbisher_id
+    )
+    public = listing.status == ListingStatus.PUBLISHED and listing.refurbisher.is_active
+    if not (public or is_owner):
+        raise NotFoundError("Cette offre n'existe pas ou n'est pas publiée.")
+    return listing
+
+
+def get_listing_for_refurbisher(user: User, listing_id: int) -> Listing:
+    """A listing of the person's own organisation (any status), fully loaded; 404 if not
+    theirs, so that another refurbisher's ids reveal nothing."""
+    listing = (
+        db.session.execute(
+            _full_listing(listing_id).where(Listing.refurbisher_id == user.organisation_id)
+        )
+        .unique()
+        .scalar_one_or_none()
+    )
+    if listing is None or not user.is_refurbisher:
+        raise NotFoundError("Cette offre n'existe pas ou n'est pas la vôtre.")
+    return listing
+
+
+def list_for_refurbisher(
+    refurbisher_id: int, status: ListingStatus | None = None, text: str = ""
+) -> list[Listing]:
+    """All listings of one refurbisher, newest change first, with their category."""
+    stmt = (
+        select(Listing)
+        .join(Category, Listing.category_id == Category.id)
+        .options(contains_eager(Listing.category))
+        .where(Listing.refurbisher_id == refurbisher_id)
+        .order_by(Listing.updated_at.desc(), Listing.id.desc())
+    )
+    if status is not None:
+        stmt = stmt.where(Listing.status == status)
+    for word in text.split()[:8]:
+        pattern = f"%{_escape_like(word)}%"
+        stmt = stmt.where(
+            or_(
+                Listing.sku.ilike(pattern, escape="\\"),
+                Listing.brand.ilike(pattern, escape="\\"),
+                Listing.model.ilike(pattern, escape="\\"),
+            )
+        )
+    return list(db.session.execute(stmt).scalars())
+
+
+def count_by_status(refurbisher_id: int) -> dict[str, int]:
+    rows = db.session.execute(
+        select(Listing.status, func.count(Listing.id))
+        .where(Listing.refurbisher_id == refurbisher_id)
+        .group_by(Listing.status)
+    )
+    return {str(status): count for status, count in rows}
+
+
+def get_public_refurbisher(refurbisher_id: int) -> Organisation:
+    """An active refurbisher's public profile; 404 for anything else."""
+    org = db.session.get(Organisation, refurbisher_id)
+    if org is None or org.kind != OrgKind.REFURBISHER or org.status != OrgStatus.ACTIVE:
+        raise NotFoundError("Ce reconditionneur n'existe pas ou n'est pas actif.")
+    return org
+
+
+def list_categories() -> list[Category]:
+    return list(db.session.execute(select(Category).order_by(Category.sort_order)).scalars())
+
+
+def refurbisher_locations() -> list[tuple[str, str]]:
+    """(department, region) of active refurbishers, for the location filters."""
+    rows = db.session.execute(
+        select(Organisation.department_code, Organisation.region_code)
+        .where(Organisation.kind == OrgKind.REFURBISHER, Organisation.status == OrgStatus.ACTIVE)
+        .distinct()
+        .order_by(Organisation.department_code)
+    )
+    return [(d, r) for d, r in rows]

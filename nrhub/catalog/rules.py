@@ -1,0 +1,296 @@
+"""Listing field rules, pure: raw text (a form or a spreadsheet cell) in, typed values out.
+
+The same functions read the listing form and the stock import, so that a price, a quantity
+or a tier is accepted or refused with the same French message wherever it is typed.
+No Flask, no database: checks that need the database (category exists, SKU unique) live in
+:mod:`nrhub.catalog.services`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from nrhub.catalog.models import Grade, ListingState
+
+MAX_PRICE = Decimal("999999.99")
+VAT_RATES = (Decimal("20"), Decimal("10"), Decimal("5.5"), Decimal("2.1"), Decimal("0"))
+MAX_TIERS = 6
+MAX_DESCRIPTION = 5000
+
+TEXT_LIMITS = {"sku": 64, "brand": 80, "model": 160, "processor": 120}
+
+
+class FieldError(ValueError):
+    """One field's value is refused; the message is French and shown next to the field."""
+
+
+@dataclass(frozen=True)
+class TierData:
+    min_quantity: int
+    unit_price: Decimal
+
+
+@dataclass(frozen=True)
+class ListingData:
+    """Every field a refurbisher sets on a listing, already typed and range-checked."""
+
+    category_code: str
+    sku: str
+    brand: str
+    model: str
+    grade: Grade
+    quantity: int
+    unit_price: Decimal
+    state: ListingState = ListingState.REFURBISHED
+    processor: str | None = None
+    ram_gb: int | None = None
+    storage_gb: int | None = None
+    screen_inches: Decimal | None = None
+    description: str = ""
+    refurbished_in_france: bool = False
+    data_wiping_attested: bool = False
+    vat_rate: Decimal = Decimal("20")
+    warranty_months: int = 12
+    repairability_index: Decimal | None = None
+    os_update_years: int | None = None
+    spare_parts_years: int | None = None
+    tiers: tuple[TierData, ...] = field(default_factory=tuple)
+
+
+def _number(text: str) -> Decimal:
+    cleaned = (
+        text.replace("\xa0", "").replace("\u202f", "").replace(" ", "").replace("€", "").strip()
+    )
+    if not re.fullmatch(r"[-+]?\d+([.,]\d+)?", cleaned):
+        raise InvalidOperation(text)
+    return Decimal(cleaned.replace(",", "."))
+
+
+def parse_price(text: str, label: str = "Le prix") -> Decimal:
+    """A price HT in euros: > 0, at most 2 decimals, decimal comma or point."""
+    if not text.strip():
+        raise FieldError(f"{label} est obligatoire.")
+    try:
+        value = _number(text)
+    except InvalidOperation as err:
+        raise FieldError(f"{label} doit être un montant en euros, par exemple 249,90.") from err
+    if value <= 0:
+        raise FieldError(f"{label} doit être supérieur à 0 €.")
+    if value != value.quantize(Decimal("0.01")):
+        raise FieldError(f"{label} a au plus 2 décimales (les centimes).")
+    if value > MAX_PRICE:
+        raise FieldError(f"{label} ne peut pas dépasser 999 999,99 €.")
+    return value.quantize(Decimal("0.01"))
+
+
+def parse_count(text: str, label: str, *, maximum: int = 1_000_000, required: bool = True) -> int:
+    """A whole number of units, months or years: no sign, no decimals."""
+    if not text.strip():
+        if required:
+            raise FieldError(f"{label} est obligatoire.")
+        raise _Empty
+    try:
+        value = _number(text)
+    except InvalidOperation as err:
+        raise FieldError(f"{label} doit être un nombre entier, par exemple 12.") from err
+    if value < 0:
+        raise FieldError(f"{label} ne peut pas être {_agree(label, 'négatif', 'négative')}.")
+    if value != value.to_integral_value():
+        raise FieldError(f"{label} doit être un nombre entier, sans décimales.")
+    if value > maximum:
+        raise FieldError(f"{label} ne peut pas dépasser {maximum:,}.".replace(",", " "))
+    return int(value)
+
+
+def _agree(label: str, masculine_form: str, feminine_form: str) -> str:
+    """French agreement of an adjective with the label's noun (« La quantité … négative »)."""
+    masculine = label.split(":")[-1].strip().lower().startswith(("le ", "l'indice"))
+    return masculine_form if masculine else feminine_form
+
+
+class _Empty(Exception):
+    pass
+
+
+def optional_count(text: str, label: str, *, maximum: int) -> int | None:
+    try:
+        return parse_count(text, label, maximum=maximum, required=False)
+    except _Empty:
+        return None
+
+
+def parse_repairability(text: str) -> Decimal | None:
+    """The French repairability index: 0 to 10, one decimal at most; empty when unknown."""
+    if not text.strip():
+        return None
+    message = "L'indice de réparabilité va de 0 à 10 avec une décimale au plus, par exemple 8,2."
+    try:
+        value = _number(text)
+    except InvalidOperation as err:
+        raise FieldError(message) from err
+    if not Decimal(0) <= value <= Decimal(10) or value != value.quantize(Decimal("0.1")):
+        raise FieldError(message)
+    return value.quantize(Decimal("0.1"))
+
+
+def parse_screen(text: str) -> Decimal | None:
+    if not text.strip():
+        return None
+    message = "La taille d'écran s'écrit en pouces, par exemple 14 ou 15,6."
+    try:
+        value = _number(text)
+    except InvalidOperation as err:
+        raise FieldError(message) from err
+    if not Decimal(0) < value < Decimal(1000) or value != value.quantize(Decimal("0.1")):
+        raise FieldError(message)
+    return value
+
+
+def parse_vat(text: str) -> Decimal:
+    if not text.strip():
+        return Decimal("20.00")
+    try:
+        value = _number(text.replace("%", ""))
+    except InvalidOperation:
+        value = Decimal(-1)
+    if value not in VAT_RATES:
+        raise FieldError("Taux de TVA non reconnu : 20, 10, 5,5, 2,1 ou 0 %.")
+    return value.quantize(Decimal("0.01"))
+
+
+_GRADES = {g.value.lower(): g for g in Grade} | {"a plus": Grade.A_PLUS, "aplus": Grade.A_PLUS}
+_STATES = {
+    "refurbished": ListingState.REFURBISHED,
+    "reconditionné": ListingState.REFURBISHED,
+    "reconditionne": ListingState.REFURBISHED,
+    "used": ListingState.USED,
+    "occasion": ListingState.USED,
+}
+_TRUE = {"oui", "o", "1", "vrai", "x", "yes", "y", "true", "on"}
+_FALSE = {"non", "n", "0", "faux", "no", "false", "off", ""}
+
+
+def parse_grade(text: str) -> Grade:
+    grade = _GRADES.get(text.strip().lower())
+    if grade is None:
+        raise FieldError("Grade inconnu : indiquez A+, A, B ou C.")
+    return grade
+
+
+def parse_state(text: str) -> ListingState:
+    if not text.strip():
+        return ListingState.REFURBISHED
+    state = _STATES.get(text.strip().lower())
+    if state is None:
+        raise FieldError("État inconnu : « reconditionné » ou « occasion ».")
+    return state
+
+
+def parse_bool(text: str) -> bool:
+    value = text.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise FieldError("Répondez par « oui » ou « non ».")
+
+
+def parse_text(text: str, label: str, limit: int, *, required: bool) -> str:
+    value = text.strip()
+    if required and not value:
+        raise FieldError(f"{label} est obligatoire.")
+    if len(value) > limit:
+        raise FieldError(f"{label} ne peut pas dépasser {limit} caractères.")
+    return value
+
+
+def parse_tiers_text(text: str) -> list[tuple[str, str]]:
+    """``10:240,00|50:225,00`` (the import's tier column) → raw (min quantity, price) pairs."""
+    pairs = []
+    for chunk in (c.strip() for c in text.split("|")):
+        if not chunk:
+            continue
+        if ":" not in chunk:
+            raise FieldError(
+                "Paliers : écrivez « quantité minimale:prix » séparés par « | », "
+                "par exemple 10:240,00|50:225,00."
+            )
+        qty, price = chunk.split(":", 1)
+        pairs.append((qty.strip(), price.strip()))
+    return pairs
+
+
+def check_tiers(base_price: Decimal, raw_tiers: Sequence[tuple[str, str]]) -> tuple[TierData, ...]:
+    """Volume tiers: minimum quantities ≥ 2 and strictly increasing, prices not increasing
+    from one tier to the next and all strictly below the base unit price."""
+    tiers: list[TierData] = []
+    for number, (qty_text, price_text) in enumerate(raw_tiers, start=1):
+        if not qty_text.strip() and not price_text.strip():
+            continue
+        label = f"Palier {number}"
+        min_quantity = parse_count(qty_text, f"{label} : la quantité minimale", maximum=1_000_000)
+        price = parse_price(price_text, f"{label} : le prix")
+        if min_quantity < 2:
+            raise FieldError(f"{label} : la quantité minimale doit être d'au moins 2 unités.")
+        if tiers and min_quantity <= tiers[-1].min_quantity:
+            raise FieldError(
+                f"{label} : les quantités minimales doivent être strictement croissantes "
+                f"({min_quantity} après {tiers[-1].min_quantity})."
+            )
+        if price >= base_price:
+            raise FieldError(f"{label} : le prix doit être inférieur au prix unitaire de base.")
+        if tiers and price > tiers[-1].unit_price:
+            raise FieldError(f"{label} : le prix ne peut pas augmenter quand la quantité augmente.")
+        tiers.append(TierData(min_quantity, price))
+    if len(tiers) > MAX_TIERS:
+        raise FieldError(f"Au plus {MAX_TIERS} paliers de prix par offre.")
+    return tuple(tiers)
+
+
+def parse_listing(
+    raw: Mapping[str, str], raw_tiers: Sequence[tuple[str, str]]
+) -> tuple[ListingData | None, dict[str, str]]:
+    """Read every field; return the data, or ``None`` and one French message per field."""
+    errors: dict[str, str] = {}
+    values: dict[str, object] = {}
+
+    def read(name: str, func, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        try:
+            values[name] = func(raw.get(name, "") or "", *args, **kwargs)
+        except FieldError as err:
+            errors[name] = str(err)
+
+    read("category_code", parse_text, "La catégorie", 40, required=True)
+    read("sku", parse_text, "La référence (SKU)", TEXT_LIMITS["sku"], required=True)
+    read("brand", parse_text, "La marque", TEXT_LIMITS["brand"], required=True)
+    read("model", parse_text, "Le modèle", TEXT_LIMITS["model"], required=True)
+    read("processor", parse_text, "Le processeur", TEXT_LIMITS["processor"], required=False)
+    read("description", parse_text, "La description", MAX_DESCRIPTION, required=False)
+    read("grade", parse_grade)
+    read("state", parse_state)
+    read("quantity", parse_count, "La quantité", maximum=1_000_000)
+    read("unit_price", parse_price, "Le prix unitaire HT")
+    read("vat_rate", parse_vat)
+    read("ram_gb", optional_count, "La mémoire vive (Go)", maximum=4096)
+    read("storage_gb", optional_count, "Le stockage (Go)", maximum=1_000_000)
+    read("screen_inches", parse_screen)
+    read("warranty_months", optional_count, "La garantie (mois)", maximum=120)
+    read("repairability_index", parse_repairability)
+    read("os_update_years", optional_count, "La durée des mises à jour (ans)", maximum=30)
+    read("spare_parts_years", optional_count, "La disponibilité des pièces (ans)", maximum=30)
+    read("refurbished_in_france", parse_bool)
+    read("data_wiping_attested", parse_bool)
+    if "unit_price" in values:
+        try:
+            values["tiers"] = check_tiers(values["unit_price"], raw_tiers)  # type: ignore[arg-type]
+        except FieldError as err:
+            errors["tiers"] = str(err)
+    if errors:
+        return None, errors
+    processor = values.pop("processor") or None
+    if values["warranty_months"] is None:
+        values["warranty_months"] = 0
+    return ListingData(processor=processor, **values), errors  # type: ignore[arg-type]

@@ -1,0 +1,288 @@
+"""Use cases of the catalogue: refurbishers create, edit, publish and archive listings,
+add photos and import their stock. One transaction each; every change of quantity or
+price is written to the audit log with its old and new values."""
+
+from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
+
+from nrhub import uploads
+from nrhub.audit.services import record
+from nrhub.auth.models import User
+from nrhub.catalog import importing
+from nrhub.catalog.models import Category, Listing, ListingPhoto, ListingStatus, PriceTier
+from nrhub.catalog.rules import ListingData
+from nrhub.db import utcnow
+from nrhub.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from nrhub.extensions import db
+from nrhub.organisations.models import Organisation
+
+MAX_PHOTOS = 5
+
+# Re-exported so that views import the import use cases from the services module.
+preview_import = importing.preview_import
+apply_import = importing.apply_import
+
+
+class ListingValidationError(ValidationError):
+    """Several fields refused at once: ``errors`` maps field names to French messages."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(" ".join(errors.values()), field=next(iter(errors), None))
+        self.errors = errors
+
+
+def _refurbisher_of(by: User) -> Organisation:
+    if not by.is_refurbisher:
+        raise PermissionDeniedError(
+            "Seules les personnes d'un reconditionneur actif gèrent des offres."
+        )
+    return by.organisation
+
+
+def _own(listing: Listing, by: User) -> None:
+    """Another refurbisher's listing is reported as missing, never as forbidden."""
+    _refurbisher_of(by)
+    if listing.refurbisher_id != by.organisation_id:
+        raise NotFoundError("Cette offre n'existe pas ou n'est pas la vôtre.")
+
+
+def _category_id(code: str) -> int:
+    category_id = db.session.execute(
+        select(Category.id).where(Category.code == code)
+    ).scalar_one_or_none()
+    if category_id is None:
+        raise ListingValidationError({"category_code": "Catégorie inconnue."})
+    return category_id
+
+
+def _check_sku_free(refurbisher_id: int, sku: str, except_id: int | None = None) -> None:
+    stmt = select(Listing.id).where(Listing.refurbisher_id == refurbisher_id, Listing.sku == sku)
+    if except_id is not None:
+        stmt = stmt.where(Listing.id != except_id)
+    if db.session.execute(stmt).first() is not None:
+        raise ListingValidationError(
+            {"sku": f"La référence « {sku} » est déjà utilisée par une autre de vos offres."}
+        )
+
+
+_PLAIN_FIELDS = tuple(
+    f.name for f in dataclasses.fields(ListingData) if f.name not in ("category_code", "tiers")
+)
+
+
+def _tiers_of(listing: Listing) -> list[list[str]]:
+    return [[str(t.min_quantity), str(t.unit_price)] for t in listing.tiers]
+
+
+def _commit_or_sku_error(sku: str) -> None:
+    try:
+        db.session.commit()
+    except IntegrityError as err:
+        db.session.rollback()
+        raise ListingValidationError(
+            {"sku": f"La référence « {sku} » est déjà utilisée par une autre de vos offres."}
+        ) from err
+
+
+def create_listing(data: ListingData, *, by: User, publish: bool = False) -> Listing:
+    """A new listing of the person's refurbisher, as a draft unless ``publish``."""
+    refurbisher = _refurbisher_of(by)
+    category_id = _category_id(data.category_code)
+    _check_sku_free(refurbisher.id, data.sku)
+    now = utcnow()
+    listing = Listing(
+        refurbisher_id=refurbisher.id,
+        category_id=category_id,
+        status=ListingStatus.PUBLISHED if publish else ListingStatus.DRAFT,
+        published_at=now if publish else None,
+        created_at=now,
+        updated_at=now,
+        **{name: getattr(data, name) for name in _PLAIN_FIELDS},
+    )
+    listing.tiers = [
+        PriceTier(min_quantity=t.min_quantity, unit_price=t.unit_price) for t in data.tiers
+    ]
+    db.session.add(listing)
+    db.session.flush()
+    record(
+        "listing.created",
+        listing,
+        by=by,
+        sku=data.sku,
+        quantity=data.quantity,
+        unit_price=data.unit_price,
+        tiers=[[t.min_quantity, t.unit_price] for t in data.tiers],
+        status=listing.status,
+    )
+    _commit_or_sku_error(data.sku)
+    return listing
+
+
+def update_listing(listing: Listing, data: ListingData, *, by: User) -> Listing:
+    """Change a listing's fields; quantity and price changes are audited with old and new
+    values. The free stock is written with a conditional UPDATE, so that units committed
+    to a campaign meanwhile are not silently given back."""
+    _own(listing, by)
+    category_id = _category_id(data.category_code)
+    _check_sku_free(listing.refurbisher_id, data.sku, except_id=listing.id)
+    old_quantity = listing.quantity
+    old_price = listing.unit_price
+    old_tiers = _tiers_of(listing)
+    new_tiers = [[str(t.min_quantity), str(t.unit_price)] for t in data.tiers]
+    changed = [
+        name
+        for name in _PLAIN_FIELDS
+        if name != "quantity" and getattr(listing, name) != getattr(data, name)
+    ]
+    if listing.category_id != category_id:
+        changed.append("category")
+    for name in _PLAIN_FIELDS:
+        if name != "quantity":
+            setattr(listing, name, getattr(data, name))
+    listing.category_id = category_id
+    if old_tiers != new_tiers:
+        listing.tiers.clear()
+        db.session.flush()  # delete the old tiers before inserting ones with the same minimum
+        listing.tiers.extend(
+            PriceTier(min_quantity=t.min_quantity, unit_price=t.unit_price) for t in data.tiers
+        )
+    listing.updated_at = utcnow()
+    db.session.flush()
+    if data.quantity != old_quantity:
+        _set_quantity(listing, old_quantity, data.quantity)
+        record("listing.quantity_changed", listing, by=by, old=old_quantity, new=data.quantity)
+    if data.unit_price != old_price or old_tiers != new_tiers:
+        record(
+            "listing.price_changed",
+            listing,
+            by=by,
+            old=old_price,
+            new=data.unit_price,
+            old_tiers=old_tiers,
+            new_tiers=new_tiers,
+        )
+    if changed:
+        record("listing.updated", listing, by=by, fields=sorted(changed))
+    _commit_or_sku_error(data.sku)
+    return listing
+
+
+def _set_quantity(listing: Listing, old: int, new: int) -> None:
+    result = db.session.execute(
+        update(Listing)
+        .where(Listing.id == listing.id, Listing.quantity == old)
+        .values(quantity=new)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        db.session.rollback()
+        raise ConflictError(
+            "Le stock de cette offre vient de changer (engagement dans une campagne ?) : "
+            "rechargez la page et recommencez."
+        )
+    set_committed_value(listing, "quantity", new)
+
+
+def publish_listing(listing: Listing, *, by: User) -> Listing:
+    """Show a draft or archived listing in the catalogue."""
+    _own(listing, by)
+    if listing.status == ListingStatus.PUBLISHED:
+        return listing
+    old = listing.status
+    listing.status = ListingStatus.PUBLISHED
+    listing.published_at = utcnow()
+    listing.updated_at = utcnow()
+    record("listing.published", listing, by=by, old_status=old)
+    db.session.commit()
+    return listing
+
+
+def archive_listing(listing: Listing, *, by: User) -> Listing:
+    """Withdraw a listing from the catalogue; it stays in the refurbisher's list."""
+    _own(listing, by)
+    if listing.status == ListingStatus.ARCHIVED:
+        return listing
+    old = listing.status
+    listing.status = ListingStatus.ARCHIVED
+    listing.updated_at = utcnow()
+    record("listing.archived", listing, by=by, old_status=old)
+    db.session.commit()
+    return listing
+
+
+def _upload_dir() -> str:
+    return str(current_app.config["UPLOAD_DIR"])
+
+
+def add_photo(listing: Listing, data: bytes, *, by: User, alt_text: str = "") -> ListingPhoto:
+    """Add a photo (JPEG, PNG or WebP, checked by decoding, at most 5 MB, 5 per listing)."""
+    _own(listing, by)
+    count, last = db.session.execute(
+        select(func.count(ListingPhoto.id), func.max(ListingPhoto.position)).where(
+            ListingPhoto.listing_id == listing.id
+        )
+    ).one()
+    if count >= MAX_PHOTOS:
+        raise ValidationError(f"Une offre a au plus {MAX_PHOTOS} photos.", field="photo")
+    try:
+        image = uploads.process_image(data)
+    except uploads.ImageError as err:
+        raise ValidationError(str(err), field="photo") from err
+    name, thumb = uploads.new_name(image.extension)
+    photo = ListingPhoto(
+        listing_id=listing.id,
+        filename=name,
+        thumbnail=thumb,
+        content_type=image.content_type,
+        alt_text=alt_text.strip()[:200] or listing.title,
+        position=(last or 0) + 1,
+    )
+    db.session.add(photo)
+    db.session.flush()
+    record(
+        "listing.photo_added", listing, by=by, photo_id=photo.id, content_type=photo.content_type
+    )
+    uploads.store(_upload_dir(), name, image.data)
+    uploads.store(_upload_dir(), thumb, image.thumbnail)
+    try:
+        db.session.commit()
+    except Exception:
+        uploads.remove(_upload_dir(), name)
+        uploads.remove(_upload_dir(), thumb)
+        raise
+    return photo
+
+
+def remove_photo(listing: Listing, photo_id: int, *, by: User) -> None:
+    _own(listing, by)
+    photo = db.session.execute(
+        select(ListingPhoto).where(
+            ListingPhoto.id == photo_id, ListingPhoto.listing_id == listing.id
+        )
+    ).scalar_one_or_none()
+    if photo is None:
+        raise NotFoundError("Cette photo n'existe pas.")
+    names = (photo.filename, photo.thumbnail)
+    db.session.delete(photo)
+    record("listing.photo_removed", listing, by=by, photo_id=photo_id)
+    db.session.commit()
+    for name in names:
+        uploads.remove(_upload_dir(), name)
+
+
+def listing_form_values(listing: Listing) -> dict[str, Any]:
+    """The listing's fields as the form shows them (French decimal comma)."""
+    values: dict[str, Any] = {name: getattr(listing, name) for name in _PLAIN_FIELDS}
+    values["category_code"] = listing.category.code
+    for name, value in values.items():
+        if isinstance(value, Decimal):
+            values[name] = str(value).replace(".", ",")
+    return values
