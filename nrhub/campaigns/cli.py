@@ -1,4 +1,9 @@
-"""``flask --app nrhub campaigns ...`` commands."""
+"""``flask --app nrhub campaigns ...`` commands.
+
+Cron, every five minutes for instance::
+
+    */5 * * * * cd /srv/nrhub && .venv/bin/flask --app nrhub campaigns tick
+"""
 
 from __future__ import annotations
 
@@ -10,5 +15,18 @@ campaigns_cli = AppGroup("campaigns", help="Campagnes d'achat groupé.")
 
 @campaigns_cli.command("tick")
 def tick_command() -> None:
-    """Open and close the campaigns whose window has started or ended (run from cron)."""
-    click.echo("Rien à faire.")
+    """Close the open campaigns whose ordering window has ended (run from cron).
+
+    Opening stays a coordinator's decision: an open campaign whose window has not started
+    yet is scheduled, and orders are checked against the window at each request anyway.
+    """
+    from nrhub.campaigns.services import tick_campaigns
+    from nrhub.db import utcnow
+
+    report = tick_campaigns(utcnow())
+    for title in report.closed:
+        click.echo(f"Clôturée : {title}")
+    for title in report.ordering_now:
+        click.echo(f"Commandes en cours : {title}")
+    if not report.closed:
+        click.echo("Aucune campagne à clôturer.")

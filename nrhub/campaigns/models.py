@@ -65,6 +65,8 @@ class Campaign(db.Model):  # type: ignore[name-defined,misc]
         String(20), default=CampaignState.DRAFT, index=True
     )
     cancel_reason: Mapped[str | None] = mapped_column(Text)
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     consolidated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
@@ -76,6 +78,11 @@ class Campaign(db.Model):  # type: ignore[name-defined,misc]
         secondary=campaign_clause, lazy="raise", order_by="Clause.id"
     )
 
+    @property
+    def accepts_offers(self) -> bool:
+        """Refurbishers commit and adjust offers while the campaign is draft or open."""
+        return self.state in (CampaignState.DRAFT, CampaignState.OPEN)
+
     def is_open_at(self, moment: dt.datetime) -> bool:
         """Orders are accepted only in the open state and inside the ordering window."""
         return self.state == CampaignState.OPEN and self.opens_at <= moment < self.closes_at
@@ -86,6 +93,12 @@ class OfferStatus(StrEnum):
     ACCEPTED = "accepted"
     REFUSED = "refused"
     WITHDRAWN = "withdrawn"
+    # The campaign was cancelled while the offer still held units (given back to stock).
+    CANCELLED = "cancelled"
+
+
+# Offers in these statuses hold their committed units out of the listing's free stock.
+HOLDING_STATUSES = (OfferStatus.PENDING, OfferStatus.ACCEPTED)
 
 
 class CampaignOffer(db.Model):  # type: ignore[name-defined,misc]

@@ -1,7 +1,186 @@
-"""Routes of the campaigns area (to be built)."""
+"""Routes of the campaigns area: campaigns (here), offers and orders (sibling modules)."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import Any
 
-bp = Blueprint("campaigns", __name__)
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from nrhub.campaigns import queries, services
+from nrhub.campaigns.forms import CampaignForm, CancelCampaignForm, CommitOfferForm, order_form
+from nrhub.campaigns.labels import labels
+from nrhub.campaigns.models import Campaign
+from nrhub.catalog.models import Category
+from nrhub.clauses.models import Clause
+from nrhub.db import utcnow
+from nrhub.errors import DomainError
+from nrhub.extensions import db
+from nrhub.formatting import to_paris
+from nrhub.security import Role, member_required, role_required
+
+bp = Blueprint("campaigns", __name__, url_prefix="/campagnes")
+
+
+@bp.get("/")
+@role_required(Role.COORDINATOR, Role.REFURBISHER, Role.BUYER)
+def index():  # type: ignore[no-untyped-def]
+    campaigns = queries.list_campaigns_for(current_user)
+    counts = queries.counts_by_campaign([c.id for c in campaigns])
+    return render_template(
+        "campaigns/campaign_list.html", campaigns=campaigns, counts=counts, labels=labels()
+    )
+
+
+@bp.get("/<int:campaign_id>")
+@member_required
+def detail(campaign_id: int):  # type: ignore[no-untyped-def]
+    campaign = queries.get_campaign_for(current_user, campaign_id)
+    return render_detail(campaign)
+
+
+def render_detail(campaign: Campaign, status: int = 200, **forms: Any):  # type: ignore[no-untyped-def]
+    """The campaign page for the current person (forms passed in keep their errors)."""
+    page = queries.campaign_page(current_user, campaign, utcnow())
+    if current_user.role == Role.REFURBISHER and "commit_form" not in forms:
+        forms["commit_form"] = commit_form_for(page.listings)
+    if current_user.role == Role.BUYER and "order_form" not in forms:
+        forms["order_form"] = order_form(page.offers, page.my_quantities)
+    return (
+        render_template("campaigns/campaign_detail.html", page=page, labels=labels(), **forms),
+        status,
+    )
+
+
+def commit_form_for(listings: Any) -> CommitOfferForm:
+    form = CommitOfferForm()
+    form.listing_id.choices = [
+        SelectChoice(
+            listing.id,
+            _(
+                "%(title)s (%(sku)s) — %(n)s en stock libre",
+                title=listing.title,
+                sku=listing.sku,
+                n=listing.quantity,
+            ),
+        )
+        for listing in listings
+    ]
+    return form
+
+
+def _choices(form: CampaignForm) -> CampaignForm:
+    form.category_ids.choices = [
+        SelectChoice(c.id, c.label_fr)
+        for c in db.session.execute(db.select(Category).order_by(Category.sort_order)).scalars()
+    ]
+    form.clause_ids.choices = [
+        SelectChoice(c.id, c.title)
+        for c in db.session.execute(db.select(Clause).order_by(Clause.kind, Clause.title)).scalars()
+    ]
+    return form
+
+
+def _form_page(form: CampaignForm, campaign: Campaign | None, status: int):  # type: ignore[no-untyped-def]
+    return render_template("campaigns/campaign_form.html", form=form, campaign=campaign), status
+
+
+@bp.route("/nouvelle", methods=["GET", "POST"])
+@role_required(Role.COORDINATOR)
+def create():  # type: ignore[no-untyped-def]
+    form = _choices(CampaignForm())
+    if not form.validate_on_submit():
+        return _form_page(form, None, 422 if form.is_submitted() else 200)
+    try:
+        campaign = services.create_campaign(form.data_object(), by=current_user)
+    except DomainError as err:
+        _attach_error(form, err)
+        return _form_page(form, None, err.status_code)
+    flash(_("Campagne créée en préparation."), "success")
+    return redirect(url_for("campaigns.detail", campaign_id=campaign.id))
+
+
+@bp.route("/<int:campaign_id>/modifier", methods=["GET", "POST"])
+@role_required(Role.COORDINATOR)
+def edit(campaign_id: int):  # type: ignore[no-untyped-def]
+    campaign = queries.get_campaign_for(current_user, campaign_id)
+    form = _choices(CampaignForm(obj=_form_values(campaign)))
+    if not form.validate_on_submit():
+        return _form_page(form, campaign, 422 if form.is_submitted() else 200)
+    try:
+        services.update_campaign(campaign, form.data_object(), by=current_user)
+    except DomainError as err:
+        _attach_error(form, err)
+        return _form_page(form, campaign, err.status_code)
+    flash(_("Campagne enregistrée."), "success")
+    return redirect(url_for("campaigns.detail", campaign_id=campaign_id))
+
+
+class _Values:
+    def __init__(self, campaign: Campaign) -> None:
+        self.title = campaign.title
+        self.description = campaign.description
+        self.opens_at = to_paris(campaign.opens_at).replace(tzinfo=None)
+        self.closes_at = to_paris(campaign.closes_at).replace(tzinfo=None)
+        self.delivery_from = campaign.delivery_from
+        self.delivery_to = campaign.delivery_to
+        self.category_ids = [c.id for c in campaign.categories]
+        self.clause_ids = [c.id for c in campaign.clauses]
+
+
+def _form_values(campaign: Campaign) -> _Values:
+    return _Values(campaign)
+
+
+def _attach_error(form: Any, err: DomainError) -> None:
+    field = getattr(form, err.field, None) if err.field else None
+    if field is not None and hasattr(field, "errors"):
+        field.errors = [*field.errors, str(err)]
+    else:
+        form.form_errors.append(str(err))
+
+
+def _transition(campaign_id: int, action: Any, message: str):  # type: ignore[no-untyped-def]
+    campaign = queries.get_campaign_for(current_user, campaign_id)
+    try:
+        action(campaign, by=current_user)
+    except DomainError as err:
+        flash(str(err), "error")
+    else:
+        flash(message, "success")
+    return redirect(url_for("campaigns.detail", campaign_id=campaign_id))
+
+
+@bp.post("/<int:campaign_id>/ouvrir")
+@role_required(Role.COORDINATOR)
+def open_(campaign_id: int):  # type: ignore[no-untyped-def]
+    return _transition(campaign_id, services.open_campaign, _("Campagne ouverte."))
+
+
+@bp.post("/<int:campaign_id>/cloturer")
+@role_required(Role.COORDINATOR)
+def close(campaign_id: int):  # type: ignore[no-untyped-def]
+    return _transition(campaign_id, services.close_campaign, _("Campagne clôturée."))
+
+
+@bp.route("/<int:campaign_id>/annuler", methods=["GET", "POST"])
+@role_required(Role.COORDINATOR)
+def cancel(campaign_id: int):  # type: ignore[no-untyped-def]
+    campaign = queries.get_campaign_for(current_user, campaign_id)
+    form = CancelCampaignForm()
+    page = "campaigns/campaign_cancel.html"
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template(page, form=form, campaign=campaign), status
+    try:
+        services.cancel_campaign(campaign, form.reason.data or "", by=current_user)
+    except DomainError as err:
+        _attach_error(form, err)
+        return render_template(page, form=form, campaign=campaign), err.status_code
+    flash(_("Campagne annulée ; les participants ont été prévenus."), "success")
+    return redirect(url_for("campaigns.detail", campaign_id=campaign_id))
+
+
+from nrhub.campaigns import offer_views, order_views  # noqa: E402,F401  (register routes)

@@ -28,10 +28,26 @@ class ClauseStrength(StrEnum):
     COERCIVE = "coercive"
 
 
+class ClauseTheme(StrEnum):
+    REUSE = "reuse"
+    REPAIRABILITY = "repairability"
+    SECURITY_UPDATES = "security_updates"
+    SPARE_PARTS = "spare_parts"
+    MAINTENANCE = "maintenance"
+    DATA_WIPING = "data_wiping"
+    TAKE_BACK = "take_back"
+    LEASING = "leasing"
+    INSERTION = "insertion"
+    RESERVED = "reserved"
+    OTHER = "other"
+
+
 class Clause(db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "clause"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Stable key of the seeded clauses (reference loader); generated for the others.
+    code: Mapped[str | None] = mapped_column(String(40), unique=True)
     title: Mapped[str] = mapped_column(String(200))
     text: Mapped[str] = mapped_column(Text)
     kind: Mapped[ClauseKind] = mapped_column(String(20), index=True)

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass
 
-from nrhub.clauses.models import Clause, ClauseKind
+from flask_babel import gettext as _
+
+from nrhub.audit.services import record
+from nrhub.auth.models import User
+from nrhub.clauses.models import Clause, ClauseForm, ClauseKind, ClauseStrength, ClauseTheme
+from nrhub.db import utcnow
+from nrhub.errors import PermissionDeniedError, ValidationError
+from nrhub.extensions import db
 
 NO_SOCIAL = "Pas de considération sociale"
 NO_ENVIRONMENTAL = "Pas de considération environnementale"
@@ -23,3 +33,82 @@ def decp_considerations(clauses: Iterable[Clause]) -> tuple[str, str]:
         next((v for v in _SOCIAL_PRIORITY if v in social), NO_SOCIAL),
         next((v for v in _ENVIRONMENTAL_PRIORITY if v in environmental), NO_ENVIRONMENTAL),
     )
+
+
+@dataclass(frozen=True)
+class ClauseData:
+    """What a coordinator types to create or edit a clause."""
+
+    title: str
+    text: str
+    kind: ClauseKind
+    form: ClauseForm
+    strength: ClauseStrength
+    theme: ClauseTheme
+    source: str = ""
+
+
+def _require_coordinator(by: User) -> None:
+    if not by.is_coordinator:
+        raise PermissionDeniedError(_("Seule la coordination peut modifier le clausier."))
+
+
+def _apply(clause: Clause, data: ClauseData) -> None:
+    title = data.title.strip()
+    text = data.text.strip()
+    if not title:
+        raise ValidationError(_("Indiquez un titre."), field="title")
+    if not text:
+        raise ValidationError(_("Indiquez le texte de la clause."), field="text")
+    clause.title = title
+    clause.text = text
+    clause.kind = ClauseKind(data.kind)
+    clause.form = ClauseForm(data.form)
+    clause.strength = ClauseStrength(data.strength)
+    clause.theme = ClauseTheme(data.theme)
+    clause.source = data.source.strip()
+
+
+def _slug(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    words = re.sub(r"[^a-z0-9]+", " ", ascii_text.lower()).split()
+    slug = ""
+    for word in words:
+        if len(slug) + len(word) + 1 > 32:
+            break
+        slug = f"{slug}-{word}" if slug else word
+    return slug or "clause"
+
+
+def _unique_code(title: str) -> str:
+    base = _slug(title)
+    taken = set(
+        db.session.execute(db.select(Clause.code).where(Clause.code.like(f"{base}%"))).scalars()
+    )
+    code, n = base, 2
+    while code in taken:
+        code, n = f"{base}-{n}", n + 1
+    return code
+
+
+def create_clause(data: ClauseData, *, by: User) -> Clause:
+    """A coordinator adds a clause to the shared library."""
+    _require_coordinator(by)
+    clause = Clause()
+    _apply(clause, data)
+    clause.code = _unique_code(clause.title)
+    db.session.add(clause)
+    db.session.flush()
+    record("clause.created", clause, by=by, title=clause.title)
+    db.session.commit()
+    return clause
+
+
+def update_clause(clause: Clause, data: ClauseData, *, by: User) -> Clause:
+    """A coordinator corrects a clause; campaigns already using it see the new text."""
+    _require_coordinator(by)
+    _apply(clause, data)
+    clause.updated_at = utcnow()
+    record("clause.updated", clause, by=by, title=clause.title)
+    db.session.commit()
+    return clause

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from nrhub.demo import campaigns, catalog, clauses, consolidation, ledger, organisations
+from nrhub.demo import campaigns, catalog, consolidation, ledger, organisations
+from nrhub.reference import load_reference_data
 
 DEMO_PASSWORD = organisations.DEMO_PASSWORD
 
 # Order matters: each loader reads what the previous ones created.
-LOADERS = (organisations, catalog, clauses, campaigns, consolidation, ledger)
+LOADERS = (organisations, catalog, campaigns, consolidation, ledger)
 
 
 def load_demo() -> list[tuple[str, str, str]]:
     """Load every area's demo data; return the demo accounts (e-mail, role, organisation)."""
+    load_reference_data()  # categories, clauses, targets: also seeded by the migrations
     for loader in LOADERS:
         loader.load()
     return organisations.demo_accounts()

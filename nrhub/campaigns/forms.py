@@ -1,0 +1,186 @@
+"""Forms of the campaigns area (shapes and ranges only; the rules live in services)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    DateTimeLocalField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms import ValidationError as FieldError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from nrhub.campaigns.pricing import Tier
+from nrhub.campaigns.services import MAX_ORDER_QUANTITY, MAX_TIERS, CampaignData
+from nrhub.formatting import paris_to_utc
+from nrhub.spreadsheets import parse_decimal
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class CampaignForm(FlaskForm):
+    title = StringField(
+        _l("Titre"), validators=[DataRequired(_l("Indiquez un titre.")), Length(max=200)]
+    )
+    description = TextAreaField(
+        _l("Description"), validators=[Optional(), Length(max=10000)], render_kw={"rows": 5}
+    )
+    opens_at = DateTimeLocalField(
+        _l("Ouverture des commandes (heure de Paris)"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[InputRequired(_l("Indiquez la date et l'heure d'ouverture."))],
+    )
+    closes_at = DateTimeLocalField(
+        _l("Clôture des commandes (heure de Paris)"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[InputRequired(_l("Indiquez la date et l'heure de clôture."))],
+    )
+    delivery_from = DateField(_l("Début des livraisons"), validators=[Optional()])
+    delivery_to = DateField(_l("Fin des livraisons"), validators=[Optional()])
+    category_ids = MultiCheckboxField(
+        _l("Catégories éligibles"),
+        coerce=int,
+        validators=[DataRequired(_l("Choisissez au moins une catégorie éligible."))],
+    )
+    clause_ids = MultiCheckboxField(_l("Clauses de la campagne"), coerce=int)
+
+    def data_object(self) -> CampaignData:
+        return CampaignData(
+            title=self.title.data or "",
+            description=self.description.data or "",
+            opens_at=paris_to_utc(self.opens_at.data),
+            closes_at=paris_to_utc(self.closes_at.data),
+            delivery_from=self.delivery_from.data,
+            delivery_to=self.delivery_to.data,
+            category_ids=tuple(self.category_ids.data or ()),
+            clause_ids=tuple(self.clause_ids.data or ()),
+        )
+
+
+class CancelCampaignForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Motif de l'annulation (envoyé aux participants)"),
+        validators=[
+            DataRequired(_l("Expliquez la raison de l'annulation.")),
+            Length(min=5, max=2000, message=_l("Entre 5 et 2 000 caractères.")),
+        ],
+        render_kw={"rows": 4},
+    )
+
+
+class TierForm(Form):
+    min_quantity = IntegerField(
+        _l("À partir de (unités)"),
+        validators=[
+            Optional(),
+            NumberRange(min=2, max=MAX_ORDER_QUANTITY, message=_l("Au moins 2 unités.")),
+        ],
+    )
+    unit_price = StringField(_l("Prix unitaire HT (€)"), validators=[Optional(), Length(max=20)])
+
+    def validate_unit_price(self, field: StringField) -> None:
+        if field.data:
+            try:
+                value = parse_decimal(field.data)
+            except ValueError as err:
+                raise FieldError(_l("Indiquez un montant, par exemple 189,90.")) from err
+            if value <= 0:
+                raise FieldError(_l("Le prix doit être positif."))
+
+    def tier(self) -> Tier | None:
+        if self.min_quantity.data is None and not self.unit_price.data:
+            return None
+        if self.min_quantity.data is None or not self.unit_price.data:
+            return None
+        return Tier(
+            self.min_quantity.data, parse_decimal(self.unit_price.data).quantize(Decimal("0.01"))
+        )
+
+
+class CommitOfferForm(FlaskForm):
+    listing_id = SelectField(
+        _l("Offre du catalogue"),
+        coerce=int,
+        validators=[DataRequired(_l("Choisissez une offre publiée."))],
+    )
+    committed_quantity = IntegerField(
+        _l("Quantité engagée"),
+        validators=[
+            InputRequired(_l("Indiquez une quantité.")),
+            NumberRange(min=1, max=MAX_ORDER_QUANTITY, message=_l("Au moins 1 unité.")),
+        ],
+    )
+    tiers = FieldList(FormField(TierForm), min_entries=3, max_entries=MAX_TIERS)
+
+    def validate_tiers(self, field: FieldList) -> None:
+        for entry in field.entries:
+            sub = entry.form
+            if (sub.min_quantity.data is None) != (not sub.unit_price.data):
+                raise FieldError(_l("Chaque palier demande une quantité et un prix."))
+
+    def tier_list(self) -> list[Tier]:
+        return [t for t in (entry.form.tier() for entry in self.tiers.entries) if t is not None]
+
+
+class OfferQuantityForm(FlaskForm):
+    committed_quantity = IntegerField(
+        _l("Nouvelle quantité engagée"),
+        validators=[
+            InputRequired(_l("Indiquez une quantité.")),
+            NumberRange(min=1, max=MAX_ORDER_QUANTITY, message=_l("Au moins 1 unité.")),
+        ],
+    )
+
+
+def order_form(offers: Sequence[Any], current: Mapping[int, int], formdata: Any = None) -> Any:
+    """A form with one quantity field ``qty_<offer id>`` per accepted offer."""
+
+    class OrderForm(FlaskForm):
+        def quantities(self) -> dict[int, int]:
+            return {
+                int(name.removeprefix("qty_")): field.data or 0
+                for name, field in self._fields.items()
+                if name.startswith("qty_")
+            }
+
+        def quantity_fields(self) -> Iterable[Any]:
+            return (f for name, f in self._fields.items() if name.startswith("qty_"))
+
+    for offer in offers:
+        setattr(
+            OrderForm,
+            f"qty_{offer.offer_id}",
+            IntegerField(
+                _l("Quantité souhaitée : %(title)s", title=offer.listing_title),
+                validators=[
+                    Optional(),
+                    NumberRange(
+                        min=0,
+                        max=MAX_ORDER_QUANTITY,
+                        message=_l("Entre 0 et %(max)d.", max=MAX_ORDER_QUANTITY),
+                    ),
+                ],
+                default=current.get(offer.offer_id, 0),
+                render_kw={"min": 0, "inputmode": "numeric"},
+            ),
+        )
+    if formdata is not None:
+        return OrderForm(formdata=formdata)
+    return OrderForm()

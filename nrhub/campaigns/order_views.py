@@ -1,0 +1,63 @@
+"""Routes of buyers' orders in a campaign."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from nrhub.campaigns import queries, services
+from nrhub.campaigns.forms import order_form
+from nrhub.campaigns.labels import labels
+from nrhub.campaigns.views import bp, render_detail
+from nrhub.db import utcnow
+from nrhub.errors import DomainError
+from nrhub.security import Role, member_required, role_required
+
+
+@bp.post("/<int:campaign_id>/commande")
+@role_required(Role.BUYER)
+def place_order(campaign_id: int):  # type: ignore[no-untyped-def]
+    campaign = queries.get_campaign_for(current_user, campaign_id)
+    offers = queries.offer_figures(campaign.id)
+    form = order_form(offers, {})
+    if not form.validate_on_submit():
+        return render_detail(campaign, 422, order_form=form)
+    try:
+        services.place_order(campaign, form.quantities(), by=current_user, now=utcnow())
+    except DomainError as err:
+        flash(str(err), "error")
+        return redirect(url_for("campaigns.detail", campaign_id=campaign_id))
+    flash(_("Commande enregistrée."), "success")
+    return redirect(url_for("campaigns.detail", campaign_id=campaign_id) + "#ma-commande")
+
+
+@bp.get("/<int:campaign_id>/commandes/<int:order_id>")
+@member_required
+def order_detail(campaign_id: int, order_id: int):  # type: ignore[no-untyped-def]
+    campaign = queries.get_campaign_for(current_user, campaign_id)
+    order = queries.get_order_for(current_user, campaign, order_id)
+    offers = {o.offer_id: o for o in queries.offer_figures(campaign.id, statuses=None)}
+    return render_template(
+        "campaigns/order_detail.html",
+        campaign=campaign,
+        order=order,
+        offers=offers,
+        history=queries.order_history(order.id),
+        labels=labels(),
+        ordering_open=campaign.is_open_at(utcnow()),
+    )
+
+
+@bp.post("/<int:campaign_id>/commandes/<int:order_id>/annuler")
+@role_required(Role.BUYER)
+def cancel_order(campaign_id: int, order_id: int):  # type: ignore[no-untyped-def]
+    campaign = queries.get_campaign_for(current_user, campaign_id)
+    order = queries.get_order_for(current_user, campaign, order_id)
+    try:
+        services.cancel_order(order, by=current_user, now=utcnow())
+    except DomainError as err:
+        flash(str(err), "error")
+    else:
+        flash(_("Commande annulée."), "success")
+    return redirect(url_for("campaigns.detail", campaign_id=campaign_id))

@@ -1,0 +1,395 @@
+"""Reading campaigns, offers and orders; eager loading is chosen here.
+
+:func:`offer_figures` is the one definition of the pooled figures of a campaign (pooled
+quantity, pooled price, units to the next tier) for the pages and the API.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from nrhub.auth.models import User
+from nrhub.campaigns.messages import _
+from nrhub.campaigns.models import (
+    HOLDING_STATUSES,
+    Campaign,
+    CampaignOffer,
+    CampaignOfferTier,
+    CampaignState,
+    OfferStatus,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+    campaign_category,
+)
+from nrhub.campaigns.pricing import Tier, pooled_unit_price, units_to_next_tier
+from nrhub.catalog.models import Category, Listing, ListingStatus, PriceTier
+from nrhub.errors import NotFoundError
+from nrhub.extensions import db
+from nrhub.organisations.models import Organisation
+from nrhub.security import Role
+
+
+def _visible(user: User):  # type: ignore[no-untyped-def]
+    query = select(Campaign)
+    if user.role != Role.COORDINATOR:
+        query = query.where(Campaign.state != CampaignState.DRAFT)
+    return query
+
+
+def list_campaigns_for(user: User) -> Sequence[Campaign]:
+    """Coordinators see every campaign; members see them once published (not drafts)."""
+    return (
+        db.session.execute(
+            _visible(user)
+            .options(selectinload(Campaign.categories))
+            .order_by(Campaign.opens_at.desc(), Campaign.id.desc())
+        )
+        .scalars()
+        .all()
+    )
+
+
+@dataclass(frozen=True)
+class CampaignCounts:
+    accepted_offers: int = 0
+    committed_units: int = 0
+    active_orders: int = 0
+
+
+def counts_by_campaign(campaign_ids: Sequence[int]) -> dict[int, CampaignCounts]:
+    """Accepted offers, committed units and active orders per campaign (two aggregates)."""
+    offers = db.session.execute(
+        select(
+            CampaignOffer.campaign_id,
+            func.count(CampaignOffer.id),
+            func.coalesce(func.sum(CampaignOffer.committed_quantity), 0),
+        )
+        .where(
+            CampaignOffer.campaign_id.in_(campaign_ids),
+            CampaignOffer.status == OfferStatus.ACCEPTED,
+        )
+        .group_by(CampaignOffer.campaign_id)
+    ).all()
+    orders = dict(
+        db.session.execute(
+            select(Order.campaign_id, func.count(Order.id))
+            .where(Order.campaign_id.in_(campaign_ids), Order.status == OrderStatus.ACTIVE)
+            .group_by(Order.campaign_id)
+        ).all()
+    )
+    result = {cid: CampaignCounts(active_orders=orders.get(cid, 0)) for cid in campaign_ids}
+    for cid, count, units in offers:
+        result[cid] = CampaignCounts(int(count), int(units), orders.get(cid, 0))
+    return result
+
+
+def get_campaign_for(user: User, campaign_id: int) -> Campaign:
+    """The campaign with its categories and clauses, or 404 if this person may not see it."""
+    campaign = db.session.execute(
+        _visible(user)
+        .options(selectinload(Campaign.categories), selectinload(Campaign.clauses))
+        .where(Campaign.id == campaign_id)
+    ).scalar_one_or_none()
+    if campaign is None:
+        raise NotFoundError(_("Campagne introuvable."))
+    return campaign
+
+
+@dataclass(frozen=True)
+class OfferFigures:
+    """One campaign offer with its pooled figures (never any buyer's name)."""
+
+    offer_id: int
+    status: str
+    listing_id: int
+    listing_title: str
+    grade: str
+    warranty_months: int
+    vat_rate: Decimal
+    category_id: int
+    category_label: str
+    refurbisher_id: int
+    refurbisher_name: str
+    committed: int
+    ordered: int
+    base_price: Decimal
+    unit_price: Decimal
+    tiers: tuple[Tier, ...]
+    tiers_from_campaign: bool
+    units_to_next_tier: int | None
+    next_tier_price: Decimal | None
+    free_stock: int
+
+    @property
+    def remaining(self) -> int:
+        """Committed units not yet asked for by any buyer."""
+        return max(self.committed - self.ordered, 0)
+
+    @property
+    def oversubscribed(self) -> bool:
+        return self.ordered > self.committed
+
+
+def offer_figures(
+    campaign_id: int,
+    statuses: Sequence[OfferStatus] | None = (OfferStatus.ACCEPTED,),
+    refurbisher_id: int | None = None,
+) -> list[OfferFigures]:
+    """Per offer: committed units, pooled quantity ordered by all buyers, pooled unit price.
+
+    The pooled price is the tier reached by the quantity ordered so far (the offer's own
+    tiers, else the listing's). Four SQL statements whatever the number of offers and orders:
+    the offers, their tiers, the listing tiers, and one GROUP BY over the order lines.
+    """
+    query = (
+        select(CampaignOffer, Listing, Category, Organisation.name)
+        .join(Listing, CampaignOffer.listing_id == Listing.id)
+        .join(Category, Listing.category_id == Category.id)
+        .join(Organisation, CampaignOffer.refurbisher_id == Organisation.id)
+        .where(CampaignOffer.campaign_id == campaign_id)
+        .order_by(Category.sort_order, Listing.brand, Listing.model, CampaignOffer.id)
+    )
+    if statuses is not None:
+        query = query.where(CampaignOffer.status.in_(statuses))
+    if refurbisher_id is not None:
+        query = query.where(CampaignOffer.refurbisher_id == refurbisher_id)
+    rows = db.session.execute(query).all()
+    if not rows:
+        return []
+    offer_tiers: dict[int, list[Tier]] = defaultdict(list)
+    for offer_id, min_quantity, price in db.session.execute(
+        select(
+            CampaignOfferTier.offer_id, CampaignOfferTier.min_quantity, CampaignOfferTier.unit_price
+        )
+        .join(CampaignOffer, CampaignOfferTier.offer_id == CampaignOffer.id)
+        .where(CampaignOffer.campaign_id == campaign_id)
+    ):
+        offer_tiers[offer_id].append(Tier(min_quantity, price))
+    listing_tiers: dict[int, list[Tier]] = defaultdict(list)
+    for listing_id, min_quantity, price in db.session.execute(
+        select(PriceTier.listing_id, PriceTier.min_quantity, PriceTier.unit_price)
+        .join(CampaignOffer, CampaignOffer.listing_id == PriceTier.listing_id)
+        .where(CampaignOffer.campaign_id == campaign_id)
+        .distinct()
+    ):
+        listing_tiers[listing_id].append(Tier(min_quantity, price))
+    ordered = pooled_quantities(campaign_id)
+    result = []
+    for offer, listing, category, refurbisher_name in rows:
+        own = offer_tiers.get(offer.id)
+        tiers = tuple(
+            sorted(own or listing_tiers.get(listing.id, []), key=lambda t: t.min_quantity)
+        )
+        quantity = ordered.get(offer.id, 0)
+        to_next = units_to_next_tier(tiers, quantity)
+        next_price = (
+            pooled_unit_price(offer.unit_price, tiers, quantity + to_next)
+            if to_next is not None
+            else None
+        )
+        result.append(
+            OfferFigures(
+                offer_id=offer.id,
+                status=offer.status,
+                listing_id=listing.id,
+                listing_title=listing.title,
+                grade=listing.grade,
+                warranty_months=listing.warranty_months,
+                vat_rate=listing.vat_rate,
+                category_id=category.id,
+                category_label=category.label_fr,
+                refurbisher_id=offer.refurbisher_id,
+                refurbisher_name=refurbisher_name,
+                committed=offer.committed_quantity,
+                ordered=quantity,
+                base_price=offer.unit_price,
+                unit_price=pooled_unit_price(offer.unit_price, tiers, quantity),
+                tiers=tiers,
+                tiers_from_campaign=bool(own),
+                units_to_next_tier=to_next,
+                next_tier_price=next_price,
+                free_stock=listing.quantity,
+            )
+        )
+    return result
+
+
+def pooled_quantities(campaign_id: int) -> dict[int, int]:
+    """Units ordered per offer by all buyers' active orders (one GROUP BY)."""
+    return {
+        offer_id: int(total)
+        for offer_id, total in db.session.execute(
+            select(OrderLine.offer_id, func.sum(OrderLine.quantity))
+            .join(Order, OrderLine.order_id == Order.id)
+            .where(Order.campaign_id == campaign_id, Order.status == OrderStatus.ACTIVE)
+            .group_by(OrderLine.offer_id)
+        )
+    }
+
+
+def group_by_category(figures: Sequence[OfferFigures]) -> list[tuple[str, list[OfferFigures]]]:
+    groups: dict[str, list[OfferFigures]] = {}
+    for row in figures:
+        groups.setdefault(row.category_label, []).append(row)
+    return list(groups.items())
+
+
+def buyer_order(campaign_id: int, buyer_id: int) -> Order | None:
+    """The buyer's one order in the campaign with its lines, if any."""
+    return db.session.execute(
+        select(Order)
+        .options(selectinload(Order.lines))
+        .where(Order.campaign_id == campaign_id, Order.buyer_id == buyer_id)
+    ).scalar_one_or_none()
+
+
+def get_order_for(user: User, campaign: Campaign, order_id: int) -> Order:
+    """An order with its lines: its buyer's people and coordinators only, else 404."""
+    query = (
+        select(Order)
+        .options(selectinload(Order.lines), selectinload(Order.buyer))
+        .where(Order.id == order_id, Order.campaign_id == campaign.id)
+    )
+    if user.role != Role.COORDINATOR:
+        query = query.where(Order.buyer_id == user.organisation_id)
+    order = db.session.execute(query).scalar_one_or_none()
+    if order is None:
+        raise NotFoundError(_("Commande introuvable."))
+    return order
+
+
+def order_history(order_id: int) -> Sequence[OrderEvent]:
+    return (
+        db.session.execute(
+            select(OrderEvent).where(OrderEvent.order_id == order_id).order_by(OrderEvent.id)
+        )
+        .scalars()
+        .all()
+    )
+
+
+@dataclass(frozen=True)
+class OrderSummary:
+    order_id: int
+    buyer_name: str
+    status: str
+    lines: int
+    units: int
+    updated_at: dt.datetime
+
+
+def order_summaries(campaign_id: int) -> list[OrderSummary]:
+    """Every order of the campaign with its size (coordinators only: names buyers)."""
+    rows = db.session.execute(
+        select(
+            Order.id,
+            Organisation.name,
+            Order.status,
+            func.count(OrderLine.id),
+            func.coalesce(func.sum(OrderLine.quantity), 0),
+            Order.updated_at,
+        )
+        .join(Organisation, Order.buyer_id == Organisation.id)
+        .outerjoin(OrderLine, OrderLine.order_id == Order.id)
+        .where(Order.campaign_id == campaign_id)
+        .group_by(Order.id, Organisation.name, Order.status, Order.updated_at)
+        .order_by(Organisation.name)
+    ).all()
+    return [
+        OrderSummary(oid, name, status, int(n), int(units), updated)
+        for oid, name, status, n, units, updated in rows
+    ]
+
+
+def committable_listings(campaign: Campaign, refurbisher_id: int) -> Sequence[Listing]:
+    """Published listings of the refurbisher, in an eligible category, not yet engaged."""
+    engaged = select(CampaignOffer.listing_id).where(
+        CampaignOffer.campaign_id == campaign.id,
+        CampaignOffer.status.in_(HOLDING_STATUSES),
+    )
+    eligible = select(campaign_category.c.category_id).where(
+        campaign_category.c.campaign_id == campaign.id
+    )
+    return (
+        db.session.execute(
+            select(Listing)
+            .where(
+                Listing.refurbisher_id == refurbisher_id,
+                Listing.status == ListingStatus.PUBLISHED,
+                Listing.quantity > 0,
+                Listing.category_id.in_(eligible),
+                Listing.id.not_in(engaged),
+            )
+            .order_by(Listing.brand, Listing.model)
+        )
+        .scalars()
+        .all()
+    )
+
+
+def get_offer(
+    campaign: Campaign, offer_id: int, refurbisher_id: int | None = None
+) -> CampaignOffer:
+    """An offer of this campaign (of this refurbisher when given), else 404."""
+    query = select(CampaignOffer).where(
+        CampaignOffer.id == offer_id, CampaignOffer.campaign_id == campaign.id
+    )
+    if refurbisher_id is not None:
+        query = query.where(CampaignOffer.refurbisher_id == refurbisher_id)
+    offer = db.session.execute(query).scalar_one_or_none()
+    if offer is None:
+        raise NotFoundError(_("Offre de campagne introuvable."))
+    return offer
+
+
+@dataclass
+class CampaignPage:
+    """What the campaign page shows to one person, by role."""
+
+    campaign: Campaign
+    offers: list[OfferFigures]
+    order: Order | None = None
+    orders: list[OrderSummary] | None = None
+    listings: Sequence[Listing] = ()
+    ordering_open: bool = False
+    offers_open: bool = False
+
+    @property
+    def groups(self) -> list[tuple[str, list[OfferFigures]]]:
+        return group_by_category(self.offers)
+
+    @property
+    def my_quantities(self) -> dict[int, int]:
+        if self.order is None or self.order.status != OrderStatus.ACTIVE:
+            return {}
+        return {line.offer_id: line.quantity for line in self.order.lines}
+
+
+def campaign_page(user: User, campaign: Campaign, now: dt.datetime) -> CampaignPage:
+    """The campaign page's data in a constant number of statements, whatever its size."""
+    page = CampaignPage(
+        campaign=campaign,
+        offers=[],
+        ordering_open=campaign.is_open_at(now),
+        offers_open=campaign.accepts_offers and now < campaign.closes_at,
+    )
+    if user.role == Role.COORDINATOR:
+        page.offers = offer_figures(campaign.id, statuses=None)
+        page.orders = order_summaries(campaign.id)
+    elif user.role == Role.REFURBISHER:
+        page.offers = offer_figures(campaign.id, statuses=None, refurbisher_id=user.organisation_id)
+        if page.offers_open:
+            page.listings = committable_listings(campaign, user.organisation_id)
+    else:
+        page.offers = offer_figures(campaign.id)
+        page.order = buyer_order(campaign.id, user.organisation_id)
+    return page

@@ -1,0 +1,121 @@
+"""No oversell under concurrency: real connections on the test database (SQLite file, or
+PostgreSQL with NRHUB_TEST_BACKEND=postgresql), one app context and session per thread."""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Callable
+
+from flask import Flask
+
+from nrhub.auth.models import User
+from nrhub.campaigns import services
+from nrhub.campaigns.models import (
+    HOLDING_STATUSES,
+    Campaign,
+    CampaignOffer,
+    Order,
+    OrderEvent,
+)
+from nrhub.errors import ConflictError, InsufficientStockError
+from nrhub.extensions import db
+from tests.campaigns.conftest import free_stock
+
+THREADS = 8
+ATTEMPTS = 10
+STOCK = 30
+
+
+def _run_threads(app: Flask, work: Callable[[int], None]) -> list[BaseException]:
+    # The test's own session must not hold SQLite's write lock while the threads run.
+    db.session.commit()
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(THREADS)
+
+    def runner(index: int) -> None:
+        with app.app_context():
+            try:
+                barrier.wait()
+                work(index)
+            except BaseException as err:  # collected, asserted in the main thread
+                errors.append(err)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=runner, args=(i,)) for i in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return errors
+
+
+def test_concurrent_commitments_never_oversell(app, people, make_campaign, listing):
+    listing.quantity = STOCK
+    db.session.commit()
+    campaign_ids = [make_campaign(title=f"Campagne {i}").id for i in range(THREADS)]
+    refurbisher_id, listing_id = people.refurbisher.id, listing.id
+    refusals = []
+
+    def work(index: int) -> None:
+        rng = random.Random(index)
+        by = db.session.get(User, refurbisher_id)
+        campaign = db.session.get(Campaign, campaign_ids[index])
+        offer = None
+        for _attempt in range(ATTEMPTS):
+            try:
+                if offer is None:
+                    offer = services.commit_offer(campaign, listing_id, rng.randint(1, 8), by=by)
+                elif rng.random() < 0.15:
+                    services.withdraw_offer(offer, by=by)
+                    offer = None
+                else:
+                    services.change_offer_quantity(offer, rng.randint(1, 10), by=by)
+            except InsufficientStockError as err:
+                refusals.append(str(err))
+                db.session.rollback()
+                campaign = db.session.get(Campaign, campaign_ids[index])
+
+    errors = _run_threads(app, work)
+    assert errors == []
+    db.session.expire_all()
+    committed = db.session.execute(
+        db.select(db.func.coalesce(db.func.sum(CampaignOffer.committed_quantity), 0)).where(
+            CampaignOffer.listing_id == listing_id,
+            CampaignOffer.status.in_(HOLDING_STATUSES),
+        )
+    ).scalar_one()
+    free = free_stock(listing_id)
+    assert free >= 0
+    assert committed + free == STOCK
+    assert refusals, "the race never hit the stock limit"
+    assert all(r.startswith("Stock libre insuffisant") for r in refusals)
+
+
+def test_concurrent_orders_of_one_buyer_make_one_order(
+    app, people, make_campaign, listing, make_offer
+):
+    campaign = make_campaign()
+    offer = make_offer(campaign, listing, 5)
+    campaign_id, offer_id, buyer_id = campaign.id, offer.id, people.buyer.id
+    conflicts = []
+
+    def work(index: int) -> None:
+        by = db.session.get(User, buyer_id)
+        for attempt in range(ATTEMPTS):
+            try:
+                campaign = db.session.get(Campaign, campaign_id)
+                services.place_order(campaign, {offer_id: index * ATTEMPTS + attempt + 1}, by=by)
+            except ConflictError as err:  # the refusal when two people create it at once
+                conflicts.append(str(err))
+                db.session.rollback()
+
+    errors = _run_threads(app, work)
+    assert errors == []
+    orders = db.session.execute(db.select(Order)).scalars().all()
+    assert len(orders) == 1
+    events = db.session.execute(
+        db.select(db.func.count(OrderEvent.id)).where(OrderEvent.order_id == orders[0].id)
+    ).scalar_one()
+    assert events == THREADS * ATTEMPTS - len(conflicts)

@@ -1,0 +1,75 @@
+"""Permission matrix: every campaign route × every role (and other organisations' ids)."""
+
+from __future__ import annotations
+
+import pytest
+
+from nrhub.campaigns import services
+from nrhub.campaigns.models import CampaignState
+from tests.conftest import login
+
+ROLES = ["coordinator", "refurbisher", "other_refurbisher", "buyer", "other_buyer"]
+
+# (method, path, expected status for coordinator, refurbisher, other refurbisher,
+#  buyer, other buyer)
+ROUTES = [
+    ("get", "/campagnes/", (200, 200, 200, 200, 200)),
+    ("get", "/campagnes/{open}", (200, 200, 200, 200, 200)),
+    ("get", "/campagnes/{draft}", (200, 404, 404, 404, 404)),
+    ("get", "/campagnes/999999", (404, 404, 404, 404, 404)),
+    ("get", "/campagnes/nouvelle", (200, 403, 403, 403, 403)),
+    ("get", "/campagnes/{open}/modifier", (200, 403, 403, 403, 403)),
+    ("post", "/campagnes/{draft}/ouvrir", (302, 403, 403, 403, 403)),
+    ("post", "/campagnes/{open}/cloturer", (302, 403, 403, 403, 403)),
+    ("get", "/campagnes/{open}/annuler", (200, 403, 403, 403, 403)),
+    ("post", "/campagnes/{open}/offres", (403, 422, 422, 403, 403)),
+    ("post", "/campagnes/{draft}/offres", (403, 404, 404, 403, 403)),
+    ("post", "/campagnes/{open}/offres/{offer}/quantite", (403, 302, 404, 403, 403)),
+    ("post", "/campagnes/{open}/offres/{offer}/retirer", (403, 302, 404, 403, 403)),
+    ("post", "/campagnes/{open}/offres/{offer}/accepter", (302, 403, 403, 403, 403)),
+    ("post", "/campagnes/{open}/offres/{offer}/refuser", (302, 403, 403, 403, 403)),
+    ("post", "/campagnes/{open}/commande", (403, 403, 403, 302, 302)),
+    ("get", "/campagnes/{open}/commandes/{order}", (200, 404, 404, 200, 404)),
+    ("post", "/campagnes/{open}/commandes/{order}/annuler", (403, 403, 403, 302, 404)),
+]
+
+
+@pytest.fixture
+def ids(people, make_campaign, listing, make_offer):  # type: ignore[no-untyped-def]
+    open_campaign = make_campaign(CampaignState.OPEN)
+    draft = make_campaign(CampaignState.DRAFT, title="Brouillon")
+    accepted = make_offer(open_campaign, listing, 5)
+    order = services.place_order(open_campaign, {accepted.id: 2}, by=people.buyer)
+    return {"open": open_campaign.id, "draft": draft.id, "offer": accepted.id, "order": order.id}
+
+
+# Roles whose request may change state come last, so earlier ones see the same objects.
+ORDER = [
+    "anonymous",
+    "pending",
+    "other_buyer",
+    "other_refurbisher",
+    "buyer",
+    "refurbisher",
+    "coordinator",
+]
+
+
+@pytest.mark.parametrize(("method", "path", "expected"), ROUTES)
+def test_campaign_permission_matrix(app, people, ids, method, path, expected):
+    wanted = dict(zip(ROLES, expected, strict=True))
+    wanted |= {"anonymous": "/connexion", "pending": "/en-attente"}
+    seen = {}
+    for role in ORDER:
+        client = app.test_client()
+        if role == "pending":
+            login(client, people.pending.email)
+        elif role != "anonymous":
+            login(client, getattr(people, role).email)
+        response = getattr(client, method)(path.format(**ids))
+        if role in ("anonymous", "pending"):
+            location = response.headers.get("Location", "")
+            seen[role] = wanted[role] if wanted[role] in location else response.status_code
+        else:
+            seen[role] = response.status_code
+    assert seen == wanted
