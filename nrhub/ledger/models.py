@@ -1,4 +1,4 @@
-"""The spend ledger: every purchase of IT equipment by a buyer."""
+"""The spend ledger, its summary table and the legal targets."""
 
 from __future__ import annotations
 
@@ -6,10 +6,23 @@ import datetime as dt
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from nrhub.catalog.models import Category
+from nrhub.clauses.models import Clause
 from nrhub.db import Money, UTCDateTime, utcnow
 from nrhub.extensions import db
 from nrhub.organisations.models import Organisation
@@ -19,6 +32,15 @@ class SpendOrigin(StrEnum):
     HUB = "hub"  # bought through a campaign, written at receipt
     EXTERNAL = "external"  # bought outside the hub, declared by the buyer
     DONATION = "donation"  # equipment received as a gift, at its flat-rate value
+
+
+# Library clauses attached to a declared external contract.
+spend_entry_clause = Table(
+    "spend_entry_clause",
+    db.metadata,
+    Column("spend_entry_id", ForeignKey("spend_entry.id", ondelete="CASCADE"), primary_key=True),
+    Column("clause_id", ForeignKey("clause.id"), primary_key=True),
+)
 
 
 class SpendEntry(db.Model):  # type: ignore[name-defined,misc]
@@ -58,9 +80,151 @@ class SpendEntry(db.Model):  # type: ignore[name-defined,misc]
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id"), index=True)
     delivery_line_id: Mapped[int | None] = mapped_column(unique=True)
     comment: Mapped[str | None] = mapped_column(Text)
+    # Donations: the age bracket of the flat-rate grid (nrhub/data/donation_values.json).
+    donation_age_bracket: Mapped[str | None] = mapped_column(String(20))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     buyer: Mapped[Organisation] = relationship(foreign_keys=[buyer_id], lazy="raise")
     supplier: Mapped[Organisation | None] = relationship(foreign_keys=[supplier_id], lazy="raise")
     category: Mapped[Category] = relationship(lazy="raise")
+    clauses: Mapped[list[Clause]] = relationship(
+        secondary=spend_entry_clause, lazy="raise", order_by="Clause.id"
+    )
+
+    @property
+    def is_declared(self) -> bool:
+        """Rows the buyer declared itself (hub rows are written at receipt)."""
+        return self.origin != SpendOrigin.HUB
+
+
+class SummaryMeasures:
+    """The sums kept by every summary table (amounts in integer cents)."""
+
+    entries: Mapped[int] = mapped_column(default=0)
+    quantity: Mapped[int] = mapped_column(BigInteger, default=0)
+    amount_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    reuse_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    reuse_quantity: Mapped[int] = mapped_column(BigInteger, default=0)
+    donation_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    recycled_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    clause_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    social_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    environmental_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    reuse_local_department_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    reuse_local_region_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    reuse_ess_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Clauses of declared external contracts (campaign clauses are counted per campaign).
+    social_clauses: Mapped[int] = mapped_column(default=0)
+    environmental_clauses: Mapped[int] = mapped_column(default=0)
+
+
+class SpendSummary(SummaryMeasures, db.Model):  # type: ignore[name-defined,misc]
+    """Ledger sums per year, buyer, category, origin and campaign (0: none).
+
+    Maintained in the same transaction as every ledger write (nrhub/ledger/summary.py),
+    with two coarser rollups (per buyer and year; per department, category and year)
+    that the hub's dashboards read. The flags of a row (reuse, donation, recycled,
+    clause, local, ESS) become conditional sums. ``rebuild_summary`` recomputes all
+    three from the ledger (e.g. after a buyer changes department).
+    """
+
+    __tablename__ = "spend_summary"
+    __table_args__ = (
+        # Dashboards read one year at a time: the primary key leads with the year, and on
+        # SQLite the table is clustered on it (WITHOUT ROWID) so a year is one range scan.
+        PrimaryKeyConstraint("year", "buyer_id", "category_id", "origin", "campaign_id"),
+        Index("ix_spend_summary_year_campaign", "year", "campaign_id"),
+        {"sqlite_with_rowid": False},
+    )
+
+    year: Mapped[int] = mapped_column()
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id"))
+    origin: Mapped[str] = mapped_column(String(12))
+    campaign_id: Mapped[int] = mapped_column(autoincrement=False)
+
+
+class SpendBuyerSummary(SummaryMeasures, db.Model):  # type: ignore[name-defined,misc]
+    """Rollup of the summary per year and buyer (the members' table)."""
+
+    __tablename__ = "spend_summary_buyer"
+    __table_args__ = (PrimaryKeyConstraint("year", "buyer_id"), {"sqlite_with_rowid": False})
+
+    year: Mapped[int] = mapped_column(autoincrement=False)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+
+
+class SpendDepartmentSummary(SummaryMeasures, db.Model):  # type: ignore[name-defined,misc]
+    """Rollup per year, buyer department (at write time) and category (hub figures)."""
+
+    __tablename__ = "spend_summary_department"
+    __table_args__ = (
+        PrimaryKeyConstraint("year", "department_code", "category_id"),
+        {"sqlite_with_rowid": False},
+    )
+
+    year: Mapped[int] = mapped_column(autoincrement=False)
+    department_code: Mapped[str] = mapped_column(String(3))
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id"))
+
+
+SUMMARY_KEY = ("year", "buyer_id", "category_id", "origin", "campaign_id")
+BUYER_SUMMARY_KEY = ("year", "buyer_id")
+DEPARTMENT_SUMMARY_KEY = ("year", "department_code", "category_id")
+SUMMARY_MEASURES = (
+    "entries",
+    "quantity",
+    "amount_cents",
+    "reuse_cents",
+    "reuse_quantity",
+    "donation_cents",
+    "recycled_cents",
+    "clause_cents",
+    "social_cents",
+    "environmental_cents",
+    "reuse_local_department_cents",
+    "reuse_local_region_cents",
+    "reuse_ess_cents",
+    "social_clauses",
+    "environmental_clauses",
+)
+
+
+class TargetKind(StrEnum):
+    SPEND_SHARE = "spend_share"  # share of the yearly HT spend (AGEC art. 58)
+    RETIRED_REUSE = "retired_reuse"  # REEN: retired equipment sent to reuse
+
+
+class LegalTarget(db.Model):  # type: ignore[name-defined,misc]
+    """A legal target from ``first_year`` on; the target of a year is the row of its kind
+    and legal category with the latest first year not after it. Rates in basis points
+    (1/100 of a percent: 2000 = 20 %)."""
+
+    __tablename__ = "legal_target"
+    __table_args__ = (
+        UniqueConstraint("kind", "legal_category", "first_year"),
+        CheckConstraint("reuse_rate_bp >= 0 AND reuse_rate_bp <= 10000", name="reuse_range"),
+        CheckConstraint(
+            "recycled_rate_bp IS NULL OR (recycled_rate_bp >= 0 AND recycled_rate_bp <= 10000)",
+            name="recycled_range",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str | None] = mapped_column(String(60), unique=True)
+    kind: Mapped[TargetKind] = mapped_column(String(20))
+    legal_category: Mapped[str] = mapped_column(String(120))
+    first_year: Mapped[int] = mapped_column()
+    reuse_rate_bp: Mapped[int] = mapped_column()
+    recycled_rate_bp: Mapped[int | None] = mapped_column()
+    source: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    @property
+    def reuse_percent(self) -> Decimal:
+        return Decimal(self.reuse_rate_bp) / 100
+
+    @property
+    def recycled_percent(self) -> Decimal | None:
+        return None if self.recycled_rate_bp is None else Decimal(self.recycled_rate_bp) / 100

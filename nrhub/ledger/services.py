@@ -1,15 +1,46 @@
-"""Writing the spend ledger (inside the caller's transaction)."""
+"""Writing the spend ledger (and its summary) and the legal targets.
+
+``record_spend`` works inside the caller's transaction (receipts call it); the other
+use cases are one transaction each and commit.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
+from enum import StrEnum
 
+from sqlalchemy.exc import IntegrityError
+from stdnum.fr import siret as stdnum_siret
+
+from nrhub.audit.services import record
 from nrhub.auth.models import User
-from nrhub.clauses.services import NO_ENVIRONMENTAL, NO_SOCIAL
+from nrhub.catalog.models import Category
+from nrhub.clauses.models import Clause, ClauseKind
+from nrhub.clauses.services import NO_ENVIRONMENTAL, NO_SOCIAL, decp_considerations
+from nrhub.db import quantize_money
+from nrhub.errors import ConflictError, PermissionDeniedError, ValidationError
 from nrhub.extensions import db
-from nrhub.ledger.models import SpendEntry, SpendOrigin
+from nrhub.formatting import paris_date_of
+from nrhub.ledger import summary
+from nrhub.ledger.models import LegalTarget, SpendEntry, SpendOrigin, TargetKind
+from nrhub.ledger.reference import donation_grid
 from nrhub.organisations.models import Organisation, OrgKind
+from nrhub.security import Role
+
+SOCIAL_VALUES = ("Clause sociale", "Critère social", "Marché réservé", NO_SOCIAL)
+ENVIRONMENTAL_VALUES = ("Clause environnementale", "Critère environnemental", NO_ENVIRONMENTAL)
+MAX_AMOUNT = Decimal("100000000.00")
+MAX_QUANTITY = 1_000_000
+FIRST_YEAR = 2000
+
+
+def spend_date(moment: dt.datetime) -> dt.date:
+    """The ledger date of an instant: its Europe/Paris calendar date (2025-12-31T22:30Z,
+    23:30 in Paris, is spent on 2025-12-31 and counts in 2025)."""
+    return paris_date_of(moment)
 
 
 def record_spend(
@@ -31,10 +62,14 @@ def record_spend(
     campaign_id: int | None = None,
     delivery_line_id: int | None = None,
     comment: str | None = None,
+    clauses: Sequence[Clause] = (),
+    donation_age_bracket: str | None = None,
 ) -> SpendEntry:
-    """Add one ledger row; ``spent_on`` is a Europe/Paris date. The caller commits.
+    """Add one ledger row and its share of the summary; ``spent_on`` is a Europe/Paris
+    date (see :func:`spend_date`). The caller commits.
 
     A supplier that is a member refurbisher gives its department, region and ESS status.
+    A donation is always reuse (the national schema counts donations in the reuse amount).
     """
     entry = SpendEntry(
         buyer_id=buyer.id,
@@ -42,22 +77,354 @@ def record_spend(
         year=spent_on.year,
         category_id=category_id,
         quantity=quantity,
-        amount=amount,
-        supplier_name=supplier.name if supplier is not None else supplier_name,
-        supplier_siret=supplier.siret if supplier is not None else supplier_siret,
-        supplier_id=supplier.id if supplier is not None else None,
-        supplier_department_code=supplier.department_code if supplier is not None else None,
-        supplier_region_code=supplier.region_code if supplier is not None else None,
-        supplier_is_ess=supplier is not None and supplier.kind == OrgKind.REFURBISHER,
+        amount=quantize_money(Decimal(amount)),
         origin=origin,
-        is_reuse=is_reuse,
+        is_reuse=is_reuse or origin == SpendOrigin.DONATION,
         has_recycled_materials=has_recycled_materials,
         social_consideration=social_consideration,
         environmental_consideration=environmental_consideration,
         campaign_id=campaign_id,
         delivery_line_id=delivery_line_id,
         comment=comment,
+        donation_age_bracket=donation_age_bracket,
         created_by_id=by.id if by is not None else None,
     )
+    _set_supplier(entry, supplier, supplier_name, supplier_siret)
+    entry.clauses = list(clauses)
     db.session.add(entry)
+    summary.apply(summary.contribution(entry, buyer, [c.kind for c in clauses]), +1)
     return entry
+
+
+def _set_supplier(
+    entry: SpendEntry, supplier: Organisation | None, name: str, siret: str | None
+) -> None:
+    entry.supplier_name = supplier.name if supplier is not None else name
+    entry.supplier_siret = supplier.siret if supplier is not None else siret
+    entry.supplier_id = supplier.id if supplier is not None else None
+    entry.supplier_department_code = supplier.department_code if supplier is not None else None
+    entry.supplier_region_code = supplier.region_code if supplier is not None else None
+    entry.supplier_is_ess = supplier is not None and supplier.kind == OrgKind.REFURBISHER
+
+
+# --- Purchases declared by the buyer -------------------------------------------------
+
+
+class SpendNature(StrEnum):
+    NEW = "new"
+    REUSE = "reuse"
+    DONATION = "donation"
+
+
+@dataclass(frozen=True)
+class SpendInput:
+    """A purchase outside the hub or a donation, as typed in the form or an import row."""
+
+    spent_on: dt.date
+    category_id: int
+    quantity: int
+    amount: Decimal | None  # ignored for donations: the flat-rate grid values them
+    supplier_name: str
+    nature: SpendNature
+    supplier_siret: str | None = None
+    has_recycled_materials: bool = False
+    donation_age_bracket: str | None = None
+    social_consideration: str = NO_SOCIAL
+    environmental_consideration: str = NO_ENVIRONMENTAL
+    clause_ids: tuple[int, ...] = ()
+    comment: str | None = None
+
+
+@dataclass
+class _Checked:
+    data: SpendInput
+    category: Category
+    amount: Decimal
+    clauses: list[Clause] = field(default_factory=list)
+    supplier: Organisation | None = None
+    social: str = NO_SOCIAL
+    environmental: str = NO_ENVIRONMENTAL
+
+
+def today_in_paris() -> dt.date:
+    return paris_date_of(dt.datetime.now(dt.UTC))
+
+
+def _check(data: SpendInput, categories: dict[int, Category], today: dt.date) -> _Checked:
+    """Business checks of one declaration; ValidationError (French, with the field)."""
+    category = categories.get(data.category_id)
+    if category is None:
+        raise ValidationError("Catégorie inconnue.", field="category_id")
+    if data.spent_on > today:
+        raise ValidationError("La date ne peut pas être dans le futur.", field="spent_on")
+    if data.spent_on.year < FIRST_YEAR:
+        raise ValidationError(f"La date doit être en {FIRST_YEAR} ou après.", field="spent_on")
+    if not 0 < data.quantity <= MAX_QUANTITY:
+        raise ValidationError("La quantité doit être un entier positif.", field="quantity")
+    if data.supplier_siret and not stdnum_siret.is_valid(data.supplier_siret):
+        raise ValidationError(
+            "SIRET du fournisseur invalide (14 chiffres, clé de contrôle).",
+            field="supplier_siret",
+        )
+    if data.social_consideration not in SOCIAL_VALUES:
+        raise ValidationError("Considération sociale inconnue.", field="social_consideration")
+    if data.environmental_consideration not in ENVIRONMENTAL_VALUES:
+        raise ValidationError(
+            "Considération environnementale inconnue.", field="environmental_consideration"
+        )
+    if data.nature == SpendNature.DONATION:
+        grid = donation_grid()
+        if data.donation_age_bracket is None:
+            raise ValidationError("Indiquez l'âge du matériel donné.", field="donation_age_bracket")
+        unit = grid.value(category.code, data.donation_age_bracket)
+        if unit is None:
+            raise ValidationError(
+                "La grille forfaitaire ne prévoit pas cette catégorie ou cette tranche d'âge.",
+                field="donation_age_bracket",
+            )
+        amount = unit * data.quantity
+    else:
+        if data.amount is None:
+            raise ValidationError("Indiquez le montant HT.", field="amount")
+        if data.amount < 0 or data.amount > MAX_AMOUNT:
+            raise ValidationError("Le montant HT doit être positif et réaliste.", field="amount")
+        amount = data.amount
+    checked = _Checked(data=data, category=category, amount=quantize_money(amount))
+    if data.clause_ids:
+        checked.clauses = list(
+            db.session.execute(
+                db.select(Clause).where(Clause.id.in_(data.clause_ids)).order_by(Clause.id)
+            ).scalars()
+        )
+        if len(checked.clauses) != len(set(data.clause_ids)):
+            raise ValidationError("Clause inconnue.", field="clause_ids")
+    # Attached library clauses decide the DECP value of their kind.
+    social, environmental = decp_considerations(checked.clauses)
+    has_social = any(c.kind == ClauseKind.SOCIAL for c in checked.clauses)
+    has_environmental = any(c.kind == ClauseKind.ENVIRONMENTAL for c in checked.clauses)
+    checked.social = social if has_social else data.social_consideration
+    checked.environmental = environmental if has_environmental else data.environmental_consideration
+    if data.supplier_siret:
+        checked.supplier = db.session.execute(
+            db.select(Organisation).where(
+                Organisation.siret == data.supplier_siret,
+                Organisation.kind == OrgKind.REFURBISHER,
+            )
+        ).scalar_one_or_none()
+    return checked
+
+
+def _categories() -> dict[int, Category]:
+    return {c.id: c for c in db.session.execute(db.select(Category)).scalars()}
+
+
+def _require_buyer(by: User) -> Organisation:
+    if by.role != Role.BUYER or not by.is_active_member:
+        raise PermissionDeniedError("Seules les collectivités acheteuses déclarent des dépenses.")
+    return by.organisation
+
+
+def _origin(nature: SpendNature) -> SpendOrigin:
+    return SpendOrigin.DONATION if nature == SpendNature.DONATION else SpendOrigin.EXTERNAL
+
+
+def _write(checked: _Checked, buyer: Organisation, by: User) -> SpendEntry:
+    data = checked.data
+    supplier_name = data.supplier_name.strip() or (
+        "Don" if data.nature == SpendNature.DONATION else "Fournisseur non précisé"
+    )
+    return record_spend(
+        buyer=buyer,
+        spent_on=data.spent_on,
+        category_id=checked.category.id,
+        quantity=data.quantity,
+        amount=checked.amount,
+        supplier_name=supplier_name[:200],
+        supplier_siret=data.supplier_siret or None,
+        supplier=checked.supplier,
+        origin=_origin(data.nature),
+        is_reuse=data.nature != SpendNature.NEW,
+        has_recycled_materials=data.has_recycled_materials,
+        social_consideration=checked.social,
+        environmental_consideration=checked.environmental,
+        comment=(data.comment or "").strip() or None,
+        clauses=checked.clauses,
+        donation_age_bracket=(
+            data.donation_age_bracket if data.nature == SpendNature.DONATION else None
+        ),
+        by=by,
+    )
+
+
+def declare_spend(data: SpendInput, *, by: User) -> SpendEntry:
+    """Declare one purchase made outside the hub (or a donation received)."""
+    buyer = _require_buyer(by)
+    checked = _check(data, _categories(), today_in_paris())
+    entry = _write(checked, buyer, by)
+    db.session.flush()
+    record("spend.declared", entry, by=by, amount=entry.amount, origin=entry.origin)
+    db.session.commit()
+    return entry
+
+
+def _require_editable(entry: SpendEntry, by: User) -> Organisation:
+    buyer = _require_buyer(by)
+    if entry.buyer_id != buyer.id:
+        raise PermissionDeniedError("Cette dépense n'est pas la vôtre.")
+    if not entry.is_declared:
+        raise ConflictError(
+            "Les achats faits via la centrale sont enregistrés à la réception : "
+            "ils ne se modifient pas ici."
+        )
+    return buyer
+
+
+def update_spend(entry: SpendEntry, data: SpendInput, *, by: User) -> SpendEntry:
+    """Correct a declared row (its ``clauses`` must be loaded)."""
+    buyer = _require_editable(entry, by)
+    checked = _check(data, _categories(), today_in_paris())
+    summary.apply(summary.contribution(entry, buyer, [c.kind for c in entry.clauses]), -1)
+    entry.spent_on = data.spent_on
+    entry.year = data.spent_on.year
+    entry.category_id = checked.category.id
+    entry.quantity = data.quantity
+    entry.amount = checked.amount
+    _set_supplier(
+        entry,
+        checked.supplier,
+        data.supplier_name.strip() or "Fournisseur non précisé",
+        data.supplier_siret or None,
+    )
+    entry.origin = _origin(data.nature)
+    entry.is_reuse = data.nature != SpendNature.NEW
+    entry.has_recycled_materials = data.has_recycled_materials
+    entry.social_consideration = checked.social
+    entry.environmental_consideration = checked.environmental
+    entry.comment = (data.comment or "").strip() or None
+    entry.donation_age_bracket = (
+        data.donation_age_bracket if data.nature == SpendNature.DONATION else None
+    )
+    entry.clauses = checked.clauses
+    summary.apply(summary.contribution(entry, buyer, [c.kind for c in checked.clauses]), +1)
+    record("spend.updated", entry, by=by, amount=entry.amount)
+    db.session.commit()
+    return entry
+
+
+def delete_spend(entry: SpendEntry, *, by: User) -> None:
+    """Remove a declared row (its ``clauses`` must be loaded)."""
+    buyer = _require_editable(entry, by)
+    summary.apply(summary.contribution(entry, buyer, [c.kind for c in entry.clauses]), -1)
+    record("spend.deleted", entry, by=by, amount=entry.amount, spent_on=entry.spent_on)
+    db.session.delete(entry)
+    db.session.commit()
+
+
+@dataclass(frozen=True)
+class ImportRow:
+    line: int
+    data: SpendInput
+
+
+def check_import(rows: Sequence[ImportRow]) -> list[str]:
+    """French messages, one per faulty line (``Ligne 4 : …``); empty when all is valid."""
+    categories = _categories()
+    today = today_in_paris()
+    errors = []
+    for row in rows:
+        try:
+            _check(row.data, categories, today)
+        except ValidationError as err:
+            errors.append(f"Ligne {row.line} : {err.message}")
+    return errors
+
+
+def import_spend(rows: Sequence[ImportRow], *, by: User) -> int:
+    """Write every row or none: any invalid line refuses the whole file."""
+    buyer = _require_buyer(by)
+    if not rows:
+        raise ValidationError("Le fichier ne contient aucune ligne de données.")
+    categories = _categories()
+    today = today_in_paris()
+    checked = []
+    errors = []
+    for row in rows:
+        try:
+            checked.append(_check(row.data, categories, today))
+        except ValidationError as err:
+            errors.append(f"Ligne {row.line} : {err.message}")
+    if errors:
+        raise ValidationError(" ; ".join(errors))
+    for item in checked:
+        _write(item, buyer, by)
+    record("spend.imported", None, by=by, object_type="spend_entry", rows=len(checked))
+    db.session.commit()
+    return len(checked)
+
+
+# --- Legal targets ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TargetInput:
+    kind: TargetKind
+    legal_category: str
+    first_year: int
+    reuse_percent: Decimal
+    recycled_percent: Decimal | None
+    source: str
+
+
+def _require_coordinator(by: User) -> None:
+    if by.role != Role.COORDINATOR or not by.is_active_member:
+        raise PermissionDeniedError("Seule la centrale modifie les objectifs légaux.")
+
+
+def _bp(percent: Decimal, field_name: str) -> int:
+    if not Decimal(0) <= percent <= Decimal(100):
+        raise ValidationError("Un taux est compris entre 0 et 100 %.", field=field_name)
+    return int((percent * 100).to_integral_value())
+
+
+def save_target(target: LegalTarget | None, data: TargetInput, *, by: User) -> LegalTarget:
+    """Create (``target`` None) or correct a legal target."""
+    _require_coordinator(by)
+    if not FIRST_YEAR <= data.first_year <= 2100:
+        raise ValidationError("Année invalide.", field="first_year")
+    if not data.legal_category.strip():
+        raise ValidationError("Indiquez la catégorie légale.", field="legal_category")
+    created = target is None
+    if target is None:
+        target = LegalTarget()
+        db.session.add(target)
+    target.kind = data.kind
+    target.legal_category = data.legal_category.strip()
+    target.first_year = data.first_year
+    target.reuse_rate_bp = _bp(data.reuse_percent, "reuse_percent")
+    target.recycled_rate_bp = (
+        None if data.recycled_percent is None else _bp(data.recycled_percent, "recycled_percent")
+    )
+    target.source = data.source.strip()
+    try:
+        db.session.flush()
+    except IntegrityError as err:
+        db.session.rollback()
+        raise ConflictError(
+            "Un objectif de ce type existe déjà pour cette catégorie et cette année."
+        ) from err
+    record(
+        "target.created" if created else "target.updated",
+        target,
+        by=by,
+        first_year=target.first_year,
+        reuse_rate_bp=target.reuse_rate_bp,
+    )
+    db.session.commit()
+    return target
+
+
+def delete_target(target: LegalTarget, *, by: User) -> None:
+    _require_coordinator(by)
+    record("target.deleted", target, by=by, first_year=target.first_year)
+    db.session.delete(target)
+    db.session.commit()

@@ -1,7 +1,214 @@
-"""Routes of the stats area (to be built)."""
+"""Routes of the indicators: dashboards per role, charts, CSV exports, the yearly
+declaration file and the printable report."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import csv
+import io
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask_login import current_user
+
+from nrhub.organisations.models import Organisation
+from nrhub.security import Role, member_required, role_required
+from nrhub.spreadsheets import csv_response
+from nrhub.stats import charts, formatting, pages, queries
 
 bp = Blueprint("stats", __name__)
+bp.add_app_template_filter(formatting.fast_money, "fast_money")
+bp.add_app_template_filter(formatting.fast_number, "fast_number")
+bp.add_app_template_filter(formatting.fast_percent, "fast_percent")
+
+SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'"
+DECLARATION_HEADER = (
+    "annee", "siret", "raison_sociale", "type_produit_acquis", "montant_total",
+    "montant_reemploi_et_reutilisation", "montant_produits_issus_don",
+    "montant_produits_recycles", "commentaires",
+)  # fmt: skip
+
+
+def _year(value: int | None = None) -> int:
+    year = value or request.args.get("annee", type=int) or queries.current_year()
+    if not 2000 <= year <= 2100:
+        abort(404)
+    return year
+
+
+def _buyer_in_scope() -> Organisation | None:
+    """The buyer whose figures are asked: a buyer sees only its own (another
+    organisation's id → 404); a coordinator may name any buyer; None means the hub."""
+    asked = request.args.get("organisation", type=int)
+    if current_user.role == Role.BUYER:
+        if asked is not None and asked != current_user.organisation_id:
+            abort(404)
+        return current_user.organisation
+    if current_user.role == Role.COORDINATOR and asked is not None:
+        return queries.buyer_for(asked) or abort(404)
+    if (
+        current_user.role == Role.REFURBISHER
+        and asked is not None
+        and asked != current_user.organisation_id
+    ):
+        abort(404)
+    return None
+
+
+def _sort() -> tuple[str, bool]:
+    raw = request.args.get("tri", "nom")
+    key = raw.lstrip("-")
+    return (key if key in queries.MEMBER_SORTS else "nom"), raw.startswith("-")
+
+
+@bp.get("/indicateurs")
+@member_required
+def dashboard():  # type: ignore[no-untyped-def]
+    buyer = _buyer_in_scope()
+    if current_user.role == Role.REFURBISHER:
+        year = request.args.get("annee", type=int)
+        ctx = pages.refurbisher_page(current_user.organisation, year)
+        return render_template("stats/dashboard_refurbisher.html", **ctx)
+    if buyer is not None:
+        return render_template("stats/dashboard_buyer.html", **pages.buyer_page(buyer, _year()))
+    ctx = pages.hub_page(_year(), *_sort())
+    return render_template("stats/dashboard_hub.html", **ctx)
+
+
+def _svg(data: bytes) -> Response:
+    response = Response(data, mimetype="image/svg+xml")
+    # pygal styles its SVG with an inline <style>; the image runs no script.
+    response.headers["Content-Security-Policy"] = SVG_CSP
+    return response
+
+
+@bp.get("/indicateurs/graphiques/<name>.svg")
+@member_required
+def chart(name: str):  # type: ignore[no-untyped-def]
+    buyer = _buyer_in_scope()
+    if current_user.role == Role.REFURBISHER:
+        if name != "ventes":
+            abort(404)
+        sales = queries.sales_by_buyer_category_year(
+            current_user.organisation_id, request.args.get("annee", type=int)
+        )
+        return _svg(charts.sales_chart(sales, "Ventes HT par catégorie"))
+    year = _year()
+    buyer_id = buyer.id if buyer is not None else None
+    if name == "categories":
+        rows = queries.spend_by_category(year, buyer_id=buyer_id)
+        return _svg(charts.category_chart(rows, f"Dépense HT par catégorie, {year}"))
+    if name == "mensuel" and buyer_id is not None:
+        months = queries.monthly_spend(year, buyer_id=buyer_id)
+        return _svg(charts.monthly_chart(months, f"Dépense HT par mois, {year}"))
+    if name == "departements" and buyer_id is None:
+        rows = queries.indicators_by_department(year)
+        return _svg(charts.department_chart(rows, f"Part du réemploi par département, {year}"))
+    abort(404)
+
+
+@bp.get("/indicateurs/export/<table>.csv")
+@member_required
+def export(table: str):  # type: ignore[no-untyped-def]
+    buyer = _buyer_in_scope()
+    if current_user.role == Role.REFURBISHER:
+        if table != "ventes":
+            abort(404)
+        rows = queries.sales_by_buyer_category_year(
+            current_user.organisation_id, request.args.get("annee", type=int)
+        )
+        header = ("annee", "acheteur", "categorie", "quantite", "montant_ht")
+        data = [(r.year, r.buyer_name, r.category_label, r.quantity, r.amount) for r in rows]
+        return csv_response("ventes.csv", header, data)
+    header, data = _table(table, _year(), buyer)
+    return csv_response(f"indicateurs-{table}-{_year()}.csv", header, data)
+
+
+def _table(table: str, year: int, buyer: Organisation | None) -> tuple[tuple[str, ...], list]:  # type: ignore[type-arg]
+    buyer_id = buyer.id if buyer is not None else None
+    if table == "indicateurs":
+        ctx = pages.buyer_page(buyer, year) if buyer else pages.hub_page(year, "nom", False)
+        return ("indicateur", "valeur", "unite"), [
+            (f.label, f.value, _unit(f.kind)) for f in ctx["figures"]
+        ]
+    if table == "categories":
+        rows = queries.spend_by_category(year, buyer_id=buyer_id)
+        return ("categorie", "quantite", "depense_ht", "reemploi_ht", "dons_ht", "autres_ht"), [
+            (r.label, r.quantity, r.it_spend, r.reuse_spend, r.donation_spend, r.other_spend)
+            for r in rows
+        ]
+    if table == "mensuel" and buyer_id is not None:
+        months = queries.monthly_spend(year, buyer_id=buyer_id)
+        return ("mois", "depense_ht", "reemploi_ht"), [
+            (m.month, m.it_spend, m.reuse_spend) for m in months
+        ]
+    if table == "departements" and buyer_id is None:
+        rows = queries.indicators_by_department(year)
+        return _department_table(rows)
+    if table == "membres" and buyer_id is None:
+        percent = pages.hub_page_target(year)
+        members = queries.members_against_target(year, percent, *_sort())
+        return (
+            "organisation", "siret", "departement", "depense_ht", "reemploi_ht", "dons_ht",
+            "part_reemploi", "objectif_pourcent", "ecart_ht",
+        ), [
+            (m.name, m.siret, m.department_code, m.it_spend, m.reuse_spend, m.donation_spend,
+             m.reuse_share, m.target_percent, m.gap)
+            for m in members
+        ]  # fmt: skip
+    abort(404)
+
+
+def _department_table(rows: list[Any]) -> tuple[tuple[str, ...], list]:  # type: ignore[type-arg]
+    return (
+        "departement", "acheteurs", "depense_ht", "reemploi_ht", "dons_ht", "recycle_ht",
+        "sous_clause_ht", "part_reemploi", "co2e_evite_kg",
+    ), [
+        (r.department_code, r.buyers, r.it_spend, r.reuse_spend, r.donation_spend,
+         r.recycled_spend, r.spend_with_clause, r.reuse_share, r.co2e_avoided_kg)
+        for r in rows
+    ]  # fmt: skip
+
+
+def _unit(kind: str) -> str:
+    return {"money": "€ HT", "percent": "ratio", "kg": "kg CO2e", "number": ""}[kind]
+
+
+@bp.get("/indicateurs/declaration/<int:year>.csv")
+@role_required(Role.BUYER, Role.COORDINATOR)
+def declaration(year: int):  # type: ignore[no-untyped-def]
+    buyer = _buyer_in_scope()
+    rows = queries.declaration_rows(_year(year), buyer_id=buyer.id if buyer else None)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(DECLARATION_HEADER)
+    for r in rows:
+        writer.writerow(
+            (r.annee, r.siret, r.raison_sociale, r.type_produit_acquis, r.montant_total,
+             r.montant_reemploi_et_reutilisation, r.montant_produits_issus_don,
+             r.montant_produits_recycles, r.commentaires)
+        )  # fmt: skip
+    name = f"declaration-reemploi-{year}" + (f"-{buyer.siret}" if buyer else "") + ".csv"
+    return Response(
+        buffer.getvalue().encode("utf-8"),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@bp.get("/indicateurs/rapport/<int:year>")
+@role_required(Role.BUYER, Role.COORDINATOR)
+def report(year: int):  # type: ignore[no-untyped-def]
+    buyer = _buyer_in_scope()
+    if buyer is None:
+        return render_template("stats/report.html", **pages.hub_page(_year(year), "nom", False))
+    return render_template("stats/report.html", **pages.buyer_page(buyer, _year(year)))
+
+
+@bp.get("/indicateurs/territoires")
+def territories():  # type: ignore[no-untyped-def]
+    if not current_app.config.get("PUBLIC_DEPARTMENT_STATS"):
+        abort(404)
+    year = _year()
+    return render_template(
+        "stats/territories.html", year=year, departments=queries.indicators_by_department(year)
+    )

@@ -1,0 +1,261 @@
+"""Forms of the ledger area: a declared purchase, an import, a legal target."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from stdnum.fr import siret as stdnum_siret
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import ValidationError as FieldError
+
+from nrhub.ledger.models import TargetKind
+from nrhub.ledger.reference import donation_grid
+from nrhub.ledger.services import (
+    ENVIRONMENTAL_VALUES,
+    SOCIAL_VALUES,
+    SpendInput,
+    SpendNature,
+    TargetInput,
+)
+from nrhub.spreadsheets import parse_decimal
+
+# The enum of type_produit_acquis in the national declaration schema.
+LEGAL_CATEGORIES = (
+    "Produits textiles à l'exception des équipements de protection individuels",
+    "Matériel informatique et téléphonie",
+    "Matériel de reprographie et d'impression",
+    "Consommables d'impression",
+    "Papier",
+    "Fournitures de bureau",
+    "Engins de transport et pièces détachées",
+    "Véhicules et pièces détachées",
+    "Mobilier et aménagement d'intérieur",
+    "Mobilier urbain",
+    "Equipements de collecte de déchets",
+    "Bocaux et flacons",
+    "Articles et équipement sportifs",
+    "Matériel d'entretien des espaces verts",
+    "Bâtiments modulaires ou préfabriqués",
+    "Gros électroménager, y compris appareils professionnels",
+    "Jeux et jouets",
+)
+
+NATURE_LABELS = {
+    SpendNature.NEW: _l("Achat de matériel neuf"),
+    SpendNature.REUSE: _l("Achat issu du réemploi ou de la réutilisation"),
+    SpendNature.DONATION: _l("Don reçu (valorisé par la grille forfaitaire)"),
+}
+
+TARGET_KIND_LABELS = {
+    TargetKind.SPEND_SHARE: _l("Part de la dépense annuelle (AGEC art. 58)"),
+    TargetKind.RETIRED_REUSE: _l("Équipements réformés orientés vers le réemploi (REEN)"),
+}
+
+
+def _decimal(field: Any) -> Decimal | None:
+    text = (field.data or "").strip()
+    if not text:
+        return None
+    try:
+        return parse_decimal(text)
+    except ValueError as err:
+        raise FieldError(_l("Nombre invalide (exemple : 1 234,50).")) from err
+
+
+class SpendForm(FlaskForm):
+    spent_on = DateField(
+        _l("Date de la dépense"),
+        format=["%Y-%m-%d", "%d/%m/%Y"],
+        validators=[InputRequired(_l("Indiquez une date valide (jj/mm/aaaa)."))],
+    )
+    category_id = SelectField(_l("Catégorie"), coerce=int, validators=[InputRequired()])
+    quantity = IntegerField(
+        _l("Quantité"),
+        validators=[
+            InputRequired(_l("Indiquez un nombre entier.")),
+            NumberRange(min=1, max=1_000_000, message=_l("La quantité doit être positive.")),
+        ],
+    )
+    nature = RadioField(
+        _l("Nature de l'acquisition"),
+        choices=[SelectChoice(n.value, label) for n, label in NATURE_LABELS.items()],
+        default=SpendNature.NEW.value,
+        validators=[InputRequired()],
+    )
+    # No Optional(): it would stop the chain before validate_amount (required unless a gift).
+    amount = StringField(_l("Montant HT (€)"), validators=[Length(max=30)])
+    donation_age_bracket = SelectField(_l("Âge du matériel donné"), default="")
+    supplier_name = StringField(
+        _l("Fournisseur ou donateur"), validators=[Optional(), Length(max=200)]
+    )
+    supplier_siret = StringField(
+        _l("SIRET du fournisseur (si connu)"), validators=[Optional(), Length(max=20)]
+    )
+    has_recycled_materials = BooleanField(_l("Le matériel intègre des matières recyclées"))
+    social_consideration = SelectField(
+        _l("Considérations sociales du marché"),
+        choices=[SelectChoice(v, v) for v in SOCIAL_VALUES],
+        default=SOCIAL_VALUES[-1],
+    )
+    environmental_consideration = SelectField(
+        _l("Considérations environnementales du marché"),
+        choices=[SelectChoice(v, v) for v in ENVIRONMENTAL_VALUES],
+        default=ENVIRONMENTAL_VALUES[-1],
+    )
+    clause_ids = SelectMultipleField(
+        _l("Clauses du clausier présentes dans le marché"), coerce=int, validators=[Optional()]
+    )
+    comment = TextAreaField(_l("Commentaire"), validators=[Optional(), Length(max=2000)])
+
+    def __init__(self, *args: Any, categories: Any = (), clauses: Any = (), **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.category_id.choices = [SelectChoice(c.id, c.label_fr) for c in categories]
+        self.clause_ids.choices = [SelectChoice(c.id, c.title) for c in clauses]
+        self.donation_age_bracket.choices = [SelectChoice("", _l("— (achat)"))] + [
+            SelectChoice(b.code, b.label_fr) for b in donation_grid().brackets
+        ]
+
+    def validate_amount(self, field: Any) -> None:
+        value = _decimal(field)
+        if self.nature.data != SpendNature.DONATION and value is None:
+            raise FieldError(_l("Indiquez le montant HT."))
+        if value is not None and value < 0:
+            raise FieldError(_l("Le montant ne peut pas être négatif."))
+
+    def validate_donation_age_bracket(self, field: Any) -> None:
+        if self.nature.data == SpendNature.DONATION and not field.data:
+            raise FieldError(_l("Indiquez l'âge du matériel donné."))
+
+    def validate_supplier_siret(self, field: Any) -> None:
+        value = (field.data or "").replace(" ", "")
+        if value and not stdnum_siret.is_valid(value):
+            raise FieldError(_l("SIRET invalide (14 chiffres, clé de contrôle)."))
+
+    def to_input(self) -> SpendInput:
+        nature = SpendNature(self.nature.data)
+        return SpendInput(
+            spent_on=self.spent_on.data,
+            category_id=self.category_id.data,
+            quantity=self.quantity.data,
+            amount=None if nature == SpendNature.DONATION else _decimal(self.amount),
+            supplier_name=(self.supplier_name.data or "").strip(),
+            nature=nature,
+            supplier_siret=(self.supplier_siret.data or "").replace(" ", "") or None,
+            has_recycled_materials=bool(self.has_recycled_materials.data),
+            donation_age_bracket=(
+                self.donation_age_bracket.data if nature == SpendNature.DONATION else None
+            ),
+            social_consideration=self.social_consideration.data,
+            environmental_consideration=self.environmental_consideration.data,
+            clause_ids=tuple(self.clause_ids.data or ()),
+            comment=self.comment.data,
+        )
+
+    def fill_from(self, entry: Any) -> None:
+        """Pre-fill from a ledger row (GET of the edit page)."""
+        self.spent_on.data = entry.spent_on
+        self.category_id.data = entry.category_id
+        self.quantity.data = entry.quantity
+        if entry.origin == "donation":
+            self.nature.data = SpendNature.DONATION.value
+        else:
+            self.nature.data = (SpendNature.REUSE if entry.is_reuse else SpendNature.NEW).value
+        self.amount.data = str(entry.amount).replace(".", ",")
+        self.donation_age_bracket.data = entry.donation_age_bracket or ""
+        self.supplier_name.data = entry.supplier_name
+        self.supplier_siret.data = entry.supplier_siret or ""
+        self.has_recycled_materials.data = entry.has_recycled_materials
+        self.social_consideration.data = entry.social_consideration
+        self.environmental_consideration.data = entry.environmental_consideration
+        self.clause_ids.data = [c.id for c in entry.clauses]
+        self.comment.data = entry.comment or ""
+
+
+class ImportForm(FlaskForm):
+    file = FileField(
+        _l("Fichier CSV ou XLSX"), validators=[FileRequired(_l("Choisissez un fichier."))]
+    )
+
+
+class ApplyImportForm(FlaskForm):
+    payload = StringField(validators=[DataRequired()])
+
+
+class TargetForm(FlaskForm):
+    kind = SelectField(
+        _l("Type d'objectif"),
+        choices=[SelectChoice(k.value, label) for k, label in TARGET_KIND_LABELS.items()],
+    )
+    legal_category = SelectField(
+        _l("Catégorie légale de produits"),
+        choices=[SelectChoice(c, c) for c in LEGAL_CATEGORIES],
+        default="Matériel informatique et téléphonie",
+    )
+    first_year = IntegerField(
+        _l("À partir de l'année"),
+        validators=[
+            InputRequired(_l("Indiquez une année.")),
+            NumberRange(min=2000, max=2100, message=_l("Année invalide.")),
+        ],
+    )
+    reuse_percent = StringField(
+        _l("Taux de réemploi / réutilisation (%)"),
+        validators=[InputRequired(_l("Indiquez un taux.")), Length(max=10)],
+    )
+    recycled_percent = StringField(
+        _l("Taux de matières recyclées (%, facultatif)"), validators=[Optional(), Length(max=10)]
+    )
+    source = TextAreaField(
+        _l("Source légale"), validators=[InputRequired(_l("Indiquez la source."))]
+    )
+
+    def _percent(self, field: Any) -> Decimal | None:
+        value = _decimal(field)
+        if value is not None and not Decimal(0) <= value <= Decimal(100):
+            raise FieldError(_l("Un taux est compris entre 0 et 100 %."))
+        return value
+
+    def validate_reuse_percent(self, field: Any) -> None:
+        if self._percent(field) is None:
+            raise FieldError(_l("Indiquez un taux."))
+
+    def validate_recycled_percent(self, field: Any) -> None:
+        self._percent(field)
+
+    def to_input(self) -> TargetInput:
+        reuse = _decimal(self.reuse_percent)
+        assert reuse is not None  # validated
+        return TargetInput(
+            kind=TargetKind(self.kind.data),
+            legal_category=self.legal_category.data,
+            first_year=self.first_year.data,
+            reuse_percent=reuse,
+            recycled_percent=_decimal(self.recycled_percent),
+            source=self.source.data or "",
+        )
+
+    def fill_from(self, target: Any) -> None:
+        self.kind.data = target.kind
+        self.legal_category.data = target.legal_category
+        self.first_year.data = target.first_year
+        self.reuse_percent.data = format(target.reuse_percent.normalize(), "f").replace(".", ",")
+        recycled = target.recycled_percent
+        self.recycled_percent.data = (
+            "" if recycled is None else format(recycled.normalize(), "f").replace(".", ",")
+        )
+        self.source.data = target.source

@@ -1,0 +1,102 @@
+"""Reading the ledger and the targets."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.orm import selectinload
+
+from nrhub.catalog.models import LEGAL_CATEGORY_IT, Category
+from nrhub.clauses.models import Clause
+from nrhub.errors import NotFoundError
+from nrhub.extensions import db
+from nrhub.ledger.models import LegalTarget, SpendEntry, SpendOrigin, TargetKind
+
+
+def list_entries(
+    buyer_id: int,
+    year: int,
+    *,
+    origin: SpendOrigin | None = None,
+    category_id: int | None = None,
+) -> Sequence[SpendEntry]:
+    """A buyer's ledger rows of one year, newest first, with category and clauses."""
+    query = (
+        db.select(SpendEntry)
+        .where(SpendEntry.buyer_id == buyer_id, SpendEntry.year == year)
+        .options(selectinload(SpendEntry.category), selectinload(SpendEntry.clauses))
+        .order_by(SpendEntry.spent_on.desc(), SpendEntry.id.desc())
+    )
+    if origin is not None:
+        query = query.where(SpendEntry.origin == origin)
+    if category_id is not None:
+        query = query.where(SpendEntry.category_id == category_id)
+    return db.session.execute(query).scalars().all()
+
+
+def get_entry_for(buyer_id: int, entry_id: int) -> SpendEntry:
+    """One of the buyer's rows (404 for another organisation's), with its clauses."""
+    entry = db.session.execute(
+        db.select(SpendEntry)
+        .where(SpendEntry.id == entry_id, SpendEntry.buyer_id == buyer_id)
+        .options(selectinload(SpendEntry.clauses), selectinload(SpendEntry.category))
+    ).scalar_one_or_none()
+    if entry is None:
+        raise NotFoundError("Dépense introuvable.")
+    return entry
+
+
+def list_categories() -> Sequence[Category]:
+    return (
+        db.session.execute(db.select(Category).order_by(Category.sort_order, Category.id))
+        .scalars()
+        .all()
+    )
+
+
+def list_clauses() -> Sequence[Clause]:
+    return db.session.execute(db.select(Clause).order_by(Clause.kind, Clause.title)).scalars().all()
+
+
+def list_targets() -> Sequence[LegalTarget]:
+    return (
+        db.session.execute(
+            db.select(LegalTarget).order_by(
+                LegalTarget.kind, LegalTarget.legal_category, LegalTarget.first_year
+            )
+        )
+        .scalars()
+        .all()
+    )
+
+
+def get_target(target_id: int) -> LegalTarget:
+    target = db.session.get(LegalTarget, target_id)
+    if target is None:
+        raise NotFoundError("Objectif introuvable.")
+    return target
+
+
+def targets_for_year(
+    year: int, legal_category: str = LEGAL_CATEGORY_IT
+) -> dict[TargetKind, LegalTarget]:
+    """The target of each kind that applies in ``year``: the row with the latest first
+    year not after it (one statement)."""
+    rows = db.session.execute(
+        db.select(LegalTarget)
+        .where(LegalTarget.legal_category == legal_category, LegalTarget.first_year <= year)
+        .order_by(LegalTarget.first_year)
+    ).scalars()
+    found: dict[TargetKind, LegalTarget] = {}
+    for target in rows:
+        found[TargetKind(target.kind)] = target  # later first years overwrite earlier ones
+    return found
+
+
+def years_with_spend(buyer_id: int | None = None) -> list[int]:
+    from nrhub.ledger.models import SpendSummary
+
+    query = db.select(SpendSummary.year).distinct().order_by(SpendSummary.year.desc())
+    if buyer_id is not None:
+        query = query.where(SpendSummary.buyer_id == buyer_id)
+    return list(db.session.execute(query).scalars())

@@ -1,0 +1,161 @@
+"""What each dashboard shows: the figures of nrhub.stats.queries, assembled per role.
+
+No SQL here beyond the query functions; the number of statements of a page does not
+depend on the number of members or ledger rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from flask_babel import gettext as _
+
+from nrhub.catalog.models import LEGAL_CATEGORY_IT
+from nrhub.formatting import format_number, format_percent
+from nrhub.ledger import queries as ledger_queries
+from nrhub.ledger.models import LegalTarget, TargetKind
+from nrhub.ledger.reference import donation_grid
+from nrhub.organisations.models import Organisation
+from nrhub.stats import charts, queries
+from nrhub.stats.queries import Indicators, reuse_gap
+
+
+@dataclass(frozen=True)
+class Figure:
+    label: str
+    value: Any  # Decimal, int or None ("pas de données")
+    kind: str  # money, percent, number, kg
+
+
+def target_percent(targets: dict[TargetKind, LegalTarget], kind: TargetKind) -> Decimal | None:
+    target = targets.get(kind)
+    return target.reuse_percent if target is not None else None
+
+
+def percent_label(percent: Decimal) -> str:
+    """``20 %`` (no decimals for a whole number)."""
+    digits = 0 if percent == percent.to_integral_value() else 1
+    return format_percent(percent / 100, digits)
+
+
+def target_sentence(ind: Indicators, percent: Decimal | None) -> str | None:
+    """ "Objectif atteint" or "Il manque 12 340 € d'achats issus du réemploi …"."""
+    gap = reuse_gap(ind.it_spend, ind.reuse_spend, percent)
+    if gap is None or percent is None:
+        return None
+    if gap == 0:
+        return _("Objectif atteint")
+    return _(
+        "Il manque %(gap)s d'achats issus du réemploi pour atteindre l'objectif de %(target)s",
+        gap=f"{format_number(gap)} €",
+        target=percent_label(percent),
+    )
+
+
+def figures(ind: Indicators, reen: Decimal | None) -> list[Figure]:
+    """The indicator lines shown in the tables and their CSV export."""
+    return [
+        Figure(_("Dépense informatique HT (it_spend)"), ind.it_spend, "money"),
+        Figure(
+            _("Dépense issue du réemploi, dons compris (reuse_spend)"), ind.reuse_spend, "money"
+        ),
+        Figure(_("Part du réemploi (reuse_share)"), ind.reuse_share, "percent"),
+        Figure(_("Dont dons reçus (valeur forfaitaire)"), ind.donation_spend, "money"),
+        Figure(_("Dépense intégrant des matières recyclées"), ind.recycled_spend, "money"),
+        Figure(_("Part intégrant des matières recyclées"), ind.recycled_share, "percent"),
+        Figure(_("Clauses sociales dans les marchés"), ind.social_clauses, "number"),
+        Figure(
+            _("Clauses environnementales dans les marchés"), ind.environmental_clauses, "number"
+        ),
+        Figure(
+            _("Dépense sous clause sociale ou environnementale"), ind.spend_with_clause, "money"
+        ),
+        Figure(
+            _("Part de la dépense sous clause (spend_with_clause_share)"),
+            ind.spend_with_clause_share,
+            "percent",
+        ),
+        Figure(_("Unités issues du réemploi"), ind.reuse_quantity, "number"),
+        Figure(_("CO2e évité (kg, co2e_avoided_kg)"), ind.co2e_avoided_kg, "kg"),
+        Figure(_("Part locale du réemploi (même département)"), ind.local_share, "percent"),
+        Figure(_("Part régionale du réemploi (même région)"), ind.regional_share, "percent"),
+        Figure(_("Part ESS du réemploi"), ind.ess_share, "percent"),
+        Figure(_("Équipements réformés orientés vers le réemploi (REEN)"), reen, "percent"),
+    ]
+
+
+def _method(targets: dict[TargetKind, LegalTarget]) -> dict[str, Any]:
+    return {
+        "categories": ledger_queries.list_categories(),
+        "targets": targets,
+        "donation_source": donation_grid().source,
+    }
+
+
+def buyer_page(buyer: Organisation, year: int) -> dict[str, Any]:
+    targets = ledger_queries.targets_for_year(year, LEGAL_CATEGORY_IT)
+    percent = target_percent(targets, TargetKind.SPEND_SHARE)
+    ind = queries.indicators(year, buyer_id=buyer.id)
+    reen = queries.retired_reuse_rate(year, buyer_id=buyer.id)
+    return {
+        "buyer": buyer,
+        "year": year,
+        "ind": ind,
+        "target_percent": percent,
+        "reen_target_percent": target_percent(targets, TargetKind.RETIRED_REUSE),
+        "sentence": target_sentence(ind, percent) if ind.has_data else None,
+        "gauge": charts.gauge(ind.reuse_share, percent),
+        "reen": reen,
+        "figures": figures(ind, reen),
+        "by_category": queries.spend_by_category(year, buyer_id=buyer.id),
+        "months": queries.monthly_spend(year, buyer_id=buyer.id),
+        "month_names": charts.MONTHS,
+        "years": _years(year, ledger_queries.years_with_spend(buyer.id)),
+        **_method(targets),
+    }
+
+
+def hub_page(year: int, sort: str, descending: bool) -> dict[str, Any]:
+    targets = ledger_queries.targets_for_year(year, LEGAL_CATEGORY_IT)
+    percent = target_percent(targets, TargetKind.SPEND_SHARE)
+    ind = queries.indicators(year)
+    reen = queries.retired_reuse_rate(year)
+    return {
+        "year": year,
+        "ind": ind,
+        "target_percent": percent,
+        "reen_target_percent": target_percent(targets, TargetKind.RETIRED_REUSE),
+        "gauge": charts.gauge(ind.reuse_share, percent),
+        "reen": reen,
+        "figures": figures(ind, reen),
+        "by_category": queries.spend_by_category(year),
+        "departments": queries.indicators_by_department(year),
+        "members": queries.members_against_target(year, percent, sort, descending),
+        "sort": sort,
+        "descending": descending,
+        "years": _years(year, ledger_queries.years_with_spend()),
+        **_method(targets),
+    }
+
+
+def hub_page_target(year: int) -> Decimal | None:
+    targets = ledger_queries.targets_for_year(year, LEGAL_CATEGORY_IT)
+    return target_percent(targets, TargetKind.SPEND_SHARE)
+
+
+def refurbisher_page(refurbisher: Organisation, year: int | None) -> dict[str, Any]:
+    sales = queries.sales_by_buyer_category_year(refurbisher.id, year)
+    return {
+        "refurbisher": refurbisher,
+        "year": year,
+        "sales": sales,
+        "total_amount": sum((s.amount for s in sales), Decimal("0.00")),
+        "total_quantity": sum(s.quantity for s in sales),
+    }
+
+
+def _years(year: int, with_spend: list[int]) -> list[int]:
+    current = queries.current_year()
+    return sorted({year, current, current - 1, *with_spend}, reverse=True)

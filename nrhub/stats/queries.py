@@ -1,0 +1,531 @@
+"""The indicators of PRODUCT.md §3, one function each, aggregated by the database.
+
+Every figure of the dashboards, their CSV exports, the declaration file and (later) the
+API comes from one of these functions. Amounts are read as integer cents from the
+summary table (``spend_summary``, kept equal to the ledger in each write's transaction)
+and returned as ``Decimal`` euros.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cached_property
+
+from sqlalchemy import BigInteger, Float, case, cast, extract, func, select, type_coerce
+
+from nrhub.campaigns.models import campaign_clause
+from nrhub.catalog.models import Category
+from nrhub.clauses.models import Clause, ClauseKind
+from nrhub.db import from_cents
+from nrhub.extensions import db
+from nrhub.ledger.models import (
+    SpendBuyerSummary,
+    SpendDepartmentSummary,
+    SpendEntry,
+    SpendOrigin,
+    SpendSummary,
+)
+from nrhub.organisations.models import Organisation, OrgKind, OrgStatus
+
+ZERO = Decimal("0.00")
+
+
+def _euros(cents: int | None) -> Decimal:
+    return from_cents(int(cents or 0)) or ZERO
+
+
+def share(part: Decimal, whole: Decimal) -> Decimal | None:
+    """part / whole as a Decimal ratio (None when whole is 0: "pas de données")."""
+    if not whole:
+        return None
+    return part / whole
+
+
+def _sum(column):  # type: ignore[no-untyped-def]
+    return func.coalesce(func.sum(column), 0)
+
+
+@dataclass(frozen=True)
+class Indicators:
+    """The indicators of one scope (a buyer, a department or the hub) for one year."""
+
+    year: int
+    entries: int
+    it_spend: Decimal
+    reuse_spend: Decimal
+    donation_spend: Decimal
+    recycled_spend: Decimal
+    spend_with_clause: Decimal
+    social_clauses: int
+    environmental_clauses: int
+    reuse_quantity: int
+    co2e_avoided_kg: Decimal
+    reuse_local_department: Decimal
+    reuse_local_region: Decimal
+    reuse_ess: Decimal
+
+    @property
+    def has_data(self) -> bool:
+        return self.entries > 0
+
+    @property
+    def reuse_share(self) -> Decimal | None:
+        return share(self.reuse_spend, self.it_spend)
+
+    @property
+    def recycled_share(self) -> Decimal | None:
+        return share(self.recycled_spend, self.it_spend)
+
+    @property
+    def spend_with_clause_share(self) -> Decimal | None:
+        return share(self.spend_with_clause, self.it_spend)
+
+    @property
+    def clauses_count(self) -> int:
+        return self.social_clauses + self.environmental_clauses
+
+    @property
+    def local_share(self) -> Decimal | None:
+        return share(self.reuse_local_department, self.reuse_spend)
+
+    @property
+    def regional_share(self) -> Decimal | None:
+        return share(self.reuse_local_region, self.reuse_spend)
+
+    @property
+    def ess_share(self) -> Decimal | None:
+        return share(self.reuse_ess, self.reuse_spend)
+
+
+def _scope(query, buyer_id: int | None, department_code: str | None):  # type: ignore[no-untyped-def]
+    if buyer_id is not None:
+        query = query.where(SpendSummary.buyer_id == buyer_id)
+    if department_code is not None:
+        query = query.join(Organisation, Organisation.id == SpendSummary.buyer_id).where(
+            Organisation.department_code == department_code
+        )
+    return query
+
+
+def indicators(
+    year: int, *, buyer_id: int | None = None, department_code: str | None = None
+) -> Indicators:
+    """The year's indicators for one buyer, one department's buyers, or the whole hub.
+
+    - it_spend: Σ amount HT of the ledger rows of the year (Europe/Paris dates);
+    - reuse_spend: Σ of the rows that are reuse/reutilisation, donations received
+      included at their flat-rate value (donation_spend reports them separately);
+    - recycled_spend: Σ of the rows integrating recycled materials;
+    - spend_with_clause: Σ of the rows whose contract has at least one social or
+      environmental consideration (DECP value other than "Pas de considération");
+    - social/environmental_clauses: clauses of the distinct contracts spent under:
+      each campaign's attached clauses once, plus each declared external contract's
+      (its attached library clauses, or 1 per DECP value other than "Pas de
+      considération" for a kind without an attached clause);
+    - co2e_avoided_kg: Σ reuse units × category kg CO2e per year × expected years;
+    - reuse_local_department / region / ess: reuse spend with a supplier in the buyer's
+      department / region / of the ESS (member refurbishers).
+    One SQL statement.
+    """
+    s = SpendSummary
+    # A buyer reads its few detailed rows; the hub and a department read the rollup.
+    t = SpendSummary if buyer_id is not None else SpendDepartmentSummary
+    campaigns = _scope(
+        select(s.campaign_id).where(s.year == year, s.campaign_id != 0),
+        buyer_id,
+        department_code,
+    )
+
+    def campaign_clauses(kind: ClauseKind):  # type: ignore[no-untyped-def]
+        return (
+            select(func.count())
+            .select_from(campaign_clause)
+            .join(Clause, Clause.id == campaign_clause.c.clause_id)
+            .where(Clause.kind == kind, campaign_clause.c.campaign_id.in_(campaigns))
+            .scalar_subquery()
+        )
+
+    query = (
+        select(
+            _sum(t.entries),
+            _sum(t.amount_cents),
+            _sum(t.reuse_cents),
+            _sum(t.donation_cents),
+            _sum(t.recycled_cents),
+            _sum(t.clause_cents),
+            _sum(t.social_clauses),
+            _sum(t.environmental_clauses),
+            _sum(t.reuse_quantity),
+            _sum(t.reuse_quantity * Category.co2e_g_per_year * Category.expected_years),
+            _sum(t.reuse_local_department_cents),
+            _sum(t.reuse_local_region_cents),
+            _sum(t.reuse_ess_cents),
+            campaign_clauses(ClauseKind.SOCIAL),
+            campaign_clauses(ClauseKind.ENVIRONMENTAL),
+        )
+        .select_from(t)
+        .join(Category, Category.id == t.category_id)
+        .where(t.year == year)
+    )
+    if buyer_id is not None:
+        query = query.where(SpendSummary.buyer_id == buyer_id)
+    if department_code is not None:
+        query = query.where(SpendDepartmentSummary.department_code == department_code)
+    row = db.session.execute(query).one()
+    return Indicators(
+        year=year,
+        entries=int(row[0]),
+        it_spend=_euros(row[1]),
+        reuse_spend=_euros(row[2]),
+        donation_spend=_euros(row[3]),
+        recycled_spend=_euros(row[4]),
+        spend_with_clause=_euros(row[5]),
+        social_clauses=int(row[6]) + int(row[13]),
+        environmental_clauses=int(row[7]) + int(row[14]),
+        reuse_quantity=int(row[8]),
+        co2e_avoided_kg=Decimal(int(row[9])) / 1000,
+        reuse_local_department=_euros(row[10]),
+        reuse_local_region=_euros(row[11]),
+        reuse_ess=_euros(row[12]),
+    )
+
+
+def retired_reuse_rate(year: int, *, buyer_id: int | None = None) -> Decimal | None:
+    """REEN: retired items sent to reuse in the year / retired stock on 1 January.
+
+    Donation lots and retired-stock declarations arrive with a later issue: until then
+    there is no data, and the rate is None ("pas de données"). No SQL.
+    """
+    return None
+
+
+@dataclass(frozen=True)
+class CategorySpend:
+    category_id: int
+    code: str
+    label: str
+    quantity: int
+    it_spend: Decimal
+    reuse_spend: Decimal
+    donation_spend: Decimal
+
+    @property
+    def other_spend(self) -> Decimal:
+        return self.it_spend - self.reuse_spend
+
+    @property
+    def reuse_share(self) -> Decimal | None:
+        return share(self.reuse_spend, self.it_spend)
+
+
+def spend_by_category(year: int, *, buyer_id: int | None = None) -> list[CategorySpend]:
+    """Spend of the year per product category: total, reuse (donations included) and the
+    rest, for a buyer or the hub. Categories without spend are left out."""
+    s = SpendSummary if buyer_id is not None else SpendDepartmentSummary
+    query = (
+        select(
+            Category.id,
+            Category.code,
+            Category.label_fr,
+            _sum(s.quantity),
+            _sum(s.amount_cents),
+            _sum(s.reuse_cents),
+            _sum(s.donation_cents),
+        )
+        .join(Category, Category.id == s.category_id)
+        .where(s.year == year)
+        .group_by(Category.id, Category.code, Category.label_fr, Category.sort_order)
+        .order_by(Category.sort_order, Category.id)
+    )
+    if buyer_id is not None:
+        query = query.where(SpendSummary.buyer_id == buyer_id)
+    return [
+        CategorySpend(r[0], r[1], r[2], int(r[3]), _euros(r[4]), _euros(r[5]), _euros(r[6]))
+        for r in db.session.execute(query)
+    ]
+
+
+@dataclass(frozen=True)
+class MonthSpend:
+    month: int
+    it_spend: Decimal
+    reuse_spend: Decimal
+
+
+def monthly_spend(year: int, *, buyer_id: int) -> list[MonthSpend]:
+    """A buyer's spend per month of the year (Europe/Paris dates), total and reuse;
+    all twelve months, zero when nothing was spent. Read from the ledger (index on
+    buyer and year)."""
+    e = SpendEntry
+    cents = type_coerce(e.amount, BigInteger)
+    month = extract("month", e.spent_on)
+    query = (
+        select(month, _sum(cents), _sum(case((e.is_reuse == True, cents), else_=0)))  # noqa: E712
+        .where(e.buyer_id == buyer_id, e.year == year)
+        .group_by(month)
+    )
+    found = {int(r[0]): (r[1], r[2]) for r in db.session.execute(query)}
+    return [
+        MonthSpend(m, _euros(found.get(m, (0, 0))[0]), _euros(found.get(m, (0, 0))[1]))
+        for m in range(1, 13)
+    ]
+
+
+@dataclass(frozen=True)
+class DepartmentIndicators:
+    department_code: str
+    buyers: int
+    it_spend: Decimal
+    reuse_spend: Decimal
+    donation_spend: Decimal
+    recycled_spend: Decimal
+    spend_with_clause: Decimal
+    co2e_avoided_kg: Decimal
+
+    @property
+    def reuse_share(self) -> Decimal | None:
+        return share(self.reuse_spend, self.it_spend)
+
+    @property
+    def spend_with_clause_share(self) -> Decimal | None:
+        return share(self.spend_with_clause, self.it_spend)
+
+
+def indicators_by_department(year: int) -> list[DepartmentIndicators]:
+    """The hub's year per buyer department: buyers with spend, it_spend, reuse_spend
+    (donations included), donations, recycled, spend under a clause, CO2e avoided —
+    same definitions as :func:`indicators`."""
+    d = SpendDepartmentSummary
+    b = SpendBuyerSummary
+    buyers = (
+        select(Organisation.department_code.label("code"), func.count().label("buyers"))
+        .select_from(b)
+        .join(Organisation, Organisation.id == b.buyer_id)
+        .where(b.year == year)
+        .group_by(Organisation.department_code)
+        .subquery()
+    )
+    query = (
+        select(
+            d.department_code,
+            func.coalesce(func.max(buyers.c.buyers), 0),
+            _sum(d.amount_cents),
+            _sum(d.reuse_cents),
+            _sum(d.donation_cents),
+            _sum(d.recycled_cents),
+            _sum(d.clause_cents),
+            _sum(d.reuse_quantity * Category.co2e_g_per_year * Category.expected_years),
+        )
+        .select_from(d)
+        .join(Category, Category.id == d.category_id)
+        .outerjoin(buyers, buyers.c.code == d.department_code)
+        .where(d.year == year)
+        .group_by(d.department_code)
+        .order_by(d.department_code)
+    )
+    return [
+        DepartmentIndicators(
+            r[0],
+            int(r[1]),
+            _euros(r[2]),
+            _euros(r[3]),
+            _euros(r[4]),
+            _euros(r[5]),
+            _euros(r[6]),
+            Decimal(int(r[7])) / 1000,
+        )
+        for r in db.session.execute(query)
+    ]
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    buyer_id: int
+    name: str
+    siret: str
+    department_code: str
+    it_spend: Decimal
+    reuse_spend: Decimal
+    donation_spend: Decimal
+    target_percent: Decimal | None
+
+    @cached_property
+    def reuse_share(self) -> Decimal | None:
+        return share(self.reuse_spend, self.it_spend)
+
+    @cached_property
+    def gap(self) -> Decimal | None:
+        return reuse_gap(self.it_spend, self.reuse_spend, self.target_percent)
+
+    @cached_property
+    def meets_target(self) -> bool | None:
+        return None if self.gap is None or not self.it_spend else self.gap == 0
+
+
+def reuse_gap(
+    it_spend: Decimal, reuse_spend: Decimal, target_percent: Decimal | None
+) -> Decimal | None:
+    """Reuse spend missing to reach the target at constant total spend:
+    max(0, target % × it_spend − reuse_spend), rounded up to the euro; None without a
+    target or without spend."""
+    if target_percent is None or not it_spend:
+        return None
+    missing = target_percent * it_spend / 100 - reuse_spend
+    if missing <= 0:
+        return Decimal(0)
+    return missing.to_integral_value(rounding="ROUND_CEILING")
+
+
+MEMBER_SORTS = ("nom", "departement", "depense", "reemploi", "part", "ecart")
+
+
+def members_against_target(
+    year: int, target_percent: Decimal | None, sort: str = "nom", descending: bool = False
+) -> list[MemberRow]:
+    """Every active buyer member with its year's it_spend, reuse_spend and donations,
+    against the target (the gap is target % × it_spend − reuse_spend). Sorted by
+    ``sort`` (one of MEMBER_SORTS), members without spend last for figures."""
+    b = SpendBuyerSummary
+    totals = (
+        select(
+            b.buyer_id.label("buyer_id"),
+            b.amount_cents.label("amount"),
+            b.reuse_cents.label("reuse"),
+            b.donation_cents.label("donation"),
+        )
+        .where(b.year == year)
+        .subquery()
+    )
+    amount = func.coalesce(totals.c.amount, 0)
+    reuse = func.coalesce(totals.c.reuse, 0)
+    ratio = cast(totals.c.reuse, Float) / func.nullif(cast(totals.c.amount, Float), 0)
+    percent = float(target_percent or 0)
+    gap = cast(totals.c.amount, Float) * percent / 100 - cast(totals.c.reuse, Float)
+    keys = {
+        "nom": Organisation.name,
+        "departement": Organisation.department_code,
+        "depense": amount,
+        "reemploi": reuse,
+        "part": ratio,
+        "ecart": gap,
+    }
+    key = keys.get(sort, Organisation.name)
+    order = key.desc() if descending else key.asc()
+    query = (
+        select(
+            Organisation.id,
+            Organisation.name,
+            Organisation.siret,
+            Organisation.department_code,
+            amount,
+            reuse,
+            func.coalesce(totals.c.donation, 0),
+        )
+        .outerjoin(totals, totals.c.buyer_id == Organisation.id)
+        .where(Organisation.kind == OrgKind.BUYER, Organisation.status == OrgStatus.ACTIVE)
+        .order_by(case((totals.c.amount.is_(None), 1), else_=0), order, Organisation.id)
+    )
+    return [
+        MemberRow(r[0], r[1], r[2], r[3], _euros(r[4]), _euros(r[5]), _euros(r[6]), target_percent)
+        for r in db.session.execute(query)
+    ]
+
+
+@dataclass(frozen=True)
+class SaleRow:
+    year: int
+    buyer_id: int
+    buyer_name: str
+    category_label: str
+    quantity: int
+    amount: Decimal
+
+
+def sales_by_buyer_category_year(refurbisher_id: int, year: int | None = None) -> list[SaleRow]:
+    """A refurbisher's sales through the hub (ledger rows it supplied, written at the
+    buyers' receipts): quantity and amount HT per year, buyer and category."""
+    e = SpendEntry
+    query = (
+        select(
+            e.year,
+            Organisation.id,
+            Organisation.name,
+            Category.label_fr,
+            _sum(e.quantity),
+            _sum(type_coerce(e.amount, BigInteger)),
+        )
+        .join(Organisation, Organisation.id == e.buyer_id)
+        .join(Category, Category.id == e.category_id)
+        .where(e.supplier_id == refurbisher_id, e.origin == SpendOrigin.HUB)
+        .group_by(
+            e.year, Organisation.id, Organisation.name, Category.label_fr, Category.sort_order
+        )
+        .order_by(e.year.desc(), Organisation.name, Category.sort_order)
+    )
+    if year is not None:
+        query = query.where(e.year == year)
+    return [
+        SaleRow(int(r[0]), r[1], r[2], r[3], int(r[4]), _euros(r[5]))
+        for r in db.session.execute(query)
+    ]
+
+
+@dataclass(frozen=True)
+class DeclarationRow:
+    annee: int
+    siret: str
+    raison_sociale: str
+    type_produit_acquis: str
+    montant_total: Decimal
+    montant_reemploi_et_reutilisation: Decimal
+    montant_produits_issus_don: Decimal
+    montant_produits_recycles: Decimal
+    commentaires: str = ""
+
+
+def declaration_rows(year: int, *, buyer_id: int | None = None) -> list[DeclarationRow]:
+    """The yearly legal declaration: one row per buyer and legal product category with
+    spend in the year: total HT, reuse/reutilisation (donations included, as the
+    national schema asks), donations at their flat-rate value, recycled materials."""
+    s = SpendSummary
+    query = (
+        select(
+            Organisation.siret,
+            Organisation.name,
+            Category.legal_category,
+            _sum(s.amount_cents),
+            _sum(s.reuse_cents),
+            _sum(s.donation_cents),
+            _sum(s.recycled_cents),
+        )
+        .join(Organisation, Organisation.id == s.buyer_id)
+        .join(Category, Category.id == s.category_id)
+        .where(s.year == year)
+        .group_by(Organisation.id, Organisation.siret, Organisation.name, Category.legal_category)
+        .order_by(Organisation.name, Organisation.id, Category.legal_category)
+    )
+    if buyer_id is not None:
+        query = query.where(s.buyer_id == buyer_id)
+    return [
+        DeclarationRow(
+            year, r[0], r[1], r[2], _euros(r[3]), _euros(r[4]), _euros(r[5]), _euros(r[6])
+        )
+        for r in db.session.execute(query)
+    ]
+
+
+def buyer_for(organisation_id: int) -> Organisation | None:
+    """An active buyer organisation by id (None otherwise)."""
+    return db.session.execute(
+        select(Organisation).where(
+            Organisation.id == organisation_id, Organisation.kind == OrgKind.BUYER
+        )
+    ).scalar_one_or_none()
+
+
+def current_year() -> int:
+    from nrhub.formatting import paris_date_of
+
+    return paris_date_of(dt.datetime.now(dt.UTC)).year
