@@ -1,1 +1,212 @@
-"""Allocations, purchase orders and deliveries (to be built)."""
+"""Consolidation results: allocations, purchase orders and per-buyer deliveries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from nrhub.auth.models import User
+from nrhub.campaigns.models import Campaign, CampaignOffer, OrderLine
+from nrhub.catalog.models import Category
+from nrhub.consolidation.allocation import Rule
+from nrhub.consolidation.amounts import Amounts, line_amounts
+from nrhub.db import Money, UTCDateTime, utcnow
+from nrhub.extensions import db
+from nrhub.organisations.models import Organisation
+
+
+class Consolidation(db.Model):  # type: ignore[name-defined,misc]
+    """The one confirmed consolidation of a campaign (unique: confirming twice is refused)."""
+
+    __tablename__ = "consolidation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), unique=True)
+    rule: Mapped[Rule] = mapped_column(String(20))
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    confirmed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    units_returned: Mapped[int] = mapped_column(default=0)
+
+    campaign: Mapped[Campaign] = relationship(lazy="raise")
+    confirmed_by: Mapped[User | None] = relationship(lazy="raise")
+
+
+class AllocationOverride(db.Model):  # type: ignore[name-defined,misc]
+    """A coordinator's pinned quantity for one order line, with the reason, before confirmation.
+
+    ``computed_quantity`` is what the rule gave when the override was written; the
+    confirmed :class:`Allocation` keeps both again, with the author.
+    """
+
+    __tablename__ = "allocation_override"
+    __table_args__ = (CheckConstraint("quantity >= 0", name="quantity_not_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
+    order_line_id: Mapped[int] = mapped_column(ForeignKey("purchase_request_line.id"), unique=True)
+    computed_quantity: Mapped[int] = mapped_column()
+    rule: Mapped[Rule] = mapped_column(String(20))
+    quantity: Mapped[int] = mapped_column()
+    reason: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author: Mapped[User | None] = relationship(lazy="raise")
+
+
+class PurchaseOrder(db.Model):  # type: ignore[name-defined,misc]
+    """One refurbisher's consolidated order for a campaign, numbered ``BC-<year>-0001``."""
+
+    __tablename__ = "purchase_order"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "refurbisher_id"),
+        UniqueConstraint("year", "sequence"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    year: Mapped[int] = mapped_column()
+    sequence: Mapped[int] = mapped_column()
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
+    refurbisher_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    total_ht: Mapped[Decimal] = mapped_column(Money)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    campaign: Mapped[Campaign] = relationship(lazy="raise")
+    refurbisher: Mapped[Organisation] = relationship(lazy="raise")
+    lines: Mapped[list[PurchaseOrderLine]] = relationship(
+        back_populates="purchase_order", lazy="raise", order_by="PurchaseOrderLine.id"
+    )
+    deliveries: Mapped[list[Delivery]] = relationship(
+        back_populates="purchase_order", lazy="raise", order_by="Delivery.id"
+    )
+
+
+class PurchaseOrderLine(db.Model):  # type: ignore[name-defined,misc]
+    """One campaign offer in a purchase order: allocated units at the pooled unit price."""
+
+    __tablename__ = "purchase_order_line"
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purchase_order_id: Mapped[int] = mapped_column(ForeignKey("purchase_order.id"), index=True)
+    offer_id: Mapped[int] = mapped_column(ForeignKey("campaign_offer.id"), unique=True)
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listing.id"))
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id"))
+    designation: Mapped[str] = mapped_column(String(300))
+    sku: Mapped[str] = mapped_column(String(64))
+    quantity: Mapped[int] = mapped_column()
+    base_unit_price: Mapped[Decimal] = mapped_column(Money)
+    unit_price: Mapped[Decimal] = mapped_column(Money)
+    vat_rate: Mapped[Decimal] = mapped_column(Numeric(4, 2))
+
+    purchase_order: Mapped[PurchaseOrder] = relationship(back_populates="lines", lazy="raise")
+    offer: Mapped[CampaignOffer] = relationship(lazy="raise")
+    category: Mapped[Category] = relationship(lazy="raise")
+
+    @property
+    def amounts(self) -> Amounts:
+        return line_amounts(self.quantity, self.unit_price, self.vat_rate)
+
+
+class Allocation(db.Model):  # type: ignore[name-defined,misc]
+    """What one buyer's order line got: the rule's value, the final one, and any override."""
+
+    __tablename__ = "allocation"
+    __table_args__ = (
+        CheckConstraint("quantity >= 0", name="quantity_not_negative"),
+        CheckConstraint("quantity <= requested_quantity", name="not_above_request"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Few indexes: a consolidation writes one row per order line in one go.
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
+    offer_id: Mapped[int] = mapped_column(ForeignKey("campaign_offer.id"))
+    order_line_id: Mapped[int] = mapped_column(ForeignKey("purchase_request_line.id"), unique=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    purchase_order_line_id: Mapped[int | None] = mapped_column(ForeignKey("purchase_order_line.id"))
+    rule: Mapped[Rule] = mapped_column(String(20))
+    requested_quantity: Mapped[int] = mapped_column()
+    computed_quantity: Mapped[int] = mapped_column()
+    quantity: Mapped[int] = mapped_column()
+    override_reason: Mapped[str | None] = mapped_column(Text)
+    overridden_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    order_line: Mapped[OrderLine] = relationship(lazy="raise")
+    purchase_order_line: Mapped[PurchaseOrderLine | None] = relationship(lazy="raise")
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    SHIPPED = "shipped"
+    RECEIVED = "received"
+
+
+class Delivery(db.Model):  # type: ignore[name-defined,misc]
+    """What one buyer receives from one purchase order; shipped, then received."""
+
+    __tablename__ = "delivery"
+    __table_args__ = (UniqueConstraint("purchase_order_id", "buyer_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purchase_order_id: Mapped[int] = mapped_column(ForeignKey("purchase_order.id"))
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    refurbisher_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    status: Mapped[DeliveryStatus] = mapped_column(String(12), default=DeliveryStatus.PENDING)
+    total_ht: Mapped[Decimal] = mapped_column(Money)
+    shipped_on: Mapped[dt.date | None] = mapped_column(Date)
+    serial_numbers: Mapped[str | None] = mapped_column(Text)
+    shipped_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    shipped_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    received_on: Mapped[dt.date | None] = mapped_column(Date)
+    receipt_comment: Mapped[str | None] = mapped_column(Text)
+    received_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    received_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    purchase_order: Mapped[PurchaseOrder] = relationship(back_populates="deliveries", lazy="raise")
+    campaign: Mapped[Campaign] = relationship(lazy="raise")
+    buyer: Mapped[Organisation] = relationship(foreign_keys=[buyer_id], lazy="raise")
+    refurbisher: Mapped[Organisation] = relationship(foreign_keys=[refurbisher_id], lazy="raise")
+    lines: Mapped[list[DeliveryLine]] = relationship(
+        back_populates="delivery", lazy="raise", order_by="DeliveryLine.id"
+    )
+
+
+class DeliveryLine(db.Model):  # type: ignore[name-defined,misc]
+    """One allocated order line in a delivery: units shipped, then units received."""
+
+    __tablename__ = "delivery_line"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint(
+            "received_quantity IS NULL OR (received_quantity >= 0 AND "
+            "received_quantity <= quantity)",
+            name="received_range",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("delivery.id"), index=True)
+    allocation_id: Mapped[int] = mapped_column(ForeignKey("allocation.id"), unique=True)
+    purchase_order_line_id: Mapped[int] = mapped_column(ForeignKey("purchase_order_line.id"))
+    quantity: Mapped[int] = mapped_column()
+    unit_price: Mapped[Decimal] = mapped_column(Money)
+    received_quantity: Mapped[int | None] = mapped_column()
+
+    delivery: Mapped[Delivery] = relationship(back_populates="lines", lazy="raise")
+    allocation: Mapped[Allocation] = relationship(lazy="raise")
+    purchase_order_line: Mapped[PurchaseOrderLine] = relationship(lazy="raise")

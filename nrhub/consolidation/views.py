@@ -1,7 +1,253 @@
-"""Routes of the consolidation area (to be built)."""
+"""Routes of the consolidation area: consolidation, purchase orders, deliveries."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from nrhub.campaigns.models import CampaignState
+from nrhub.consolidation import labels, queries, services
+from nrhub.consolidation.exports import delivery_csv, purchase_order_csv
+from nrhub.consolidation.forms import (
+    ConfirmForm,
+    OverrideForm,
+    ShipForm,
+    parse_rule,
+    receipt_form,
+    rule_choices,
+)
+from nrhub.db import utcnow
+from nrhub.errors import DomainError, ValidationError
+from nrhub.formatting import paris_date_of
+from nrhub.security import Role, role_required
 
 bp = Blueprint("consolidation", __name__)
+
+
+@bp.context_processor
+def _labels() -> dict[str, object]:
+    return {"labels": labels}
+
+
+# --- Consolidation (coordinators) -------------------------------------------------------
+
+
+@bp.get("/campagnes/<int:campaign_id>/consolidation")
+@role_required(Role.COORDINATOR)
+def consolidate(campaign_id: int):  # type: ignore[no-untyped-def]
+    campaign = queries.get_campaign(campaign_id)
+    consolidation = queries.get_consolidation(campaign_id)
+    if consolidation is not None:
+        return render_template(
+            "consolidation/consolidation_done.html",
+            campaign=campaign,
+            consolidation=consolidation,
+            overridden=queries.count_overridden_allocations(campaign_id),
+            purchase_orders=queries.list_purchase_orders_for(current_user, campaign_id),
+        )
+    if campaign.state != CampaignState.CLOSED:
+        return render_template(
+            "consolidation/consolidation_unavailable.html", campaign=campaign
+        ), 409
+    rule = parse_rule(request.args.get("regle"))
+    return render_template(
+        "consolidation/consolidation_preview.html",
+        campaign=campaign,
+        preview=services.preview_consolidation(campaign, rule),
+        rule=rule,
+        rules=rule_choices(),
+        form=ConfirmForm(rule=rule.value),
+    )
+
+
+@bp.route(
+    "/campagnes/<int:campaign_id>/consolidation/lignes/<int:line_id>/ajustement",
+    methods=["GET", "POST"],
+)
+@role_required(Role.COORDINATOR)
+def override(campaign_id: int, line_id: int):  # type: ignore[no-untyped-def]
+    campaign = queries.get_campaign(campaign_id)
+    rule = parse_rule(request.values.get("rule") or request.args.get("regle"))
+    offer, line = services.preview_consolidation(campaign, rule).find_line(line_id)
+    form = OverrideForm(rule=rule.value)
+    page = {"campaign": campaign, "offer": offer, "line": line, "rule": rule, "form": form}
+    if request.method == "GET":
+        form.quantity.data = line.quantity
+        return render_template("consolidation/override_form.html", **page)
+    if not form.validate():
+        return render_template("consolidation/override_form.html", **page), 422
+    try:
+        services.set_override(
+            campaign, line_id, form.quantity.data, form.reason.data, rule=rule, by=current_user
+        )
+    except DomainError as err:
+        _attach_error(form, err)
+        return render_template("consolidation/override_form.html", **page), err.status_code
+    flash(_("Ajustement enregistré."), "success")
+    return redirect(url_for(".consolidate", campaign_id=campaign_id, regle=rule.value))
+
+
+@bp.post("/campagnes/<int:campaign_id>/consolidation/lignes/<int:line_id>/ajustement/suppression")
+@role_required(Role.COORDINATOR)
+def remove_override(campaign_id: int, line_id: int):  # type: ignore[no-untyped-def]
+    campaign = queries.get_campaign(campaign_id)
+    services.remove_override(campaign, line_id, by=current_user)
+    flash(_("Ajustement supprimé : la règle s'applique de nouveau à cette ligne."), "success")
+    rule = parse_rule(request.form.get("rule"))
+    return redirect(url_for(".consolidate", campaign_id=campaign_id, regle=rule.value))
+
+
+@bp.post("/campagnes/<int:campaign_id>/consolidation/confirmation")
+@role_required(Role.COORDINATOR)
+def confirm(campaign_id: int):  # type: ignore[no-untyped-def]
+    campaign = queries.get_campaign(campaign_id)
+    form = ConfirmForm()
+    if not form.validate():
+        return redirect(url_for(".consolidate", campaign_id=campaign_id))
+    try:
+        result = services.confirm_consolidation(
+            campaign, parse_rule(form.rule.data), by=current_user
+        )
+    except DomainError as err:
+        flash(str(err), "error")
+        return redirect(url_for(".consolidate", campaign_id=campaign_id))
+    if result.created:
+        flash(
+            _(
+                "Campagne consolidée : %(n)s bon(s) de commande émis.",
+                n=len(result.purchase_order_ids),
+            ),
+            "success",
+        )
+    else:
+        flash(_("Cette campagne était déjà consolidée : rien n'a changé."), "info")
+    return redirect(url_for(".consolidate", campaign_id=campaign_id))
+
+
+# --- Purchase orders --------------------------------------------------------------------
+
+
+@bp.get("/bons-de-commande")
+@role_required(Role.REFURBISHER, Role.COORDINATOR)
+def purchase_orders():  # type: ignore[no-untyped-def]
+    return render_template(
+        "consolidation/purchase_order_list.html",
+        purchase_orders=queries.list_purchase_orders_for(current_user),
+    )
+
+
+@bp.get("/bons-de-commande/<int:purchase_order_id>")
+@role_required(Role.REFURBISHER, Role.COORDINATOR)
+def purchase_order(purchase_order_id: int):  # type: ignore[no-untyped-def]
+    purchase_order = queries.get_purchase_order_for(current_user, purchase_order_id)
+    return render_template(
+        "consolidation/purchase_order_detail.html",
+        purchase_order=purchase_order,
+        lines=(lines := queries.purchase_order_lines(purchase_order)),
+        totals=queries.document_total(lines),
+        breakdown=queries.purchase_order_breakdown(purchase_order),
+    )
+
+
+@bp.get("/bons-de-commande/<int:purchase_order_id>.csv")
+@role_required(Role.REFURBISHER, Role.COORDINATOR)
+def purchase_order_export(purchase_order_id: int):  # type: ignore[no-untyped-def]
+    return purchase_order_csv(queries.get_purchase_order_for(current_user, purchase_order_id))
+
+
+# --- Deliveries -------------------------------------------------------------------------
+
+
+@bp.get("/livraisons")
+@role_required(Role.BUYER, Role.REFURBISHER, Role.COORDINATOR)
+def deliveries():  # type: ignore[no-untyped-def]
+    return render_template(
+        "consolidation/delivery_list.html", deliveries=queries.list_deliveries_for(current_user)
+    )
+
+
+@bp.get("/livraisons/<int:delivery_id>")
+@role_required(Role.BUYER, Role.REFURBISHER, Role.COORDINATOR)
+def delivery(delivery_id: int):  # type: ignore[no-untyped-def]
+    delivery = queries.get_delivery_for(current_user, delivery_id)
+    return _delivery_page(delivery, ShipForm(shipped_on=_today()), receipt_form(delivery))
+
+
+@bp.get("/livraisons/<int:delivery_id>.csv")
+@role_required(Role.BUYER, Role.REFURBISHER, Role.COORDINATOR)
+def delivery_export(delivery_id: int):  # type: ignore[no-untyped-def]
+    return delivery_csv(queries.get_delivery_for(current_user, delivery_id))
+
+
+@bp.post("/livraisons/<int:delivery_id>/expedition")
+@role_required(Role.REFURBISHER)
+def ship(delivery_id: int):  # type: ignore[no-untyped-def]
+    delivery = queries.get_delivery_for(current_user, delivery_id)
+    form = ShipForm()
+    if not form.validate():
+        return _delivery_page(delivery, form, receipt_form(delivery, formdata=None), 422)
+    try:
+        services.ship_delivery(delivery, form.shipped_on.data, form.serials.data, by=current_user)
+    except DomainError as err:
+        _attach_error(form, err)
+        return _delivery_page(
+            delivery, form, receipt_form(delivery, formdata=None), err.status_code
+        )
+    flash(_("Livraison marquée comme expédiée ; l'acheteur est prévenu."), "success")
+    return redirect(url_for(".delivery", delivery_id=delivery_id))
+
+
+@bp.post("/livraisons/<int:delivery_id>/reception")
+@role_required(Role.BUYER)
+def receive(delivery_id: int):  # type: ignore[no-untyped-def]
+    delivery = queries.get_delivery_for(current_user, delivery_id)
+    form = receipt_form(delivery)
+    ship_form = ShipForm(formdata=None)
+    if not form.validate():
+        return _delivery_page(delivery, ship_form, form, 422)
+    try:
+        services.confirm_receipt(
+            delivery, form.received_on.data, form.quantities(), form.comment.data, by=current_user
+        )
+    except DomainError as err:
+        _attach_error(form, err)
+        return _delivery_page(delivery, ship_form, form, err.status_code)
+    flash(_("Réception confirmée : le service fait est enregistré dans vos dépenses."), "success")
+    return redirect(url_for(".delivery", delivery_id=delivery_id))
+
+
+# --- Helpers ----------------------------------------------------------------------------
+
+
+def _today():  # type: ignore[no-untyped-def]
+    return paris_date_of(utcnow())
+
+
+def _delivery_page(delivery, ship_form, receipt, status: int = 200):  # type: ignore[no-untyped-def]
+    lines = queries.delivery_lines(delivery)
+    if receipt.received_on.data is None and not receipt.errors:
+        receipt.received_on.data = _today()
+    return (
+        render_template(
+            "consolidation/delivery_detail.html",
+            delivery=delivery,
+            lines=lines,
+            totals=queries.document_total(lines),
+            received_totals=queries.received_total(lines),
+            ship_form=ship_form,
+            receipt_form=receipt,
+        ),
+        status,
+    )
+
+
+def _attach_error(form, err: DomainError) -> None:  # type: ignore[no-untyped-def]
+    """Show a refusal next to its field when the service named one, else at the top."""
+    field = (
+        getattr(form, err.field, None) if isinstance(err, ValidationError) and err.field else None
+    )
+    if field is not None:
+        field.errors = [*field.errors, str(err)]
+    else:
+        form.form_errors.append(str(err))

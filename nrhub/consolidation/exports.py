@@ -1,0 +1,84 @@
+"""CSV exports of purchase orders and deliveries (the same figures as the printed pages)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nrhub.consolidation import labels, queries
+from nrhub.consolidation.models import Delivery, PurchaseOrder
+from nrhub.spreadsheets import csv_response
+
+PURCHASE_ORDER_HEADER = (
+    "bon_de_commande",
+    "campagne",
+    "reconditionneur",
+    "acheteur",
+    "reference",
+    "designation",
+    "quantite",
+    "prix_unitaire_ht",
+    "montant_ht",
+    "taux_tva",
+    "montant_tva",
+    "montant_ttc",
+)
+
+DELIVERY_HEADER = (
+    *PURCHASE_ORDER_HEADER,
+    "statut",
+    "quantite_recue",
+    "montant_recu_ht",
+)
+
+
+def _row(purchase_order: PurchaseOrder, buyer: str, line: queries.DocumentLine) -> list[Any]:
+    return [
+        purchase_order.number,
+        purchase_order.campaign.title,
+        purchase_order.refurbisher.name,
+        buyer,
+        line.sku,
+        line.designation,
+        line.quantity,
+        line.unit_price,
+        line.amounts.ht,
+        line.vat_rate,
+        line.amounts.vat,
+        line.amounts.ttc,
+    ]
+
+
+def purchase_order_csv(purchase_order: PurchaseOrder):  # type: ignore[no-untyped-def]
+    """One row per buyer and line: the per-buyer breakdown sums to the purchase order."""
+    rows = [
+        _row(purchase_order, delivery.buyer.name, line)
+        for delivery in purchase_order.deliveries
+        for line in queries.delivery_lines(delivery)
+    ]
+    return csv_response(f"{purchase_order.number}.csv", PURCHASE_ORDER_HEADER, rows)
+
+
+def delivery_csv(delivery: Delivery):  # type: ignore[no-untyped-def]
+    purchase_order = delivery.purchase_order
+    rows = []
+    for line in queries.delivery_lines(delivery):
+        rows.append(
+            [
+                purchase_order.number,
+                delivery.campaign.title,
+                delivery.refurbisher.name,
+                delivery.buyer.name,
+                line.sku,
+                line.designation,
+                line.quantity,
+                line.unit_price,
+                line.amounts.ht,
+                line.vat_rate,
+                line.amounts.vat,
+                line.amounts.ttc,
+                labels.delivery_status(delivery.status),
+                line.received,
+                line.received_amounts.ht if line.received_amounts else None,
+            ]
+        )
+    return csv_response(f"livraison-{delivery.id}.csv", DELIVERY_HEADER, rows)

@@ -1,0 +1,108 @@
+"""Forms of the consolidation area: rule, override, shipping and receipt."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, IntegerField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from nrhub.consolidation.allocation import Rule
+from nrhub.consolidation.labels import RULES
+from nrhub.consolidation.models import Delivery
+
+
+def rule_choices() -> list[tuple[str, Any]]:
+    return [(rule.value, label) for rule, label in RULES.items()]
+
+
+def parse_rule(value: str | None) -> Rule:
+    """The rule asked in the address; the proportional rule unless another is named."""
+    try:
+        return Rule(value or Rule.PROPORTIONAL)
+    except ValueError:
+        return Rule.PROPORTIONAL
+
+
+class ConfirmForm(FlaskForm):
+    rule = HiddenField(default=Rule.PROPORTIONAL.value)
+
+
+class OverrideForm(FlaskForm):
+    quantity = IntegerField(
+        _l("Quantité attribuée"),
+        validators=[
+            InputRequired(_l("Indiquez la quantité attribuée.")),
+            NumberRange(min=0, message=_l("La quantité ne peut pas être négative.")),
+        ],
+    )
+    reason = TextAreaField(
+        _l("Motif de l'ajustement"),
+        validators=[
+            DataRequired(_l("Expliquez l'ajustement.")),
+            Length(min=5, max=2000, message=_l("Entre 5 et 2 000 caractères.")),
+        ],
+    )
+    rule = HiddenField(default=Rule.PROPORTIONAL.value)
+
+
+class ShipForm(FlaskForm):
+    shipped_on = DateField(
+        _l("Date d'expédition"),
+        validators=[InputRequired(_l("Indiquez une date valide (jj/mm/aaaa)."))],
+    )
+    serials = TextAreaField(
+        _l("Numéros de série (facultatif, un par ligne)"),
+        validators=[Optional(), Length(max=20000, message=_l("Texte trop long."))],
+    )
+
+
+class ReceiptForm(FlaskForm):
+    received_on = DateField(
+        _l("Date de réception (service fait)"),
+        validators=[InputRequired(_l("Indiquez une date valide (jj/mm/aaaa)."))],
+    )
+    comment = TextAreaField(
+        _l("Commentaire"),
+        validators=[Optional(), Length(max=2000, message=_l("2 000 caractères au plus."))],
+    )
+
+    def line_fields(self) -> list[tuple[Any, Any]]:
+        """(delivery line, its quantity field) in the delivery's order."""
+        return [(line, self[f"line_{line.id}"]) for line in self._delivery.lines]
+
+    def quantities(self) -> dict[int, int]:
+        return {line.id: int(field.data) for line, field in self.line_fields()}
+
+
+def receipt_form(delivery: Delivery, **kwargs: Any) -> ReceiptForm:
+    """The receipt form of this delivery: one received-quantity field per line."""
+
+    class _ReceiptForm(ReceiptForm):
+        pass
+
+    for line in delivery.lines:
+        setattr(
+            _ReceiptForm,
+            f"line_{line.id}",
+            IntegerField(
+                _l(
+                    "Quantité reçue : %(designation)s",
+                    designation=line.purchase_order_line.designation,
+                ),
+                validators=[
+                    InputRequired(_l("Indiquez la quantité reçue.")),
+                    NumberRange(
+                        min=0,
+                        max=line.quantity,
+                        message=_l("Entre 0 et %(max)s (la quantité expédiée).", max=line.quantity),
+                    ),
+                ],
+                default=line.quantity,
+            ),
+        )
+    form = _ReceiptForm(**kwargs)
+    form._delivery = delivery
+    return form
