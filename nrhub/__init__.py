@@ -114,7 +114,7 @@ def _ensure_sqlite_directory(app: Flask) -> None:
 
 
 def select_locale() -> str:
-    """The language chosen with the switch, else the person's, else the browser's, else French."""
+    """The language chosen with the switch, else the person's, else French."""
     languages = ("fr", "en")
     if not has_request_context():  # CLI, cron, demo loaders, threads: French
         return "fr"
@@ -123,4 +123,5 @@ def select_locale() -> str:
         return str(chosen)
     if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale:
         return str(current_user.locale)
-    return request.accept_languages.best_match(languages, default="fr") or "fr"
+    # French first, whatever the browser says: English only when a person chooses it.
+    return "fr"
