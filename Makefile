@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 translations: venv
-	@$(BIN)/pybabel compile -q -f -d nrhub/translations
+	@$(BIN)/pybabel compile -f -d nrhub/translations
 
 # After changing interface strings: extract them and merge into the English catalogue.
 translations-update: venv
@@ -35,11 +35,13 @@ run: demo
 	@echo "nrhub est servi sur http://127.0.0.1:5000 (Ctrl+C pour arrêter)"
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
+# SQLite: one throw-away database per xdist worker. PostgreSQL: one shared database,
+# so that run is serial.
 test: venv translations
-	$(PY) -m pytest
+	$(PY) -m pytest -q -n 2
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
-		echo "== Même suite sur PostgreSQL ($$TEST_DATABASE_URL) =="; \
-		NRHUB_TEST_BACKEND=postgresql $(PY) -m pytest; \
+		echo "== Même suite sur PostgreSQL =="; \
+		NRHUB_TEST_BACKEND=postgresql $(PY) -m pytest -q -p no:xdist; \
 	fi
 
 lint: venv
