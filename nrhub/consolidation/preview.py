@@ -163,7 +163,8 @@ class Snapshot:
         for line in self.lines.values():
             requests[line.offer_id].append(Request(line.id, line.quantity, line.changed_at))
         return [
-            OfferDemand(offer.id, offer.committed, tuple(requests.get(offer.id, ())))
+            # "requests" is a dict of order lines, not the HTTP library.
+            OfferDemand(offer.id, offer.committed, tuple(requests.get(offer.id, ())))  # nosec B113
             for offer in self.offers.values()
         ]
 
