@@ -22,8 +22,8 @@ translations: venv
 
 # After changing interface strings: extract them and merge into the English catalogue.
 translations-update: venv
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o nrhub/translations/messages.pot .
-	$(BIN)/pybabel update -q -i nrhub/translations/messages.pot -d nrhub/translations
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -o nrhub/translations/messages.pot .
+	$(BIN)/pybabel -q update -i nrhub/translations/messages.pot -d nrhub/translations
 
 db: venv translations
 	$(FLASK) db upgrade
