@@ -18,7 +18,7 @@ from nrhub import create_app
 from nrhub.extensions import db
 
 # Each area appends its module name here (run in this order).
-MODULES: list[str] = ["catalog", "campaigns", "consolidation", "stats"]
+MODULES: list[str] = ["catalog", "campaigns", "consolidation", "stats", "api"]
 
 
 def report(name: str, value: float, unit: str) -> None:

@@ -24,6 +24,8 @@ BLUEPRINT_MODULES = (
     "nrhub.consolidation.views",
     "nrhub.ledger.views",
     "nrhub.stats.views",
+    "nrhub.api.views",
+    "nrhub.api.web",
 )
 
 

@@ -1,5 +1,6 @@
 """Imports every model so that metadata, Alembic and the shell see the whole schema."""
 
+from nrhub.api.models import ApiToken, IdempotentRequest
 from nrhub.audit.models import AuditEvent
 from nrhub.auth.models import AccountToken, User
 from nrhub.campaigns.models import (
@@ -18,12 +19,14 @@ from nrhub.organisations.models import Organisation
 
 __all__ = [
     "AccountToken",
+    "ApiToken",
     "AuditEvent",
     "Campaign",
     "CampaignOffer",
     "CampaignOfferTier",
     "Category",
     "Clause",
+    "IdempotentRequest",
     "Listing",
     "ListingPhoto",
     "Order",

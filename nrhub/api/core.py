@@ -1,0 +1,404 @@
+"""The API conventions, in one place: Bearer authentication, problem+json errors, request
+validation with pydantic, cursor pagination, ``Idempotency-Key`` replay, rate limiting, and
+the route registry the OpenAPI document is built from."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import wraps
+from typing import Any, TypeVar
+
+import pydantic
+from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from nrhub.api import tokens
+from nrhub.api.models import IdempotentRequest
+from nrhub.auth.models import User
+from nrhub.errors import ERROR_TITLES, DomainError
+from nrhub.extensions import csrf, db, limiter
+from nrhub.security import Role
+
+F = TypeVar("F", bound=Callable[..., Any])
+M = TypeVar("M", bound=pydantic.BaseModel)
+
+PROBLEM = "application/problem+json"
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+
+
+# --- errors ---------------------------------------------------------------------------
+
+
+class ApiProblem(Exception):
+    """An error answered as problem+json; ``errors`` maps field paths to French messages."""
+
+    def __init__(
+        self, status: int, detail: str, errors: dict[str, list[str]] | None = None
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.errors = errors
+
+
+def problem(status: int, detail: str, errors: dict[str, list[str]] | None = None) -> Response:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": str(ERROR_TITLES.get(status, _("Erreur"))),
+        "status": status,
+        "detail": detail,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = PROBLEM
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="nrhub"'
+    return response
+
+
+@bp.errorhandler(ApiProblem)
+def _api_problem(error: ApiProblem) -> Response:
+    return problem(error.status, error.detail, error.errors)
+
+
+@bp.errorhandler(DomainError)
+def _domain_error(error: DomainError) -> Response:
+    db.session.rollback()
+    errors = getattr(error, "errors", None)
+    if isinstance(errors, dict):
+        errors = {k: v if isinstance(v, list) else [str(v)] for k, v in errors.items()}
+    elif error.status_code == 422 and error.field:
+        errors = {error.field: [error.message]}
+    return problem(error.status_code, error.message, errors)
+
+
+_PYDANTIC_MESSAGES = {
+    "missing": "Ce champ est obligatoire.",
+    "extra_forbidden": "Ce champ n'est pas attendu.",
+    "int_type": "Un nombre entier est attendu.",
+    "int_parsing": "Un nombre entier est attendu.",
+    "int_from_float": "Un nombre entier est attendu.",
+    "bool_type": "Un booléen (true ou false) est attendu.",
+    "bool_parsing": "Un booléen (true ou false) est attendu.",
+    "string_type": "Une chaîne de caractères est attendue.",
+    "list_type": "Une liste est attendue.",
+    "model_type": "Un objet JSON est attendu.",
+    "dict_type": "Un objet JSON est attendu.",
+    "literal_error": "Valeur non autorisée.",
+    "enum": "Valeur non autorisée.",
+    "string_pattern_mismatch": "Format invalide.",
+}
+
+
+def _french(error: Any) -> str:
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"La valeur doit être au moins {ctx.get('ge', ctx.get('gt'))}."
+    if kind in ("less_than_equal", "less_than"):
+        return f"La valeur doit être au plus {ctx.get('le', ctx.get('lt'))}."
+    if kind == "too_short":
+        return f"Au moins {ctx.get('min_length')} élément(s) attendu(s)."
+    if kind == "too_long":
+        return f"Au plus {ctx.get('max_length')} élément(s) autorisé(s)."
+    if kind == "string_too_short":
+        return "Ce champ est obligatoire."
+    if kind == "string_too_long":
+        return f"Au plus {ctx.get('max_length')} caractères."
+    return _PYDANTIC_MESSAGES.get(kind, "Valeur invalide.")
+
+
+def validation_errors(err: pydantic.ValidationError) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    for item in err.errors():
+        path = ".".join(str(part) for part in item["loc"]) or "body"
+        errors.setdefault(path, []).append(_french(item))
+    return errors
+
+
+def invalid(errors: dict[str, list[str]]) -> ApiProblem:
+    return ApiProblem(422, _("Les données envoyées sont invalides."), errors)
+
+
+def parse_body(model: type[M]) -> M:
+    """The JSON body validated by ``model``; 422 problem with per-field errors otherwise."""
+    data = request.get_json(silent=True)
+    if data is None:
+        raise invalid({"body": ["Un corps JSON valide est attendu."]})
+    try:
+        return model.model_validate(data)
+    except pydantic.ValidationError as err:
+        raise invalid(validation_errors(err)) from err
+
+
+def parse_query(model: type[M]) -> M:
+    try:
+        return model.model_validate(request.args.to_dict())
+    except pydantic.ValidationError as err:
+        raise invalid(validation_errors(err)) from err
+
+
+# --- authentication and rate limit -----------------------------------------------------
+
+
+def _bearer() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _sep, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    return value.strip()
+
+
+def _rate_key() -> str:
+    raw = _bearer() or ""
+    return "api-token:" + tokens.hash_token(raw)
+
+
+def _rate_limit() -> str:
+    return str(current_app.config.get("API_RATE_LIMIT", "600 per minute"))
+
+
+# Keyed by the token's hash (one per token): each token has its own budget.
+limiter.limit(_rate_limit, key_func=_rate_key, exempt_when=lambda: _bearer() is None)(bp)
+
+
+def api_user() -> User:
+    user = g.get("api_user")
+    if user is None:
+        raise ApiProblem(401, _("Authentification requise : en-tête Authorization: Bearer."))
+    return user  # type: ignore[no-any-return]
+
+
+@bp.before_request
+def _authenticate() -> None:
+    g.api_user = None
+    raw = _bearer()
+    if raw is None:
+        return
+    found = tokens.user_for_token(raw)
+    if found is None:
+        raise ApiProblem(401, _("Jeton d'API invalide, expiré ou révoqué."))
+    g.api_token, g.api_user = found
+
+
+# --- registry, for the OpenAPI document --------------------------------------------------
+
+
+@dataclass
+class Param:
+    name: str
+    where: str  # "query" | "path"
+    schema: dict[str, Any]
+    description: str
+    required: bool = False
+
+
+@dataclass
+class Route:
+    path: str
+    method: str
+    endpoint: str
+    summary: str
+    description: str = ""
+    auth: bool = True
+    roles: tuple[Role, ...] = ()
+    body: type[pydantic.BaseModel] | None = None
+    response: type[pydantic.BaseModel] | None = None
+    status: int = 200
+    params: list[Param] = field(default_factory=list)
+    errors: tuple[int, ...] = ()
+    idempotent: bool = False
+    tag: str = ""
+
+
+REGISTRY: list[Route] = []
+
+
+def route(
+    path: str,
+    method: str,
+    *,
+    summary: str,
+    description: str = "",
+    auth: bool = True,
+    roles: tuple[Role, ...] = (),
+    body: type[pydantic.BaseModel] | None = None,
+    response: type[pydantic.BaseModel] | None = None,
+    status: int = 200,
+    params: list[Param] | None = None,
+    errors: tuple[int, ...] = (),
+    tag: str = "",
+) -> Callable[[F], F]:
+    """Register an API view: URL rule, authentication and role check, idempotency for
+    POST/PUT, and its description in the OpenAPI document."""
+
+    def decorator(view: F) -> F:
+        idempotent = method in ("POST", "PUT")
+
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if auth:
+                user = api_user()
+                if roles and user.role not in roles:
+                    raise ApiProblem(403, _("Votre rôle ne permet pas cette opération."))
+            if idempotent and request.headers.get("Idempotency-Key"):
+                return _idempotent(lambda: view(*args, **kwargs))
+            return view(*args, **kwargs)
+
+        flask_path = path.replace("{", "<").replace("}", ">")
+        for name, converter in (("id", "int"),):
+            flask_path = flask_path.replace(f"<{name}>", f"<{converter}:{name}>")
+        bp.add_url_rule(flask_path, view.__name__, wrapped, methods=[method])
+        REGISTRY.append(
+            Route(
+                path=path,
+                method=method,
+                endpoint=view.__name__,
+                summary=summary,
+                description=description,
+                auth=auth,
+                roles=roles,
+                body=body,
+                response=response,
+                status=status,
+                params=params or [],
+                errors=errors,
+                idempotent=idempotent,
+                tag=tag,
+            )
+        )
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+# --- idempotency ------------------------------------------------------------------------
+
+
+MAX_KEY = 200
+
+
+def _idempotent(run: Callable[[], Any]) -> Response:
+    user = g.get("api_user")
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if user is None:  # public POST (token creation): no person to scope the key to
+        return current_app.make_response(run())
+    if not key or len(key) > MAX_KEY:
+        raise invalid({"Idempotency-Key": [f"Une clé de 1 à {MAX_KEY} caractères est attendue."]})
+    body_hash = hashlib.sha256(request.get_data()).hexdigest()
+    previous = db.session.execute(
+        db.select(IdempotentRequest).where(
+            IdempotentRequest.user_id == user.id, IdempotentRequest.key == key
+        )
+    ).scalar_one_or_none()
+    if previous is not None:
+        same = (
+            previous.method == request.method
+            and previous.path == request.path
+            and previous.body_hash == body_hash
+        )
+        if not same:
+            raise ApiProblem(
+                422,
+                _(
+                    "Cette clé d'idempotence a déjà servi pour une autre requête : "
+                    "utilisez une nouvelle clé."
+                ),
+                {"Idempotency-Key": ["Clé déjà utilisée avec une autre requête."]},
+            )
+        replay = Response(
+            previous.response_body, status=previous.status, content_type=previous.content_type
+        )
+        replay.headers["Idempotent-Replayed"] = "true"
+        return replay
+    try:
+        response = current_app.make_response(run())
+    except (ApiProblem, DomainError) as err:
+        response = _api_problem(err) if isinstance(err, ApiProblem) else _domain_error(err)
+    if response.status_code < 500 and response.status_code != 429:
+        db.session.add(
+            IdempotentRequest(
+                user_id=user.id,
+                key=key,
+                method=request.method,
+                path=request.path,
+                body_hash=body_hash,
+                status=response.status_code,
+                content_type=response.content_type or "application/json",
+                response_body=response.get_data(as_text=True),
+            )
+        )
+        try:
+            db.session.commit()
+        except IntegrityError:  # a concurrent retry stored it first
+            db.session.rollback()
+    return response
+
+
+# --- conventions: money, times, pagination ----------------------------------------------
+
+
+def money(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+def decimal_text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def timestamp(value: dt.datetime | None) -> str | None:
+    return None if value is None else value.astimezone(dt.UTC).isoformat()
+
+
+def encode_cursor(last_id: int) -> str:
+    raw = json.dumps({"id": last_id}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> int | None:
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        value = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        last_id = value["id"]
+        if not isinstance(last_id, int) or isinstance(last_id, bool) or last_id < 0:
+            raise ValueError(last_id)
+    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError) as err:
+        raise invalid(
+            {"cursor": ["Curseur invalide : reprenez la valeur de next_cursor."]}
+        ) from err
+    return int(last_id)
+
+
+def page_limit(text: str | None) -> int:
+    if text is None or text == "":
+        return DEFAULT_LIMIT
+    if not text.isdigit() or not 1 <= int(text) <= MAX_LIMIT:
+        raise invalid({"limit": [f"Un nombre entier entre 1 et {MAX_LIMIT} est attendu."]})
+    return int(text)
+
+
+PAGINATION_PARAMS = [
+    Param(
+        "limit",
+        "query",
+        {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+        "Nombre d'éléments par page.",
+    ),
+    Param("cursor", "query", {"type": "string"}, "La valeur next_cursor de la page précédente."),
+]

@@ -1,0 +1,172 @@
+"""API use cases built on the catalogue's services and rules (never a copy of them):
+create-or-replace a listing by SKU, and the all-or-nothing bulk stock sync."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select, update
+
+from nrhub.audit.models import AuditEvent
+from nrhub.auth.models import User
+from nrhub.catalog import queries as catalog_queries
+from nrhub.catalog import rules
+from nrhub.catalog import services as catalog_services
+from nrhub.catalog.models import Listing, ListingStatus
+from nrhub.catalog.rules import ListingData
+from nrhub.db import utcnow
+from nrhub.errors import ConflictError, PermissionDeniedError, ValidationError
+from nrhub.extensions import db
+
+MAX_STOCK_ITEMS = 5000
+_CHUNK = 500
+
+# Catalogue rule field → API field name.
+_FIELD_NAMES = {"category_code": "category", "unit_price": "unit_price_ht", "tiers": "price_tiers"}
+
+
+class FieldsError(ValidationError):
+    """Several fields refused; ``errors`` maps API field paths to lists of French messages."""
+
+    def __init__(self, errors: dict[str, list[str]], message: str | None = None) -> None:
+        super().__init__(message or "Les données envoyées sont invalides.")
+        self.errors = errors
+
+
+def _require_refurbisher(by: User) -> None:
+    if not by.is_refurbisher:
+        raise PermissionDeniedError(
+            "Seules les personnes d'un reconditionneur actif gèrent des offres."
+        )
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    return str(value)
+
+
+def listing_data(sku: str, body: dict[str, Any]) -> ListingData:
+    """Read an API listing body with the catalogue's own field rules (same messages)."""
+    raw = {name: _text(body.get(name)) for name in body}
+    raw["sku"] = sku
+    raw["category_code"] = raw.pop("category", "")
+    raw["unit_price"] = raw.pop("unit_price_ht", "")
+    tiers = [(str(t["min_quantity"]), str(t["unit_price_ht"])) for t in body["price_tiers"]]
+    data, errors = rules.parse_listing(raw, tiers)
+    if data is None:
+        raise FieldsError({_FIELD_NAMES.get(k, k): [v] for k, v in errors.items()})
+    return data
+
+
+def put_listing(sku: str, data: ListingData, status: str | None, *, by: User) -> tuple[int, bool]:
+    """Create the listing of this SKU, or replace its fields; returns (its id, created).
+
+    Goes through the catalogue's create/update/publish/archive services, so that the SKU,
+    category, conditional stock write and the audit of quantity and price are theirs.
+    """
+    _require_refurbisher(by)
+    existing_id = db.session.execute(
+        select(Listing.id).where(Listing.refurbisher_id == by.organisation_id, Listing.sku == sku)
+    ).scalar_one_or_none()
+    if existing_id is None:
+        if status == ListingStatus.ARCHIVED:
+            raise FieldsError({"status": ["Une nouvelle offre est publiée ou en brouillon."]})
+        listing = catalog_services.create_listing(
+            data, by=by, publish=status == ListingStatus.PUBLISHED
+        )
+        return listing.id, True
+    listing = catalog_queries.get_listing_for_refurbisher(by, existing_id)
+    if status == ListingStatus.DRAFT and listing.status != ListingStatus.DRAFT:
+        raise FieldsError(
+            {"status": ["Une offre publiée ou archivée ne redevient pas un brouillon."]}
+        )
+    catalog_services.update_listing(listing, data, by=by)
+    if status == ListingStatus.PUBLISHED:
+        catalog_services.publish_listing(listing, by=by)
+    elif status == ListingStatus.ARCHIVED:
+        catalog_services.archive_listing(listing, by=by)
+    return listing.id, False
+
+
+def sync_stock(items: list[tuple[str, int]], *, by: User) -> tuple[int, int]:
+    """Set the free stock of many listings by SKU, all or nothing; returns (updated,
+    unchanged). Unknown SKUs, repeated SKUs or refused quantities → per-item errors and
+    nothing written. One bulk conditional UPDATE and one bulk audit INSERT."""
+    _require_refurbisher(by)
+    if not 1 <= len(items) <= MAX_STOCK_ITEMS:
+        raise FieldsError({"items": [f"Entre 1 et {MAX_STOCK_ITEMS} lignes par envoi."]})
+    org_id = by.organisation_id
+    errors: dict[str, list[str]] = {}
+    seen: dict[str, int] = {}
+    for index, (sku, quantity) in enumerate(items):
+        try:
+            rules.parse_count(str(quantity), "La quantité", maximum=1_000_000)
+        except rules.FieldError as err:
+            errors[f"items.{index}.quantity"] = [str(err)]
+        if sku in seen:
+            errors[f"items.{index}.sku"] = [
+                f"La référence « {sku} » apparaît déjà à la ligne {seen[sku]}."
+            ]
+        seen.setdefault(sku, index)
+    current: dict[str, tuple[int, int]] = {}
+    skus = list(seen)
+    for start in range(0, len(skus), _CHUNK):
+        rows = db.session.execute(
+            select(Listing.sku, Listing.id, Listing.quantity).where(
+                Listing.refurbisher_id == org_id, Listing.sku.in_(skus[start : start + _CHUNK])
+            )
+        )
+        current.update({sku: (listing_id, qty) for sku, listing_id, qty in rows})
+    for index, (sku, _quantity) in enumerate(items):
+        if sku not in current:
+            errors.setdefault(f"items.{index}.sku", []).append(
+                f"Aucune de vos offres n'a la référence « {sku} »."
+            )
+    if errors:
+        db.session.rollback()
+        raise FieldsError(errors, "Certaines lignes sont refusées ; aucun stock n'a été modifié.")
+    now = utcnow()
+    changes = [
+        {"b_id": current[sku][0], "b_old": current[sku][1], "b_new": quantity}
+        for sku, quantity in items
+        if current[sku][1] != quantity
+    ]
+    if changes:
+        table = Listing.__table__
+        result = db.session.execute(
+            update(table)
+            .where(table.c.id == bindparam("b_id"), table.c.quantity == bindparam("b_old"))
+            .values(quantity=bindparam("b_new"), updated_at=now),
+            changes,
+        )
+        sane = db.engine.dialect.supports_sane_multi_rowcount
+        if sane and result.rowcount != len(changes):  # type: ignore[attr-defined]
+            db.session.rollback()
+            raise ConflictError(
+                "Le stock de certaines offres vient de changer (engagement dans une "
+                "campagne ?) : aucun stock n'a été modifié, renvoyez la synchronisation."
+            )
+        base = {"actor_id": by.id, "organisation_id": org_id, "object_type": "listing", "at": now}
+        audits = [
+            base
+            | {
+                "object_id": change["b_id"],
+                "action": "listing.quantity_changed",
+                "details": {"old": change["b_old"], "new": change["b_new"], "source": "api"},
+            }
+            for change in changes
+        ]
+        audits.append(
+            base
+            | {
+                "object_id": None,
+                "action": "listing.stock_synced",
+                "details": {"updated": len(changes), "unchanged": len(items) - len(changes)},
+            }
+        )
+        db.session.execute(insert(AuditEvent.__table__), audits)
+    db.session.commit()
+    return len(changes), len(items) - len(changes)

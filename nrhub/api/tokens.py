@@ -1,0 +1,123 @@
+"""Personal API tokens: issue (by password or from the account page), list, revoke, check."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+
+from nrhub.api.models import ApiToken
+from nrhub.audit.services import record
+from nrhub.auth import services as auth_services
+from nrhub.auth.models import User
+from nrhub.db import utcnow
+from nrhub.errors import NotFoundError, PermissionDeniedError, ValidationError
+from nrhub.extensions import db
+
+LIFETIME = dt.timedelta(days=365)
+TOKEN_PREFIX = "nrh_"  # noqa: S105  (a visible prefix, not a secret)
+MAX_LABEL = 100
+# last_used_at is written at most this often, so that reads stay reads.
+TOUCH_EVERY = dt.timedelta(minutes=5)
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def _check_label(label: str) -> str:
+    label = (label or "").strip()
+    if not label:
+        raise ValidationError(_("Le libellé est obligatoire."), field="label")
+    if len(label) > MAX_LABEL:
+        raise ValidationError(
+            _("Le libellé ne peut pas dépasser %(n)s caractères.", n=MAX_LABEL), field="label"
+        )
+    return label
+
+
+def issue_token(
+    user: User, label: str, *, by: User, now: dt.datetime | None = None
+) -> tuple[ApiToken, str]:
+    """A new token for ``user`` (one's own only, active members only); the raw token is
+    returned once and never stored."""
+    if by.id != user.id:
+        raise PermissionDeniedError(_("Vous ne pouvez créer des jetons que pour vous-même."))
+    if not user.is_active_member:
+        raise PermissionDeniedError(
+            _("Seuls les membres d'une organisation active peuvent utiliser l'API.")
+        )
+    label = _check_label(label)
+    now = now or utcnow()
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user_id=user.id,
+        label=label,
+        token_hash=hash_token(raw),
+        prefix=raw[:12],
+        created_at=now,
+        expires_at=now + LIFETIME,
+    )
+    db.session.add(token)
+    db.session.flush()
+    record("api_token.created", token, by=by, label=label, prefix=token.prefix)
+    db.session.commit()
+    return token, raw
+
+
+def issue_token_with_password(email: str, password: str, label: str) -> tuple[ApiToken, str]:
+    """``POST /api/v1/tokens``: the login rules (lock after failures, same message whatever
+    the cause) apply; pending or suspended organisations are refused."""
+    label = _check_label(label)
+    user = auth_services.authenticate(email, password)
+    if not user.is_active_member:
+        raise PermissionDeniedError(
+            _("Votre organisation n'est pas encore validée : l'API n'est pas accessible.")
+        )
+    return issue_token(user, label, by=user)
+
+
+def list_tokens(user: User) -> list[ApiToken]:
+    return list(
+        db.session.execute(
+            select(ApiToken)
+            .where(ApiToken.user_id == user.id)
+            .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+        ).scalars()
+    )
+
+
+def revoke_token(token_id: int, *, by: User, now: dt.datetime | None = None) -> ApiToken:
+    """Revoke one of one's own tokens (another person's id is reported as missing)."""
+    token = db.session.execute(
+        select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == by.id)
+    ).scalar_one_or_none()
+    if token is None:
+        raise NotFoundError(_("Ce jeton n'existe pas."))
+    if token.revoked_at is None:
+        token.revoked_at = now or utcnow()
+        record("api_token.revoked", token, by=by, prefix=token.prefix)
+        db.session.commit()
+    return token
+
+
+def user_for_token(raw: str, now: dt.datetime | None = None) -> tuple[ApiToken, User] | None:
+    """The token and its person, if usable: not revoked, not expired, active member."""
+    now = now or utcnow()
+    row = db.session.execute(
+        select(ApiToken, User)
+        .join(User, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == hash_token(raw))
+    ).first()
+    if row is None:
+        return None
+    token, user = row
+    if not token.is_usable(now) or not user.is_active_member:
+        return None
+    if token.last_used_at is None or now - token.last_used_at > TOUCH_EVERY:
+        db.session.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
+        db.session.commit()
+    return token, user

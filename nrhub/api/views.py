@@ -1,0 +1,163 @@
+"""API v1 endpoints: tokens, categories, listings, stock sync; the OpenAPI document."""
+
+from __future__ import annotations
+
+from flask import current_app, jsonify, request
+
+from nrhub.api import core, queries, schemas, serializers, services, tokens
+from nrhub.api.core import PAGINATION_PARAMS, Param, bp, route
+from nrhub.catalog import queries as catalog_queries
+from nrhub.extensions import limiter
+from nrhub.security import Role
+
+__all__ = ["bp"]
+
+REFURBISHER = (Role.REFURBISHER,)
+
+
+def _login_limit() -> str:
+    return str(current_app.config["LOGIN_RATE_LIMIT"])
+
+
+@route(
+    "/tokens",
+    "POST",
+    summary="Créer un jeton personnel",
+    description="Avec l'adresse e-mail et le mot de passe du compte (mêmes règles de blocage "
+    "que la connexion). Le jeton n'est affiché qu'une fois ; il expire au bout d'un an.",
+    auth=False,
+    body=schemas.TokenCreate,
+    response=schemas.TokenCreated,
+    status=201,
+    errors=(401, 403, 422, 429),
+    tag="Jetons",
+)
+@limiter.limit(_login_limit)
+def create_token():  # type: ignore[no-untyped-def]
+    body = core.parse_body(schemas.TokenCreate)
+    token, raw = tokens.issue_token_with_password(body.email, body.password, body.label)
+    payload = {"id": token.id, "token": raw, "expires_at": core.timestamp(token.expires_at)}
+    return jsonify(payload), 201
+
+
+@route(
+    "/categories",
+    "GET",
+    summary="Catégories de matériel",
+    response=schemas.CategoryList,
+    errors=(401,),
+    tag="Catalogue",
+)
+def categories():  # type: ignore[no-untyped-def]
+    return jsonify({"items": [serializers.category(c) for c in queries.categories()]})
+
+
+LISTING_FILTERS = [
+    Param("category", "query", {"type": "string"}, "Code de catégorie, ex. laptop."),
+    Param("department", "query", {"type": "string"}, "Département du reconditionneur, ex. 35."),
+    Param("q", "query", {"type": "string"}, "Mots cherchés dans marque, modèle, description."),
+    Param("in_stock", "query", {"type": "boolean"}, "true : seulement les offres en stock."),
+]
+
+
+def _flag(name: str) -> bool:
+    value = request.args.get(name, "").lower()
+    if value not in ("", "true", "false", "1", "0"):
+        raise core.invalid({name: ["true ou false attendu."]})
+    return value in ("true", "1")
+
+
+@route(
+    "/listings",
+    "GET",
+    summary="Offres publiées",
+    description="Offres publiées des reconditionneurs actifs, par identifiant croissant.",
+    response=schemas.ListingPage,
+    params=[*LISTING_FILTERS, *PAGINATION_PARAMS],
+    errors=(401, 422),
+    tag="Catalogue",
+)
+def listings():  # type: ignore[no-untyped-def]
+    limit = core.page_limit(request.args.get("limit"))
+    after = core.decode_cursor(request.args.get("cursor"))
+    filters = catalog_queries.CatalogueFilters(
+        text=request.args.get("q", "")[:200],
+        category=request.args.get("category") or None,
+        department=request.args.get("department") or None,
+        in_stock=_flag("in_stock"),
+    )
+    items, more = queries.published_listings(filters, after, limit)
+    next_cursor = core.encode_cursor(items[-1].id) if more and items else None
+    return jsonify({"items": [serializers.listing(i) for i in items], "next_cursor": next_cursor})
+
+
+ID_PARAM = Param("id", "path", {"type": "integer"}, "Identifiant.", required=True)
+
+
+@route(
+    "/listings/{id}",
+    "GET",
+    summary="Une offre",
+    description="Une offre publiée ; un reconditionneur voit aussi ses brouillons et archives.",
+    response=schemas.ListingOut,
+    params=[ID_PARAM],
+    errors=(401, 404),
+    tag="Catalogue",
+)
+def listing(id: int):  # type: ignore[no-untyped-def]
+    item = catalog_queries.get_visible_listing(id, core.api_user())
+    return jsonify(serializers.listing(item))
+
+
+@route(
+    "/listings/by-sku/{sku}",
+    "PUT",
+    summary="Créer ou remplacer une offre par sa référence",
+    description="201 à la création, 200 au remplacement. Les changements de quantité et de "
+    "prix sont journalisés comme dans l'interface web.",
+    roles=REFURBISHER,
+    body=schemas.ListingIn,
+    response=schemas.ListingOut,
+    params=[Param("sku", "path", {"type": "string"}, "Votre référence (SKU).", required=True)],
+    errors=(401, 403, 409, 422),
+    tag="Reconditionneur",
+)
+def put_listing(sku: str):  # type: ignore[no-untyped-def]
+    body = core.parse_body(schemas.ListingIn)
+    user = core.api_user()
+    data = services.listing_data(sku, body.model_dump())
+    listing_id, created = services.put_listing(sku, data, body.status, by=user)
+    item = catalog_queries.get_visible_listing(listing_id, user)
+    return jsonify(serializers.listing(item)), 201 if created else 200
+
+
+@route(
+    "/stock",
+    "POST",
+    summary="Synchroniser le stock",
+    description="Jusqu'à 5 000 lignes, tout ou rien : une référence inconnue ou une quantité "
+    "refusée renvoie 422 avec les erreurs par ligne et rien n'est modifié.",
+    roles=REFURBISHER,
+    body=schemas.StockSync,
+    response=schemas.StockResult,
+    errors=(401, 403, 409, 422),
+    tag="Reconditionneur",
+)
+def stock():  # type: ignore[no-untyped-def]
+    body = core.parse_body(schemas.StockSync)
+    items = [(item.sku, item.quantity) for item in body.items]
+    updated, unchanged = services.sync_stock(items, by=core.api_user())
+    return jsonify({"updated": updated, "unchanged": unchanged})
+
+
+@route(
+    "/openapi.json",
+    "GET",
+    summary="Ce document OpenAPI 3.1",
+    auth=False,
+    tag="Documentation",
+)
+def openapi():  # type: ignore[no-untyped-def]
+    from nrhub.api.openapi import document
+
+    return jsonify(document())
