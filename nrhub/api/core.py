@@ -223,6 +223,7 @@ class Route:
     errors: tuple[int, ...] = ()
     idempotent: bool = False
     tag: str = ""
+    media_type: str = "application/json"
 
 
 REGISTRY: list[Route] = []
@@ -242,6 +243,7 @@ def route(
     params: list[Param] | None = None,
     errors: tuple[int, ...] = (),
     tag: str = "",
+    media_type: str = "application/json",
 ) -> Callable[[F], F]:
     """Register an API view: URL rule, authentication and role check, idempotency for
     POST/PUT, and its description in the OpenAPI document."""
@@ -279,6 +281,7 @@ def route(
                 errors=errors,
                 idempotent=idempotent,
                 tag=tag,
+                media_type=media_type,
             )
         )
         return wrapped  # type: ignore[return-value]
@@ -358,6 +361,18 @@ def money(value: Decimal | None) -> str | None:
 
 def decimal_text(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
+
+
+def share_text(value: Decimal | None) -> str | None:
+    """A ratio between 0 and 1 as a decimal string with 4 places (null: no data)."""
+    return None if value is None else str(value.quantize(SHARE_PLACES))
+
+
+SHARE_PLACES = Decimal("0.0001")
+
+
+def day(value: dt.date | None) -> str | None:
+    return None if value is None else value.isoformat()
 
 
 def timestamp(value: dt.datetime | None) -> str | None:

@@ -81,6 +81,8 @@ def _operation(item: Route, components: dict[str, Any]) -> dict[str, Any]:
         success["content"] = {
             "application/json": {"schema": _add_schema(components, item.response)}
         }
+    elif item.media_type != "application/json":
+        success["content"] = {item.media_type: {"schema": {"type": "string"}}}
     elif item.endpoint == "openapi":
         success["content"] = {"application/json": {"schema": {"type": "object"}}}
     responses: dict[str, Any] = {str(item.status): success}

@@ -8,6 +8,9 @@ from typing import Any
 from sqlalchemy import and_, select
 from sqlalchemy.orm import selectinload
 
+from nrhub.auth.models import User
+from nrhub.campaigns import queries as campaign_queries
+from nrhub.campaigns.models import Campaign, CampaignState
 from nrhub.catalog import queries as catalog_queries
 from nrhub.catalog.models import Category, Listing
 from nrhub.extensions import db
@@ -39,3 +42,19 @@ def published_listings(
 
 def categories() -> Sequence[Category]:
     return catalog_queries.list_categories()
+
+
+def campaigns_page(
+    user: User, state: CampaignState | None, after_id: int | None, limit: int
+) -> tuple[list[Campaign], bool]:
+    """One page of the campaigns this person may see (the campaigns pages' own rule), by
+    increasing id, with categories and clauses loaded; and whether more follow."""
+    stmt = campaign_queries._visible(user).options(
+        selectinload(Campaign.categories), selectinload(Campaign.clauses)
+    )
+    if state is not None:
+        stmt = stmt.where(Campaign.state == state)
+    if after_id is not None:
+        stmt = stmt.where(Campaign.id > after_id)
+    rows = list(db.session.execute(stmt.order_by(Campaign.id).limit(limit + 1)).scalars())
+    return rows[:limit], len(rows) > limit

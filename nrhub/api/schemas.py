@@ -148,3 +148,123 @@ class StockSync(_In):
 class StockResult(BaseModel):
     updated: int = Field(description="Offres dont la quantité a changé.")
     unchanged: int = Field(description="Offres déjà à la bonne quantité.")
+
+
+# --- campaigns and orders ----------------------------------------------------------------
+
+
+class CampaignOfferOut(BaseModel):
+    """An offer of the campaign with its pooled figures (the campaign page's own)."""
+
+    id: int
+    listing_id: int
+    refurbisher_id: int
+    status: Literal["pending", "accepted", "refused", "withdrawn", "cancelled"]
+    accepted: bool
+    committed: int = Field(description="Unités engagées par le reconditionneur.")
+    ordered: int = Field(description="Quantité mutualisée commandée par tous les acheteurs.")
+    unit_price_ht: str = Field(description="Prix unitaire de base de l'offre.")
+    pooled_unit_price_ht: str = Field(description="Prix unitaire atteint par la quantité.")
+    units_to_next_tier: int | None = Field(description="null : pas de palier suivant.")
+    next_tier_unit_price_ht: str | None
+
+
+class CampaignSummaryOut(BaseModel):
+    id: int
+    title: str
+    description: str
+    state: Literal["draft", "open", "closed", "consolidated", "in_delivery", "done", "cancelled"]
+    opens_at: str
+    closes_at: str
+    delivery_from: str | None = Field(description="Date ISO 8601 (AAAA-MM-JJ).")
+    delivery_to: str | None
+    categories: list[str] = Field(description="Codes de catégorie.", examples=[["laptop"]])
+    clause_ids: list[int]
+
+
+class CampaignOut(CampaignSummaryOut):
+    offers: list[CampaignOfferOut] = Field(
+        description="Acheteurs : offres acceptées ; reconditionneur : ses offres ; "
+        "coordinateur : toutes."
+    )
+
+
+class CampaignPage(BaseModel):
+    items: list[CampaignSummaryOut]
+    next_cursor: str | None = Field(description="null sur la dernière page.")
+
+
+class OrderLineIn(_In):
+    offer_id: int = Field(ge=1)
+    quantity: int = Field(ge=0, le=100_000, description="0 retire la ligne.")
+
+
+class OrderIn(_In):
+    """The wanted quantities; offers not mentioned keep their line."""
+
+    lines: list[OrderLineIn] = Field(min_length=1, max_length=1000)
+
+
+class OrderLineOut(BaseModel):
+    id: int
+    offer_id: int
+    quantity: int
+
+
+class OrderOut(BaseModel):
+    id: int
+    campaign_id: int
+    status: Literal["active", "cancelled"]
+    lines: list[OrderLineOut]
+    created_at: str
+    updated_at: str
+
+
+# --- indicators ----------------------------------------------------------------------
+
+
+SHARE = "Part entre 0 et 1 (chaîne décimale), null faute de données."
+
+
+class IndicatorsQuery(BaseModel):
+    year: int | None = Field(default=None, ge=2000, le=2100)
+    organisation: int | None = Field(default=None, ge=1)
+
+
+class OrganisationRef(BaseModel):
+    id: int
+    name: str
+    siret: str | None
+
+
+class CategoryIndicatorsOut(BaseModel):
+    code: str
+    label: str
+    quantity: int
+    it_spend: str
+    reuse_spend: str
+    donation_spend: str
+    reuse_share: str | None = Field(description=SHARE)
+
+
+class IndicatorsOut(BaseModel):
+    organisation: OrganisationRef | None = Field(description="null : tout le réseau.")
+    year: int
+    it_spend: str
+    reuse_spend: str = Field(description="Dons reçus inclus (valeur forfaitaire).")
+    donation_spend: str
+    recycled_spend: str
+    spend_with_clause: str
+    reuse_share: str | None = Field(description=SHARE)
+    target: str | None = Field(description="Objectif légal de la part du réemploi (0 à 1).")
+    clauses_count: int
+    social_clauses: int
+    environmental_clauses: int
+    spend_with_clause_share: str | None = Field(description=SHARE)
+    reuse_quantity: int
+    co2e_avoided_kg: str
+    local_share: str | None = Field(description=SHARE)
+    regional_share: str | None = Field(description=SHARE)
+    ess_share: str | None = Field(description=SHARE)
+    retired_reuse_rate: str | None = Field(description=SHARE)
+    by_category: list[CategoryIndicatorsOut]

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from flask import current_app, jsonify, request
 
-from nrhub.api import core, queries, schemas, serializers, services, tokens
+from nrhub.api import (
+    campaign_views,
+    core,
+    indicator_views,
+    queries,
+    schemas,
+    serializers,
+    services,
+    tokens,
+)
 from nrhub.api.core import PAGINATION_PARAMS, Param, bp, route
 from nrhub.catalog import queries as catalog_queries
 from nrhub.extensions import limiter
 from nrhub.security import Role
 
-__all__ = ["bp"]
+__all__ = ["bp", "campaign_views", "indicator_views"]
 
 REFURBISHER = (Role.REFURBISHER,)
 

@@ -3,8 +3,6 @@ declaration file and the printable report."""
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
@@ -14,6 +12,7 @@ from nrhub.organisations.models import Organisation
 from nrhub.security import Role, member_required, role_required
 from nrhub.spreadsheets import csv_response
 from nrhub.stats import charts, formatting, pages, queries
+from nrhub.stats.declaration import declaration_response
 
 bp = Blueprint("stats", __name__)
 bp.add_app_template_filter(formatting.fast_money, "fast_money")
@@ -21,11 +20,6 @@ bp.add_app_template_filter(formatting.fast_number, "fast_number")
 bp.add_app_template_filter(formatting.fast_percent, "fast_percent")
 
 SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'"
-DECLARATION_HEADER = (
-    "annee", "siret", "raison_sociale", "type_produit_acquis", "montant_total",
-    "montant_reemploi_et_reutilisation", "montant_produits_issus_don",
-    "montant_produits_recycles", "commentaires",
-)  # fmt: skip
 
 
 def _year(value: int | None = None) -> int:
@@ -177,22 +171,7 @@ def _unit(kind: str) -> str:
 @role_required(Role.BUYER, Role.COORDINATOR)
 def declaration(year: int):  # type: ignore[no-untyped-def]
     buyer = _buyer_in_scope()
-    rows = queries.declaration_rows(_year(year), buyer_id=buyer.id if buyer else None)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(DECLARATION_HEADER)
-    for r in rows:
-        writer.writerow(
-            (r.annee, r.siret, r.raison_sociale, r.type_produit_acquis, r.montant_total,
-             r.montant_reemploi_et_reutilisation, r.montant_produits_issus_don,
-             r.montant_produits_recycles, r.commentaires)
-        )  # fmt: skip
-    name = f"declaration-reemploi-{year}" + (f"-{buyer.siret}" if buyer else "") + ".csv"
-    return Response(
-        buffer.getvalue().encode("utf-8"),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return declaration_response(_year(year), buyer)
 
 
 @bp.get("/indicateurs/rapport/<int:year>")

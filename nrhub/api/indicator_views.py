@@ -1,0 +1,107 @@
+"""API v1 endpoints of the indicators: the figures of PRODUCT.md §3 and the national
+declaration file, from the same nrhub.stats functions as the dashboards and exports."""
+
+from __future__ import annotations
+
+from flask import jsonify
+from flask_babel import gettext as _
+
+from nrhub.api import core, schemas, serializers
+from nrhub.api.core import ApiProblem, Param, route
+from nrhub.organisations.models import Organisation
+from nrhub.security import Role
+from nrhub.stats import pages
+from nrhub.stats import queries as stats_queries
+from nrhub.stats.declaration import declaration_response
+
+READERS = (Role.BUYER, Role.COORDINATOR)
+
+
+def _buyer_in_scope(asked: int | None) -> Organisation | None:
+    """A buyer reads only its own figures (another organisation → 404); a coordinator names
+    any buyer, or none for the whole hub (the dashboards' rule)."""
+    user = core.api_user()
+    if user.role == Role.BUYER:
+        if asked is not None and asked != user.organisation_id:
+            raise ApiProblem(404, _("Organisation introuvable."))
+        return stats_queries.buyer_for(user.organisation_id)
+    if asked is None:
+        return None
+    buyer = stats_queries.buyer_for(asked)
+    if buyer is None:
+        raise ApiProblem(404, _("Organisation introuvable."))
+    return buyer
+
+
+ORG_PARAM = Param(
+    "organisation",
+    "query",
+    {"type": "integer", "minimum": 1},
+    "Acheteur (coordinateur seulement ; absent : tout le réseau). Un acheteur ne peut "
+    "demander que sa propre organisation.",
+)
+
+
+@route(
+    "/indicators",
+    "GET",
+    summary="Indicateurs d'une année",
+    description="Les indicateurs du tableau de bord (mêmes fonctions de calcul). Parts en "
+    "chaînes décimales entre 0 et 1 (4 décimales), null faute de données.",
+    roles=READERS,
+    response=schemas.IndicatorsOut,
+    params=[
+        Param(
+            "year",
+            "query",
+            {"type": "integer", "minimum": 2000, "maximum": 2100},
+            "Année civile (par défaut l'année en cours).",
+        ),
+        ORG_PARAM,
+    ],
+    errors=(401, 403, 404, 422),
+    tag="Indicateurs",
+)
+def indicators():  # type: ignore[no-untyped-def]
+    query = core.parse_query(schemas.IndicatorsQuery)
+    buyer = _buyer_in_scope(query.organisation)
+    year = query.year or stats_queries.current_year()
+    buyer_id = buyer.id if buyer is not None else None
+    return jsonify(
+        serializers.indicators(
+            buyer,
+            stats_queries.indicators(year, buyer_id=buyer_id),
+            pages.hub_page_target(year),
+            stats_queries.retired_reuse_rate(year, buyer_id=buyer_id),
+            stats_queries.spend_by_category(year, buyer_id=buyer_id),
+        )
+    )
+
+
+@route(
+    "/declarations/{year}.csv",
+    "GET",
+    summary="Fichier de déclaration annuelle (CSV)",
+    description="Le fichier du schéma national, comme l'export web : un acheteur reçoit ses "
+    "lignes, le coordinateur celles de tous les membres (ou d'un acheteur avec organisation).",
+    roles=READERS,
+    params=[
+        Param(
+            "year",
+            "path",
+            {"type": "integer", "minimum": 2000, "maximum": 2100},
+            "Année déclarée.",
+            required=True,
+        ),
+        ORG_PARAM,
+    ],
+    errors=(401, 403, 404, 422),
+    tag="Indicateurs",
+    media_type="text/csv",
+)
+def declaration(year: str):  # type: ignore[no-untyped-def]
+    if not (year.isdigit() and 2000 <= int(year) <= 2100):
+        raise core.invalid({"year": ["Une année entre 2000 et 2100 est attendue."]})
+    query = core.parse_query(schemas.IndicatorsQuery)
+    buyer = _buyer_in_scope(query.organisation)
+    return declaration_response(int(year), buyer)
