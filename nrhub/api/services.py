@@ -64,8 +64,8 @@ def listing_data(sku: str, body: dict[str, Any]) -> ListingData:
 def put_listing(sku: str, data: ListingData, status: str | None, *, by: User) -> tuple[int, bool]:
     """Create the listing of this SKU, or replace its fields; returns (its id, created).
 
-    Goes through the catalogue's create/update/publish/archive services, so that the SKU,
-    category, conditional stock write and the audit of quantity and price are theirs.
+    Goes through the catalogue's create and update services (one transaction each), so
+    that the SKU, category, conditional stock write, status and audit rules are theirs.
     """
     _require_refurbisher(by)
     existing_id = db.session.execute(
@@ -83,11 +83,8 @@ def put_listing(sku: str, data: ListingData, status: str | None, *, by: User) ->
         raise FieldsError(
             {"status": ["Une offre publiée ou archivée ne redevient pas un brouillon."]}
         )
-    catalog_services.update_listing(listing, data, by=by)
-    if status == ListingStatus.PUBLISHED:
-        catalog_services.publish_listing(listing, by=by)
-    elif status == ListingStatus.ARCHIVED:
-        catalog_services.archive_listing(listing, by=by)
+    new_status = ListingStatus(status) if status else None
+    catalog_services.update_listing(listing, data, by=by, status=new_status)
     return listing.id, False
 
 

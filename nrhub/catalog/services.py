@@ -126,10 +126,13 @@ def create_listing(data: ListingData, *, by: User, publish: bool = False) -> Lis
     return listing
 
 
-def update_listing(listing: Listing, data: ListingData, *, by: User) -> Listing:
+def update_listing(
+    listing: Listing, data: ListingData, *, by: User, status: ListingStatus | None = None
+) -> Listing:
     """Change a listing's fields; quantity and price changes are audited with old and new
     values. The free stock is written with a conditional UPDATE, so that units committed
-    to a campaign meanwhile are not silently given back."""
+    to a campaign meanwhile are not silently given back. A ``status`` (published or
+    archived) is applied in the same transaction."""
     _own(listing, by)
     category_id = _category_id(data.category_code)
     _check_sku_free(listing.refurbisher_id, data.sku, except_id=listing.id)
@@ -171,6 +174,8 @@ def update_listing(listing: Listing, data: ListingData, *, by: User) -> Listing:
         )
     if changed:
         record("listing.updated", listing, by=by, fields=sorted(changed))
+    if status in (ListingStatus.PUBLISHED, ListingStatus.ARCHIVED):
+        _change_status(listing, status, by=by)
     _commit_or_sku_error(data.sku)
     return listing
 
@@ -194,13 +199,7 @@ def _set_quantity(listing: Listing, old: int, new: int) -> None:
 def publish_listing(listing: Listing, *, by: User) -> Listing:
     """Show a draft or archived listing in the catalogue."""
     _own(listing, by)
-    if listing.status == ListingStatus.PUBLISHED:
-        return listing
-    old = listing.status
-    listing.status = ListingStatus.PUBLISHED
-    listing.published_at = utcnow()
-    listing.updated_at = utcnow()
-    record("listing.published", listing, by=by, old_status=old)
+    _change_status(listing, ListingStatus.PUBLISHED, by=by)
     db.session.commit()
     return listing
 
@@ -208,14 +207,21 @@ def publish_listing(listing: Listing, *, by: User) -> Listing:
 def archive_listing(listing: Listing, *, by: User) -> Listing:
     """Withdraw a listing from the catalogue; it stays in the refurbisher's list."""
     _own(listing, by)
-    if listing.status == ListingStatus.ARCHIVED:
-        return listing
-    old = listing.status
-    listing.status = ListingStatus.ARCHIVED
-    listing.updated_at = utcnow()
-    record("listing.archived", listing, by=by, old_status=old)
+    _change_status(listing, ListingStatus.ARCHIVED, by=by)
     db.session.commit()
     return listing
+
+
+def _change_status(listing: Listing, status: ListingStatus, *, by: User) -> None:
+    """Publish or archive inside the caller's transaction (audited); no-op when unchanged."""
+    if listing.status == status:
+        return
+    old = listing.status
+    listing.status = status
+    listing.updated_at = utcnow()
+    if status == ListingStatus.PUBLISHED:
+        listing.published_at = utcnow()
+    record(f"listing.{status.value}", listing, by=by, old_status=old)
 
 
 def _upload_dir() -> str:
