@@ -1,8 +1,4 @@
-"""Translation helpers that also work outside a request (cron, CLI, demo loader, threads).
-
-``nrhub.select_locale`` reads the request's session, so flask_babel's ``gettext`` raises
-outside a request; there the French source text (the reference language) is used as is.
-"""
+"""Translation and e-mail helpers usable outside a request (cron, CLI, demo loader, threads)."""
 
 from __future__ import annotations
 
@@ -11,18 +7,10 @@ from typing import Any
 from flask import has_request_context
 from flask_babel import gettext, ngettext
 
-
-def _(message: str, **variables: Any) -> str:
-    if has_request_context():
-        return str(gettext(message, **variables))
-    return message % variables if variables else message
-
-
-def n_(singular: str, plural: str, num: int, **variables: Any) -> str:
-    if has_request_context():
-        return str(ngettext(singular, plural, num, **variables))
-    variables.setdefault("num", num)
-    return (singular if num == 1 else plural) % variables
+# ``nrhub.select_locale`` answers French outside a request, so flask_babel works everywhere;
+# these names stay for the modules that import them from here.
+_ = gettext
+n_ = ngettext
 
 
 def notify(to: list[str], subject: str, template: str, **context: Any) -> None:

@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -165,30 +166,12 @@ def offer_figures(
     rows = db.session.execute(query).all()
     if not rows:
         return []
-    offer_tiers: dict[int, list[Tier]] = defaultdict(list)
-    for offer_id, min_quantity, price in db.session.execute(
-        select(
-            CampaignOfferTier.offer_id, CampaignOfferTier.min_quantity, CampaignOfferTier.unit_price
-        )
-        .join(CampaignOffer, CampaignOfferTier.offer_id == CampaignOffer.id)
-        .where(CampaignOffer.campaign_id == campaign_id)
-    ):
-        offer_tiers[offer_id].append(Tier(min_quantity, price))
-    listing_tiers: dict[int, list[Tier]] = defaultdict(list)
-    for listing_id, min_quantity, price in db.session.execute(
-        select(PriceTier.listing_id, PriceTier.min_quantity, PriceTier.unit_price)
-        .join(CampaignOffer, CampaignOffer.listing_id == PriceTier.listing_id)
-        .where(CampaignOffer.campaign_id == campaign_id)
-        .distinct()
-    ):
-        listing_tiers[listing_id].append(Tier(min_quantity, price))
+    tiers_by_offer = applicable_tiers(campaign_id)
     ordered = pooled_quantities(campaign_id)
     result = []
     for offer, listing, category, refurbisher_name in rows:
-        own = offer_tiers.get(offer.id)
-        tiers = tuple(
-            sorted(own or listing_tiers.get(listing.id, []), key=lambda t: t.min_quantity)
-        )
+        applied = tiers_by_offer.get(offer.id, AppliedTiers((), False))
+        tiers = applied.tiers
         quantity = ordered.get(offer.id, 0)
         to_next = units_to_next_tier(tiers, quantity)
         next_price = (
@@ -214,13 +197,46 @@ def offer_figures(
                 base_price=offer.unit_price,
                 unit_price=pooled_unit_price(offer.unit_price, tiers, quantity),
                 tiers=tiers,
-                tiers_from_campaign=bool(own),
+                tiers_from_campaign=applied.from_campaign,
                 units_to_next_tier=to_next,
                 next_tier_price=next_price,
                 free_stock=listing.quantity,
             )
         )
     return result
+
+
+class AppliedTiers(NamedTuple):
+    tiers: tuple[Tier, ...]
+    from_campaign: bool
+
+
+def applicable_tiers(campaign_id: int) -> dict[int, AppliedTiers]:
+    """The volume prices of each offer of a campaign, by offer id, in increasing minimum:
+    the offer's own campaign tiers, else its listing's tiers (two statements)."""
+    own: dict[int, list[Tier]] = defaultdict(list)
+    for offer_id, minimum, price in db.session.execute(
+        select(
+            CampaignOfferTier.offer_id, CampaignOfferTier.min_quantity, CampaignOfferTier.unit_price
+        )
+        .join(CampaignOffer, CampaignOfferTier.offer_id == CampaignOffer.id)
+        .where(CampaignOffer.campaign_id == campaign_id)
+    ):
+        own[offer_id].append(Tier(minimum, price))
+    inherited: dict[int, list[Tier]] = defaultdict(list)
+    for offer_id, minimum, price in db.session.execute(
+        select(CampaignOffer.id, PriceTier.min_quantity, PriceTier.unit_price)
+        .join(PriceTier, PriceTier.listing_id == CampaignOffer.listing_id)
+        .where(CampaignOffer.campaign_id == campaign_id)
+    ):
+        inherited[offer_id].append(Tier(minimum, price))
+    return {
+        offer_id: AppliedTiers(
+            tuple(sorted(own.get(offer_id) or tiers, key=lambda t: t.min_quantity)),
+            offer_id in own,
+        )
+        for offer_id, tiers in {**inherited, **own}.items()
+    }
 
 
 def pooled_quantities(campaign_id: int) -> dict[int, int]:

@@ -18,14 +18,14 @@ from nrhub.auth.models import User
 from nrhub.campaigns.models import (
     Campaign,
     CampaignOffer,
-    CampaignOfferTier,
     OfferStatus,
     Order,
     OrderLine,
     OrderStatus,
 )
 from nrhub.campaigns.pricing import Tier, pooled_unit_price
-from nrhub.catalog.models import Listing, PriceTier
+from nrhub.campaigns.queries import applicable_tiers
+from nrhub.catalog.models import Listing
 from nrhub.consolidation.allocation import (
     AllocationInputError,
     OfferAllocation,
@@ -192,26 +192,10 @@ def load_snapshot(campaign_id: int) -> Snapshot:
         )
         .order_by(Organisation.name, CampaignOffer.id)
     ).all()
-    campaign_tiers: dict[int, list[Tier]] = defaultdict(list)
-    for offer_id, minimum, price in db.session.execute(
-        select(
-            CampaignOfferTier.offer_id, CampaignOfferTier.min_quantity, CampaignOfferTier.unit_price
-        )
-        .join(CampaignOffer, CampaignOffer.id == CampaignOfferTier.offer_id)
-        .where(CampaignOffer.campaign_id == campaign_id)
-    ):
-        campaign_tiers[offer_id].append(Tier(minimum, price))
-    listing_tiers: dict[int, list[Tier]] = defaultdict(list)
-    for listing_id, minimum, price in db.session.execute(
-        select(PriceTier.listing_id, PriceTier.min_quantity, PriceTier.unit_price)
-        .join(CampaignOffer, CampaignOffer.listing_id == PriceTier.listing_id)
-        .where(CampaignOffer.campaign_id == campaign_id)
-    ):
-        listing_tiers[listing_id].append(Tier(minimum, price))
+    tiers_by_offer = applicable_tiers(campaign_id)
 
     offers = {}
     for row in offer_rows:
-        tiers = campaign_tiers.get(row[0]) or listing_tiers.get(row[1]) or []
         offers[row[0]] = OfferInfo(
             id=row[0],
             listing_id=row[1],
@@ -223,7 +207,7 @@ def load_snapshot(campaign_id: int) -> Snapshot:
             committed=row[8],
             base_price=row[9],
             vat_rate=Decimal(row[10]),
-            tiers=tuple(sorted(tiers, key=lambda t: t.min_quantity)),
+            tiers=tiers_by_offer[row[0]].tiers if row[0] in tiers_by_offer else (),
         )
 
     lines = {}
