@@ -24,6 +24,9 @@ BLUEPRINT_MODULES = (
     "nrhub.consolidation.views",
     "nrhub.ledger.views",
     "nrhub.stats.views",
+    "nrhub.donations.views",
+    "nrhub.repairs.views",
+    "nrhub.opendata.views",
     "nrhub.api.views",
     "nrhub.api.web",
 )

@@ -14,8 +14,10 @@ from nrhub.campaigns.models import (
 from nrhub.catalog.models import Category, Listing, ListingPhoto, PriceTier
 from nrhub.clauses.models import Clause
 from nrhub.consolidation import models as consolidation_models
+from nrhub.donations import models as donation_models
 from nrhub.ledger.models import SpendEntry
 from nrhub.organisations.models import Organisation
+from nrhub.repairs import models as repair_models
 
 __all__ = [
     "AccountToken",
@@ -37,4 +39,6 @@ __all__ = [
     "SpendEntry",
     "User",
     "consolidation_models",
+    "donation_models",
+    "repair_models",
 ]

@@ -1,0 +1,1 @@
+"""Donation lots of retired equipment and the retired stock behind the REEN indicator."""

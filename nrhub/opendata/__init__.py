@@ -1,0 +1,1 @@
+"""Open contract data of consolidated campaigns: DECP and OCDS."""

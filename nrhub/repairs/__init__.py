@@ -1,0 +1,1 @@
+"""Maintenance offers on listings and repair requests on delivered equipment."""
