@@ -27,3 +27,8 @@ def register_cli(app: Flask) -> None:
     from nrhub.campaigns.cli import campaigns_cli
 
     app.cli.add_command(campaigns_cli)
+
+    # Cron, once a day: flask --app nrhub donations widen (see nrhub/donations/cli.py).
+    from nrhub.donations.cli import donations_cli
+
+    app.cli.add_command(donations_cli)

@@ -15,6 +15,7 @@ from wtforms import (
     Form,
     FormField,
     IntegerField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -26,7 +27,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from nrhub.campaigns.pricing import Tier
 from nrhub.campaigns.services import MAX_ORDER_QUANTITY, MAX_TIERS, CampaignData
-from nrhub.formatting import paris_to_utc
+from nrhub.formatting import format_money, paris_to_utc
 from nrhub.spreadsheets import parse_decimal
 
 
@@ -149,8 +150,17 @@ class OfferQuantityForm(FlaskForm):
     )
 
 
-def order_form(offers: Sequence[Any], current: Mapping[int, int], formdata: Any = None) -> Any:
-    """A form with one quantity field ``qty_<offer id>`` per accepted offer."""
+def order_form(
+    offers: Sequence[Any],
+    current: Mapping[int, int],
+    formdata: Any = None,
+    *,
+    maintenance: Mapping[int, Sequence[Any]] | None = None,
+    current_maintenance: Mapping[int, int | None] | None = None,
+) -> Any:
+    """A form with one quantity field ``qty_<offer id>`` per accepted offer, and a choice
+    ``mnt_<offer id>`` of maintenance for offers whose listing has some (``maintenance``:
+    listing id → its active maintenance offers)."""
 
     class OrderForm(FlaskForm):
         def quantities(self) -> dict[int, int]:
@@ -160,8 +170,37 @@ def order_form(offers: Sequence[Any], current: Mapping[int, int], formdata: Any 
                 if name.startswith("qty_")
             }
 
+        def maintenance(self) -> dict[int, int | None]:
+            return {
+                int(name.removeprefix("mnt_")): int(field.data) if field.data else None
+                for name, field in self._fields.items()
+                if name.startswith("mnt_")
+            }
+
         def quantity_fields(self) -> Iterable[Any]:
             return (f for name, f in self._fields.items() if name.startswith("qty_"))
+
+    for offer in offers:
+        options = (maintenance or {}).get(offer.listing_id)
+        if not options:
+            continue
+        chosen = (current_maintenance or {}).get(offer.offer_id)
+        setattr(
+            OrderForm,
+            f"mnt_{offer.offer_id}",
+            SelectField(
+                _l("Maintenance : %(title)s", title=offer.listing_title),
+                choices=[SelectChoice("", _l("Sans maintenance"))]
+                + [
+                    SelectChoice(
+                        str(o.id), f"{o.designation} — {format_money(o.unit_price)} HT/unité"
+                    )
+                    for o in options
+                ],
+                default=str(chosen) if chosen else "",
+                validate_choice=True,
+            ),
+        )
 
     for offer in offers:
         setattr(

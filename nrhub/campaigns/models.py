@@ -190,6 +190,9 @@ class OrderLine(db.Model):  # type: ignore[name-defined,misc]
     offer_id: Mapped[int] = mapped_column(ForeignKey("campaign_offer.id"), index=True)
     quantity: Mapped[int] = mapped_column()
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Optional maintenance offer of the listing, one per unit, at its price when chosen.
+    maintenance_offer_id: Mapped[int | None] = mapped_column(ForeignKey("maintenance_offer.id"))
+    maintenance_unit_price: Mapped[Decimal | None] = mapped_column(Money)
 
     order: Mapped[Order] = relationship(back_populates="lines", lazy="raise")
     offer: Mapped[CampaignOffer] = relationship(lazy="raise")

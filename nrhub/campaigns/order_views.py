@@ -12,6 +12,7 @@ from nrhub.campaigns.labels import labels
 from nrhub.campaigns.views import bp, render_detail
 from nrhub.db import utcnow
 from nrhub.errors import DomainError
+from nrhub.repairs.maintenance import active_by_listing
 from nrhub.security import Role, member_required, role_required
 
 
@@ -20,11 +21,18 @@ from nrhub.security import Role, member_required, role_required
 def place_order(campaign_id: int):  # type: ignore[no-untyped-def]
     campaign = queries.get_campaign_for(current_user, campaign_id)
     offers = queries.offer_figures(campaign.id)
-    form = order_form(offers, {})
+    maintenance = active_by_listing(o.listing_id for o in offers)
+    form = order_form(offers, {}, maintenance=maintenance)
     if not form.validate_on_submit():
         return render_detail(campaign, 422, order_form=form)
     try:
-        services.place_order(campaign, form.quantities(), by=current_user, now=utcnow())
+        services.place_order(
+            campaign,
+            form.quantities(),
+            by=current_user,
+            now=utcnow(),
+            maintenance=form.maintenance(),
+        )
     except DomainError as err:
         flash(str(err), "error")
         return redirect(url_for("campaigns.detail", campaign_id=campaign_id))

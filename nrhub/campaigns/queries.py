@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -36,6 +36,8 @@ from nrhub.catalog.models import Category, Listing, ListingStatus, PriceTier
 from nrhub.errors import NotFoundError
 from nrhub.extensions import db
 from nrhub.organisations.models import Organisation
+from nrhub.repairs.maintenance import active_by_listing
+from nrhub.repairs.models import MaintenanceOffer
 from nrhub.security import Role
 
 
@@ -378,10 +380,18 @@ class CampaignPage:
     listings: Sequence[Listing] = ()
     ordering_open: bool = False
     offers_open: bool = False
+    # Active maintenance offers by listing id (shown with each campaign offer).
+    maintenance: dict[int, list[MaintenanceOffer]] = field(default_factory=dict)
 
     @property
     def groups(self) -> list[tuple[str, list[OfferFigures]]]:
         return group_by_category(self.offers)
+
+    @property
+    def my_maintenance(self) -> dict[int, int | None]:
+        if self.order is None or self.order.status != OrderStatus.ACTIVE:
+            return {}
+        return {line.offer_id: line.maintenance_offer_id for line in self.order.lines}
 
     @property
     def my_quantities(self) -> dict[int, int]:
@@ -408,4 +418,5 @@ def campaign_page(user: User, campaign: Campaign, now: dt.datetime) -> CampaignP
     else:
         page.offers = offer_figures(campaign.id)
         page.order = buyer_order(campaign.id, user.organisation_id)
+    page.maintenance = active_by_listing(o.listing_id for o in page.offers)
     return page

@@ -46,6 +46,8 @@ from nrhub.errors import (
 )
 from nrhub.extensions import db
 from nrhub.formatting import format_datetime, format_money, paris_date_of
+from nrhub.repairs.maintenance import check_choices
+from nrhub.repairs.models import MaintenanceOffer
 
 MAX_ORDER_QUANTITY = 100_000
 MAX_TIERS = 5
@@ -589,8 +591,31 @@ def withdraw_offer(
 # ---------------------------------------------------------------- orders
 
 
-def _order_snapshot(lines: Mapping[int, int]) -> list[dict[str, int]]:
-    return [{"offer_id": oid, "quantity": q} for oid, q in sorted(lines.items())]
+def _order_snapshot(
+    lines: Mapping[int, int], maintenance: Mapping[int, int | None] | None = None
+) -> list[dict[str, int]]:
+    snapshot = [{"offer_id": oid, "quantity": q} for oid, q in sorted(lines.items())]
+    for row in snapshot:
+        maintenance_id = (maintenance or {}).get(row["offer_id"])
+        if maintenance_id:
+            row["maintenance_offer_id"] = maintenance_id
+    return snapshot
+
+
+def _checked_maintenance(
+    campaign: Campaign, choices: Mapping[int, int | None]
+) -> dict[int, MaintenanceOffer | None]:
+    """The maintenance chosen per campaign offer, each an active offer of its listing."""
+    if not choices:
+        return {}
+    listing_of_offer = dict(
+        db.session.execute(
+            select(CampaignOffer.id, CampaignOffer.listing_id).where(
+                CampaignOffer.campaign_id == campaign.id, CampaignOffer.id.in_(set(choices))
+            )
+        ).all()
+    )
+    return check_choices(choices, listing_of_offer)
 
 
 def _check_ordering(campaign: Campaign, now: dt.datetime) -> None:
@@ -611,12 +636,15 @@ def place_order(
     *,
     by: User,
     now: dt.datetime | None = None,
+    maintenance: Mapping[int, int | None] | None = None,
 ) -> Order:
     """Create or change the buyer's one order in an open campaign.
 
     ``quantities`` maps accepted offers of the campaign to the wanted quantity; 0 removes
     the line, offers not mentioned keep their line. Every real change is appended to the
-    order's history; an unchanged order is left as it was.
+    order's history; an unchanged order is left as it was. ``maintenance`` maps offers to
+    the chosen maintenance offer of their listing (None: none); offers not mentioned keep
+    their choice.
     """
     now = now or utcnow()
     if not by.is_buyer:
@@ -643,6 +671,7 @@ def place_order(
     )
     if wanted_ids - valid_ids:
         raise ValidationError(_("Une des offres n'est pas ou plus proposée dans cette campagne."))
+    chosen = _checked_maintenance(campaign, maintenance or {})
     order = db.session.execute(
         select(Order)
         .options(selectinload(Order.lines))
@@ -666,7 +695,18 @@ def place_order(
                 _("Votre commande serait vide : pour renoncer, annulez la commande.")
             )
         raise ValidationError(_("Indiquez au moins une quantité."))
-    if action == "updated" and target == current:
+    current_maintenance = {line.offer_id: line.maintenance_offer_id for line in order.lines}
+    target_maintenance = {
+        oid: (chosen[oid].id if chosen.get(oid) else None)
+        if oid in chosen
+        else current_maintenance.get(oid)
+        for oid in target
+    }
+    if (
+        action == "updated"
+        and target == current
+        and target_maintenance == {oid: current_maintenance.get(oid) for oid in target}
+    ):
         db.session.rollback()
         return order
     by_offer = {line.offer_id: line for line in order.lines}
@@ -679,6 +719,11 @@ def place_order(
     for offer_id, quantity in target.items():
         if offer_id not in by_offer:
             order.lines.append(OrderLine(offer_id=offer_id, quantity=quantity, updated_at=now))
+    for line in order.lines:
+        if line.offer_id in chosen:
+            choice = chosen[line.offer_id]
+            line.maintenance_offer_id = choice.id if choice else None
+            line.maintenance_unit_price = choice.unit_price if choice else None
     order.status = OrderStatus.ACTIVE
     order.updated_at = now
     try:
@@ -688,7 +733,7 @@ def place_order(
         raise ConflictError(
             _("Votre organisation vient d'enregistrer une commande : rechargez la page.")
         ) from err
-    snapshot = _order_snapshot(target)
+    snapshot = _order_snapshot(target, target_maintenance)
     db.session.add(
         OrderEvent(order_id=order.id, at=now, actor_id=by.id, action=action, lines=snapshot)
     )

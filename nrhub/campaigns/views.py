@@ -47,7 +47,12 @@ def render_detail(campaign: Campaign, status: int = 200, **forms: Any):  # type:
     if current_user.role == Role.REFURBISHER and "commit_form" not in forms:
         forms["commit_form"] = commit_form_for(page.listings)
     if current_user.role == Role.BUYER and "order_form" not in forms:
-        forms["order_form"] = order_form(page.offers, page.my_quantities)
+        forms["order_form"] = order_form(
+            page.offers,
+            page.my_quantities,
+            maintenance=page.maintenance,
+            current_maintenance=page.my_maintenance,
+        )
     return (
         render_template("campaigns/campaign_detail.html", page=page, labels=labels(), **forms),
         status,

@@ -104,13 +104,30 @@ class ListingForm(FlaskForm):
     tier_quantity_4 = StringField(_l("Palier 4 : à partir de (unités)"))
     tier_price_4 = StringField(_l("Palier 4 : prix unitaire HT (€)"))
     publish = BooleanField(_l("Publier l'offre dans le catalogue dès l'enregistrement"))
+    donation_lot_id = SelectField(
+        _l("Issu d'un don de collectivité (lot de réemploi)"), default="", validate_choice=False
+    )
 
     TIER_ROWS = 4
     data_out: ListingData | None = None
 
-    def __init__(self, *args: Any, categories: list[tuple[str, str]] | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        categories: list[tuple[str, str]] | None = None,
+        lots: list[tuple[int, str]] | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
         self.category_code.choices = _opts([("", _l("Choisir une catégorie")), *(categories or [])])
+        # Origin: one of the donated lots the refurbisher picked up (nrhub.donations).
+        no_lot = ("", _l("Aucun (achat ou stock propre)"))
+        self.donation_lot_id.choices = _opts([no_lot, *(lots or [])])
+
+    @property
+    def donation_lot_value(self) -> int | None:
+        value = self.donation_lot_id.data or ""
+        return int(value) if str(value).isdigit() else None
 
     def set_tiers(self, tiers: list[tuple[int, Decimal]]) -> None:
         for index, (min_quantity, price) in enumerate(tiers[: self.TIER_ROWS], start=1):

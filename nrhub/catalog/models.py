@@ -122,6 +122,10 @@ class Listing(db.Model):  # type: ignore[name-defined,misc]
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The donated lot (nrhub.donations) the listing's units come from, if any.
+    donation_lot_id: Mapped[int | None] = mapped_column(
+        ForeignKey("donation_lot.id", ondelete="SET NULL"), index=True
+    )
 
     refurbisher: Mapped[Organisation] = relationship(lazy="raise")
     category: Mapped[Category] = relationship(lazy="raise")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 from decimal import Decimal
+from types import EllipsisType
 from typing import Any
 
 from flask import current_app
@@ -92,17 +93,34 @@ def _commit_or_sku_error(sku: str) -> None:
         ) from err
 
 
-def create_listing(data: ListingData, *, by: User, publish: bool = False) -> Listing:
-    """A new listing of the person's refurbisher, as a draft unless ``publish``."""
+def _check_donation_lot(refurbisher_id: int, lot_id: int | None) -> None:
+    """A listing may name as origin only a donated lot its refurbisher picked up."""
+    if lot_id is None:
+        return
+    from nrhub.donations.queries import lots_picked_up_by
+
+    if lot_id not in {i for i, _label in lots_picked_up_by(refurbisher_id)}:
+        raise ListingValidationError(
+            {"donation_lot_id": "Choisissez un lot de réemploi que votre structure a enlevé."}
+        )
+
+
+def create_listing(
+    data: ListingData, *, by: User, publish: bool = False, donation_lot_id: int | None = None
+) -> Listing:
+    """A new listing of the person's refurbisher, as a draft unless ``publish``; its units
+    may come from a donated lot the refurbisher picked up (``donation_lot_id``)."""
     refurbisher = _refurbisher_of(by)
     category_id = _category_id(data.category_code)
     _check_sku_free(refurbisher.id, data.sku)
+    _check_donation_lot(refurbisher.id, donation_lot_id)
     now = utcnow()
     listing = Listing(
         refurbisher_id=refurbisher.id,
         category_id=category_id,
         status=ListingStatus.PUBLISHED if publish else ListingStatus.DRAFT,
         published_at=now if publish else None,
+        donation_lot_id=donation_lot_id,
         created_at=now,
         updated_at=now,
         **{name: getattr(data, name) for name in _PLAIN_FIELDS},
@@ -127,15 +145,23 @@ def create_listing(data: ListingData, *, by: User, publish: bool = False) -> Lis
 
 
 def update_listing(
-    listing: Listing, data: ListingData, *, by: User, status: ListingStatus | None = None
+    listing: Listing,
+    data: ListingData,
+    *,
+    by: User,
+    status: ListingStatus | None = None,
+    donation_lot_id: int | EllipsisType | None = ...,
 ) -> Listing:
     """Change a listing's fields; quantity and price changes are audited with old and new
     values. The free stock is written with a conditional UPDATE, so that units committed
     to a campaign meanwhile are not silently given back. A ``status`` (published or
-    archived) is applied in the same transaction."""
+    archived) is applied in the same transaction, and so is a ``donation_lot_id`` (the
+    origin; ``...`` leaves it unchanged)."""
     _own(listing, by)
     category_id = _category_id(data.category_code)
     _check_sku_free(listing.refurbisher_id, data.sku, except_id=listing.id)
+    if donation_lot_id is not ... and donation_lot_id != listing.donation_lot_id:
+        _check_donation_lot(listing.refurbisher_id, donation_lot_id)
     old_quantity = listing.quantity
     old_price = listing.unit_price
     old_tiers = _tiers_of(listing)
@@ -147,6 +173,9 @@ def update_listing(
     ]
     if listing.category_id != category_id:
         changed.append("category")
+    if donation_lot_id is not ... and donation_lot_id != listing.donation_lot_id:
+        changed.append("donation_lot")
+        listing.donation_lot_id = donation_lot_id
     for name in _PLAIN_FIELDS:
         if name != "quantity":
             setattr(listing, name, getattr(data, name))

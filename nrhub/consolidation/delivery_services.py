@@ -25,6 +25,7 @@ from nrhub.consolidation.models import (
     DeliveryStatus,
     PurchaseOrder,
     PurchaseOrderLine,
+    PurchaseOrderMaintenanceLine,
 )
 from nrhub.db import quantize_money, utcnow
 from nrhub.errors import ConflictError, PermissionDeniedError, ValidationError
@@ -247,6 +248,25 @@ def _write_receipt(
                 clauses=clauses,
                 by=by,
             )
+        if line.received_quantity > 0 and line.maintenance_unit_price is not None:
+            # Maintenance is a service: IT spend under the campaign's clauses, not reuse.
+            record_spend(
+                buyer=buyer,
+                spent_on=received_on,
+                category_id=category_id,
+                quantity=line.received_quantity,
+                amount=quantize_money(line.maintenance_unit_price * line.received_quantity),
+                supplier_name=supplier.name,
+                supplier=supplier,
+                origin=SpendOrigin.HUB,
+                is_reuse=False,
+                social_consideration=social,
+                environmental_consideration=environmental,
+                campaign_id=delivery.campaign_id,
+                comment=f"Maintenance (ligne de livraison {line.id})",
+                clauses=clauses,
+                by=by,
+            )
     db.session.flush()
     db.session.execute(
         update(Campaign)
@@ -308,6 +328,7 @@ def _notify(delivery: Delivery, template: str, subject: str) -> None:
         }
         for line, designation, vat_rate in rows
     ]
+    lines += _maintenance_mail_lines([line for line, _d, _v in rows])
     emails = member_emails((delivery.buyer_id, delivery.refurbisher_id))
     recipients = emails.get(delivery.buyer_id, []) + emails.get(delivery.refurbisher_id, [])
     send(
@@ -322,3 +343,32 @@ def _notify(delivery: Delivery, template: str, subject: str) -> None:
         lines=lines,
         totals=total(line["amount"] for line in lines),
     )
+
+
+def _maintenance_mail_lines(lines: list[DeliveryLine]) -> list[dict[str, Any]]:
+    """The maintenance chosen with the delivery's lines, as lines of the e-mail."""
+    ids = {line.maintenance_line_id for line in lines if line.maintenance_line_id}
+    if not ids:
+        return []
+    maintenance = {
+        m.id: m
+        for m in db.session.execute(
+            select(PurchaseOrderMaintenanceLine).where(PurchaseOrderMaintenanceLine.id.in_(ids))
+        ).scalars()
+    }
+    result = []
+    for line in lines:
+        m = maintenance.get(line.maintenance_line_id or 0)
+        if m is None or line.maintenance_unit_price is None:
+            continue
+        units = line.quantity if line.received_quantity is None else line.received_quantity
+        result.append(
+            {
+                "designation": m.designation,
+                "quantity": line.quantity,
+                "received": line.received_quantity,
+                "unit_price": line.maintenance_unit_price,
+                "amount": line_amounts(units, line.maintenance_unit_price, m.vat_rate),
+            }
+        )
+    return result

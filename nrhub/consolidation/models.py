@@ -93,6 +93,9 @@ class PurchaseOrder(db.Model):  # type: ignore[name-defined,misc]
     deliveries: Mapped[list[Delivery]] = relationship(
         back_populates="purchase_order", lazy="raise", order_by="Delivery.id"
     )
+    maintenance_lines: Mapped[list[PurchaseOrderMaintenanceLine]] = relationship(
+        back_populates="purchase_order", lazy="raise", order_by="PurchaseOrderMaintenanceLine.id"
+    )
 
 
 class PurchaseOrderLine(db.Model):  # type: ignore[name-defined,misc]
@@ -116,6 +119,33 @@ class PurchaseOrderLine(db.Model):  # type: ignore[name-defined,misc]
     purchase_order: Mapped[PurchaseOrder] = relationship(back_populates="lines", lazy="raise")
     offer: Mapped[CampaignOffer] = relationship(lazy="raise")
     category: Mapped[Category] = relationship(lazy="raise")
+
+    @property
+    def amounts(self) -> Amounts:
+        return line_amounts(self.quantity, self.unit_price, self.vat_rate)
+
+
+class PurchaseOrderMaintenanceLine(db.Model):  # type: ignore[name-defined,misc]
+    """Maintenance chosen with one purchase-order line: its units follow the allocation."""
+
+    __tablename__ = "purchase_order_maintenance_line"
+    __table_args__ = (
+        UniqueConstraint("purchase_order_line_id", "maintenance_offer_id", "unit_price"),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purchase_order_id: Mapped[int] = mapped_column(ForeignKey("purchase_order.id"), index=True)
+    purchase_order_line_id: Mapped[int] = mapped_column(ForeignKey("purchase_order_line.id"))
+    maintenance_offer_id: Mapped[int] = mapped_column(ForeignKey("maintenance_offer.id"))
+    designation: Mapped[str] = mapped_column(String(300))
+    quantity: Mapped[int] = mapped_column()
+    unit_price: Mapped[Decimal] = mapped_column(Money)
+    vat_rate: Mapped[Decimal] = mapped_column(Numeric(4, 2))
+
+    purchase_order: Mapped[PurchaseOrder] = relationship(
+        back_populates="maintenance_lines", lazy="raise"
+    )
 
     @property
     def amounts(self) -> Amounts:
@@ -206,7 +236,13 @@ class DeliveryLine(db.Model):  # type: ignore[name-defined,misc]
     quantity: Mapped[int] = mapped_column()
     unit_price: Mapped[Decimal] = mapped_column(Money)
     received_quantity: Mapped[int | None] = mapped_column()
+    # Maintenance chosen with the order line: same units, at its own price (else None).
+    maintenance_line_id: Mapped[int | None] = mapped_column(
+        ForeignKey("purchase_order_maintenance_line.id")
+    )
+    maintenance_unit_price: Mapped[Decimal | None] = mapped_column(Money)
 
     delivery: Mapped[Delivery] = relationship(back_populates="lines", lazy="raise")
     allocation: Mapped[Allocation] = relationship(lazy="raise")
     purchase_order_line: Mapped[PurchaseOrderLine] = relationship(lazy="raise")
+    maintenance_line: Mapped[PurchaseOrderMaintenanceLine | None] = relationship(lazy="raise")

@@ -79,10 +79,14 @@ def get_purchase_order_for(user: User, purchase_order_id: int) -> PurchaseOrder:
             joinedload(PurchaseOrder.campaign),
             joinedload(PurchaseOrder.refurbisher),
             selectinload(PurchaseOrder.lines),
+            selectinload(PurchaseOrder.maintenance_lines),
             selectinload(PurchaseOrder.deliveries).joinedload(Delivery.buyer),
             selectinload(PurchaseOrder.deliveries)
             .selectinload(Delivery.lines)
             .joinedload(DeliveryLine.purchase_order_line),
+            selectinload(PurchaseOrder.deliveries)
+            .selectinload(Delivery.lines)
+            .joinedload(DeliveryLine.maintenance_line),
         )
     ).scalar_one_or_none()
     if purchase_order is None:
@@ -105,18 +109,32 @@ class DocumentLine:
     buyer_name: str = ""
 
 
+MAINTENANCE_SKU = "MAINT."
+
+
 def purchase_order_lines(purchase_order: PurchaseOrder) -> list[DocumentLine]:
-    return [
-        DocumentLine(
-            line.designation,
-            line.sku,
-            line.quantity,
-            line.unit_price,
-            line.vat_rate,
-            line.amounts,
+    """The equipment lines, each followed by the maintenance chosen with it."""
+    maintenance: dict[int, list[DocumentLine]] = {}
+    for m in purchase_order.maintenance_lines:
+        maintenance.setdefault(m.purchase_order_line_id, []).append(
+            DocumentLine(
+                m.designation, MAINTENANCE_SKU, m.quantity, m.unit_price, m.vat_rate, m.amounts
+            )
         )
-        for line in purchase_order.lines
-    ]
+    lines = []
+    for line in purchase_order.lines:
+        lines.append(
+            DocumentLine(
+                line.designation,
+                line.sku,
+                line.quantity,
+                line.unit_price,
+                line.vat_rate,
+                line.amounts,
+            )
+        )
+        lines.extend(maintenance.get(line.id, []))
+    return lines
 
 
 def delivery_lines(delivery: Delivery) -> list[DocumentLine]:
@@ -141,6 +159,24 @@ def delivery_lines(delivery: Delivery) -> list[DocumentLine]:
                 delivery.buyer.name,
             )
         )
+        maintenance = line.maintenance_line
+        if maintenance is not None and line.maintenance_unit_price is not None:
+            price = line.maintenance_unit_price
+            lines.append(
+                DocumentLine(
+                    maintenance.designation,
+                    MAINTENANCE_SKU,
+                    line.quantity,
+                    price,
+                    maintenance.vat_rate,
+                    line_amounts(line.quantity, price, maintenance.vat_rate),
+                    line.received_quantity,
+                    None
+                    if line.received_quantity is None
+                    else line_amounts(line.received_quantity, price, maintenance.vat_rate),
+                    delivery.buyer.name,
+                )
+            )
     return lines
 
 
@@ -202,6 +238,7 @@ def get_delivery_for(user: User, delivery_id: int) -> Delivery:
             joinedload(Delivery.refurbisher),
             joinedload(Delivery.purchase_order),
             selectinload(Delivery.lines).joinedload(DeliveryLine.purchase_order_line),
+            selectinload(Delivery.lines).joinedload(DeliveryLine.maintenance_line),
         )
     ).scalar_one_or_none()
     if delivery is None:

@@ -10,9 +10,9 @@ import datetime as dt
 import gc
 import logging
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -276,6 +276,8 @@ class _Outcome:
     campaign_title: str
     preview: ConsolidationPreview
     purchase_orders: tuple[tuple[int, int, str, Decimal], ...]  # refurbisher, id, number, HT
+    # Maintenance chosen by order line id (its units follow the allocation).
+    maintenance: Mapping[int, steps.MaintenanceChoice] = field(default_factory=dict)
 
 
 def _consolidate(
@@ -300,11 +302,22 @@ def _consolidate(
     )
     db.session.add(consolidation)
 
-    purchase_orders = steps.create_purchase_orders(campaign_id, preview, by, now)
+    maintenance = steps.load_maintenance(campaign_id)
+    purchase_orders = steps.create_purchase_orders(campaign_id, preview, by, now, maintenance)
     po_line_ids = steps.insert_purchase_order_lines(purchase_orders, preview)
+    maintenance_line_ids = steps.insert_maintenance_lines(
+        purchase_orders, preview, maintenance, po_line_ids
+    )
     allocation_ids = steps.insert_allocations(campaign_id, snapshot, preview, rule, po_line_ids)
     steps.insert_deliveries(
-        campaign_id, snapshot, preview, purchase_orders, po_line_ids, allocation_ids
+        campaign_id,
+        snapshot,
+        preview,
+        purchase_orders,
+        po_line_ids,
+        allocation_ids,
+        maintenance,
+        maintenance_line_ids,
     )
     returned = steps.return_stock(preview)
     steps.release_undecided_offers(campaign_id, by, now)
@@ -332,31 +345,57 @@ def _consolidate(
         (refurbisher_id, po.id, po.number, po.total_ht)
         for refurbisher_id, po in purchase_orders.items()
     )
-    return result, _Outcome(title, preview, summary)
+    return result, _Outcome(title, preview, summary, maintenance)
 
 
 def _notices(outcome: _Outcome) -> _Notices:
     preview = outcome.preview
-    notices = _Notices(outcome.campaign_title, _buyer_notices(preview), {})
+    notices = _Notices(outcome.campaign_title, _buyer_notices(preview, outcome.maintenance), {})
     for refurbisher_id, po_id, number, total_ht in outcome.purchase_orders:
-        notices.refurbishers[refurbisher_id] = {
-            "number": number,
-            "id": po_id,
-            "total_ht": total_ht,
-            "lines": [
+        lines = []
+        for o in preview.offers:
+            if o.offer.refurbisher_id != refurbisher_id or o.allocated <= 0:
+                continue
+            lines.append(
                 {
                     "designation": o.offer.designation,
                     "quantity": o.allocated,
                     "unit_price": o.unit_price,
                 }
-                for o in preview.offers
-                if o.offer.refurbisher_id == refurbisher_id and o.allocated > 0
-            ],
+            )
+            lines.extend(_maintenance_notices(o, outcome.maintenance))
+        notices.refurbishers[refurbisher_id] = {
+            "number": number,
+            "id": po_id,
+            "total_ht": total_ht,
+            "lines": lines,
         }
     return notices
 
 
-def _buyer_notices(preview: ConsolidationPreview) -> dict[int, list[dict[str, Any]]]:
+def _maintenance_notices(
+    offer: OfferPreview, maintenance: Mapping[int, steps.MaintenanceChoice]
+) -> list[dict[str, Any]]:
+    """The maintenance of one offer's allocated units, one line per offer and price."""
+    units: dict[tuple[str, Decimal], int] = defaultdict(int)
+    for b in offer.buyers:
+        choice = maintenance.get(b.line_id)
+        if choice is not None and b.quantity > 0:
+            units[(choice.label, choice.unit_price)] += b.quantity
+    return [
+        {
+            "designation": f"{label} — {offer.offer.designation}",
+            "quantity": quantity,
+            "unit_price": price,
+        }
+        for (label, price), quantity in units.items()
+    ]
+
+
+def _buyer_notices(
+    preview: ConsolidationPreview,
+    maintenance: Mapping[int, steps.MaintenanceChoice] | None = None,
+) -> dict[int, list[dict[str, Any]]]:
     notices: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for offer in preview.offers:
         for b in offer.buyers:
@@ -370,6 +409,18 @@ def _buyer_notices(preview: ConsolidationPreview) -> dict[int, list[dict[str, An
                     "amount": line_amounts(b.quantity, offer.unit_price, offer.offer.vat_rate),
                 }
             )
+            choice = (maintenance or {}).get(b.line_id)
+            if choice is not None:
+                notices[b.buyer_id].append(
+                    {
+                        "designation": f"{choice.label} — {offer.offer.designation}",
+                        "refurbisher": offer.offer.refurbisher_name,
+                        "asked": b.asked,
+                        "quantity": b.quantity,
+                        "unit_price": choice.unit_price,
+                        "amount": line_amounts(b.quantity, choice.unit_price, choice.vat_rate),
+                    }
+                )
     return notices
 
 

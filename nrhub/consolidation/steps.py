@@ -10,13 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select, update
 
 from nrhub.auth.models import User
-from nrhub.campaigns.models import CampaignOffer, OfferStatus
+from nrhub.campaigns.models import CampaignOffer, OfferStatus, Order, OrderLine
 from nrhub.catalog.models import Listing
 from nrhub.consolidation.allocation import Rule
 from nrhub.consolidation.amounts import ZERO
@@ -27,6 +28,7 @@ from nrhub.consolidation.models import (
     DeliveryStatus,
     PurchaseOrder,
     PurchaseOrderLine,
+    PurchaseOrderMaintenanceLine,
 )
 from nrhub.consolidation.preview import (
     BuyerAllocation,
@@ -37,6 +39,7 @@ from nrhub.consolidation.preview import (
 from nrhub.db import quantize_money, to_cents
 from nrhub.extensions import db
 from nrhub.formatting import paris_date_of
+from nrhub.repairs.models import MAINTENANCE_KIND_LABELS, MaintenanceKind, MaintenanceOffer
 
 
 def _next_sequence(year: int) -> int:
@@ -46,10 +49,64 @@ def _next_sequence(year: int) -> int:
     return (current or 0) + 1
 
 
+@dataclass(frozen=True)
+class MaintenanceChoice:
+    """The maintenance an order line chose, at the price it was given when chosen."""
+
+    maintenance_offer_id: int
+    unit_price: Decimal
+    vat_rate: Decimal
+    label: str
+
+
+def load_maintenance(campaign_id: int) -> dict[int, MaintenanceChoice]:
+    """The maintenance chosen by the campaign's order lines, by order line id (one query)."""
+    rows = db.session.execute(
+        select(
+            OrderLine.id,
+            OrderLine.maintenance_offer_id,
+            OrderLine.maintenance_unit_price,
+            MaintenanceOffer.unit_price,
+            MaintenanceOffer.vat_rate,
+            MaintenanceOffer.kind,
+            MaintenanceOffer.duration_months,
+        )
+        .join(Order, Order.id == OrderLine.order_id)
+        .join(MaintenanceOffer, MaintenanceOffer.id == OrderLine.maintenance_offer_id)
+        .where(Order.campaign_id == campaign_id, OrderLine.maintenance_offer_id.is_not(None))
+    ).all()
+    return {
+        line_id: MaintenanceChoice(
+            offer_id,
+            chosen_price if chosen_price is not None else price,
+            Decimal(vat_rate),
+            f"{MAINTENANCE_KIND_LABELS[MaintenanceKind(kind)]} {months} mois",
+        )
+        for line_id, offer_id, chosen_price, price, vat_rate, kind, months in rows
+    }
+
+
+def _maintenance_amount(
+    maintenance: Mapping[int, MaintenanceChoice], line_id: int, quantity: int
+) -> Decimal:
+    choice = maintenance.get(line_id)
+    if choice is None or quantity <= 0:
+        return ZERO
+    return quantize_money(choice.unit_price * quantity)
+
+
 def create_purchase_orders(
-    campaign_id: int, preview: ConsolidationPreview, by: User, now: dt.datetime
+    campaign_id: int,
+    preview: ConsolidationPreview,
+    by: User,
+    now: dt.datetime,
+    maintenance: Mapping[int, MaintenanceChoice] | None = None,
 ) -> dict[int, PurchaseOrder]:
-    """One purchase order per refurbisher with allocated units, numbered BC-<year>-0001."""
+    """One purchase order per refurbisher with allocated units, numbered BC-<year>-0001.
+
+    Its total HT includes the maintenance chosen with the allocated units.
+    """
+    maintenance = maintenance or {}
     totals: dict[int, Decimal] = {}
     names: dict[int, str] = {}
     for offer in preview.offers:
@@ -58,6 +115,8 @@ def create_purchase_orders(
             totals[refurbisher] = totals.get(refurbisher, ZERO) + quantize_money(
                 offer.unit_price * offer.allocated
             )
+            for b in offer.buyers:
+                totals[refurbisher] += _maintenance_amount(maintenance, b.line_id, b.quantity)
             names[refurbisher] = offer.offer.refurbisher_name
     year = paris_date_of(now).year
     sequence = _next_sequence(year)
@@ -110,6 +169,63 @@ def insert_purchase_order_lines(
             )
         ).all()
     )
+
+
+MaintenanceKey = tuple[int, int, Decimal]  # purchase-order line, maintenance offer, price
+
+
+def insert_maintenance_lines(
+    purchase_orders: Mapping[int, PurchaseOrder],
+    preview: ConsolidationPreview,
+    maintenance: Mapping[int, MaintenanceChoice],
+    po_line_ids: Mapping[int, int],
+) -> dict[MaintenanceKey, int]:
+    """One maintenance line per (purchase-order line, maintenance offer, price): the units
+    allocated to the order lines that chose it. Returns their ids by that key."""
+    quantities: dict[MaintenanceKey, int] = defaultdict(int)
+    details: dict[MaintenanceKey, tuple[int, MaintenanceChoice, str]] = {}
+    for offer in preview.offers:
+        for b in offer.buyers:
+            choice = maintenance.get(b.line_id)
+            if choice is None or b.quantity <= 0:
+                continue
+            key = (po_line_ids[offer.offer.id], choice.maintenance_offer_id, choice.unit_price)
+            quantities[key] += b.quantity
+            details[key] = (
+                purchase_orders[offer.offer.refurbisher_id].id,
+                choice,
+                offer.offer.designation,
+            )
+    rows = [
+        {
+            "purchase_order_id": details[key][0],
+            "purchase_order_line_id": key[0],
+            "maintenance_offer_id": key[1],
+            "designation": f"{details[key][1].label} — {details[key][2]}"[:300],
+            "quantity": quantity,
+            "unit_price": key[2],
+            "vat_rate": details[key][1].vat_rate,
+        }
+        for key, quantity in sorted(quantities.items())
+    ]
+    if not rows:
+        return {}
+    _insert(PurchaseOrderMaintenanceLine, rows)
+    return {
+        (po_line_id, offer_id, price): line_id
+        for line_id, po_line_id, offer_id, price in db.session.execute(
+            select(
+                PurchaseOrderMaintenanceLine.id,
+                PurchaseOrderMaintenanceLine.purchase_order_line_id,
+                PurchaseOrderMaintenanceLine.maintenance_offer_id,
+                PurchaseOrderMaintenanceLine.unit_price,
+            ).where(
+                PurchaseOrderMaintenanceLine.purchase_order_id.in_(
+                    [po.id for po in purchase_orders.values()]
+                )
+            )
+        )
+    }
 
 
 def _insert(model: Any, rows: list[dict[str, Any]]) -> None:
@@ -170,6 +286,8 @@ DELIVERY_LINE_COLUMNS = (
     "purchase_order_line_id",
     "quantity",
     "unit_price",
+    "maintenance_line_id",
+    "maintenance_unit_price",
 )
 
 
@@ -219,8 +337,13 @@ def insert_deliveries(
     purchase_orders: Mapping[int, PurchaseOrder],
     po_line_ids: Mapping[int, int],
     allocation_ids: Mapping[int, int],
+    maintenance: Mapping[int, MaintenanceChoice] | None = None,
+    maintenance_line_ids: Mapping[MaintenanceKey, int] | None = None,
 ) -> None:
-    """One delivery per (purchase order, buyer), one delivery line per allocated line."""
+    """One delivery per (purchase order, buyer), one delivery line per allocated line;
+    the delivery's total HT includes the maintenance of its lines."""
+    maintenance = maintenance or {}
+    maintenance_line_ids = maintenance_line_ids or {}
     per_delivery: dict[tuple[int, int], list[tuple[OfferPreview, BuyerAllocation]]] = defaultdict(
         list
     )
@@ -237,7 +360,11 @@ def insert_deliveries(
             buyer,
             refurbisher,
             DeliveryStatus.PENDING.value,
-            sum(to_cents(b.amount_ht) for _o, b in per_delivery[(refurbisher, buyer)]),
+            sum(
+                to_cents(b.amount_ht)
+                + to_cents(_maintenance_amount(maintenance, b.line_id, b.quantity))
+                for _o, b in per_delivery[(refurbisher, buyer)]
+            ),
         )
         for refurbisher, buyer in keys
     ]
@@ -251,6 +378,14 @@ def insert_deliveries(
         )
     }
     price_cents = {offer.offer.id: to_cents(offer.unit_price) for offer in preview.offers}
+
+    def maintenance_of(offer: OfferPreview, line_id: int) -> tuple[int | None, int | None]:
+        choice = maintenance.get(line_id)
+        if choice is None:
+            return None, None
+        key = (po_line_ids[offer.offer.id], choice.maintenance_offer_id, choice.unit_price)
+        return maintenance_line_ids[key], to_cents(choice.unit_price)
+
     line_rows = [
         (
             ids[key],
@@ -258,6 +393,7 @@ def insert_deliveries(
             po_line_ids[offer.offer.id],
             b.quantity,
             price_cents[offer.offer.id],
+            *maintenance_of(offer, b.line_id),
         )
         for key in keys
         for offer, b in per_delivery[key]

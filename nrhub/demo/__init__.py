@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 from nrhub.demo import campaigns, catalog, consolidation, ledger, organisations
+from nrhub.demo import donations as donations_demo
+from nrhub.demo import repairs as repairs_demo
 from nrhub.reference import load_reference_data
 
 DEMO_PASSWORD = organisations.DEMO_PASSWORD
 
 # Order matters: each loader reads what the previous ones created.
-LOADERS = (organisations, catalog, campaigns, consolidation, ledger)
+LOADERS = (
+    organisations,
+    catalog,
+    campaigns,
+    consolidation,
+    ledger,
+    repairs_demo,
+    donations_demo,
+)
 
 
 def load_demo() -> list[tuple[str, str, str]]:

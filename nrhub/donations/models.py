@@ -1,3 +1,224 @@
-"""Models of the donation lots and of the retired stock."""
+"""Models of the donation lots and of the retired stock.
+
+A buyer offers a lot of retired equipment; refurbishers claim units of it (the lot's
+``remaining_quantity`` goes down with one conditional UPDATE per claim, never below zero);
+the donor accepts or refuses each claim; the refurbisher records the pickup, then the
+outcome (units reused, units recycled). Outcomes of lots under 10 years feed the REEN
+indicator against the retired stock each buyer declares at 1 January.
+"""
 
 from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from nrhub.catalog.models import Category
+from nrhub.db import UTCDateTime, utcnow
+from nrhub.extensions import db
+from nrhub.organisations.models import Organisation
+
+
+class AgeBracket(StrEnum):
+    UNDER_5 = "lt5"
+    FROM_5_TO_10 = "5to10"
+    OVER_10 = "gt10"
+
+
+class LotCondition(StrEnum):
+    WORKING = "working"
+    TO_REPAIR = "to_repair"
+    FOR_PARTS = "for_parts"
+
+
+class LotStatus(StrEnum):
+    OPEN = "open"
+    WITHDRAWN = "withdrawn"
+
+
+class LotReach(StrEnum):
+    """Which refurbishers see the lot: its department's, its region's, or all."""
+
+    DEPARTMENT = "department"
+    REGION = "region"
+    ALL = "all"
+
+    @property
+    def wider(self) -> LotReach | None:
+        order = list(LotReach)
+        index = order.index(self)
+        return order[index + 1] if index + 1 < len(order) else None
+
+
+class ClaimStatus(StrEnum):
+    PENDING = "pending"  # asked by the refurbisher, waiting for the donor
+    ACCEPTED = "accepted"  # the donor agreed: the refurbisher may come
+    REFUSED = "refused"  # the donor said no: units back to the lot
+    CANCELLED = "cancelled"  # the refurbisher gave up before pickup: units back to the lot
+    PICKED_UP = "picked_up"  # units taken; outcome to come
+    COMPLETED = "completed"  # outcome recorded
+
+
+# Claims that hold units of the lot.
+HOLDING_CLAIMS = (ClaimStatus.PENDING, ClaimStatus.ACCEPTED)
+
+
+class DonationLot(db.Model):  # type: ignore[name-defined,misc]
+    """Retired equipment offered by a buyer to the hub's refurbishers."""
+
+    __tablename__ = "donation_lot"
+    __table_args__ = (
+        CheckConstraint("quantity >= 1", name="quantity_positive"),
+        CheckConstraint(
+            "remaining_quantity >= 0 AND remaining_quantity <= quantity",
+            name="remaining_range",
+        ),
+        CheckConstraint("unit_weight_g >= 0", name="unit_weight_not_negative"),
+        CheckConstraint("available_until >= available_from", name="availability_order"),
+        Index("ix_donation_lot_status_reach", "status", "reach"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    donor_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id"))
+    description: Mapped[str] = mapped_column(Text, default="")
+    quantity: Mapped[int] = mapped_column()
+    # Units not held by a pending or accepted claim nor picked up.
+    remaining_quantity: Mapped[int] = mapped_column()
+    age_bracket: Mapped[AgeBracket] = mapped_column(String(8))
+    condition: Mapped[LotCondition] = mapped_column(String(12))
+    # Estimated weight of one unit, in grams (integer: sums stay exact on SQLite).
+    unit_weight_g: Mapped[int] = mapped_column()
+    pickup_address: Mapped[str] = mapped_column(String(300))
+    pickup_postcode: Mapped[str] = mapped_column(String(5))
+    pickup_city: Mapped[str] = mapped_column(String(120))
+    department_code: Mapped[str] = mapped_column(String(3), index=True)
+    region_code: Mapped[str] = mapped_column(String(2), index=True)
+    available_from: Mapped[dt.date] = mapped_column(Date)
+    available_until: Mapped[dt.date] = mapped_column(Date)
+    data_wiping_required: Mapped[bool] = mapped_column(default=True)
+    status: Mapped[LotStatus] = mapped_column(String(12), default=LotStatus.OPEN)
+    reach: Mapped[LotReach] = mapped_column(String(12), default=LotReach.DEPARTMENT)
+    reach_changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    donor: Mapped[Organisation] = relationship(lazy="raise")
+    category: Mapped[Category] = relationship(lazy="raise")
+    photos: Mapped[list[DonationLotPhoto]] = relationship(
+        back_populates="lot",
+        lazy="raise",
+        order_by="DonationLotPhoto.position",
+        cascade="all, delete-orphan",
+    )
+    claims: Mapped[list[DonationClaim]] = relationship(
+        back_populates="lot", lazy="raise", order_by="DonationClaim.id"
+    )
+
+    @property
+    def is_recycling_only(self) -> bool:
+        """Over 10 years: recycling, not reuse (décret 2023-266 counts under 10 years)."""
+        return self.age_bracket == AgeBracket.OVER_10
+
+    @property
+    def is_claimable(self) -> bool:
+        return self.status == LotStatus.OPEN and self.remaining_quantity > 0
+
+
+class DonationLotPhoto(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "donation_lot_photo"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lot_id: Mapped[int] = mapped_column(
+        ForeignKey("donation_lot.id", ondelete="CASCADE"), index=True
+    )
+    filename: Mapped[str] = mapped_column(String(80), unique=True)
+    thumbnail: Mapped[str] = mapped_column(String(80), unique=True)
+    content_type: Mapped[str] = mapped_column(String(20))
+    alt_text: Mapped[str] = mapped_column(String(200), default="")
+    position: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    lot: Mapped[DonationLot] = relationship(back_populates="photos", lazy="raise")
+
+
+class DonationClaim(db.Model):  # type: ignore[name-defined,misc]
+    """A refurbisher's claim on units of a lot, then its pickup and outcome."""
+
+    __tablename__ = "donation_claim"
+    __table_args__ = (
+        CheckConstraint("quantity >= 1", name="quantity_positive"),
+        CheckConstraint(
+            "picked_up_quantity IS NULL OR "
+            "(picked_up_quantity >= 1 AND picked_up_quantity <= quantity)",
+            name="picked_up_range",
+        ),
+        CheckConstraint(
+            "units_reused IS NULL OR (units_reused >= 0 AND units_recycled >= 0 AND "
+            "units_reused + units_recycled <= picked_up_quantity)",
+            name="outcome_range",
+        ),
+        Index("ix_donation_claim_status_outcome", "status", "outcome_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("donation_lot.id"), index=True)
+    refurbisher_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    quantity: Mapped[int] = mapped_column()
+    status: Mapped[ClaimStatus] = mapped_column(String(12), default=ClaimStatus.PENDING)
+    message: Mapped[str] = mapped_column(Text, default="")
+    claimed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    refusal_reason: Mapped[str | None] = mapped_column(Text)
+    picked_up_on: Mapped[dt.date | None] = mapped_column(Date)
+    picked_up_quantity: Mapped[int | None] = mapped_column()
+    units_reused: Mapped[int | None] = mapped_column()
+    units_recycled: Mapped[int | None] = mapped_column()
+    # Europe/Paris date the outcome was recorded: the REEN year it counts in.
+    outcome_on: Mapped[dt.date | None] = mapped_column(Date)
+    certificate_filename: Mapped[str | None] = mapped_column(String(80), unique=True)
+    certificate_content_type: Mapped[str | None] = mapped_column(String(30))
+
+    lot: Mapped[DonationLot] = relationship(back_populates="claims", lazy="raise")
+    refurbisher: Mapped[Organisation] = relationship(lazy="raise")
+
+
+class RetiredStock(db.Model):  # type: ignore[name-defined,misc]
+    """A buyer's retired IT equipment at 1 January of a year (the REEN denominator)."""
+
+    __tablename__ = "retired_stock"
+    __table_args__ = (
+        UniqueConstraint("buyer_id", "year"),
+        CheckConstraint("units >= 0", name="units_not_negative"),
+        CheckConstraint("weight_kg IS NULL OR weight_kg >= 0", name="weight_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    year: Mapped[int] = mapped_column()
+    units: Mapped[int] = mapped_column()
+    weight_kg: Mapped[int | None] = mapped_column()
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+
+DEFAULT_WIDEN_AFTER_DAYS = 7
+
+
+class DonationSettings(db.Model):  # type: ignore[name-defined,misc]
+    """The hub's settings of the donation loop (one row, created on first read)."""
+
+    __tablename__ = "donation_settings"
+    __table_args__ = (
+        CheckConstraint(
+            "widen_after_days >= 1 AND widen_after_days <= 365", name="widen_after_range"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    widen_after_days: Mapped[int] = mapped_column(default=DEFAULT_WIDEN_AFTER_DAYS)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -1,7 +1,372 @@
-"""Routes of the donation lots (``/dons``) and of the retired stock."""
+"""Routes of the donation lots (``/dons``) and of the retired stock
+(``/acheteur/parc-reforme``)."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from nrhub import uploads
+from nrhub.catalog.queries import list_categories
+from nrhub.donations import files, forms, queries, services
+from nrhub.donations.models import DonationClaim, DonationLot, DonationLotPhoto
+from nrhub.errors import DomainError, attach_to_form
+from nrhub.extensions import db
+from nrhub.security import Role, member_required, role_required
 
 bp = Blueprint("donations", __name__)
+
+
+@bp.app_context_processor
+def _donation_labels() -> dict[str, Any]:
+    return {
+        "age_labels": forms.AGE_LABELS,
+        "condition_labels": forms.CONDITION_LABELS,
+        "claim_status_labels": forms.CLAIM_STATUS_LABELS,
+        "lot_status_labels": forms.LOT_STATUS_LABELS,
+        "reach_labels": forms.REACH_LABELS,
+    }
+
+
+def _categories() -> list[tuple[str, str]]:
+    locale = get_locale()
+    language = locale.language if locale else "fr"
+    return [(c.code, c.label(language)) for c in list_categories()]
+
+
+def _read(upload: Any) -> bytes:
+    try:
+        return bytes(upload.read())
+    finally:
+        upload.close()
+
+
+# ----------------------------------------------------------------------------- lots
+
+
+@bp.get("/dons")
+@member_required
+def index():  # type: ignore[no-untyped-def]
+    org = current_user.organisation
+    if current_user.role == Role.BUYER:
+        return render_template(
+            "donations/index_buyer.html", lots=queries.list_lots_of_donor(org.id)
+        )
+    if current_user.role == Role.REFURBISHER:
+        return render_template(
+            "donations/index_refurbisher.html",
+            lots=queries.list_open_lots_for(org),
+            claims=queries.list_claims_of(org.id),
+        )
+    return render_template("donations/index_coordinator.html", lots=queries.list_all_lots())
+
+
+@bp.route("/dons/nouveau", methods=["GET", "POST"])
+@role_required(Role.BUYER)
+def create():  # type: ignore[no-untyped-def]
+    form = forms.LotForm(categories=_categories())
+    if request.method == "GET":
+        org = current_user.organisation
+        form.pickup_address.data = form.pickup_address.data or org.address
+        form.pickup_postcode.data = form.pickup_postcode.data or org.postcode
+        form.pickup_city.data = form.pickup_city.data or org.city
+    if not form.validate_on_submit():
+        status = 422 if request.method == "POST" else 200
+        return render_template("donations/lot_form.html", form=form), status
+    try:
+        lot = services.create_lot(form.lot_data(), by=current_user)
+    except DomainError as err:
+        attach_to_form(form, err)
+        return render_template("donations/lot_form.html", form=form), err.status_code
+    flash(
+        _("Lot n° %(id)d proposé aux reconditionneurs de votre département.", id=lot.id), "success"
+    )
+    return redirect(url_for("donations.detail", lot_id=lot.id))
+
+
+def _render_detail(lot: DonationLot, status: int = 200, **extra: Any):  # type: ignore[no-untyped-def]
+    claim_form = extra.pop("claim_form", None)
+    if claim_form is None:
+        claim_form = forms.ClaimForm(formdata=None, data={"quantity": lot.remaining_quantity})
+    context = {
+        "lot": lot,
+        "claims": queries.claims_for(current_user, lot),
+        "claim_form": claim_form,
+        "refuse_form": extra.pop("refuse_form", None) or forms.RefuseForm(formdata=None),
+        "refuse_claim_id": extra.pop("refuse_claim_id", None),
+        "can_claim": current_user.role == Role.REFURBISHER
+        and lot.is_claimable
+        and queries.lot_visible_to(lot, current_user.organisation),
+    }
+    return render_template("donations/lot_detail.html", **context, **extra), status
+
+
+@bp.get("/dons/<int:lot_id>")
+@member_required
+def detail(lot_id: int):  # type: ignore[no-untyped-def]
+    return _render_detail(queries.get_lot_for(current_user, lot_id))
+
+
+@bp.post("/dons/<int:lot_id>/retirer")
+@role_required(Role.BUYER)
+def withdraw(lot_id: int):  # type: ignore[no-untyped-def]
+    lot = queries.get_lot_for(current_user, lot_id)
+    try:
+        services.withdraw_lot(lot, by=current_user)
+    except DomainError as err:
+        flash(str(err), "error")
+        return redirect(url_for("donations.detail", lot_id=lot.id))
+    flash(_("Lot retiré : il n'est plus proposé aux reconditionneurs."), "info")
+    return redirect(url_for("donations.detail", lot_id=lot.id))
+
+
+@bp.route("/dons/<int:lot_id>/photos", methods=["GET", "POST"])
+@role_required(Role.BUYER)
+def photos(lot_id: int):  # type: ignore[no-untyped-def]
+    lot = queries.get_lot_for(current_user, lot_id)
+    form = forms.PhotoForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.add_lot_photo(
+                lot, _read(form.photo.data), by=current_user, alt_text=form.alt_text.data or ""
+            )
+        except DomainError as err:
+            attach_to_form(form, err)
+            status = err.status_code
+        else:
+            flash(_("Photo ajoutée."), "success")
+            return redirect(url_for("donations.photos", lot_id=lot.id))
+    elif request.method == "POST":
+        status = 422
+    lot = queries.get_lot_for(current_user, lot_id)
+    return render_template("donations/lot_photos.html", form=form, lot=lot), status
+
+
+@bp.get("/dons/photos/<name>")
+@member_required
+def photo(name: str):  # type: ignore[no-untyped-def]
+    """A lot's photo, to the people who may see the lot."""
+    if not uploads.STORED_NAME.fullmatch(name):
+        abort(404)
+    row = db.session.execute(
+        select(DonationLotPhoto.content_type, DonationLotPhoto.lot_id).where(
+            (DonationLotPhoto.filename == name) | (DonationLotPhoto.thumbnail == name)
+        )
+    ).first()
+    if row is None:
+        abort(404)
+    queries.get_lot_for(current_user, row[1])
+    path = uploads.safe_path(files.photo_directory(), name)
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype=row[0], max_age=3600)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# ----------------------------------------------------------------------------- claims
+
+
+@bp.post("/dons/<int:lot_id>/reserver")
+@role_required(Role.REFURBISHER)
+def claim(lot_id: int):  # type: ignore[no-untyped-def]
+    lot = queries.get_lot_for(current_user, lot_id)
+    form = forms.ClaimForm()
+    if not form.validate_on_submit():
+        return _render_detail(lot, 422, claim_form=form)
+    try:
+        services.claim_lot(
+            lot, int(form.quantity.data or 0), by=current_user, message=form.message.data or ""
+        )
+    except DomainError as err:
+        attach_to_form(form, err)
+        lot = queries.get_lot_for(current_user, lot_id)
+        return _render_detail(lot, err.status_code, claim_form=form)
+    flash(_("Réservation envoyée : la collectivité va l'accepter ou la refuser."), "success")
+    return redirect(url_for("donations.detail", lot_id=lot_id))
+
+
+def _claim_of(claim_id: int) -> DonationClaim:
+    return queries.get_claim_for(current_user, claim_id)
+
+
+@bp.post("/dons/reservations/<int:claim_id>/accepter")
+@role_required(Role.BUYER)
+def accept(claim_id: int):  # type: ignore[no-untyped-def]
+    item = _claim_of(claim_id)
+    lot_id = item.lot_id
+    try:
+        services.accept_claim(item, by=current_user)
+    except DomainError as err:
+        flash(str(err), "error")
+    else:
+        flash(_("Réservation acceptée : le reconditionneur est prévenu."), "success")
+    return redirect(url_for("donations.detail", lot_id=lot_id))
+
+
+@bp.post("/dons/reservations/<int:claim_id>/refuser")
+@role_required(Role.BUYER)
+def refuse(claim_id: int):  # type: ignore[no-untyped-def]
+    item = _claim_of(claim_id)
+    lot_id = item.lot_id
+    form = forms.RefuseForm()
+    if form.validate_on_submit():
+        try:
+            services.refuse_claim(item, form.reason.data or "", by=current_user)
+        except DomainError as err:
+            attach_to_form(form, err)
+        else:
+            flash(_("Réservation refusée : les unités sont de nouveau proposées."), "info")
+            return redirect(url_for("donations.detail", lot_id=lot_id))
+    lot = queries.get_lot_for(current_user, lot_id)
+    return _render_detail(lot, 422, refuse_form=form, refuse_claim_id=claim_id)
+
+
+@bp.post("/dons/reservations/<int:claim_id>/annuler")
+@role_required(Role.REFURBISHER)
+def cancel(claim_id: int):  # type: ignore[no-untyped-def]
+    item = _claim_of(claim_id)
+    try:
+        services.cancel_claim(item, by=current_user)
+    except DomainError as err:
+        flash(str(err), "error")
+    else:
+        flash(_("Réservation annulée."), "info")
+    return redirect(url_for("donations.index"))
+
+
+@bp.route("/dons/reservations/<int:claim_id>/enlevement", methods=["GET", "POST"])
+@role_required(Role.REFURBISHER)
+def pickup(claim_id: int):  # type: ignore[no-untyped-def]
+    item = _claim_of(claim_id)
+    form = forms.PickupForm()
+    if request.method == "GET" and item.status == "accepted":
+        form.quantity.data = item.quantity
+    if form.validate_on_submit():
+        try:
+            services.record_pickup(
+                item, form.picked_up_on.data, int(form.quantity.data or 0), by=current_user
+            )
+        except DomainError as err:
+            attach_to_form(form, err)
+            item = _claim_of(claim_id)
+            return render_template("donations/pickup_form.html", form=form, claim=item), (
+                err.status_code
+            )
+        flash(_("Enlèvement enregistré."), "success")
+        return redirect(url_for("donations.detail", lot_id=item.lot_id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("donations/pickup_form.html", form=form, claim=item), status
+
+
+@bp.route("/dons/reservations/<int:claim_id>/devenir", methods=["GET", "POST"])
+@role_required(Role.REFURBISHER)
+def outcome(claim_id: int):  # type: ignore[no-untyped-def]
+    item = _claim_of(claim_id)
+    form = forms.OutcomeForm()
+    if form.validate_on_submit():
+        upload = form.certificate.data
+        data = _read(upload) if upload and getattr(upload, "filename", "") else None
+        try:
+            services.record_outcome(
+                item,
+                int(form.units_reused.data or 0),
+                int(form.units_recycled.data or 0),
+                by=current_user,
+                certificate=data,
+            )
+        except DomainError as err:
+            attach_to_form(form, err)
+            item = _claim_of(claim_id)
+            return render_template("donations/outcome_form.html", form=form, claim=item), (
+                err.status_code
+            )
+        flash(_("Devenir des unités enregistré. Merci !"), "success")
+        return redirect(url_for("donations.detail", lot_id=item.lot_id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("donations/outcome_form.html", form=form, claim=item), status
+
+
+@bp.get("/dons/reservations/<int:claim_id>/certificat")
+@member_required
+def certificate(claim_id: int):  # type: ignore[no-untyped-def]
+    """The data-wiping certificate, to the donor, the claimant and the coordinator."""
+    item = _claim_of(claim_id)
+    if not item.certificate_filename:
+        abort(404)
+    try:
+        path = files.certificate_path(item.certificate_filename)
+    except files.CertificateError:
+        abort(404)
+    if not path.is_file():
+        abort(404)
+    extension = item.certificate_filename.rsplit(".", 1)[-1]
+    response = send_file(
+        path,
+        mimetype=item.certificate_content_type or "application/octet-stream",
+        as_attachment=True,
+        download_name=f"certificat-effacement-lot-{item.lot_id}-{item.id}.{extension}",
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+# ----------------------------------------------------------------------------- settings
+
+
+@bp.route("/dons/reglages", methods=["GET", "POST"])
+@role_required(Role.COORDINATOR)
+def settings():  # type: ignore[no-untyped-def]
+    form = forms.SettingsForm(data={"widen_after_days": queries.widen_after_days()})
+    if form.validate_on_submit():
+        try:
+            services.save_settings(int(form.widen_after_days.data or 0), by=current_user)
+        except DomainError as err:
+            attach_to_form(form, err)
+        else:
+            flash(_("Réglage enregistré."), "success")
+            return redirect(url_for("donations.settings"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("donations/settings.html", form=form), status
+
+
+# ----------------------------------------------------------------------------- retired stock
+
+
+@bp.route("/acheteur/parc-reforme", methods=["GET", "POST"])
+@role_required(Role.BUYER)
+def retired_stock():  # type: ignore[no-untyped-def]
+    form = forms.RetiredStockForm()
+    if request.method == "GET" and request.args.get("annee", type=int):
+        year = request.args.get("annee", type=int)
+        rows = {r.year: r for r in queries.retired_stock_of(current_user.organisation_id)}
+        form.year.data = year
+        if year in rows:
+            form.units.data = rows[year].units
+            form.weight_kg.data = rows[year].weight_kg
+    if form.validate_on_submit():
+        try:
+            services.save_retired_stock(
+                int(form.year.data or 0),
+                int(form.units.data or 0),
+                form.weight_kg.data,
+                by=current_user,
+            )
+        except DomainError as err:
+            attach_to_form(form, err)
+        else:
+            flash(_("Parc réformé au 1er janvier %(y)d enregistré.", y=form.year.data), "success")
+            return redirect(url_for("donations.retired_stock"))
+    status = 422 if request.method == "POST" else 200
+    return render_template(
+        "donations/retired_stock.html",
+        form=form,
+        rows=queries.retired_stock_of(current_user.organisation_id),
+    ), status

@@ -6,6 +6,7 @@ depend on the number of members or ledger rows.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -54,7 +55,9 @@ def target_sentence(ind: Indicators, percent: Decimal | None) -> str | None:
     )
 
 
-def figures(ind: Indicators, reen: Decimal | None) -> list[Figure]:
+def figures(
+    ind: Indicators, reen: Decimal | None, retired: queries.RetiredReuse | None = None
+) -> list[Figure]:
     """The indicator lines shown in the tables and their CSV export."""
     return [
         Figure(_("Dépense informatique HT (it_spend)"), ind.it_spend, "money"),
@@ -83,6 +86,22 @@ def figures(ind: Indicators, reen: Decimal | None) -> list[Figure]:
         Figure(_("Part régionale du réemploi (même région)"), ind.regional_share, "percent"),
         Figure(_("Part ESS du réemploi"), ind.ess_share, "percent"),
         Figure(_("Équipements réformés orientés vers le réemploi (REEN)"), reen, "percent"),
+        *_retired_figures(retired),
+    ]
+
+
+def _retired_figures(retired: queries.RetiredReuse | None) -> list[Figure]:
+    if retired is None:
+        return []
+    return [
+        Figure(
+            _("Parc réformé au 1er janvier (unités)"),
+            retired.stock_units if retired.declared else None,
+            "number",
+        ),
+        Figure(_("Équipements réformés réemployés dans l'année"), retired.units_reused, "number"),
+        Figure(_("Équipements réformés recyclés dans l'année"), retired.units_recycled, "number"),
+        Figure(_("Déchets évités par le réemploi (kg)"), retired.kg_diverted, "number"),
     ]
 
 
@@ -98,7 +117,8 @@ def buyer_page(buyer: Organisation, year: int) -> dict[str, Any]:
     targets = ledger_queries.targets_for_year(year, LEGAL_CATEGORY_IT)
     percent = target_percent(targets, TargetKind.SPEND_SHARE)
     ind = queries.indicators(year, buyer_id=buyer.id)
-    reen = queries.retired_reuse_rate(year, buyer_id=buyer.id)
+    retired = queries.retired_reuse(year, buyer_id=buyer.id)
+    reen = retired.rate
     return {
         "buyer": buyer,
         "year": year,
@@ -108,7 +128,8 @@ def buyer_page(buyer: Organisation, year: int) -> dict[str, Any]:
         "sentence": target_sentence(ind, percent) if ind.has_data else None,
         "gauge": charts.gauge(ind.reuse_share, percent),
         "reen": reen,
-        "figures": figures(ind, reen),
+        "retired": retired,
+        "figures": figures(ind, reen, retired),
         "by_category": queries.spend_by_category(year, buyer_id=buyer.id),
         "months": queries.monthly_spend(year, buyer_id=buyer.id),
         "month_names": charts.MONTHS,
@@ -117,11 +138,55 @@ def buyer_page(buyer: Organisation, year: int) -> dict[str, Any]:
     }
 
 
-def hub_page(year: int, sort: str, descending: bool) -> dict[str, Any]:
+MEMBERS_PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class MemberPage:
+    """One page of the members' table; ``page`` is already brought within 1..pages."""
+
+    rows: list[queries.MemberRow]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def member_page(
+    year: int,
+    percent: Decimal | None,
+    sort: str,
+    descending: bool,
+    page: int = 1,
+    per_page: int = MEMBERS_PER_PAGE,
+) -> MemberPage:
+    """A page of :func:`queries.members_against_target`; a page past the last one shows
+    the last one (as the catalogue does), so that a stale link still lands somewhere."""
+    total = queries.count_members()
+    page = max(1, min(page, math.ceil(total / per_page)))
+    rows = queries.members_against_target(
+        year, percent, sort, descending, limit=per_page, offset=(page - 1) * per_page
+    )
+    return MemberPage(rows, total, page, per_page)
+
+
+def hub_page(year: int, sort: str = "nom", descending: bool = False, page: int = 1) -> dict[str, Any]:
     targets = ledger_queries.targets_for_year(year, LEGAL_CATEGORY_IT)
     percent = target_percent(targets, TargetKind.SPEND_SHARE)
     ind = queries.indicators(year)
-    reen = queries.retired_reuse_rate(year)
+    retired = queries.retired_reuse(year)
+    reen = retired.rate
     return {
         "year": year,
         "ind": ind,
@@ -129,10 +194,11 @@ def hub_page(year: int, sort: str, descending: bool) -> dict[str, Any]:
         "reen_target_percent": target_percent(targets, TargetKind.RETIRED_REUSE),
         "gauge": charts.gauge(ind.reuse_share, percent),
         "reen": reen,
-        "figures": figures(ind, reen),
+        "retired": retired,
+        "figures": figures(ind, reen, retired),
         "by_category": queries.spend_by_category(year),
         "departments": queries.indicators_by_department(year),
-        "members": queries.members_against_target(year, percent, sort, descending),
+        "members": member_page(year, percent, sort, descending, page),
         "sort": sort,
         "descending": descending,
         "years": _years(year, ledger_queries.years_with_spend()),

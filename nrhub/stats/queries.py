@@ -19,6 +19,13 @@ from nrhub.campaigns.models import campaign_clause
 from nrhub.catalog.models import Category
 from nrhub.clauses.models import Clause, ClauseKind
 from nrhub.db import from_cents
+from nrhub.donations.models import (
+    AgeBracket,
+    ClaimStatus,
+    DonationClaim,
+    DonationLot,
+    RetiredStock,
+)
 from nrhub.extensions import db
 from nrhub.ledger.models import (
     SpendBuyerSummary,
@@ -192,13 +199,83 @@ def indicators(
     )
 
 
-def retired_reuse_rate(year: int, *, buyer_id: int | None = None) -> Decimal | None:
-    """REEN: retired items sent to reuse in the year / retired stock on 1 January.
+@dataclass(frozen=True)
+class RetiredReuse:
+    """The REEN figures of one scope (a buyer or the hub) for one year."""
 
-    Donation lots and retired-stock declarations arrive with a later issue: until then
-    there is no data, and the rate is None ("pas de données"). No SQL.
+    year: int
+    stock_units: int  # declared retired stock at 1 January (0 when none declared)
+    declared: bool  # at least one declaration for the year in the scope
+    units_reused: int  # all reuse outcomes of the year (lots under 10 years)
+    units_reused_declared: int  # of those, from buyers that declared their stock
+    units_recycled: int
+    kg_diverted: Decimal  # estimated weight × units reused
+    kg_recycled: Decimal  # estimated weight × units recycled
+
+    @property
+    def rate(self) -> Decimal | None:
+        if not self.declared or not self.stock_units:
+            return None
+        return Decimal(self.units_reused_declared) / Decimal(self.stock_units)
+
+
+def retired_reuse(year: int, *, buyer_id: int | None = None) -> RetiredReuse:
+    """REEN (décret 2023-266) for a buyer or the whole hub.
+
+    - units_reused: units declared reused in the outcomes recorded in the year (Europe/
+      Paris date) of the lots donated by the scope's buyers, lots under 10 years only
+      (over-10-year equipment counts as recycling);
+    - stock_units: retired stock declared at 1 January of the year;
+    - rate = units reused by buyers that declared a stock / their declared stock (None
+      without a declaration or with a stock of 0);
+    - kg_diverted = Σ estimated weight per unit × units reused (recycled units are waste
+      treated, not diverted from waste: reported apart as kg_recycled).
+    Two SQL statements.
     """
-    return None
+    stock_query = select(func.count(RetiredStock.id), _sum(RetiredStock.units)).where(
+        RetiredStock.year == year
+    )
+    if buyer_id is not None:
+        stock_query = stock_query.where(RetiredStock.buyer_id == buyer_id)
+    declarations, stock_units = db.session.execute(stock_query).one()
+
+    c, lot = DonationClaim, DonationLot
+    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    reused = case((lot.age_bracket != AgeBracket.OVER_10, c.units_reused), else_=0)
+    declared_donor = lot.donor_id.in_(
+        select(RetiredStock.buyer_id).where(RetiredStock.year == year)
+    )
+    query = (
+        select(
+            _sum(reused),
+            _sum(case((declared_donor, reused), else_=0)),
+            _sum(c.units_recycled),
+            _sum(reused * lot.unit_weight_g),
+            _sum(c.units_recycled * lot.unit_weight_g),
+        )
+        .select_from(c)
+        .join(lot, lot.id == c.lot_id)
+        .where(c.status == ClaimStatus.COMPLETED, c.outcome_on.between(start, end))
+    )
+    if buyer_id is not None:
+        query = query.where(lot.donor_id == buyer_id)
+    row = db.session.execute(query).one()
+    return RetiredReuse(
+        year=year,
+        stock_units=int(stock_units),
+        declared=int(declarations) > 0,
+        units_reused=int(row[0]),
+        units_reused_declared=int(row[1]),
+        units_recycled=int(row[2]),
+        kg_diverted=Decimal(int(row[3])) / 1000,
+        kg_recycled=Decimal(int(row[4])) / 1000,
+    )
+
+
+def retired_reuse_rate(year: int, *, buyer_id: int | None = None) -> Decimal | None:
+    """REEN: retired items sent to reuse in the year / retired stock on 1 January
+    (see :func:`retired_reuse`); None when no stock is declared ("pas de données")."""
+    return retired_reuse(year, buyer_id=buyer_id).rate
 
 
 @dataclass(frozen=True)
@@ -381,12 +458,29 @@ def reuse_gap(
 MEMBER_SORTS = ("nom", "departement", "depense", "reemploi", "part", "ecart")
 
 
+def _active_buyers():  # type: ignore[no-untyped-def]
+    return (Organisation.kind == OrgKind.BUYER, Organisation.status == OrgStatus.ACTIVE)
+
+
+def count_members() -> int:
+    """Active buyer members: the rows of :func:`members_against_target` (any year)."""
+    query = select(func.count()).select_from(Organisation).where(*_active_buyers())
+    return int(db.session.execute(query).scalar_one())
+
+
 def members_against_target(
-    year: int, target_percent: Decimal | None, sort: str = "nom", descending: bool = False
+    year: int,
+    target_percent: Decimal | None,
+    sort: str = "nom",
+    descending: bool = False,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[MemberRow]:
     """Every active buyer member with its year's it_spend, reuse_spend and donations,
     against the target (the gap is target % × it_spend − reuse_spend). Sorted by
-    ``sort`` (one of MEMBER_SORTS), members without spend last for figures."""
+    ``sort`` (one of MEMBER_SORTS), members without spend last for figures; the
+    organisation id breaks ties, so that ``limit``/``offset`` pages are stable."""
     b = SpendBuyerSummary
     totals = (
         select(
@@ -424,8 +518,10 @@ def members_against_target(
             func.coalesce(totals.c.donation, 0),
         )
         .outerjoin(totals, totals.c.buyer_id == Organisation.id)
-        .where(Organisation.kind == OrgKind.BUYER, Organisation.status == OrgStatus.ACTIVE)
+        .where(*_active_buyers())
         .order_by(case((totals.c.amount.is_(None), 1), else_=0), order, Organisation.id)
+        .limit(limit)
+        .offset(offset or None)
     )
     return [
         MemberRow(r[0], r[1], r[2], r[3], _euros(r[4]), _euros(r[5]), _euros(r[6]), target_percent)

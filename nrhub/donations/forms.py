@@ -1,0 +1,233 @@
+"""Forms of the donation loop: a lot, a claim, a refusal, a pickup, an outcome, the
+retired stock and the hub's widening delay. Shapes and ranges only: the rules that need
+the database live in :mod:`nrhub.donations.services`."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import ValidationError as FieldError
+
+from nrhub.donations.models import AgeBracket, ClaimStatus, LotCondition, LotReach, LotStatus
+from nrhub.donations.services import LotData
+
+AGE_LABELS = {
+    AgeBracket.UNDER_5: _l("Moins de 5 ans"),
+    AgeBracket.FROM_5_TO_10: _l("De 5 à 10 ans"),
+    AgeBracket.OVER_10: _l("Plus de 10 ans (recyclage)"),
+}
+CONDITION_LABELS = {
+    LotCondition.WORKING: _l("Fonctionnel"),
+    LotCondition.TO_REPAIR: _l("À réparer"),
+    LotCondition.FOR_PARTS: _l("Hors d'usage, pour pièces"),
+}
+CLAIM_STATUS_LABELS = {
+    ClaimStatus.PENDING: _l("En attente de réponse"),
+    ClaimStatus.ACCEPTED: _l("Acceptée, à enlever"),
+    ClaimStatus.REFUSED: _l("Refusée"),
+    ClaimStatus.CANCELLED: _l("Annulée"),
+    ClaimStatus.PICKED_UP: _l("Enlevée, devenir à déclarer"),
+    ClaimStatus.COMPLETED: _l("Terminée"),
+}
+LOT_STATUS_LABELS = {LotStatus.OPEN: _l("Ouvert"), LotStatus.WITHDRAWN: _l("Retiré")}
+REACH_LABELS = {
+    LotReach.DEPARTMENT: _l("Reconditionneurs du département"),
+    LotReach.REGION: _l("Reconditionneurs de la région"),
+    LotReach.ALL: _l("Tous les reconditionneurs"),
+}
+DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
+WHOLE = _l("Indiquez un nombre entier.")
+
+
+def _choices(labels: dict[Any, Any]) -> list[SelectChoice]:
+    return [SelectChoice(key.value, label) for key, label in labels.items()]
+
+
+def parse_kg(text: str) -> int | None:
+    """Kilograms typed with a decimal comma or point, to whole grams (None if unreadable)."""
+    cleaned = (text or "").strip().replace(" ", "").replace("\xa0", "").replace(",", ".")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        return None
+    if not value.is_finite() or value != round(value, 3):
+        return None
+    return int(value * 1000)
+
+
+class LotForm(FlaskForm):
+    category_code = SelectField(_l("Catégorie"), validate_choice=False)
+    quantity = IntegerField(
+        _l("Nombre d'unités"),
+        validators=[
+            InputRequired(WHOLE),
+            NumberRange(min=1, max=100_000, message=_l("Entre 1 et 100 000 unités.")),
+        ],
+    )
+    age_bracket = SelectField(_l("Âge du matériel"), choices=_choices(AGE_LABELS))
+    condition = SelectField(_l("État"), choices=_choices(CONDITION_LABELS))
+    unit_weight_kg = StringField(
+        _l("Poids estimé d'une unité (kg)"),
+        validators=[InputRequired(_l("Indiquez le poids estimé d'une unité."))],
+    )
+    description = TextAreaField(
+        _l("Description (modèles, accessoires…)"), validators=[Optional(), Length(max=5000)]
+    )
+    pickup_address = StringField(
+        _l("Adresse d'enlèvement"),
+        validators=[InputRequired(_l("Indiquez l'adresse d'enlèvement.")), Length(max=300)],
+    )
+    pickup_postcode = StringField(
+        _l("Code postal"), validators=[InputRequired(_l("Indiquez le code postal.")), Length(max=5)]
+    )
+    pickup_city = StringField(
+        _l("Commune"), validators=[InputRequired(_l("Indiquez la commune.")), Length(max=120)]
+    )
+    available_from = DateField(
+        _l("Disponible à partir du"),
+        format=DATE_FORMATS,
+        validators=[InputRequired(_l("Indiquez une date valide (jj/mm/aaaa)."))],
+    )
+    available_until = DateField(
+        _l("Disponible jusqu'au"),
+        format=DATE_FORMATS,
+        validators=[InputRequired(_l("Indiquez une date valide (jj/mm/aaaa)."))],
+    )
+    data_wiping_required = BooleanField(_l("Effacement certifié des données exigé"), default=True)
+
+    def __init__(self, *args: Any, categories: list[tuple[str, str]] | None = None, **kw: Any):
+        super().__init__(*args, **kw)
+        self.category_code.choices = [SelectChoice("", _l("Choisir une catégorie"))] + [
+            SelectChoice(code, label) for code, label in (categories or [])
+        ]
+
+    def validate_unit_weight_kg(self, field: Any) -> None:
+        grams = parse_kg(field.data)
+        if grams is None or grams <= 0:
+            raise FieldError(_l("Un poids positif en kg, par exemple 2,3."))
+
+    def validate_category_code(self, field: Any) -> None:
+        if not field.data:
+            raise FieldError(_l("Choisissez une catégorie."))
+
+    def lot_data(self) -> LotData:
+        return LotData(
+            category_code=self.category_code.data or "",
+            quantity=int(self.quantity.data or 0),
+            age_bracket=AgeBracket(self.age_bracket.data),
+            condition=LotCondition(self.condition.data),
+            unit_weight_g=parse_kg(self.unit_weight_kg.data) or 0,
+            pickup_address=self.pickup_address.data or "",
+            pickup_postcode=(self.pickup_postcode.data or "").strip(),
+            pickup_city=self.pickup_city.data or "",
+            available_from=self.available_from.data,
+            available_until=self.available_until.data,
+            data_wiping_required=bool(self.data_wiping_required.data),
+            description=self.description.data or "",
+        )
+
+
+class PhotoForm(FlaskForm):
+    photo = FileField(
+        _l("Photo (JPEG, PNG ou WebP, 5 Mo au plus)"),
+        validators=[FileRequired(_l("Choisissez une image à envoyer."))],
+    )
+    alt_text = StringField(
+        _l("Description de la photo pour les personnes non voyantes"),
+        validators=[Optional(), Length(max=200)],
+    )
+
+
+class ClaimForm(FlaskForm):
+    quantity = IntegerField(
+        _l("Unités à réserver"),
+        validators=[
+            InputRequired(WHOLE),
+            NumberRange(min=1, message=_l("Réservez au moins une unité.")),
+        ],
+    )
+    message = TextAreaField(
+        _l("Message à la collectivité (facultatif)"), validators=[Optional(), Length(max=2000)]
+    )
+
+
+class RefuseForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Motif du refus"),
+        validators=[InputRequired(_l("Expliquez brièvement le refus.")), Length(min=3, max=2000)],
+    )
+
+
+class PickupForm(FlaskForm):
+    picked_up_on = DateField(
+        _l("Date d'enlèvement"),
+        format=DATE_FORMATS,
+        validators=[InputRequired(_l("Indiquez une date valide (jj/mm/aaaa)."))],
+    )
+    quantity = IntegerField(
+        _l("Unités réellement enlevées"),
+        validators=[InputRequired(WHOLE), NumberRange(min=1, message=_l("Au moins une unité."))],
+    )
+
+
+class OutcomeForm(FlaskForm):
+    units_reused = IntegerField(
+        _l("Unités réemployées"),
+        default=0,
+        validators=[InputRequired(WHOLE), NumberRange(min=0, message=_l("Pas de nombre négatif."))],
+    )
+    units_recycled = IntegerField(
+        _l("Unités recyclées"),
+        default=0,
+        validators=[InputRequired(WHOLE), NumberRange(min=0, message=_l("Pas de nombre négatif."))],
+    )
+    certificate = FileField(_l("Certificat d'effacement des données (PDF ou image, 10 Mo au plus)"))
+
+
+class RetiredStockForm(FlaskForm):
+    year = IntegerField(
+        _l("Année (parc au 1er janvier)"),
+        validators=[
+            InputRequired(WHOLE),
+            NumberRange(min=2000, max=2100, message=_l("Année entre 2000 et 2100.")),
+        ],
+    )
+    units = IntegerField(
+        _l("Équipements réformés (unités)"),
+        validators=[
+            InputRequired(WHOLE),
+            NumberRange(min=0, max=10_000_000, message=_l("Pas de nombre négatif.")),
+        ],
+    )
+    weight_kg = IntegerField(
+        _l("Poids total (kg, facultatif)"),
+        validators=[Optional(), NumberRange(min=0, message=_l("Pas de nombre négatif."))],
+    )
+
+
+class SettingsForm(FlaskForm):
+    widen_after_days = IntegerField(
+        _l("Délai avant d'élargir la diffusion d'un lot non réservé (jours)"),
+        validators=[
+            InputRequired(WHOLE),
+            NumberRange(min=1, max=365, message=_l("Entre 1 et 365 jours.")),
+        ],
+    )
+
+
+class EmptyForm(FlaskForm):
+    """CSRF only: the accept, cancel and withdraw buttons."""

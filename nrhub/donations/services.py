@@ -1,0 +1,282 @@
+"""Use cases of the donation lots, the retired stock and the hub's setting, one
+transaction each. The claims' use cases live in :mod:`nrhub.donations.claims` and are
+re-exported here, so that views import every use case from this module."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from nrhub import uploads
+from nrhub.audit.services import record
+from nrhub.auth.models import User
+from nrhub.campaigns.messages import _, notify
+from nrhub.catalog.models import Category
+from nrhub.db import utcnow
+from nrhub.donations import claims, files
+from nrhub.donations.models import (
+    AgeBracket,
+    ClaimStatus,
+    DonationClaim,
+    DonationLot,
+    DonationLotPhoto,
+    DonationSettings,
+    LotCondition,
+    LotStatus,
+    RetiredStock,
+)
+from nrhub.donations.queries import member_emails
+from nrhub.donations.rules import buyer_of, own_lot, today
+from nrhub.errors import ConflictError, PermissionDeniedError, ValidationError
+from nrhub.extensions import db
+from nrhub.organisations import geo
+
+MAX_LOT_QUANTITY = 100_000
+MAX_UNIT_WEIGHT_G = 500_000  # 500 kg: a server rack is the heaviest thing we expect
+MAX_PHOTOS = 5
+
+claim_lot = claims.claim_lot
+accept_claim = claims.accept_claim
+refuse_claim = claims.refuse_claim
+cancel_claim = claims.cancel_claim
+record_pickup = claims.record_pickup
+record_outcome = claims.record_outcome
+
+
+# ---------------------------------------------------------------------------- lots
+
+
+@dataclass(frozen=True)
+class LotData:
+    category_code: str
+    quantity: int
+    age_bracket: AgeBracket
+    condition: LotCondition
+    unit_weight_g: int
+    pickup_address: str
+    pickup_postcode: str
+    pickup_city: str
+    available_from: dt.date
+    available_until: dt.date
+    data_wiping_required: bool = True
+    description: str = ""
+
+
+def _check_lot(data: LotData, today: dt.date) -> tuple[int, str]:
+    category_id = db.session.execute(
+        select(Category.id).where(Category.code == data.category_code)
+    ).scalar_one_or_none()
+    if category_id is None:
+        raise ValidationError(_("Catégorie inconnue."), field="category_code")
+    if not 1 <= data.quantity <= MAX_LOT_QUANTITY:
+        raise ValidationError(
+            _("La quantité doit être comprise entre 1 et %(max)d.", max=MAX_LOT_QUANTITY),
+            field="quantity",
+        )
+    if data.age_bracket not in set(AgeBracket):
+        raise ValidationError(_("Tranche d'âge inconnue."), field="age_bracket")
+    if data.condition not in set(LotCondition):
+        raise ValidationError(_("État inconnu."), field="condition")
+    if not 0 < data.unit_weight_g <= MAX_UNIT_WEIGHT_G:
+        raise ValidationError(
+            _("Le poids estimé d'une unité doit être compris entre 0,001 et 500 kg."),
+            field="unit_weight_kg",
+        )
+    if not data.pickup_address.strip() or not data.pickup_city.strip():
+        raise ValidationError(_("Indiquez l'adresse d'enlèvement."), field="pickup_address")
+    department = geo.department_from_postcode(data.pickup_postcode)
+    if department is None:
+        raise ValidationError(
+            _("Code postal inconnu : 5 chiffres, par exemple 35500."), field="pickup_postcode"
+        )
+    if data.available_until < data.available_from:
+        raise ValidationError(
+            _("La fin de disponibilité précède son début."), field="available_until"
+        )
+    if data.available_until < today:
+        raise ValidationError(
+            _("La date de fin de disponibilité est déjà passée."), field="available_until"
+        )
+    return category_id, department
+
+
+def create_lot(data: LotData, *, by: User, now: dt.datetime | None = None) -> DonationLot:
+    """A buyer offers retired equipment; the lot first reaches its department's refurbishers."""
+    donor = buyer_of(by)
+    now = now or utcnow()
+    category_id, department = _check_lot(data, today(now))
+    lot = DonationLot(
+        donor_id=donor.id,
+        created_by_id=by.id,
+        category_id=category_id,
+        description=data.description.strip()[:5000],
+        quantity=data.quantity,
+        remaining_quantity=data.quantity,
+        age_bracket=data.age_bracket,
+        condition=data.condition,
+        unit_weight_g=data.unit_weight_g,
+        pickup_address=data.pickup_address.strip()[:300],
+        pickup_postcode=data.pickup_postcode.strip(),
+        pickup_city=data.pickup_city.strip()[:120],
+        department_code=department,
+        region_code=geo.region_of(department),
+        available_from=data.available_from,
+        available_until=data.available_until,
+        data_wiping_required=data.data_wiping_required,
+        created_at=now,
+        reach_changed_at=now,
+    )
+    db.session.add(lot)
+    db.session.flush()
+    record("donation_lot.created", lot, by=by, quantity=lot.quantity, age=lot.age_bracket)
+    db.session.commit()
+    return lot
+
+
+def withdraw_lot(lot: DonationLot, *, by: User, now: dt.datetime | None = None) -> DonationLot:
+    """The donor withdraws its lot; pending claims are refused. Refused once a claim was
+    accepted: the donor then refuses or lets that refurbisher come."""
+    own_lot(lot, by)
+    if lot.status != LotStatus.OPEN:
+        raise ConflictError(_("Ce lot est déjà retiré."))
+    claims = (
+        db.session.execute(select(DonationClaim).where(DonationClaim.lot_id == lot.id))
+        .scalars()
+        .all()
+    )
+    if any(c.status not in (ClaimStatus.PENDING, ClaimStatus.REFUSED, ClaimStatus.CANCELLED)
+           for c in claims):  # fmt: skip
+        raise ConflictError(
+            _("Une réservation de ce lot est acceptée ou enlevée : il ne peut plus être retiré.")
+        )
+    now = now or utcnow()
+    refused = [c for c in claims if c.status == ClaimStatus.PENDING]
+    for claim in refused:
+        claim.status = ClaimStatus.REFUSED
+        claim.decided_at = now
+        claim.decided_by_id = by.id
+        claim.refusal_reason = _("Lot retiré par la collectivité.")
+    lot.status = LotStatus.WITHDRAWN
+    record("donation_lot.withdrawn", lot, by=by, claims_refused=len(refused))
+    recipients = member_emails({c.refurbisher_id for c in refused})
+    db.session.commit()
+    if recipients:
+        notify(
+            recipients,
+            _("Lot de réemploi retiré par %(donor)s", donor=by.organisation.name),
+            "donation_claim_decided",
+            lot=lot,
+            donor=by.organisation,
+            accepted=False,
+            reason=_("Lot retiré par la collectivité."),
+        )
+    return lot
+
+
+def add_lot_photo(
+    lot: DonationLot, data: bytes, *, by: User, alt_text: str = ""
+) -> DonationLotPhoto:
+    """A photo of the lot (JPEG, PNG or WebP, checked by decoding, 5 per lot)."""
+    own_lot(lot, by)
+    count, last = db.session.execute(
+        select(func.count(DonationLotPhoto.id), func.max(DonationLotPhoto.position)).where(
+            DonationLotPhoto.lot_id == lot.id
+        )
+    ).one()
+    if count >= MAX_PHOTOS:
+        raise ValidationError(_("Un lot a au plus %(n)d photos.", n=MAX_PHOTOS), field="photo")
+    try:
+        image = uploads.process_image(data)
+    except uploads.ImageError as err:
+        raise ValidationError(str(err), field="photo") from err
+    name, thumb = uploads.new_name(image.extension)
+    photo = DonationLotPhoto(
+        lot_id=lot.id,
+        filename=name,
+        thumbnail=thumb,
+        content_type=image.content_type,
+        alt_text=alt_text.strip()[:200] or _("Photo du lot n° %(id)d", id=lot.id),
+        position=(last or 0) + 1,
+    )
+    db.session.add(photo)
+    db.session.flush()
+    record("donation_lot.photo_added", lot, by=by, photo_id=photo.id)
+    directory = files.photo_directory()
+    uploads.store(directory, name, image.data)
+    uploads.store(directory, thumb, image.thumbnail)
+    try:
+        db.session.commit()
+    except Exception:
+        uploads.remove(directory, name)
+        uploads.remove(directory, thumb)
+        raise
+    return photo
+
+
+# ---------------------------------------------------------------------------- retired stock
+
+
+def save_retired_stock(
+    year: int, units: int, weight_kg: int | None, *, by: User, now: dt.datetime | None = None
+) -> RetiredStock:
+    """Declare (or correct) the buyer's retired stock at 1 January of ``year``."""
+    buyer = buyer_of(by)
+    now = now or utcnow()
+    if not 2000 <= year <= today(now).year + 1:
+        raise ValidationError(
+            _("Année entre 2000 et %(max)d attendue.", max=today(now).year + 1), field="year"
+        )
+    if units < 0:
+        raise ValidationError(_("Le nombre d'unités ne peut pas être négatif."), field="units")
+    if weight_kg is not None and weight_kg < 0:
+        raise ValidationError(_("Le poids ne peut pas être négatif."), field="weight_kg")
+    stock = db.session.execute(
+        select(RetiredStock).where(RetiredStock.buyer_id == buyer.id, RetiredStock.year == year)
+    ).scalar_one_or_none()
+    old = None if stock is None else (stock.units, stock.weight_kg)
+    if stock is None:
+        stock = RetiredStock(buyer_id=buyer.id, year=year, units=units)
+        db.session.add(stock)
+    stock.units = units
+    stock.weight_kg = weight_kg
+    stock.updated_at = now
+    stock.updated_by_id = by.id
+    db.session.flush()
+    record(
+        "retired_stock.saved", stock, by=by, year=year, units=units, weight_kg=weight_kg, old=old
+    )
+    db.session.commit()
+    return stock
+
+
+# ---------------------------------------------------------------------------- settings
+
+
+def current_settings() -> DonationSettings:
+    """The hub's settings row (created with its defaults on first use)."""
+    settings = (
+        db.session.execute(select(DonationSettings).order_by(DonationSettings.id)).scalars().first()
+    )
+    if settings is None:
+        settings = DonationSettings()
+        db.session.add(settings)
+        db.session.flush()
+    return settings
+
+
+def save_settings(widen_after_days: int, *, by: User) -> DonationSettings:
+    """The coordinator sets after how many days an unclaimed lot reaches further."""
+    if not by.is_coordinator:
+        raise PermissionDeniedError(_("Seule la coordination règle la centrale."))
+    if not 1 <= widen_after_days <= 365:
+        raise ValidationError(
+            _("Un délai entre 1 et 365 jours est attendu."), field="widen_after_days"
+        )
+    settings = current_settings()
+    old = settings.widen_after_days
+    settings.widen_after_days = widen_after_days
+    record("donation_settings.saved", settings, by=by, old=old, new=widen_after_days)
+    db.session.commit()
+    return settings

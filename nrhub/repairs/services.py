@@ -1,0 +1,318 @@
+"""Repair requests: a buyer opens one on units it received; the refurbisher answers and
+moves it open → in progress → repaired / replaced / refused. Both sides are e-mailed.
+
+Each use case is one transaction: checks first, then the writes and one commit; a refusal
+raises a :class:`~nrhub.errors.DomainError` with a French message and writes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+
+from nrhub import uploads
+from nrhub.audit.services import record
+from nrhub.auth.models import User
+from nrhub.consolidation.mails import member_emails, send
+from nrhub.consolidation.models import Delivery, DeliveryLine, DeliveryStatus, PurchaseOrderLine
+from nrhub.db import utcnow
+from nrhub.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from nrhub.extensions import db
+from nrhub.mail import absolute_url
+from nrhub.organisations.models import Organisation
+from nrhub.repairs.labels import status_label
+from nrhub.repairs.models import (
+    NEXT_STATUSES,
+    RepairMessage,
+    RepairPhoto,
+    RepairRequest,
+    RepairStatus,
+)
+from nrhub.security import Role
+
+MAX_DESCRIPTION_LENGTH = 4_000
+MAX_MESSAGE_LENGTH = 4_000
+MAX_PHOTOS = 5
+
+
+@dataclass(frozen=True)
+class RepairInput:
+    delivery_line_id: int
+    quantity: int
+    description: str
+
+
+def _upload_dir() -> Path:
+    return Path(current_app.config["UPLOAD_DIR"])
+
+
+def _require_buyer(by: User) -> None:
+    if not (by.is_active_member and by.role == Role.BUYER):
+        raise PermissionDeniedError(
+            _("Seules les collectivités acheteuses ouvrent une demande de réparation.")
+        )
+
+
+def open_repair_request(
+    data: RepairInput,
+    photos: Sequence[bytes] = (),
+    *,
+    by: User,
+    now: dt.datetime | None = None,
+    notify: bool = True,
+) -> RepairRequest:
+    """A buyer's person asks the refurbisher to repair units of a line it received.
+
+    The line must belong to one of the buyer's received deliveries (another buyer's line is
+    "not found"), and the units asked may not exceed the units received on it.
+    """
+    _require_buyer(by)
+    now = now or utcnow()
+    row = db.session.execute(
+        select(DeliveryLine, Delivery)
+        .join(Delivery, Delivery.id == DeliveryLine.delivery_id)
+        .where(DeliveryLine.id == data.delivery_line_id)
+    ).first()
+    if row is None or row[1].buyer_id != by.organisation_id:
+        raise NotFoundError(_("Cette ligne de livraison n'existe pas ou n'est pas la vôtre."))
+    line, delivery = row
+    if delivery.status != DeliveryStatus.RECEIVED:
+        raise ConflictError(
+            _("Une réparation se demande sur une livraison dont la réception est confirmée.")
+        )
+    received = line.received_quantity or 0
+    if not 1 <= data.quantity <= received:
+        raise ValidationError(
+            _(
+                "Le nombre d'unités doit être compris entre 1 et %(n)d (les unités reçues).",
+                n=received,
+            )
+            if received
+            else _("Aucune unité de cette ligne n'a été reçue."),
+            field="quantity",
+        )
+    description = (data.description or "").strip()
+    if not description:
+        raise ValidationError(_("Décrivez ce qui ne fonctionne pas."), field="description")
+    if len(description) > MAX_DESCRIPTION_LENGTH:
+        raise ValidationError(
+            _("La description est trop longue (4 000 caractères au plus)."), field="description"
+        )
+    if len(photos) > MAX_PHOTOS:
+        raise ValidationError(_("Joignez au plus %(n)d photos.", n=MAX_PHOTOS), field="photos")
+    images = []
+    for data_bytes in photos:
+        try:
+            images.append(uploads.process_image(data_bytes))
+        except uploads.ImageError as err:
+            raise ValidationError(str(err), field="photos") from err
+
+    request = RepairRequest(
+        buyer_id=delivery.buyer_id,
+        refurbisher_id=delivery.refurbisher_id,
+        delivery_id=delivery.id,
+        delivery_line_id=line.id,
+        quantity=data.quantity,
+        description=description,
+        status=RepairStatus.OPEN,
+        opened_by_id=by.id,
+        opened_at=now,
+    )
+    db.session.add(request)
+    db.session.flush()
+    stored: list[str] = []
+    for image in images:
+        name, thumb = uploads.new_name(image.extension)
+        db.session.add(
+            RepairPhoto(
+                request_id=request.id,
+                filename=name,
+                thumbnail=thumb,
+                content_type=image.content_type,
+                created_at=now,
+            )
+        )
+        uploads.store(_upload_dir(), name, image.data)
+        uploads.store(_upload_dir(), thumb, image.thumbnail)
+        stored += [name, thumb]
+    record(
+        "repair.opened",
+        request,
+        by=by,
+        delivery_id=delivery.id,
+        delivery_line_id=line.id,
+        quantity=data.quantity,
+        photos=len(images),
+    )
+    try:
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        for name in stored:
+            uploads.remove(_upload_dir(), name)
+        raise
+    if notify:
+        _notify(request, "repair_opened", _("Nouvelle demande de réparation"))
+    return request
+
+
+def _require_party(request: RepairRequest, by: User) -> None:
+    """The buyer or the refurbisher of the request; anyone else does not see it."""
+    if not by.is_active_member:
+        raise PermissionDeniedError(_("Votre organisation n'est pas active."))
+    if by.role == Role.COORDINATOR:
+        raise PermissionDeniedError(_("La coordination suit les demandes sans y répondre."))
+    if by.organisation_id not in (request.buyer_id, request.refurbisher_id):
+        raise NotFoundError(_("Demande de réparation introuvable."))
+
+
+def add_message(
+    request: RepairRequest,
+    body: str,
+    *,
+    by: User,
+    now: dt.datetime | None = None,
+    notify: bool = True,
+) -> RepairMessage:
+    """Either side writes in the request's thread; the other side is e-mailed."""
+    _require_party(request, by)
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError(_("Le message est vide."), field="body")
+    if len(body) > MAX_MESSAGE_LENGTH:
+        raise ValidationError(
+            _("Le message est trop long (4 000 caractères au plus)."), field="body"
+        )
+    message = RepairMessage(
+        request_id=request.id,
+        organisation_id=by.organisation_id,
+        author_id=by.id,
+        body=body,
+        created_at=now or utcnow(),
+    )
+    db.session.add(message)
+    db.session.flush()
+    record("repair.message", request, by=by, message_id=message.id)
+    db.session.commit()
+    if notify:
+        _notify(request, "repair_message", _("Nouveau message"), message=body)
+    return message
+
+
+def change_status(
+    request: RepairRequest,
+    status: RepairStatus | str,
+    message: str = "",
+    *,
+    by: User,
+    now: dt.datetime | None = None,
+    notify: bool = True,
+) -> RepairRequest:
+    """The refurbisher of the delivery moves the request one step forward.
+
+    open → in progress or refused; in progress → repaired, replaced or refused. The date
+    of each step is kept; refusing needs a message to the buyer.
+    """
+    if not (by.is_active_member and by.role == Role.REFURBISHER):
+        raise PermissionDeniedError(
+            _("Seul le reconditionneur de la livraison fait avancer la demande.")
+        )
+    if request.refurbisher_id != by.organisation_id:
+        raise NotFoundError(_("Demande de réparation introuvable."))
+    try:
+        new = RepairStatus(status)
+    except ValueError as err:
+        raise ValidationError(_("Statut inconnu."), field="status") from err
+    current = RepairStatus(request.status)
+    if new not in NEXT_STATUSES[current]:
+        raise ConflictError(
+            _(
+                "Une demande « %(current)s » ne peut pas passer à « %(new)s ».",
+                current=status_label(current),
+                new=status_label(new),
+            )
+        )
+    body = (message or "").strip()
+    if new == RepairStatus.REFUSED and not body:
+        raise ValidationError(
+            _("Expliquez à l'acheteur pourquoi la demande est refusée."), field="message"
+        )
+    if len(body) > MAX_MESSAGE_LENGTH:
+        raise ValidationError(
+            _("Le message est trop long (4 000 caractères au plus)."), field="message"
+        )
+    now = now or utcnow()
+    values: dict[str, object] = {"status": new}
+    if new == RepairStatus.IN_PROGRESS:
+        values["in_progress_at"] = now
+    else:
+        values["resolved_at"] = now
+    moved = db.session.execute(
+        update(RepairRequest)
+        .where(RepairRequest.id == request.id, RepairRequest.status == current)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if moved != 1:
+        db.session.rollback()
+        raise ConflictError(_("La demande vient d'être modifiée : rechargez la page."))
+    db.session.add(
+        RepairMessage(
+            request_id=request.id,
+            organisation_id=by.organisation_id,
+            author_id=by.id,
+            body=body,
+            status=new,
+            created_at=now,
+        )
+    )
+    record("repair.status", request, by=by, previous=str(current), status=str(new))
+    db.session.commit()
+    db.session.refresh(request)
+    if notify:
+        _notify(
+            request,
+            "repair_status",
+            _("Demande de réparation : %(status)s", status=status_label(new)),
+            message=body,
+        )
+    return request
+
+
+def _notify(request: RepairRequest, template: str, subject: str, message: str = "") -> None:
+    """Both organisations' people learn of each step (after the commit)."""
+    names = dict(
+        db.session.execute(
+            select(Organisation.id, Organisation.name).where(
+                Organisation.id.in_((request.buyer_id, request.refurbisher_id))
+            )
+        ).all()
+    )
+    designation = db.session.execute(
+        select(PurchaseOrderLine.designation)
+        .join(DeliveryLine, DeliveryLine.purchase_order_line_id == PurchaseOrderLine.id)
+        .where(DeliveryLine.id == request.delivery_line_id)
+    ).scalar_one()
+    emails = member_emails((request.buyer_id, request.refurbisher_id))
+    for org_id, endpoint in (
+        (request.buyer_id, "repairs.buyer_detail"),
+        (request.refurbisher_id, "repairs.refurbisher_detail"),
+    ):
+        send(
+            emails.get(org_id, []),
+            f"{subject} — n° {request.id}",
+            template,
+            request=request,
+            status=status_label(RepairStatus(request.status)),
+            designation=designation,
+            buyer_name=names.get(request.buyer_id, ""),
+            refurbisher_name=names.get(request.refurbisher_id, ""),
+            message=message,
+            link=absolute_url(endpoint, request_id=request.id),
+        )
