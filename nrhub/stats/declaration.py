@@ -8,6 +8,7 @@ import io
 from flask import Response
 
 from nrhub.organisations.models import Organisation
+from nrhub.spreadsheets import neutralise
 from nrhub.stats import queries
 
 DECLARATION_HEADER = (
@@ -24,10 +25,11 @@ def declaration_response(year: int, buyer: Organisation | None) -> Response:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(DECLARATION_HEADER)
     for r in rows:
+        # Text typed by people (a name starting with "=") must not run as a formula.
         writer.writerow(
-            (r.annee, r.siret, r.raison_sociale, r.type_produit_acquis, r.montant_total,
-             r.montant_reemploi_et_reutilisation, r.montant_produits_issus_don,
-             r.montant_produits_recycles, r.commentaires)
+            (r.annee, r.siret, neutralise(r.raison_sociale), neutralise(r.type_produit_acquis),
+             r.montant_total, r.montant_reemploi_et_reutilisation, r.montant_produits_issus_don,
+             r.montant_produits_recycles, neutralise(r.commentaires or ""))
         )  # fmt: skip
     name = f"declaration-reemploi-{year}" + (f"-{buyer.siret}" if buyer else "") + ".csv"
     return Response(
