@@ -20,8 +20,12 @@ def _int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+# Refused in production (see nrhub.create_app): the real key comes from the environment.
+DEV_SECRET_KEY = "dev-only-change-me"  # noqa: S105
+
+
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-change-me")
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'nrhub.sqlite3'}"
     )
@@ -39,6 +43,8 @@ class Config:
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 30 * 1024 * 1024)
     PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "https")
     PROXY_FIX_HOPS = _int("PROXY_FIX_HOPS", 0)
+    # Links in e-mails sent outside a request (cron commands): the public address of the hub.
+    BASE_URL = os.environ.get("BASE_URL", "")
 
     # Languages
     BABEL_DEFAULT_LOCALE = "fr"
@@ -60,6 +66,7 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600 per minute")
     LOGIN_MAX_FAILURES = _int("LOGIN_MAX_FAILURES", 5)
     LOGIN_LOCK_MINUTES = _int("LOGIN_LOCK_MINUTES", 15)
 
@@ -71,7 +78,11 @@ class Config:
     # Hub choices
     CATALOGUE_PRICES_PUBLIC = _bool("CATALOGUE_PRICES_PUBLIC", True)
     PUBLIC_DEPARTMENT_STATS = _bool("PUBLIC_DEPARTMENT_STATS", True)
+    # Open contract data: the hub's OCDS prefix (ocds-xxxxxx, registered with the OCP).
+    OCDS_OCID_PREFIX = os.environ.get("OCDS_OCID_PREFIX", "ocds-nrhub")
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
+    # Stock import previews waiting for confirmation (default: next to UPLOAD_DIR).
+    IMPORT_DIR = os.environ.get("IMPORT_DIR", "")
 
 
 class DevelopmentConfig(Config):

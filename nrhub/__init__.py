@@ -11,7 +11,7 @@ from flask import Flask, has_request_context, request, session
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from config import CONFIGS, INSTANCE_DIR, Config
+from config import CONFIGS, DEV_SECRET_KEY, INSTANCE_DIR, Config
 
 BLUEPRINT_MODULES = (
     "nrhub.main.views",
@@ -72,7 +72,9 @@ def create_app(config: str | type[Config] | None = None, **overrides: Any) -> Fl
 
 
 def _check_production_settings(app: Flask) -> None:
-    default_key = app.config["SECRET_KEY"] == Config.SECRET_KEY
+    # Compare with the built-in value, not Config.SECRET_KEY: that one is read from the
+    # environment too, so it always equals a key set by SECRET_KEY.
+    default_key = app.config["SECRET_KEY"] in ("", DEV_SECRET_KEY)
     if default_key and not app.testing and os.environ.get("NRHUB_ENV") == "production":
         raise RuntimeError("SECRET_KEY must be set in production.")
 
