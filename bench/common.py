@@ -18,7 +18,8 @@ from nrhub import create_app
 from nrhub.extensions import db
 
 # Each area appends its module name here (run in this order).
-MODULES: list[str] = ["catalog", "campaigns", "consolidation", "stats", "api"]
+# "http" last: it starts gunicorn and loads it with wrk (Debian package `wrk`).
+MODULES: list[str] = ["catalog", "campaigns", "consolidation", "stats", "api", "http"]
 
 
 def report(name: str, value: float, unit: str) -> None:

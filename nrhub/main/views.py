@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from nrhub.extensions import db
+from nrhub.extensions import db, limiter
 from nrhub.organisations.queries import count_pending_organisations
 from nrhub.security import is_safe_next
 
@@ -45,6 +45,17 @@ def set_language():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/sante")
+@limiter.exempt
 def health():  # type: ignore[no-untyped-def]
-    """A bare endpoint: load balancers probe it and the benchmark uses it as a ceiling."""
+    """A bare endpoint: load balancers probe it and the benchmark uses it as a ceiling.
+
+    No database, no session, no rate limit: it says the worker answers, nothing more."""
     return {"status": "ok"}
+
+
+@bp.get("/favicon.ico")
+@limiter.exempt
+def favicon():  # type: ignore[no-untyped-def]
+    """Browsers ask for /favicon.ico before reading the page's icon link; answering with a
+    redirect keeps that request from rendering the 404 page, which would start a session."""
+    return redirect(url_for("static", filename="favicon.svg"), code=301)
