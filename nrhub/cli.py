@@ -19,6 +19,35 @@ def register_cli(app: Flask) -> None:
         for email, role, organisation in accounts:
             click.echo(f"  {role:<16} {email:<38} {organisation}")
 
+    @app.cli.command("create-hub")
+    @click.option("--nom", "name", required=True, help="Nom de la centrale d'achat.")
+    @click.option("--siret", required=True)
+    @click.option("--adresse", "address", required=True)
+    @click.option("--code-postal", "postcode", required=True)
+    @click.option("--ville", "city", required=True)
+    @click.option("--departement", "department", required=True, help="Ex. 35, 2A.")
+    @click.option("--email", required=True, help="Adresse du premier coordinateur.")
+    @click.option("--personne", "person_name", required=True, help="Nom du coordinateur.")
+    @click.password_option("--mot-de-passe", "password", help="Demandé si absent.")
+    def create_hub_command(**values: str) -> None:
+        """Create the hub and its first coordinator on a fresh installation."""
+        from nrhub.errors import DomainError
+        from nrhub.organisations.services import NewPerson, OrganisationProfile, create_hub
+
+        profile = OrganisationProfile(
+            address=values["address"],
+            postcode=values["postcode"],
+            city=values["city"],
+            department_code=values["department"],
+            contact_email=values["email"],
+        )
+        person = NewPerson(values["person_name"], values["email"], values["password"])
+        try:
+            user = create_hub(values["name"], values["siret"], profile, person)
+        except DomainError as err:
+            raise click.ClickException(str(err)) from err
+        click.echo(f"Centrale créée ; coordinateur : {user.email}")
+
     @app.cli.command("create-db")
     def create_db_command() -> None:
         """Create the tables without migrations (throw-away databases only)."""

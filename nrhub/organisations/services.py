@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
+from stdnum.exceptions import ValidationError as StdnumValidationError
+from stdnum.fr import siret as stdnum_siret
 
 from nrhub.audit.services import record
 from nrhub.auth.models import TokenPurpose, User
@@ -139,6 +141,48 @@ def signup_organisation(
         person=user,
         url=absolute_url("organisations.admin_detail", organisation_id=org.id),
     )
+    return user
+
+
+def create_hub(name: str, siret: str, profile: OrganisationProfile, person: NewPerson) -> User:
+    """Create the hub and its first coordinator on a new installation (``flask hub create``).
+
+    There is one hub per installation: a second call is refused. The hub is active at once
+    since nobody could validate it.
+    """
+    try:
+        siret = stdnum_siret.validate(siret)
+    except StdnumValidationError as err:
+        raise ValidationError(_("Le SIRET n'est pas valide."), field="siret") from err
+    _check_password(person.password)
+    if db.session.execute(
+        db.select(Organisation.id).where(Organisation.kind == OrgKind.HUB)
+    ).first():
+        raise ConflictError(_("La centrale existe déjà sur cette installation."), field="siret")
+    if find_user_by_email(person.email) is not None:
+        raise ConflictError(_("Un compte existe déjà avec cette adresse e-mail."), field="email")
+    now = utcnow()
+    hub = Organisation(
+        kind=OrgKind.HUB,
+        name=name.strip(),
+        siret=siret,
+        status=OrgStatus.ACTIVE,
+        created_at=now,
+        validated_at=now,
+    )
+    _apply_profile(hub, profile)
+    user = User(
+        email=person.email.strip(),
+        name=person.name.strip(),
+        password_hash=hash_password(person.password),
+        organisation=hub,
+        is_org_admin=True,
+        created_at=now,
+    )
+    db.session.add_all([hub, user])
+    db.session.flush()
+    record("organisation.hub_created", hub, by=user, siret=siret)
+    db.session.commit()
     return user
 
 
