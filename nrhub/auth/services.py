@@ -31,23 +31,23 @@ def find_user_by_email(email: str) -> User | None:
 def authenticate(email: str, password: str, now: dt.datetime | None = None) -> User:
     """Check credentials; after too many failures the account is locked for a while.
 
-    Unknown e-mail, wrong password and locked account give the same message, so that
-    nobody can learn which e-mails have an account.
+    Unknown e-mail, wrong password and locked account give the same message (which
+    mentions the lock), so that nobody can learn which e-mails have an account.
     """
     now = now or utcnow()
-    generic = LoginError(_("Adresse e-mail ou mot de passe incorrect."))
+    generic = LoginError(
+        _(
+            "Adresse e-mail ou mot de passe incorrect. Après plusieurs échecs, le compte "
+            "est temporairement bloqué : réessayez dans quelques minutes."
+        )
+    )
     user = find_user_by_email(email)
     if user is None or user.is_removed:
         verify_dummy(password)
         raise generic
     if user.locked_until is not None and user.locked_until > now:
         verify_dummy(password)
-        raise LoginError(
-            _(
-                "Adresse e-mail ou mot de passe incorrect. Après plusieurs échecs, le compte "
-                "est temporairement bloqué : réessayez dans quelques minutes."
-            )
-        )
+        raise generic
     if not verify_password(user.password_hash, password):
         _register_failure(user, now)
         raise generic

@@ -17,7 +17,10 @@ from tests import factories
 from tests.conftest import login
 from tests.web.people import clear_outbox, outbox
 
-GENERIC = "Adresse e-mail ou mot de passe incorrect."
+GENERIC = (
+    "Adresse e-mail ou mot de passe incorrect. Après plusieurs échecs, le compte "
+    "est temporairement bloqué : réessayez dans quelques minutes."
+)
 NEW_PASSWORD = "un-tout-nouveau-secret"
 
 
@@ -68,6 +71,12 @@ def test_account_locks_after_five_failures_then_unlocks(app, client, user, reque
     response = post_login(client, "claire@example.fr", factories.PASSWORD)
     assert response.status_code == 401
     assert "temporairement bloqué" in response.get_data(as_text=True)
+    # The locked account answers exactly like an unknown address: no account enumeration.
+    unknown = post_login(client, "inconnu@example.fr", factories.PASSWORD)
+    strip = re.compile(r'name="csrf_token"[^>]*>|value="[^"]*"')
+    assert strip.sub("", response.get_data(as_text=True)) == strip.sub(
+        "", unknown.get_data(as_text=True)
+    )
     # Once the lock has passed (15 minutes), the right password works again.
     later = utcnow() + dt.timedelta(minutes=16)
     assert services.authenticate("claire@example.fr", factories.PASSWORD, now=later).id == user.id
