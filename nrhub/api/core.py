@@ -4,12 +4,12 @@ the route registry the OpenAPI document is built from."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import wraps
@@ -19,6 +19,7 @@ import pydantic
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import MethodNotAllowed
 
 from nrhub.api import tokens
 from nrhub.api.models import IdempotentRequest
@@ -31,6 +32,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 M = TypeVar("M", bound=pydantic.BaseModel)
 
 PROBLEM = "application/problem+json"
+MAX_ID = 2_147_483_647  # the PostgreSQL integer columns' range
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 
@@ -139,10 +141,63 @@ def parse_body(model: type[M]) -> M:
     data = request.get_json(silent=True)
     if data is None:
         raise invalid({"body": ["Un corps JSON valide est attendu."]})
+    if nul := _nul_paths(data):
+        raise invalid({path: [NUL_MESSAGE] for path in nul})
     try:
-        return model.model_validate(data)
+        # Strict JSON: "3" is not an integer nor "yes" a boolean, as the OpenAPI document
+        # says; 3.0 is one (JSON Schema counts integral numbers as integers).
+        return model.model_validate_json(json.dumps(_integral(data)), strict=True)
     except pydantic.ValidationError as err:
         raise invalid(validation_errors(err)) from err
+
+
+# No text may hold U+0000 (PostgreSQL refuses it): every string of the OpenAPI document
+# carries this pattern unless it has its own (see nrhub.api.openapi).
+NO_NUL_PATTERN = r"^[^\x00]*$"
+NUL_MESSAGE = "Le caractère nul (U+0000) n'est pas autorisé."
+
+
+def _nul_paths(value: Any, path: str = "") -> list[str]:
+    if isinstance(value, str):
+        return [path or "body"] if "\x00" in value else []
+    if isinstance(value, list):
+        items = enumerate(value)
+    elif isinstance(value, dict):
+        items = value.items()  # type: ignore[assignment]
+    else:
+        return []
+    found = []
+    for key, item in items:
+        if "\x00" in str(key):
+            found.append(f"{path}.{key}".strip(".").replace("\x00", "?"))
+        else:
+            found += _nul_paths(item, f"{path}.{key}".strip("."))
+    return found
+
+
+def _integral(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        return [_integral(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _integral(v) for k, v in value.items()}
+    return value
+
+
+@contextmanager
+def fields_renamed(names: Mapping[str, str]) -> Iterator[None]:
+    """Name a service's refused field (``committed_quantity``, ``line_12``...) as the API
+    body names it, so that ``errors`` points at the field the client sent."""
+    try:
+        yield
+    except DomainError as err:
+        if err.field is not None and err.field in names:
+            err.field = names[err.field]
+        errors = getattr(err, "errors", None)
+        if isinstance(errors, dict):
+            err.errors = {names.get(k, k): v for k, v in errors.items()}  # type: ignore[attr-defined]
+        raise
 
 
 def parse_query(model: type[M]) -> M:
@@ -150,6 +205,21 @@ def parse_query(model: type[M]) -> M:
         return model.model_validate(request.args.to_dict())
     except pydantic.ValidationError as err:
         raise invalid(validation_errors(err)) from err
+
+
+@bp.after_app_request
+def _allow_header(response: Response) -> Response:
+    """A 405 names the methods the address accepts (RFC 9110), which the central error
+    page, answering problem+json for the API, leaves out."""
+    error = request.routing_exception
+    if (
+        response.status_code == 405
+        and isinstance(error, MethodNotAllowed)
+        and error.valid_methods
+        and request.path.startswith(str(bp.url_prefix))
+    ):
+        response.headers.setdefault("Allow", ", ".join(sorted(error.valid_methods)))
+    return response
 
 
 # --- authentication and rate limit -----------------------------------------------------
@@ -250,6 +320,7 @@ def route(
 
     def decorator(view: F) -> F:
         idempotent = method in ("POST", "PUT")
+        query_names = {p.name for p in params or [] if p.where == "query"}
 
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
@@ -257,12 +328,24 @@ def route(
                 user = api_user()
                 if roles and user.role not in roles:
                     raise ApiProblem(403, _("Votre rôle ne permet pas cette opération."))
-            if idempotent and request.headers.get("Idempotency-Key"):
+            unknown = sorted(set(request.args) - query_names)
+            if unknown:
+                raise invalid(
+                    {name.replace("\x00", "?"): ["Paramètre inconnu."] for name in unknown}
+                )
+            texts = [
+                *request.args.items(),
+                *((k, v) for k, v in kwargs.items() if isinstance(v, str)),
+            ]
+            if nul := [name for name, value in texts if "\x00" in value]:
+                raise invalid({name: [NUL_MESSAGE] for name in nul})
+            if idempotent and "Idempotency-Key" in request.headers:
                 return _idempotent(lambda: view(*args, **kwargs))
             return view(*args, **kwargs)
 
         flask_path = path.replace("{", "<").replace("}", ">")
-        for name, converter in (("id", "int"),):
+        # Ids beyond the database's integer range are simply not found (404).
+        for name, converter in (("id", f"int(max={MAX_ID})"),):
             flask_path = flask_path.replace(f"<{name}>", f"<{converter}:{name}>")
         bp.add_url_rule(flask_path, view.__name__, wrapped, methods=[method])
         REGISTRY.append(
@@ -293,15 +376,23 @@ def route(
 
 
 MAX_KEY = 200
+KEY_PATTERN = r"^[!-~]{1,200}$"  # visible ASCII, no space
 
 
 def _idempotent(run: Callable[[], Any]) -> Response:
     user = g.get("api_user")
-    key = request.headers.get("Idempotency-Key", "").strip()
+    key = request.headers.get("Idempotency-Key", "")
     if user is None:  # public POST (token creation): no person to scope the key to
         return current_app.make_response(run())
-    if not key or len(key) > MAX_KEY:
-        raise invalid({"Idempotency-Key": [f"Une clé de 1 à {MAX_KEY} caractères est attendue."]})
+    if not re.fullmatch(KEY_PATTERN, key):
+        raise invalid(
+            {
+                "Idempotency-Key": [
+                    f"Une clé de 1 à {MAX_KEY} caractères ASCII visibles (sans espace) "
+                    "est attendue."
+                ]
+            }
+        )
     body_hash = hashlib.sha256(request.get_data()).hexdigest()
     previous = db.session.execute(
         db.select(IdempotentRequest).where(
@@ -379,31 +470,28 @@ def timestamp(value: dt.datetime | None) -> str | None:
     return None if value is None else value.astimezone(dt.UTC).isoformat()
 
 
+CURSOR_PATTERN = r"^[0-9]{0,10}$"
+
+
 def encode_cursor(last_id: int) -> str:
-    raw = json.dumps({"id": last_id}, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    """The position after the last item of a page (its id, as text: clients copy it back
+    into ``cursor`` without reading it). Every text of CURSOR_PATTERN is a valid cursor,
+    as the OpenAPI document says."""
+    return str(last_id)
 
 
 def decode_cursor(cursor: str | None) -> int | None:
     if not cursor:
         return None
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        value = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        last_id = value["id"]
-        if not isinstance(last_id, int) or isinstance(last_id, bool) or last_id < 0:
-            raise ValueError(last_id)
-    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError) as err:
-        raise invalid(
-            {"cursor": ["Curseur invalide : reprenez la valeur de next_cursor."]}
-        ) from err
-    return int(last_id)
+    if not re.fullmatch(CURSOR_PATTERN, cursor):
+        raise invalid({"cursor": ["Curseur invalide : reprenez la valeur de next_cursor."]})
+    return min(int(cursor), MAX_ID)  # no id lies beyond: an empty page
 
 
 def page_limit(text: str | None) -> int:
     if text is None or text == "":
         return DEFAULT_LIMIT
-    if not text.isdigit() or not 1 <= int(text) <= MAX_LIMIT:
+    if not re.fullmatch(r"[0-9]{1,4}", text) or not 1 <= int(text) <= MAX_LIMIT:
         raise invalid({"limit": [f"Un nombre entier entre 1 et {MAX_LIMIT} est attendu."]})
     return int(text)
 
@@ -415,5 +503,10 @@ PAGINATION_PARAMS = [
         {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
         "Nombre d'éléments par page.",
     ),
-    Param("cursor", "query", {"type": "string"}, "La valeur next_cursor de la page précédente."),
+    Param(
+        "cursor",
+        "query",
+        {"type": "string", "pattern": CURSOR_PATTERN},
+        "La valeur next_cursor de la page précédente.",
+    ),
 ]

@@ -3,6 +3,8 @@ declaration file, from the same nrhub.stats functions as the dashboards and expo
 
 from __future__ import annotations
 
+import re
+
 from flask import jsonify
 from flask_babel import gettext as _
 
@@ -36,7 +38,7 @@ def _buyer_in_scope(asked: int | None) -> Organisation | None:
 ORG_PARAM = Param(
     "organisation",
     "query",
-    {"type": "integer", "minimum": 1},
+    {"type": "integer", "minimum": 1, "maximum": core.MAX_ID},
     "Acheteur (coordinateur seulement ; absent : tout le réseau). Un acheteur ne peut "
     "demander que sa propre organisation.",
 )
@@ -100,7 +102,7 @@ def indicators():  # type: ignore[no-untyped-def]
     media_type="text/csv",
 )
 def declaration(year: str):  # type: ignore[no-untyped-def]
-    if not (year.isdigit() and 2000 <= int(year) <= 2100):
+    if not (re.fullmatch(r"[0-9]{4}", year) and 2000 <= int(year) <= 2100):
         raise core.invalid({"year": ["Une année entre 2000 et 2100 est attendue."]})
     query = core.parse_query(schemas.IndicatorsQuery)
     buyer = _buyer_in_scope(query.organisation)

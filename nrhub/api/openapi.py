@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from nrhub.api import schemas
-from nrhub.api.core import REGISTRY, Route
+from nrhub.api.core import KEY_PATTERN, NO_NUL_PATTERN, REGISTRY, Route
 from nrhub.errors import ERROR_TITLES
 
 REF = "#/components/schemas/{model}"
@@ -66,7 +66,7 @@ def _operation(item: Route, components: dict[str, Any]) -> dict[str, Any]:
                 "required": False,
                 "description": "Une requête renvoyée avec la même clé et le même corps reçoit "
                 "la première réponse et ne change rien de plus.",
-                "schema": {"type": "string", "maxLength": 200},
+                "schema": {"type": "string", "pattern": KEY_PATTERN},
             }
         )
     if parameters:
@@ -103,6 +103,19 @@ def _operation(item: Route, components: dict[str, Any]) -> dict[str, Any]:
     return operation
 
 
+def _no_nul(node: Any) -> None:
+    """Every string without a pattern, format or enum of its own refuses U+0000, as the
+    API does (PostgreSQL cannot store it)."""
+    if isinstance(node, dict):
+        if node.get("type") == "string" and not {"pattern", "format", "enum", "const"} & set(node):
+            node["pattern"] = NO_NUL_PATTERN
+        for value in node.values():
+            _no_nul(value)
+    elif isinstance(node, list):
+        for value in node:
+            _no_nul(value)
+
+
 def document() -> dict[str, Any]:
     components: dict[str, Any] = {}
     _add_schema(components, schemas.Problem)
@@ -111,6 +124,8 @@ def document() -> dict[str, Any]:
         paths.setdefault("/api/v1" + item.path, {})[item.method.lower()] = _operation(
             item, components
         )
+    _no_nul(paths)
+    _no_nul(components)
     return {
         "openapi": "3.1.0",
         "info": {

@@ -3,11 +3,15 @@ give the OpenAPI document its schemas (one source for both)."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import datetime as dt
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, RootModel
+
+from nrhub.api.core import MAX_ID
 
 MONEY_PATTERN = r"^\d{1,6}(\.\d{1,2})?$"
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 def _money() -> Any:
@@ -195,7 +199,7 @@ class CampaignPage(BaseModel):
 
 
 class OrderLineIn(_In):
-    offer_id: int = Field(ge=1)
+    offer_id: Id
     quantity: int = Field(ge=0, le=100_000, description="0 retire la ligne.")
 
 
@@ -228,7 +232,7 @@ SHARE = "Part entre 0 et 1 (chaîne décimale), null faute de données."
 
 class IndicatorsQuery(BaseModel):
     year: int | None = Field(default=None, ge=2000, le=2100)
-    organisation: int | None = Field(default=None, ge=1)
+    organisation: int | None = Field(default=None, ge=1, le=MAX_ID)
 
 
 class OrganisationRef(BaseModel):
@@ -268,3 +272,261 @@ class IndicatorsOut(BaseModel):
     ess_share: str | None = Field(description=SHARE)
     retired_reuse_rate: str | None = Field(description=SHARE)
     by_category: list[CategoryIndicatorsOut]
+
+
+# --- coordination: campaigns, offers, consolidation -----------------------------------
+
+
+class CampaignIn(_In):
+    """A new campaign (the web campaign form's fields); it starts as a draft."""
+
+    title: str = Field(min_length=1, max_length=200, examples=["Ordinateurs portables 2027"])
+    description: str = Field(default="", max_length=10000)
+    opens_at: AwareDatetime = Field(description="ISO 8601 avec décalage horaire.")
+    closes_at: AwareDatetime = Field(description="ISO 8601 avec décalage horaire.")
+    delivery_from: dt.date | None = Field(default=None, description="AAAA-MM-JJ.")
+    delivery_to: dt.date | None = Field(default=None, description="AAAA-MM-JJ.")
+    categories: list[str] = Field(
+        min_length=1, max_length=50, description="Codes de catégorie.", examples=[["laptop"]]
+    )
+    clause_ids: list[Id] = Field(default_factory=list, max_length=200)
+
+
+class TransitionIn(_In):
+    to: Literal["open", "closed", "cancelled"]
+    reason: str | None = Field(
+        default=None, max_length=2000, description="Obligatoire pour cancelled (5 caractères)."
+    )
+
+
+class DecisionIn(_In):
+    accept: bool
+
+
+class OfferTierIn(_In):
+    min_quantity: int = Field(ge=2, le=100_000)
+    unit_price_ht: str = _money()
+
+
+class OfferIn(_In):
+    """Commit units of one of your published listings (taken from its free stock)."""
+
+    listing_id: Id
+    quantity: int = Field(ge=1, le=100_000)
+    tiers: list[OfferTierIn] = Field(
+        default_factory=list, max_length=5, description="Paliers propres à la campagne."
+    )
+
+
+class ConsolidationIn(_In):
+    rule: Literal["proportional", "fifo"] = "proportional"
+    confirm: bool = Field(
+        default=False, description="false : aperçu sans rien écrire ; true : consolider."
+    )
+
+
+class NamedRef(BaseModel):
+    id: int
+    name: str
+
+
+class AllocationOut(BaseModel):
+    line_id: int = Field(description="Ligne de commande de l'acheteur.")
+    buyer: NamedRef
+    asked: int
+    computed: int = Field(description="Quantité donnée par la règle.")
+    quantity: int = Field(description="Quantité attribuée (ajustements compris).")
+    amount_ht: str
+    overridden: bool
+
+
+class OfferAllocationOut(BaseModel):
+    offer_id: int
+    listing_id: int
+    refurbisher: NamedRef
+    designation: str
+    sku: str
+    committed: int
+    demand: int
+    allocated: int
+    unallocated: int
+    unit_price_ht: str = Field(description="Prix mutualisé atteint par la quantité attribuée.")
+    total_ht: str
+    allocations: list[AllocationOut]
+
+
+class BuyerTotalOut(BaseModel):
+    buyer: NamedRef
+    quantity: int
+    amount_ht: str
+
+
+class ConsolidationPreviewOut(BaseModel):
+    confirmed: Literal[False]
+    campaign_id: int
+    rule: Literal["proportional", "fifo"]
+    demand: int
+    committed: int
+    allocated: int
+    total_ht: str
+    offers: list[OfferAllocationOut]
+    buyers: list[BuyerTotalOut] = Field(description="Par acheteur : unités et montant HT.")
+
+
+class PoLineOut(BaseModel):
+    offer_id: int
+    listing_id: int
+    sku: str
+    designation: str
+    quantity: int
+    unit_price_ht: str
+    vat_rate: str
+
+
+class DeliveryLineOut(BaseModel):
+    id: int
+    offer_id: int
+    quantity: int = Field(description="Unités attribuées à livrer.")
+    unit_price_ht: str
+    shipped: int = Field(description="Unités expédiées (0 avant l'expédition).")
+    received: int | None = Field(description="Unités reçues ; null avant la réception.")
+
+
+class DeliveryOut(BaseModel):
+    id: int
+    purchase_order_id: int
+    campaign_id: int
+    buyer: NamedRef
+    refurbisher: NamedRef
+    state: Literal["pending", "shipped", "received"]
+    total_ht: str
+    shipped_on: str | None
+    received_on: str | None
+    lines: list[DeliveryLineOut]
+
+
+class PurchaseOrderDeliveryOut(BaseModel):
+    id: int
+    buyer: NamedRef
+    state: Literal["pending", "shipped", "received"]
+    total_ht: str
+    shipped_on: str | None
+    received_on: str | None
+    lines: list[DeliveryLineOut]
+
+
+class PurchaseOrderOut(BaseModel):
+    id: int
+    number: str = Field(examples=["BC-2026-0001"])
+    campaign_id: int
+    refurbisher: NamedRef
+    created_at: str
+    total_ht: str = Field(description="Acheteur : le total de ses seules livraisons.")
+    lines: list[PoLineOut] = Field(description="Acheteur : seulement ce qui lui est livré.")
+    deliveries: list[PurchaseOrderDeliveryOut] = Field(
+        description="Acheteur : seulement sa livraison."
+    )
+
+
+class PurchaseOrderPage(BaseModel):
+    items: list[PurchaseOrderOut]
+    next_cursor: str | None = Field(description="null sur la dernière page.")
+
+
+class ConsolidationConfirmedOut(BaseModel):
+    confirmed: Literal[True]
+    campaign_id: int
+    rule: Literal["proportional", "fifo"]
+    created: bool = Field(description="false : la campagne était déjà consolidée.")
+    consolidation_id: int
+    purchase_orders: list[PurchaseOrderOut]
+
+
+class ConsolidationOut(RootModel[ConsolidationPreviewOut | ConsolidationConfirmedOut]):
+    """The preview (confirm false) or the confirmed result (confirm true)."""
+
+
+class ShipmentIn(_In):
+    shipped_on: dt.date | None = Field(default=None, description="Par défaut : aujourd'hui.")
+    serials: str | None = Field(default=None, max_length=20000, description="Un par ligne.")
+
+
+class ReceiptLineIn(_In):
+    line_id: Id
+    quantity: int = Field(ge=0, le=100_000)
+
+
+class ReceiptIn(_In):
+    """Received units of every line of the delivery (at most what was shipped)."""
+
+    received_on: dt.date
+    lines: list[ReceiptLineIn] = Field(min_length=1, max_length=1000)
+    comment: str | None = Field(
+        default=None, max_length=2000, description="Obligatoire si une ligne est incomplète."
+    )
+
+
+# --- expenses ----------------------------------------------------------------------------
+
+SOCIAL = Literal[
+    "Clause sociale", "Critère social", "Marché réservé", "Pas de considération sociale"
+]
+ENVIRONMENTAL = Literal[
+    "Clause environnementale",
+    "Critère environnemental",
+    "Pas de considération environnementale",
+]
+
+
+class ExpenseIn(_In):
+    """A purchase made outside the hub, or a donation received (the web ledger form)."""
+
+    spent_on: dt.date
+    category: str = Field(min_length=1, max_length=40, examples=["laptop"])
+    quantity: int = Field(ge=1, le=1_000_000)
+    nature: Literal["new", "reuse", "donation"] = "new"
+    amount_ht: str | None = Field(
+        default=None,
+        pattern=r"^\d{1,9}(\.\d{1,2})?$",
+        description="Obligatoire sauf pour un don (valorisé par la grille forfaitaire).",
+    )
+    donation_age_bracket: str | None = Field(default=None, max_length=20)
+    supplier_name: str = Field(default="", max_length=200)
+    supplier_siret: str | None = Field(default=None, pattern=r"^\d{14}$")
+    has_recycled_materials: bool = False
+    social_consideration: SOCIAL = "Pas de considération sociale"
+    environmental_consideration: ENVIRONMENTAL = "Pas de considération environnementale"
+    clause_ids: list[Id] = Field(default_factory=list, max_length=100)
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+class ExpenseOut(BaseModel):
+    id: int
+    spent_on: str
+    year: int
+    category: str
+    quantity: int
+    amount_ht: str
+    origin: Literal["hub", "external", "donation"]
+    is_reuse: bool
+    has_recycled_materials: bool
+    supplier_name: str
+    supplier_siret: str | None
+    social_consideration: str
+    environmental_consideration: str
+    campaign_id: int | None
+    clause_ids: list[int]
+    donation_age_bracket: str | None
+    comment: str | None
+    created_at: str
+
+
+class ExpensePage(BaseModel):
+    items: list[ExpenseOut]
+    next_cursor: str | None = Field(description="null sur la dernière page.")
+
+
+class ExpensesQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    year: int | None = Field(default=None, ge=2000, le=2100)

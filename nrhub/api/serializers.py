@@ -9,6 +9,10 @@ from nrhub.api.core import day, decimal_text, money, share_text, timestamp
 from nrhub.campaigns.models import Campaign, OfferStatus, Order
 from nrhub.campaigns.queries import OfferFigures
 from nrhub.catalog.models import Category, Listing
+from nrhub.consolidation.amounts import ZERO
+from nrhub.consolidation.models import Delivery, DeliveryStatus, PurchaseOrder
+from nrhub.consolidation.preview import ConsolidationPreview
+from nrhub.ledger.models import SpendEntry
 from nrhub.organisations.models import Organisation
 from nrhub.stats.queries import CategorySpend, Indicators
 
@@ -155,4 +159,181 @@ def indicators(
             }
             for row in by_category
         ],
+    }
+
+
+# --- consolidation, purchase orders, deliveries ------------------------------------------
+
+
+def _ref(item: Organisation) -> dict[str, Any]:
+    return {"id": item.id, "name": item.name}
+
+
+def consolidation_preview(preview: ConsolidationPreview) -> dict[str, Any]:
+    buyers: dict[int, dict[str, Any]] = {}
+    offers = []
+    for row in preview.offers:
+        for b in row.buyers:
+            total = buyers.setdefault(
+                b.buyer_id,
+                {"buyer": {"id": b.buyer_id, "name": b.buyer_name}, "quantity": 0, "amount": ZERO},
+            )
+            total["quantity"] += b.quantity
+            total["amount"] += b.amount_ht
+        offers.append(
+            {
+                "offer_id": row.offer.id,
+                "listing_id": row.offer.listing_id,
+                "refurbisher": {"id": row.offer.refurbisher_id, "name": row.offer.refurbisher_name},
+                "designation": row.offer.designation,
+                "sku": row.offer.sku,
+                "committed": row.committed,
+                "demand": row.demand,
+                "allocated": row.allocated,
+                "unallocated": row.unallocated,
+                "unit_price_ht": money(row.unit_price),
+                "total_ht": money(row.total_ht),
+                "allocations": [
+                    {
+                        "line_id": b.line_id,
+                        "buyer": {"id": b.buyer_id, "name": b.buyer_name},
+                        "asked": b.asked,
+                        "computed": b.computed,
+                        "quantity": b.quantity,
+                        "amount_ht": money(b.amount_ht),
+                        "overridden": b.override is not None,
+                    }
+                    for b in row.buyers
+                ],
+            }
+        )
+    return {
+        "confirmed": False,
+        "campaign_id": preview.campaign_id,
+        "rule": str(preview.rule),
+        "demand": preview.demand,
+        "committed": preview.committed,
+        "allocated": preview.allocated,
+        "total_ht": money(preview.total_ht),
+        "offers": offers,
+        "buyers": [
+            {"buyer": t["buyer"], "quantity": t["quantity"], "amount_ht": money(t["amount"])}
+            for t in sorted(buyers.values(), key=lambda t: (t["buyer"]["name"], t["buyer"]["id"]))
+        ],
+    }
+
+
+def _delivery_lines(item: Delivery) -> list[dict[str, Any]]:
+    """Needs lines with their purchase-order line loaded."""
+    sent = item.status != DeliveryStatus.PENDING
+    return [
+        {
+            "id": line.id,
+            "offer_id": line.purchase_order_line.offer_id,
+            "quantity": line.quantity,
+            "unit_price_ht": money(line.unit_price),
+            "shipped": line.quantity if sent else 0,
+            "received": line.received_quantity,
+        }
+        for line in item.lines
+    ]
+
+
+def _delivery_core(item: Delivery) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "buyer": _ref(item.buyer),
+        "state": str(item.status),
+        "total_ht": money(item.total_ht),
+        "shipped_on": day(item.shipped_on),
+        "received_on": day(item.received_on),
+        "lines": _delivery_lines(item),
+    }
+
+
+def delivery(item: Delivery) -> dict[str, Any]:
+    """Needs buyer, refurbisher and lines (with purchase-order lines) loaded."""
+    return {
+        **_delivery_core(item),
+        "purchase_order_id": item.purchase_order_id,
+        "campaign_id": item.campaign_id,
+        "refurbisher": _ref(item.refurbisher),
+    }
+
+
+def purchase_order(item: PurchaseOrder, buyer_id: int | None = None) -> dict[str, Any]:
+    """Needs refurbisher, lines and deliveries (buyer, lines) loaded. For a buyer
+    (``buyer_id``), only its own delivery and what it contains: another buyer's share of
+    the purchase order is never shown."""
+    deliveries = [d for d in item.deliveries if buyer_id is None or d.buyer_id == buyer_id]
+    if buyer_id is None:
+        lines = [
+            {
+                "offer_id": line.offer_id,
+                "listing_id": line.listing_id,
+                "sku": line.sku,
+                "designation": line.designation,
+                "quantity": line.quantity,
+                "unit_price_ht": money(line.unit_price),
+                "vat_rate": money(line.vat_rate),
+            }
+            for line in item.lines
+        ]
+        total_ht = item.total_ht
+    else:
+        mine: dict[int, int] = {}
+        for d in deliveries:
+            for dline in d.lines:
+                key = dline.purchase_order_line_id
+                mine[key] = mine.get(key, 0) + dline.quantity
+        lines = [
+            {
+                "offer_id": line.offer_id,
+                "listing_id": line.listing_id,
+                "sku": line.sku,
+                "designation": line.designation,
+                "quantity": mine[line.id],
+                "unit_price_ht": money(line.unit_price),
+                "vat_rate": money(line.vat_rate),
+            }
+            for line in item.lines
+            if line.id in mine
+        ]
+        total_ht = sum((d.total_ht for d in deliveries), ZERO)
+    return {
+        "id": item.id,
+        "number": item.number,
+        "campaign_id": item.campaign_id,
+        "refurbisher": _ref(item.refurbisher),
+        "created_at": timestamp(item.created_at),
+        "total_ht": money(total_ht),
+        "lines": lines,
+        "deliveries": [_delivery_core(d) for d in deliveries],
+    }
+
+
+# --- expenses ----------------------------------------------------------------------------
+
+
+def expense(item: SpendEntry) -> dict[str, Any]:
+    """Needs category and clauses loaded."""
+    return {
+        "id": item.id,
+        "spent_on": day(item.spent_on),
+        "year": item.year,
+        "category": item.category.code,
+        "quantity": item.quantity,
+        "amount_ht": money(item.amount),
+        "origin": str(item.origin),
+        "is_reuse": item.is_reuse,
+        "has_recycled_materials": item.has_recycled_materials,
+        "supplier_name": item.supplier_name,
+        "supplier_siret": item.supplier_siret,
+        "social_consideration": item.social_consideration,
+        "environmental_consideration": item.environmental_consideration,
+        "campaign_id": item.campaign_id,
+        "clause_ids": [c.id for c in item.clauses],
+        "donation_age_bracket": item.donation_age_bracket,
+        "comment": item.comment,
+        "created_at": timestamp(item.created_at),
     }

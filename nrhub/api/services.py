@@ -22,7 +22,7 @@ MAX_STOCK_ITEMS = 5000
 _CHUNK = 500
 
 # Catalogue rule field → API field name.
-_FIELD_NAMES = {"category_code": "category", "unit_price": "unit_price_ht", "tiers": "price_tiers"}
+FIELD_NAMES = {"category_code": "category", "unit_price": "unit_price_ht", "tiers": "price_tiers"}
 
 
 class FieldsError(ValidationError):
@@ -57,7 +57,7 @@ def listing_data(sku: str, body: dict[str, Any]) -> ListingData:
     tiers = [(str(t["min_quantity"]), str(t["unit_price_ht"])) for t in body["price_tiers"]]
     data, errors = rules.parse_listing(raw, tiers)
     if data is None:
-        raise FieldsError({_FIELD_NAMES.get(k, k): [v] for k, v in errors.items()})
+        raise FieldsError({FIELD_NAMES.get(k, k): [v] for k, v in errors.items()})
     return data
 
 

@@ -6,8 +6,11 @@ from flask import current_app, jsonify, request
 
 from nrhub.api import (
     campaign_views,
+    coordination_views,
     core,
+    expense_views,
     indicator_views,
+    purchase_order_views,
     queries,
     schemas,
     serializers,
@@ -19,7 +22,14 @@ from nrhub.catalog import queries as catalog_queries
 from nrhub.extensions import limiter
 from nrhub.security import Role
 
-__all__ = ["bp", "campaign_views", "indicator_views"]
+__all__ = [
+    "bp",
+    "campaign_views",
+    "coordination_views",
+    "expense_views",
+    "indicator_views",
+    "purchase_order_views",
+]
 
 REFURBISHER = (Role.REFURBISHER,)
 
@@ -135,7 +145,8 @@ def put_listing(sku: str):  # type: ignore[no-untyped-def]
     body = core.parse_body(schemas.ListingIn)
     user = core.api_user()
     data = services.listing_data(sku, body.model_dump())
-    listing_id, created = services.put_listing(sku, data, body.status, by=user)
+    with core.fields_renamed(services.FIELD_NAMES):
+        listing_id, created = services.put_listing(sku, data, body.status, by=user)
     item = catalog_queries.get_visible_listing(listing_id, user)
     return jsonify(serializers.listing(item)), 201 if created else 200
 
