@@ -70,6 +70,19 @@ class Config:
     LOGIN_MAX_FAILURES = _int("LOGIN_MAX_FAILURES", 5)
     LOGIN_LOCK_MINUTES = _int("LOGIN_LOCK_MINUTES", 15)
 
+    # Cache (Flask-Caching): in each worker's memory by default; with CACHE_REDIS_URL,
+    # shared by every worker in Redis. The public catalogue (filter lists, rendered results)
+    # and the hub dashboard are kept at most that many seconds; every committed write of
+    # the application makes them stale at once, whichever worker made it (nrhub.caching).
+    CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL", "")
+    CACHE_TYPE = "RedisCache" if CACHE_REDIS_URL else "SimpleCache"
+    CACHE_DEFAULT_TIMEOUT = 300
+    CACHE_THRESHOLD = _int("CACHE_THRESHOLD", 500)  # entries kept per worker (SimpleCache)
+    CACHE_KEY_PREFIX = "nrhub:"
+    CATALOGUE_CACHE_SECONDS = _int("CATALOGUE_CACHE_SECONDS", 300)
+    # 0 turns either cache off.
+    STATS_CACHE_SECONDS = _int("STATS_CACHE_SECONDS", 300)
+
     # Passwords (argon2id; OWASP-recommended defaults)
     ARGON2_TIME_COST = _int("ARGON2_TIME_COST", 3)
     ARGON2_MEMORY_COST = _int("ARGON2_MEMORY_COST", 65536)
@@ -108,6 +121,8 @@ class TestingConfig(Config):
     ARGON2_PARALLELISM = 1
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_BACKEND = "locmem"
+    CACHE_TYPE = "NullCache"  # every test sees fresh data
+    CACHE_NO_NULL_WARNING = True
 
 
 CONFIGS = {

@@ -80,7 +80,10 @@ def _check_production_settings(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from nrhub import models  # noqa: F401  (register every table)
+    from nrhub import (
+        caching,
+        models,  # noqa: F401  (register every table)
+    )
     from nrhub.db import configure_sqlite, sqlite_write_intent
     from nrhub.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 
@@ -89,6 +92,7 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     mail.init_app(app)
     limiter.init_app(app)
+    caching.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Europe/Paris")
 
     with app.app_context():

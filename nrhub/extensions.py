@@ -1,6 +1,7 @@
 """Flask extensions, created unbound and initialised in :func:`nrhub.create_app`."""
 
 from flask_babel import Babel
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -18,3 +19,5 @@ csrf = CSRFProtect()
 babel = Babel()
 mail = Mail()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+# Short-lived copies of expensive public reads (the catalogue); see config.py.
+cache = Cache()

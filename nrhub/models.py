@@ -3,6 +3,7 @@
 from nrhub.api.models import ApiToken, IdempotentRequest
 from nrhub.audit.models import AuditEvent
 from nrhub.auth.models import AccountToken, User
+from nrhub.caching import CacheGeneration
 from nrhub.campaigns.models import (
     Campaign,
     CampaignOffer,
@@ -23,6 +24,7 @@ __all__ = [
     "AccountToken",
     "ApiToken",
     "AuditEvent",
+    "CacheGeneration",
     "Campaign",
     "CampaignOffer",
     "CampaignOfferTier",

@@ -18,10 +18,11 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 
 from nrhub import uploads
-from nrhub.catalog import importing, queries, services
+from nrhub.catalog import browse, importing, queries, services
 from nrhub.catalog.forms import (
     GRADE_LABELS,
     INSERTION_LABELS,
@@ -92,26 +93,41 @@ def _locale() -> str:
 
 @bp.get("/catalogue")
 def index():  # type: ignore[no-untyped-def]
+    """The page shell per request; the filters and results from a short-lived cache
+    (see :mod:`nrhub.catalog.browse`: stock may show up to CATALOGUE_CACHE_SECONDS old)."""
     near = _viewer_location()
+    show_prices = prices_visible()
+    key = browse.block_key(_locale(), show_prices, near, request.args)
+    block = browse.cached(key, lambda: _catalogue_block(near, show_prices))
+    # Our own template's autoescaped output, kept as text by the cache.
+    return render_template("catalog/catalogue.html", block=Markup(block))  # noqa: S704
+
+
+def _catalogue_block(near: tuple[str, str] | None, show_prices: bool) -> str:
     form = CatalogueFilterForm(
         request.args,
-        categories=_category_choices(),
-        locations=queries.refurbisher_locations(),
-        prices_visible=prices_visible(),
+        categories=browse.category_choices(_locale()),
+        locations=browse.refurbisher_locations(),
+        prices_visible=show_prices,
         can_sort_nearest=near is not None,
     )
     page = queries.search_catalogue(form.filters(_page_arg()), near=near)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
-        "catalog/catalogue.html", form=form, page=page, args=args, show_prices=prices_visible()
+        "catalog/_catalogue_block.html", form=form, page=page, args=args, show_prices=show_prices
     )
 
 
 @bp.get("/catalogue/<int:listing_id>")
 def detail(listing_id: int):  # type: ignore[no-untyped-def]
+    from nrhub.donations.queries import donor_of_listing
+
     listing = queries.get_visible_listing(listing_id, current_user)
     return render_template(
-        "catalog/listing_detail.html", listing=listing, show_prices=prices_visible()
+        "catalog/listing_detail.html",
+        listing=listing,
+        show_prices=prices_visible(),
+        donor=donor_of_listing(listing),
     )
 
 
@@ -142,12 +158,16 @@ def photo(name: str):  # type: ignore[no-untyped-def]
         abort(404)
     content_type, status, owner_id, refurbisher = row
     own = current_user.is_authenticated and current_user.organisation_id == owner_id
-    if not own and not (status == ListingStatus.PUBLISHED and refurbisher.is_active):
+    public = status == ListingStatus.PUBLISHED and refurbisher.is_active
+    if not own and not public:
         abort(404)
     path = uploads.safe_path(current_app.config["UPLOAD_DIR"], name)
     if not path.is_file():
         abort(404)
     response = send_file(path, mimetype=content_type, max_age=86400)
+    if not public:  # a draft's photo: no shared cache may keep it
+        response.cache_control.public = False
+        response.cache_control.private = True
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
@@ -178,6 +198,13 @@ def my_listings():  # type: ignore[no-untyped-def]
     )
 
 
+def _picked_up_lots() -> list[tuple[int, str]]:
+    """The donated lots the refurbisher picked up: the origins a listing may name."""
+    from nrhub.donations.queries import lots_picked_up_by
+
+    return lots_picked_up_by(current_user.organisation_id)
+
+
 def _render_listing_form(form: ListingForm, listing: Listing | None, status: int = 200):  # type: ignore[no-untyped-def]
     return render_template("catalog/listing_form.html", form=form, listing=listing), status
 
@@ -185,12 +212,15 @@ def _render_listing_form(form: ListingForm, listing: Listing | None, status: int
 @bp.route("/reconditionneur/offres/nouvelle", methods=["GET", "POST"])
 @role_required(Role.REFURBISHER)
 def create():  # type: ignore[no-untyped-def]
-    form = ListingForm(categories=_category_choices())
+    form = ListingForm(categories=_category_choices(), lots=_picked_up_lots())
     if not form.validate_on_submit():
         return _render_listing_form(form, None, 422 if request.method == "POST" else 200)
     try:
         listing = services.create_listing(
-            form.data_out, by=current_user, publish=bool(form.publish.data)
+            form.data_out,
+            by=current_user,
+            publish=bool(form.publish.data),
+            donation_lot_id=form.donation_lot_value,
         )
     except services.ListingValidationError as err:
         form.attach_errors(err.errors)
@@ -203,14 +233,21 @@ def create():  # type: ignore[no-untyped-def]
 @role_required(Role.REFURBISHER)
 def edit(listing_id: int):  # type: ignore[no-untyped-def]
     listing = queries.get_listing_for_refurbisher(current_user, listing_id)
-    form = ListingForm(categories=_category_choices(), data=services.listing_form_values(listing))
+    form = ListingForm(
+        categories=_category_choices(),
+        lots=_picked_up_lots(),
+        data=services.listing_form_values(listing),
+    )
     del form.publish
     if request.method == "GET":
         form.set_tiers([(t.min_quantity, t.unit_price) for t in listing.tiers])
+        form.donation_lot_id.data = str(listing.donation_lot_id or "")
     if not form.validate_on_submit():
         return _render_listing_form(form, listing, 422 if request.method == "POST" else 200)
     try:
-        services.update_listing(listing, form.data_out, by=current_user)
+        services.update_listing(
+            listing, form.data_out, by=current_user, donation_lot_id=form.donation_lot_value
+        )
     except services.ListingValidationError as err:
         form.attach_errors(err.errors)
         return _render_listing_form(form, listing, 422)

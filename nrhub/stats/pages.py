@@ -181,7 +181,9 @@ def member_page(
     return MemberPage(rows, total, page, per_page)
 
 
-def hub_page(year: int, sort: str = "nom", descending: bool = False, page: int = 1) -> dict[str, Any]:
+def hub_page(
+    year: int, sort: str = "nom", descending: bool = False, page: int = 1
+) -> dict[str, Any]:
     targets = ledger_queries.targets_for_year(year, LEGAL_CATEGORY_IT)
     percent = target_percent(targets, TargetKind.SPEND_SHARE)
     ind = queries.indicators(year)

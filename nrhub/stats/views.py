@@ -6,8 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask_babel import get_locale
 from flask_login import current_user
+from markupsafe import Markup
 
+from nrhub.caching import cached
 from nrhub.organisations.models import Organisation
 from nrhub.security import Role, member_required, role_required
 from nrhub.spreadsheets import csv_response
@@ -54,6 +57,11 @@ def _sort() -> tuple[str, bool]:
     return (key if key in queries.MEMBER_SORTS else "nom"), raw.startswith("-")
 
 
+def _page() -> int:
+    raw = request.args.get("page", "1")
+    return int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else 1
+
+
 @bp.get("/indicateurs")
 @member_required
 def dashboard():  # type: ignore[no-untyped-def]
@@ -64,8 +72,18 @@ def dashboard():  # type: ignore[no-untyped-def]
         return render_template("stats/dashboard_refurbisher.html", **ctx)
     if buyer is not None:
         return render_template("stats/dashboard_buyer.html", **pages.buyer_page(buyer, _year()))
-    ctx = pages.hub_page(_year(), *_sort())
-    return render_template("stats/dashboard_hub.html", **ctx)
+    year, page, tri = _year(), _page(), request.args.get("tri", "")
+    # The same for every coordinator: nothing personal in it (see _hub_body.html).
+    key = f"stats:hub:{current_user.role}:{get_locale()}:{year}:{page}:{tri}"
+    body = cached(
+        key,
+        current_app.config["STATS_CACHE_SECONDS"],
+        lambda: render_template(
+            "stats/_hub_body.html", **pages.hub_page(year, *_sort(), page=page)
+        ),
+    )
+    # Our own template's autoescaped output, kept as text by the cache.
+    return render_template("stats/dashboard_hub.html", body=Markup(body), year=year)  # noqa: S704
 
 
 def _svg(data: bytes) -> Response:

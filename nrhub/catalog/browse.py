@@ -1,0 +1,54 @@
+"""The public catalogue page kept cheap under load: its filter lists and its rendered
+filters-and-results block are cached (``CATALOGUE_CACHE_SECONDS`` at most, and only until
+the next committed write: see nrhub.caching).
+
+The cached block holds nothing personal. It depends only on the language, the query
+string, whether prices show, whether the "nearest" sort is offered and, for that sort,
+the viewer's department and region, which all go into its key. The page around it
+(navigation, the person's name, the CSRF token of the language switch, flashes) is
+rendered for each request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import current_app
+from werkzeug.datastructures import MultiDict
+
+from nrhub import caching
+from nrhub.catalog import queries
+from nrhub.catalog.queries import Sort
+
+T = TypeVar("T")
+
+
+def cached(key: str, compute: Callable[[], T]) -> T:
+    """``compute()``, kept under ``key`` for CATALOGUE_CACHE_SECONDS (0: not kept)."""
+    return caching.cached(key, int(current_app.config.get("CATALOGUE_CACHE_SECONDS", 0)), compute)
+
+
+def category_choices(locale: str) -> list[tuple[str, str]]:
+    """(code, label in ``locale``) of every category, for the category filter."""
+    return cached(
+        f"catalogue:categories:{locale}",
+        lambda: [(c.code, c.label(locale)) for c in queries.list_categories()],
+    )
+
+
+def refurbisher_locations() -> list[tuple[str, str]]:
+    return cached("catalogue:locations", queries.refurbisher_locations)
+
+
+def block_key(
+    locale: str, show_prices: bool, near: tuple[str, str] | None, args: MultiDict[str, Any]
+) -> str:
+    """The cache key of the filters-and-results block: the query string normalised (empty
+    values dropped, parameters sorted, so ``?a=1&b=`` and ``?b=&a=1`` share an entry) with
+    everything else the block depends on."""
+    items = sorted((k, v) for k, v in args.items(multi=True) if v)
+    nearest = near if args.get("tri") == Sort.NEAREST else None
+    identity = repr((locale, show_prices, near is not None, nearest, items))
+    return "catalogue:block:" + hashlib.sha256(identity.encode()).hexdigest()

@@ -1,0 +1,131 @@
+"""The catalogue's short-lived cache: off in tests, and when on (a real SimpleCache), one
+entry per language, query string and kind of viewer, with the page around it per request."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import Flask
+from sqlalchemy import update
+from werkzeug.datastructures import MultiDict
+
+from nrhub.catalog import browse
+from nrhub.catalog.models import Listing
+from nrhub.extensions import cache, db
+from tests.catalog.conftest import make_listing
+from tests.conftest import login
+
+
+def _titles(client, query: str = "") -> list[str]:  # type: ignore[no-untyped-def]
+    html = client.get(f"/catalogue{query}").get_data(as_text=True)
+    return re.findall(r'class="listing-title"><a href="/catalogue/\d+">([^<]+)</a>', html)
+
+
+@pytest.fixture
+def cached_app(app: Flask) -> Flask:
+    app.config.update(CACHE_TYPE="SimpleCache", CATALOGUE_CACHE_SECONDS=30)
+    cache.init_app(app)
+    yield app
+    cache.clear()
+
+
+def test_testing_config_turns_the_cache_off(app, client, people):
+    assert app.config["CACHE_TYPE"] == "NullCache"
+    make_listing(people.refurbisher, brand="Lenovo", model="T480")
+    assert _titles(client) == ["Lenovo T480"]
+    make_listing(people.refurbisher, brand="Dell", model="Latitude")
+    assert sorted(_titles(client)) == ["Dell Latitude", "Lenovo T480"]
+
+
+def _rename_behind_the_app(listing_id: int, model: str) -> None:
+    """A write that bypasses the application's session, so the data generation stays: what
+    the page then shows tells whether it came from the cache."""
+    db.session.rollback()  # end the test session's transaction, which holds SQLite's lock
+    with db.engine.begin() as connection:
+        connection.execute(update(Listing).where(Listing.id == listing_id).values(model=model))
+
+
+def test_results_are_kept_per_normalised_query_string(cached_app, client, people):
+    listing = make_listing(people.refurbisher, brand="Lenovo", model="T480")
+    assert _titles(client, "?tri=prix&q=") == ["Lenovo T480"]
+    _rename_behind_the_app(listing.id, "T490")
+    # Same query, parameters in another order, empty ones dropped: the kept copy.
+    assert _titles(client, "?q=&tri=prix") == ["Lenovo T480"]
+    assert _titles(client, "?tri=prix") == ["Lenovo T480"]
+    # Another query string is another entry, read fresh.
+    assert _titles(client, "?tri=recent") == ["Lenovo T490"]
+
+
+def test_a_write_through_the_application_empties_the_kept_copies(cached_app, client, people):
+    make_listing(people.refurbisher, brand="Lenovo", model="T480")
+    assert _titles(client) == ["Lenovo T480"]
+    make_listing(people.refurbisher, brand="Dell", model="Latitude")
+    assert sorted(_titles(client)) == ["Dell Latitude", "Lenovo T480"]
+
+
+def test_logging_in_does_not_empty_the_kept_copies(cached_app, client, people):
+    listing = make_listing(people.refurbisher, brand="Lenovo", model="T480")
+    assert _titles(client) == ["Lenovo T480"]
+    _rename_behind_the_app(listing.id, "T490")
+    login(cached_app.test_client(), people.buyer.email)  # writes the person's last login
+    assert _titles(client) == ["Lenovo T480"]
+
+
+def test_results_are_kept_per_language(cached_app, client, people):
+    listing = make_listing(people.refurbisher, brand="Lenovo", model="T480")
+    french = client.get("/catalogue").get_data(as_text=True)
+    assert "Filtrer les offres" in french
+    english_reader = cached_app.test_client()
+    response = english_reader.post("/langue", data={"lang": "en", "next": "/catalogue"})
+    assert response.status_code == 302
+    _rename_behind_the_app(listing.id, "T490")
+    english = english_reader.get("/catalogue").get_data(as_text=True)
+    assert "Filter listings" in english
+    assert "Filtrer les offres" not in english
+    assert "Lenovo T490" in english  # its own entry, built after the change
+    assert _titles(client) == ["Lenovo T480"]  # the French entry, unchanged
+
+
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def test_page_around_the_kept_block_is_rendered_per_request(cached_app, client, people):
+    make_listing(people.refurbisher, brand="Lenovo", model="T480")
+    first = client.get("/catalogue").get_data(as_text=True)
+    other = cached_app.test_client().get("/catalogue").get_data(as_text=True)
+    # One entry for both visitors, but each page has its own session's CSRF token.
+    assert _titles(client) == ["Lenovo T480"]
+    assert CSRF_RE.findall(first) != CSRF_RE.findall(other)
+    assert 'value="proximite"' not in first
+    member = cached_app.test_client()
+    login(member, people.buyer.email)
+    html = member.get("/catalogue").get_data(as_text=True)
+    assert "Se déconnecter" in html
+    # A member is offered the "nearest" sort: not the anonymous visitors' entry.
+    assert 'value="proximite"' in html
+    again = client.get("/catalogue").get_data(as_text=True)
+    assert "Se déconnecter" not in again
+    assert 'value="proximite"' not in again
+
+
+def test_nearest_sort_is_kept_per_viewer_location(cached_app, people):
+    near = ("35", "53")
+    args = {"tri": "proximite"}
+    key = browse.block_key("fr", True, near, MultiDict(args))
+    assert key != browse.block_key("fr", True, ("29", "53"), MultiDict(args))
+    assert key != browse.block_key("en", True, near, MultiDict(args))
+    assert key != browse.block_key("fr", False, near, MultiDict(args))
+    # Without that sort, members of every department share one entry.
+    plain = MultiDict({"tri": "prix"})
+    assert browse.block_key("fr", True, near, plain) == browse.block_key(
+        "fr", True, ("29", "53"), plain
+    )
+
+
+def test_zero_seconds_keeps_nothing(cached_app, client, people):
+    cached_app.config["CATALOGUE_CACHE_SECONDS"] = 0
+    make_listing(people.refurbisher, brand="Lenovo", model="T480")
+    assert _titles(client) == ["Lenovo T480"]
+    make_listing(people.refurbisher, brand="Dell", model="Latitude")
+    assert len(_titles(client)) == 2
