@@ -35,8 +35,9 @@ run: demo
 	@echo "nrhub est servi sur http://127.0.0.1:5000 (Ctrl+C pour arrêter)"
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-# SQLite: one throw-away database per xdist worker. PostgreSQL: one shared database,
-# so that run is serial.
+# Both passes run on two xdist workers, each with its own throw-away database (SQLite: a
+# temporary file; PostgreSQL: <TEST_DATABASE_URL's database>_gw0 and _gw1, created and
+# dropped by tests/conftest.py).
 # `--dist loadgroup` is meant to keep the browser tests (xdist_group "browser") in one
 # worker, i.e. one gunicorn on its own SQLite demo database. NB: pytest-xdist 3.8 does not
 # apply the groups under pytest 9.2 (it renames item._nodeid, pytest now reads item._id), so
@@ -47,7 +48,7 @@ test: venv translations
 	$(PY) -m pytest -q -n 2 --dist loadgroup
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== Même suite sur PostgreSQL (sans les tests navigateur, déjà passés) =="; \
-		NRHUB_TEST_BACKEND=postgresql $(PY) -m pytest -q -p no:xdist -m "not browser"; \
+		NRHUB_TEST_BACKEND=postgresql $(PY) -m pytest -q -n 2 -m "not browser"; \
 	fi
 
 lint: venv

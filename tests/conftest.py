@@ -10,11 +10,13 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask, g, request_started
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from werkzeug.routing.rules import Rule
 
 from config import TestingConfig
 from nrhub import create_app
@@ -24,14 +26,54 @@ from tests import factories
 ON_POSTGRESQL = os.environ.get("NRHUB_TEST_BACKEND") == "postgresql"
 
 
+def _share_url_builders() -> None:
+    """Every test builds its own app, and werkzeug compiles Python code for each URL rule of
+    each app: a third of a test's setup. That code depends only on the rule, so one copy
+    per rule serves every app of the session (test-only; the server builds one app)."""
+    compile_builder = Rule._compile_builder
+    builders: dict[tuple[Any, ...], Any] = {}
+
+    def shared(rule: Rule, append_unknown: bool = True) -> Any:
+        key = (rule.rule, tuple(rule._trace), repr(sorted((rule.defaults or {}).items())),
+               append_unknown)  # fmt: skip
+        if key not in builders:
+            builders[key] = compile_builder(rule, append_unknown)
+        return builders[key]
+
+    Rule._compile_builder = shared  # type: ignore[method-assign]
+
+
+_share_url_builders()
+
+
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    if ON_POSTGRESQL:
-        url = os.environ.get("TEST_DATABASE_URL")
-        if not url:
-            pytest.exit("NRHUB_TEST_BACKEND=postgresql demande TEST_DATABASE_URL", returncode=2)
-        return url
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if not ON_POSTGRESQL:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        return
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        pytest.exit("NRHUB_TEST_BACKEND=postgresql demande TEST_DATABASE_URL", returncode=2)
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        yield url
+        return
+    # Under xdist each worker gets its own database beside the given one, so that workers
+    # never wipe each other's rows.
+    name = f"{url.rsplit('/', 1)[1]}_{worker}"
+    _postgresql_admin(
+        url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"'
+    )
+    yield url.rsplit("/", 1)[0] + "/" + name
+    _postgresql_admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _postgresql_admin(url: str, *statements: str) -> None:
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        for statement in statements:
+            conn.exec_driver_sql(statement)
+    admin.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -58,7 +58,7 @@ def test_upgrade_on_postgresql_matches_models():
     """On PostgreSQL (CI), the same migrations build the same schema in a fresh database."""
     base_url = os.environ["TEST_DATABASE_URL"]
     admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
-    name = "nrhub_migrations_check"
+    name = base_url.rsplit("/", 1)[1] + "_migrations"
     with admin.connect() as conn:
         conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         conn.exec_driver_sql(f"CREATE DATABASE {name}")
