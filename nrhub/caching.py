@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, g
-from sqlalchemy import Integer, event, insert, select, update
+from sqlalchemy import Connection, Integer, event, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
@@ -87,23 +87,28 @@ def _note_statement(state: ORMExecuteState) -> None:
             state.session.info[STALE] = True
 
 
+def _increment(connection: Connection) -> bool:
+    row = CacheGeneration.__table__
+    bumped = connection.execute(
+        update(row).where(row.c.id == GENERATION_ROW).values(value=row.c.value + 1)
+    )
+    return bool(bumped.rowcount)
+
+
 def _bump_after_commit(session: Session) -> None:
     if not session.info.pop(STALE, False):
         return
     # The session's transaction is over: a short one of its own, on its own connection.
     with db.engine.begin() as connection:
-        row = CacheGeneration.__table__
-        bumped = connection.execute(
-            update(row).where(row.c.id == GENERATION_ROW).values(value=row.c.value + 1)
-        )
-        if bumped.rowcount == 0:
-            try:
-                with connection.begin_nested():
-                    connection.execute(insert(row).values(id=GENERATION_ROW, value=1))
-            except IntegrityError:  # another worker inserted it first
+        if _increment(connection):
+            return
+        try:
+            with connection.begin_nested():
                 connection.execute(
-                    update(row).where(row.c.id == GENERATION_ROW).values(value=row.c.value + 1)
+                    insert(CacheGeneration.__table__).values(id=GENERATION_ROW, value=1)
                 )
+        except IntegrityError:  # another worker inserted it first
+            _increment(connection)
 
 
 def _forget(session: Session, *_args: Any) -> None:
