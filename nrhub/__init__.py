@@ -111,11 +111,9 @@ def _init_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def _load_user(session_token: str):  # type: ignore[no-untyped-def]
-        from nrhub.auth.models import User
+        from nrhub.auth.services import user_for_session
 
-        return db.session.execute(
-            db.select(User).where(User.session_token == session_token, User.is_removed.is_(False))
-        ).scalar_one_or_none()
+        return user_for_session(session_token)
 
 
 def _ensure_sqlite_directory(app: Flask) -> None:

@@ -45,15 +45,16 @@ class CacheGeneration(db.Model):  # type: ignore[name-defined,misc]
     value: Mapped[int] = mapped_column(Integer, default=0)
 
 
+# Read on every cached page: a plain Core statement, built once.
+_READ_GENERATION = select(CacheGeneration.__table__.c.value).where(
+    CacheGeneration.__table__.c.id == GENERATION_ROW
+)
+
+
 def generation() -> int:
     """The data generation, read once per request."""
     if "cache_generation" not in g:
-        g.cache_generation = (
-            db.session.execute(
-                select(CacheGeneration.value).where(CacheGeneration.id == GENERATION_ROW)
-            ).scalar_one_or_none()
-            or 0
-        )
+        g.cache_generation = db.session.execute(_READ_GENERATION).scalar_one_or_none() or 0
     return int(g.cache_generation)
 
 

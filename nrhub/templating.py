@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
-from flask_babel import get_locale
+from babel.support import NullTranslations
+from flask import Flask, g
+from flask_babel import get_locale, get_translations
 
 from nrhub import formatting
+from nrhub.navigation import nav_html
 from nrhub.organisations import geo
 
 
@@ -16,7 +18,29 @@ def _locale() -> str:
     return locale.language if locale else "fr"
 
 
+def _translations() -> NullTranslations:
+    """Flask-Babel's translations for the current locale, found once per request and locale
+    (its own lookup costs several context reads per string, and a page has dozens)."""
+    locale = get_locale()
+    known: dict[Any, NullTranslations] = g.setdefault("nrhub_translations", {})
+    translations = known.get(locale)
+    if translations is None:
+        translations = known[locale] = get_translations()
+    return translations
+
+
+def _install_gettext(app: Flask) -> None:
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
+
+
 def register_template_helpers(app: Flask) -> None:
+    _install_gettext(app)
     app.jinja_env.filters["money"] = lambda v: formatting.format_money(v, _locale())
     app.jinja_env.filters["number"] = lambda v, d=0: formatting.format_number(v, d, _locale())
     app.jinja_env.filters["percent"] = lambda v, d=1: formatting.format_percent(v, d, _locale())
@@ -24,6 +48,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = lambda v: formatting.format_datetime(v, _locale())
     app.jinja_env.filters["department_name"] = geo.department_name
     app.jinja_env.filters["region_name"] = geo.region_name
+    app.jinja_env.globals["nav_html"] = nav_html
 
     def has_endpoint(name: str) -> bool:
         return name in app.view_functions

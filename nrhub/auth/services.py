@@ -6,7 +6,7 @@ import datetime as dt
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import update
+from sqlalchemy import bindparam, select, update
 
 from nrhub.audit.services import record
 from nrhub.auth.models import AccountToken, TokenPurpose, User
@@ -20,6 +20,17 @@ from nrhub.mail import absolute_url, send_mail
 
 class LoginError(DomainError):
     status_code = 401
+
+
+# Run on every request of a logged-in person: built once, with the token as a parameter.
+_USER_BY_SESSION = select(User).where(
+    User.session_token == bindparam("token"), User.is_removed.is_(False)
+)
+
+
+def user_for_session(session_token: str) -> User | None:
+    """The person a session cookie names, unless logged out since or removed."""
+    return db.session.execute(_USER_BY_SESSION, {"token": session_token}).scalar_one_or_none()
 
 
 def find_user_by_email(email: str) -> User | None:
