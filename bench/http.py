@@ -253,6 +253,9 @@ def _expect_ok(port: int, path: str, cookie: str | None) -> None:
     if status != 200:
         where = headers.get("Location", "")
         raise RuntimeError(f"bench http: GET {path} answered {status} {where}, not 200")
+    if cookie and "Set-Cookie" in headers:
+        # wrk never keeps cookies: each measured request would sign a new session.
+        print(f"# WARNING: GET {path} sets a cookie again on a settled session", flush=True)
 
 
 def _session_cookie(headers: list[tuple[str, str]]) -> str | None:
@@ -294,7 +297,17 @@ def _login(port: int, email: str, password: str) -> str:
         session = _session_cookie(response.getheaders())
         if response.status != 302 or session is None:
             raise RuntimeError(f"bench http: login of {email} failed ({response.status})")
-        return session
+        # Follow the redirect as a browser does: the page shows « Vous êtes connecté » and
+        # hands back the session without that message. Kept, the message would be shown
+        # and the cookie signed again on every measured request.
+        conn.request(
+            "GET",
+            response.getheader("Location") or "/",
+            headers={"User-Agent": USER_AGENT, "Cookie": f"session={session}"},
+        )
+        response = conn.getresponse()
+        response.read()
+        return _session_cookie(response.getheaders()) or session
     finally:
         conn.close()
 

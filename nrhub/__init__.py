@@ -87,6 +87,13 @@ def _init_extensions(app: Flask) -> None:
     from nrhub.db import configure_sqlite, sqlite_write_intent
     from nrhub.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # A file has no connection that a restart or a network could break: no ping
+        # before each request's first query (PostgreSQL keeps it).
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+            "pool_pre_ping": False,
+        }
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     csrf.init_app(app)

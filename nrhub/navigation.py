@@ -82,10 +82,11 @@ def _entries(role: str | None, is_org_admin: bool, authenticated: bool) -> tuple
 
 def nav_links() -> tuple[NavLink, ...]:
     """The entries for the current visitor; an entry shows once its area defines the endpoint."""
-    authenticated = bool(current_user.is_authenticated)
-    member = authenticated and current_user.is_active_member
-    role = str(current_user.role) if member else None
-    is_org_admin = bool(member and current_user.is_org_admin)
+    user = current_user._get_current_object()  # one proxy lookup, not four
+    authenticated = bool(user.is_authenticated)
+    member = authenticated and user.is_active_member
+    role = str(user.role) if member else None
+    is_org_admin = bool(member and user.is_org_admin)
     key = (str(get_locale()), request.script_root, role, is_org_admin, authenticated)
     known = _kept("nrhub_nav")
     links: tuple[NavLink, ...] | None = known.get(key)
