@@ -73,3 +73,11 @@ def paris_to_utc(local: dt.datetime) -> dt.datetime:
     if local.tzinfo is None:
         local = local.replace(tzinfo=PARIS)
     return local.astimezone(dt.UTC)
+
+
+def paris_year_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:
+    """The UTC instants at which a Europe/Paris calendar year starts and the next starts."""
+    return (
+        dt.datetime(year, 1, 1, tzinfo=PARIS).astimezone(dt.UTC),
+        dt.datetime(year + 1, 1, 1, tzinfo=PARIS).astimezone(dt.UTC),
+    )

@@ -21,6 +21,7 @@ from nrhub.consolidation.models import (
 )
 from nrhub.errors import NotFoundError
 from nrhub.extensions import db
+from nrhub.formatting import paris_year_bounds
 from nrhub.organisations.models import Organisation
 from nrhub.repairs.models import (
     RESOLVED_STATUSES,
@@ -196,8 +197,21 @@ def _days_to_resolution() -> Any:
     return func.julianday(RepairRequest.resolved_at) - func.julianday(RepairRequest.opened_at)
 
 
+def _scope(refurbisher_id: int | None, buyer_id: int | None, year: int | None) -> list[Any]:
+    """Filters: one refurbisher's or one buyer's requests, opened in a Paris year."""
+    filters: list[Any] = []
+    if refurbisher_id is not None:
+        filters.append(RepairRequest.refurbisher_id == refurbisher_id)
+    if buyer_id is not None:
+        filters.append(RepairRequest.buyer_id == buyer_id)
+    if year is not None:
+        start, end = paris_year_bounds(year)
+        filters += [RepairRequest.opened_at >= start, RepairRequest.opened_at < end]
+    return filters
+
+
 def repair_figures(
-    *, refurbisher_id: int | None = None, buyer_id: int | None = None
+    *, refurbisher_id: int | None = None, buyer_id: int | None = None, year: int | None = None
 ) -> list[RepairFigures]:
     """Per refurbisher: requests by status, repaired share and median days to resolution.
 
@@ -206,13 +220,10 @@ def repair_figures(
     database computes each duration and sorts them per refurbisher in one query (julianday
     on SQLite, epoch seconds on PostgreSQL), the middle value is taken from that sorted list
     (mean of the two middle values for an even count), so both databases give the same
-    figure. Optionally restricted to one refurbisher or to one buyer's requests.
+    figure. Optionally restricted to one refurbisher or to one buyer's requests, and to
+    the requests opened in one year (a request counts in the year it was opened).
     """
-    filters = []
-    if refurbisher_id is not None:
-        filters.append(RepairRequest.refurbisher_id == refurbisher_id)
-    if buyer_id is not None:
-        filters.append(RepairRequest.buyer_id == buyer_id)
+    filters = _scope(refurbisher_id, buyer_id, year)
 
     def count(*statuses: RepairStatus) -> Any:
         return func.sum(case((RepairRequest.status.in_(statuses), 1), else_=0))
@@ -272,14 +283,13 @@ def total_figures(rows: list[RepairFigures], durations_median: Decimal | None) -
 
 
 def overall_median_days(
-    *, refurbisher_id: int | None = None, buyer_id: int | None = None
+    *, refurbisher_id: int | None = None, buyer_id: int | None = None, year: int | None = None
 ) -> Decimal | None:
     """The median days to resolution over all the resolved requests in scope."""
-    filters = [RepairRequest.status.in_(RESOLVED_STATUSES)]
-    if refurbisher_id is not None:
-        filters.append(RepairRequest.refurbisher_id == refurbisher_id)
-    if buyer_id is not None:
-        filters.append(RepairRequest.buyer_id == buyer_id)
+    filters = [
+        RepairRequest.status.in_(RESOLVED_STATUSES),
+        *_scope(refurbisher_id, buyer_id, year),
+    ]
     days = _days_to_resolution()
     values = [
         Decimal(str(v))

@@ -49,11 +49,12 @@ def _viewer_scope() -> dict[str, int]:
 
 
 @bp.app_template_global("repair_figures_for_viewer")
-def repair_figures_for_viewer() -> dict[str, Any]:
-    """The repair figures the current person may see: the hub's, its sales' or its own."""
+def repair_figures_for_viewer(year: int | None = None) -> dict[str, Any]:
+    """The repair figures the current person may see: the hub's, its sales' or its own;
+    with ``year``, those of the requests opened that year."""
     scope = _viewer_scope()
-    rows = queries.repair_figures(**scope)
-    overall = queries.overall_median_days(**scope)
+    rows = queries.repair_figures(**scope, year=year)
+    overall = queries.overall_median_days(**scope, year=year)
     return {"rows": rows, "total": queries.total_figures(rows, overall)}
 
 
@@ -314,7 +315,10 @@ FIGURES_HEADER = (
 @bp.get("/reparations/indicateurs.csv")
 @member_required
 def figures_csv():  # type: ignore[no-untyped-def]
-    """The repair figures of the dashboards' table, for the same scope."""
+    """The repair figures of the dashboards' table, for the same scope and year."""
+    year = request.args.get("annee", type=int)
+    if year is not None and not 2000 <= year <= 2100:
+        abort(404)
     rows = [
         (
             r.refurbisher_name,
@@ -327,6 +331,7 @@ def figures_csv():  # type: ignore[no-untyped-def]
             None if r.repaired_share is None else round(r.repaired_share, 4),
             r.median_days,
         )
-        for r in queries.repair_figures(**_viewer_scope())
+        for r in queries.repair_figures(**_viewer_scope(), year=year)
     ]
-    return csv_response("reparations.csv", FIGURES_HEADER, rows)
+    name = f"reparations-{year}.csv" if year else "reparations.csv"
+    return csv_response(name, FIGURES_HEADER, rows)

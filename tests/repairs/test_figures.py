@@ -13,7 +13,14 @@ from tests.repairs.conftest import delivery_of, lines_of
 T0 = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
 
 
-def add(world, refurbisher, buyer_index: int, status: RepairStatus, days: float | None):
+def add(
+    world,
+    refurbisher,
+    buyer_index: int,
+    status: RepairStatus,
+    days: float | None,
+    opened_at: dt.datetime = T0,
+):
     delivery = delivery_of(world, refurbisher, buyer_index)
     line = lines_of(delivery)[0]
     db.session.add(
@@ -25,8 +32,8 @@ def add(world, refurbisher, buyer_index: int, status: RepairStatus, days: float 
             quantity=1,
             description="Panne.",
             status=status,
-            opened_at=T0,
-            resolved_at=None if days is None else T0 + dt.timedelta(days=days),
+            opened_at=opened_at,
+            resolved_at=None if days is None else opened_at + dt.timedelta(days=days),
         )
     )
 
@@ -83,3 +90,36 @@ def test_figures_scoped_to_a_refurbisher_or_a_buyer(received):
     ]
     assert queries.overall_median_days(buyer_id=world.buyers[0].id) == Decimal("3.0")
     assert queries.repair_figures(buyer_id=world.buyers[2].id) == []
+
+
+def test_figures_of_a_year_count_the_requests_opened_that_paris_year(received):
+    world = received
+    a = world.refurbisher_a
+    # 31 December 2025 at 23:30 UTC is already 1 January 2026 in Paris.
+    new_year = dt.datetime(2025, 12, 31, 23, 30, tzinfo=dt.UTC)
+    add(world, a, 0, RepairStatus.REPAIRED, 2, opened_at=new_year)
+    add(world, a, 1, RepairStatus.REFUSED, 6, opened_at=dt.datetime(2025, 6, 1, tzinfo=dt.UTC))
+    add(
+        world,
+        a,
+        2,
+        RepairStatus.OPEN,
+        None,
+        opened_at=dt.datetime(2025, 12, 31, 22, 59, tzinfo=dt.UTC),
+    )
+    db.session.commit()
+
+    [of_2026] = queries.repair_figures(year=2026)
+    assert (of_2026.total, of_2026.repaired, of_2026.refused) == (1, 1, 0)
+    assert queries.overall_median_days(year=2026) == Decimal("2.0")
+    [of_2025] = queries.repair_figures(year=2025)
+    assert (of_2025.total, of_2025.open, of_2025.refused, of_2025.repaired_share) == (
+        2,
+        1,
+        1,
+        Decimal(0),
+    )
+    assert queries.overall_median_days(year=2025) == Decimal("6.0")
+    assert queries.repair_figures(year=2024) == []
+    [all_years] = queries.repair_figures()
+    assert all_years.total == 3

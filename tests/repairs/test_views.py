@@ -223,11 +223,36 @@ def test_dashboards_show_the_repair_figures(received, client, request_ctx):
     for email in ("coordination@test.fr", "atelier-a@test.fr", "acheteur1@test.fr"):
         login(client, email)
         page = client.get("/indicateurs").get_data(as_text=True)
-        assert "Demandes de réparation par reconditionneur" in page, email
+        assert "par reconditionneur" in page, email
         assert "Atelier A" in page, email
     login(client, "acheteur2@test.fr")
     page = client.get("/indicateurs").get_data(as_text=True)
     assert "Aucune demande de réparation" in page
+
+
+def test_dashboard_figures_follow_the_year_of_the_page(received, client, request_ctx):
+    from nrhub.repairs import services
+    from nrhub.stats.queries import current_year
+
+    world = received
+    line = lines_of(delivery_of(world, world.refurbisher_a, 0))[0]
+    services.open_repair_request(
+        services.RepairInput(line.id, 1, "Panne."), by=world.people["buyer1"], notify=False
+    )
+    this_year, last_year = current_year(), current_year() - 1
+    login(client, "acheteur1@test.fr")
+    page = client.get(f"/indicateurs?annee={this_year}").get_data(as_text=True)
+    assert f"Réparations {this_year}" in page
+    assert f"Demandes de réparation ouvertes en {this_year}, par reconditionneur" in page
+    assert f"/reparations/indicateurs.csv?annee={this_year}" in page
+    page = client.get(f"/indicateurs?annee={last_year}").get_data(as_text=True)
+    assert f"Aucune demande de réparation ouverte en {last_year}." in page
+    csv_this = client.get(f"/reparations/indicateurs.csv?annee={this_year}")
+    assert csv_this.get_data(as_text=True).splitlines()[1].startswith("Atelier A;1;")
+    assert f"reparations-{this_year}.csv" in csv_this.headers["Content-Disposition"]
+    csv_last = client.get(f"/reparations/indicateurs.csv?annee={last_year}")
+    assert len(csv_last.get_data(as_text=True).strip().splitlines()) == 1
+    assert client.get("/reparations/indicateurs.csv?annee=1500").status_code == 404
 
 
 def test_figures_csv_is_scoped_to_the_viewer(received, client, request_ctx):
