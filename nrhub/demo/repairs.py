@@ -25,7 +25,7 @@ from nrhub.consolidation.models import Delivery, DeliveryLine, DeliveryStatus
 from nrhub.db import utcnow
 from nrhub.demo.organisations import organisation
 from nrhub.extensions import db
-from nrhub.formatting import PARIS
+from nrhub.formatting import PARIS, paris_date_of
 from nrhub.repairs import maintenance as maintenance_services
 from nrhub.repairs import services
 from nrhub.repairs.maintenance import MaintenanceData
@@ -211,7 +211,7 @@ def _load_repair_requests() -> None:
         if spec.description in done:
             continue
         line, delivery = spread[index % len(spread)]
-        received_on = delivery.received_on or dt.date.today()
+        received_on = delivery.received_on or paris_date_of(utcnow())
         request = services.open_repair_request(
             services.RepairInput(line.id, 1, spec.description),
             by=_first_person(delivery.buyer_id),

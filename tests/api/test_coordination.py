@@ -21,6 +21,7 @@ from nrhub.catalog.models import Listing, PriceTier
 from nrhub.consolidation.models import Consolidation, PurchaseOrder
 from nrhub.db import utcnow
 from nrhub.extensions import db
+from nrhub.formatting import paris_date_of
 from nrhub.ledger.models import SpendEntry
 from tests.api.conftest import bearer
 from tests.api.test_api import assert_problem
@@ -642,7 +643,9 @@ def test_full_campaign_flow_through_the_api(api, people):  # type: ignore[no-unt
         receipt = api.post(
             f"/api/v1/deliveries/{delivery['id']}/receipt",
             json={
-                "received_on": now.date().isoformat(),
+                # The shipment is dated the Paris day: so must the receipt be (near
+                # midnight UTC, the UTC date is the day before).
+                "received_on": paris_date_of(now).isoformat(),
                 "lines": [
                     {"line_id": li["id"], "quantity": li["quantity"]} for li in delivery["lines"]
                 ],
