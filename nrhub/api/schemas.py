@@ -337,6 +337,9 @@ class AllocationOut(BaseModel):
     computed: int = Field(description="Quantité donnée par la règle.")
     quantity: int = Field(description="Quantité attribuée (ajustements compris).")
     amount_ht: str
+    maintenance_ht: str = Field(
+        description="Maintenance choisie avec la ligne, pour les unités attribuées (0.00 sans)."
+    )
     overridden: bool
 
 
@@ -351,7 +354,8 @@ class OfferAllocationOut(BaseModel):
     allocated: int
     unallocated: int
     unit_price_ht: str = Field(description="Prix mutualisé atteint par la quantité attribuée.")
-    total_ht: str
+    total_ht: str = Field(description="Matériel seul.")
+    maintenance_ht: str
     allocations: list[AllocationOut]
 
 
@@ -368,7 +372,8 @@ class ConsolidationPreviewOut(BaseModel):
     demand: int
     committed: int
     allocated: int
-    total_ht: str
+    total_ht: str = Field(description="Matériel seul.")
+    maintenance_ht: str = Field(description="Maintenance choisie, sur les bons de commande aussi.")
     offers: list[OfferAllocationOut]
     buyers: list[BuyerTotalOut] = Field(description="Par acheteur : unités et montant HT.")
 

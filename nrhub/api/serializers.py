@@ -193,6 +193,7 @@ def consolidation_preview(preview: ConsolidationPreview) -> dict[str, Any]:
                 "unallocated": row.unallocated,
                 "unit_price_ht": money(row.unit_price),
                 "total_ht": money(row.total_ht),
+                "maintenance_ht": money(row.maintenance_ht),
                 "allocations": [
                     {
                         "line_id": b.line_id,
@@ -201,6 +202,7 @@ def consolidation_preview(preview: ConsolidationPreview) -> dict[str, Any]:
                         "computed": b.computed,
                         "quantity": b.quantity,
                         "amount_ht": money(b.amount_ht),
+                        "maintenance_ht": money(b.maintenance_ht),
                         "overridden": b.override is not None,
                     }
                     for b in row.buyers
@@ -215,6 +217,7 @@ def consolidation_preview(preview: ConsolidationPreview) -> dict[str, Any]:
         "committed": preview.committed,
         "allocated": preview.allocated,
         "total_ht": money(preview.total_ht),
+        "maintenance_ht": money(preview.maintenance_ht),
         "offers": offers,
         "buyers": [
             {"buyer": t["buyer"], "quantity": t["quantity"], "amount_ht": money(t["amount"])}

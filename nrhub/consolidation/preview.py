@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -40,6 +40,17 @@ from nrhub.db import quantize_money
 from nrhub.errors import ConflictError, NotFoundError
 from nrhub.extensions import db
 from nrhub.organisations.models import Organisation
+from nrhub.repairs.models import MAINTENANCE_KIND_LABELS, MaintenanceKind, MaintenanceOffer
+
+
+@dataclass(frozen=True)
+class MaintenanceChoice:
+    """The maintenance an order line chose, at the price it was given when chosen."""
+
+    maintenance_offer_id: int
+    unit_price: Decimal
+    vat_rate: Decimal
+    label: str
 
 
 @dataclass(frozen=True)
@@ -87,6 +98,9 @@ class BuyerAllocation:
     quantity: int
     amount_ht: Decimal
     override: OverrideInfo | None
+    # The maintenance chosen with the line; it follows the allocated units.
+    maintenance: MaintenanceChoice | None = None
+    maintenance_ht: Decimal = ZERO
 
 
 @dataclass(frozen=True)
@@ -110,6 +124,10 @@ class OfferPreview:
     def is_short(self) -> bool:
         return self.demand > self.offer.committed
 
+    @property
+    def maintenance_ht(self) -> Decimal:
+        return sum((b.maintenance_ht for b in self.buyers), ZERO)
+
 
 @dataclass(frozen=True)
 class ConsolidationPreview:
@@ -120,6 +138,15 @@ class ConsolidationPreview:
     @property
     def total_ht(self) -> Decimal:
         return sum((o.total_ht for o in self.offers), ZERO)
+
+    @property
+    def maintenance_ht(self) -> Decimal:
+        """The maintenance chosen with the allocated units (on the purchase orders too)."""
+        return sum((o.maintenance_ht for o in self.offers), ZERO)
+
+    @property
+    def total_with_maintenance_ht(self) -> Decimal:
+        return self.total_ht + self.maintenance_ht
 
     @property
     def demand(self) -> int:
@@ -157,6 +184,7 @@ class Snapshot:
     offers: dict[int, OfferInfo]
     lines: dict[int, LineInfo]  # by line id, only lines of accepted offers and active orders
     overrides: dict[int, OverrideInfo]  # by line id
+    maintenance: dict[int, MaintenanceChoice] = field(default_factory=dict)  # by line id
 
     def demands(self) -> list[OfferDemand]:
         requests: dict[int, list[Request]] = defaultdict(list)
@@ -253,7 +281,44 @@ def load_snapshot(campaign_id: int) -> Snapshot:
     ):
         if line_id in lines:
             overrides[line_id] = OverrideInfo(quantity, computed, reason, author_id, author_name)
-    return Snapshot(offers, lines, overrides)
+    return Snapshot(offers, lines, overrides, load_maintenance(campaign_id))
+
+
+def load_maintenance(campaign_id: int) -> dict[int, MaintenanceChoice]:
+    """The maintenance chosen by the campaign's order lines, by order line id (one query)."""
+    rows = db.session.execute(
+        select(
+            OrderLine.id,
+            OrderLine.maintenance_offer_id,
+            OrderLine.maintenance_unit_price,
+            MaintenanceOffer.unit_price,
+            MaintenanceOffer.vat_rate,
+            MaintenanceOffer.kind,
+            MaintenanceOffer.duration_months,
+        )
+        .join(Order, Order.id == OrderLine.order_id)
+        .join(MaintenanceOffer, MaintenanceOffer.id == OrderLine.maintenance_offer_id)
+        .where(Order.campaign_id == campaign_id, OrderLine.maintenance_offer_id.is_not(None))
+    ).all()
+    return {
+        line_id: MaintenanceChoice(
+            offer_id,
+            chosen_price if chosen_price is not None else price,
+            Decimal(vat_rate),
+            f"{MAINTENANCE_KIND_LABELS[MaintenanceKind(kind)]} {months} mois",
+        )
+        for line_id, offer_id, chosen_price, price, vat_rate, kind, months in rows
+    }
+
+
+def maintenance_amount(
+    maintenance: Mapping[int, MaintenanceChoice], line_id: int, quantity: int
+) -> Decimal:
+    """What the maintenance chosen with an order line costs for its allocated units."""
+    choice = maintenance.get(line_id)
+    if choice is None or quantity <= 0:
+        return ZERO
+    return quantize_money(choice.unit_price * quantity)
 
 
 def compute(campaign_id: int, snapshot: Snapshot, rule: Rule) -> ConsolidationPreview:
@@ -285,6 +350,7 @@ def _offer_preview(
     buyers = []
     for line in final.lines:
         info = snapshot.lines[line.line_id]
+        maintenance = snapshot.maintenance.get(line.line_id)
         buyers.append(
             BuyerAllocation(
                 line_id=line.line_id,
@@ -295,6 +361,10 @@ def _offer_preview(
                 quantity=line.quantity,
                 amount_ht=quantize_money(price * line.quantity),
                 override=snapshot.overrides.get(line.line_id),
+                maintenance=maintenance,
+                maintenance_ht=maintenance_amount(
+                    snapshot.maintenance, line.line_id, line.quantity
+                ),
             )
         )
     buyers.sort(key=lambda b: (b.buyer_name, b.line_id))
@@ -325,5 +395,5 @@ def preview_consolidation(
             for line_id, quantity in overrides.items()
             if line_id in snapshot.lines
         }
-        snapshot = Snapshot(snapshot.offers, snapshot.lines, pinned)
+        snapshot = Snapshot(snapshot.offers, snapshot.lines, pinned, snapshot.maintenance)
     return compute(campaign.id, snapshot, Rule(rule))

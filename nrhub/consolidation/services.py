@@ -31,6 +31,7 @@ from nrhub.consolidation.models import AllocationOverride, Consolidation, Purcha
 from nrhub.consolidation.preview import (
     BuyerAllocation,
     ConsolidationPreview,
+    MaintenanceChoice,
     OfferPreview,
     compute,
     load_snapshot,
@@ -277,7 +278,7 @@ class _Outcome:
     preview: ConsolidationPreview
     purchase_orders: tuple[tuple[int, int, str, Decimal], ...]  # refurbisher, id, number, HT
     # Maintenance chosen by order line id (its units follow the allocation).
-    maintenance: Mapping[int, steps.MaintenanceChoice] = field(default_factory=dict)
+    maintenance: Mapping[int, MaintenanceChoice] = field(default_factory=dict)
 
 
 def _consolidate(
@@ -302,7 +303,7 @@ def _consolidate(
     )
     db.session.add(consolidation)
 
-    maintenance = steps.load_maintenance(campaign_id)
+    maintenance = snapshot.maintenance
     purchase_orders = steps.create_purchase_orders(campaign_id, preview, by, now, maintenance)
     po_line_ids = steps.insert_purchase_order_lines(purchase_orders, preview)
     maintenance_line_ids = steps.insert_maintenance_lines(
@@ -374,7 +375,7 @@ def _notices(outcome: _Outcome) -> _Notices:
 
 
 def _maintenance_notices(
-    offer: OfferPreview, maintenance: Mapping[int, steps.MaintenanceChoice]
+    offer: OfferPreview, maintenance: Mapping[int, MaintenanceChoice]
 ) -> list[dict[str, Any]]:
     """The maintenance of one offer's allocated units, one line per offer and price."""
     units: dict[tuple[str, Decimal], int] = defaultdict(int)
@@ -394,7 +395,7 @@ def _maintenance_notices(
 
 def _buyer_notices(
     preview: ConsolidationPreview,
-    maintenance: Mapping[int, steps.MaintenanceChoice] | None = None,
+    maintenance: Mapping[int, MaintenanceChoice] | None = None,
 ) -> dict[int, list[dict[str, Any]]]:
     notices: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for offer in preview.offers:

@@ -10,14 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select, update
 
 from nrhub.auth.models import User
-from nrhub.campaigns.models import CampaignOffer, OfferStatus, Order, OrderLine
+from nrhub.campaigns.models import CampaignOffer, OfferStatus
 from nrhub.catalog.models import Listing
 from nrhub.consolidation.allocation import Rule
 from nrhub.consolidation.amounts import ZERO
@@ -33,13 +32,14 @@ from nrhub.consolidation.models import (
 from nrhub.consolidation.preview import (
     BuyerAllocation,
     ConsolidationPreview,
+    MaintenanceChoice,
     OfferPreview,
     Snapshot,
+    maintenance_amount,
 )
 from nrhub.db import quantize_money, to_cents
 from nrhub.extensions import db
 from nrhub.formatting import paris_date_of
-from nrhub.repairs.models import MAINTENANCE_KIND_LABELS, MaintenanceKind, MaintenanceOffer
 
 
 def _next_sequence(year: int) -> int:
@@ -47,52 +47,6 @@ def _next_sequence(year: int) -> int:
         select(func.max(PurchaseOrder.sequence)).where(PurchaseOrder.year == year)
     ).scalar_one()
     return (current or 0) + 1
-
-
-@dataclass(frozen=True)
-class MaintenanceChoice:
-    """The maintenance an order line chose, at the price it was given when chosen."""
-
-    maintenance_offer_id: int
-    unit_price: Decimal
-    vat_rate: Decimal
-    label: str
-
-
-def load_maintenance(campaign_id: int) -> dict[int, MaintenanceChoice]:
-    """The maintenance chosen by the campaign's order lines, by order line id (one query)."""
-    rows = db.session.execute(
-        select(
-            OrderLine.id,
-            OrderLine.maintenance_offer_id,
-            OrderLine.maintenance_unit_price,
-            MaintenanceOffer.unit_price,
-            MaintenanceOffer.vat_rate,
-            MaintenanceOffer.kind,
-            MaintenanceOffer.duration_months,
-        )
-        .join(Order, Order.id == OrderLine.order_id)
-        .join(MaintenanceOffer, MaintenanceOffer.id == OrderLine.maintenance_offer_id)
-        .where(Order.campaign_id == campaign_id, OrderLine.maintenance_offer_id.is_not(None))
-    ).all()
-    return {
-        line_id: MaintenanceChoice(
-            offer_id,
-            chosen_price if chosen_price is not None else price,
-            Decimal(vat_rate),
-            f"{MAINTENANCE_KIND_LABELS[MaintenanceKind(kind)]} {months} mois",
-        )
-        for line_id, offer_id, chosen_price, price, vat_rate, kind, months in rows
-    }
-
-
-def _maintenance_amount(
-    maintenance: Mapping[int, MaintenanceChoice], line_id: int, quantity: int
-) -> Decimal:
-    choice = maintenance.get(line_id)
-    if choice is None or quantity <= 0:
-        return ZERO
-    return quantize_money(choice.unit_price * quantity)
 
 
 def create_purchase_orders(
@@ -116,7 +70,7 @@ def create_purchase_orders(
                 offer.unit_price * offer.allocated
             )
             for b in offer.buyers:
-                totals[refurbisher] += _maintenance_amount(maintenance, b.line_id, b.quantity)
+                totals[refurbisher] += maintenance_amount(maintenance, b.line_id, b.quantity)
             names[refurbisher] = offer.offer.refurbisher_name
     year = paris_date_of(now).year
     sequence = _next_sequence(year)
@@ -362,7 +316,7 @@ def insert_deliveries(
             DeliveryStatus.PENDING.value,
             sum(
                 to_cents(b.amount_ht)
-                + to_cents(_maintenance_amount(maintenance, b.line_id, b.quantity))
+                + to_cents(maintenance_amount(maintenance, b.line_id, b.quantity))
                 for _o, b in per_delivery[(refurbisher, buyer)]
             ),
         )

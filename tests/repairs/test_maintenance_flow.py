@@ -181,3 +181,46 @@ def test_consolidation_mails_list_the_maintenance(world, outbox):
     ).replace("\xa0", " ")
     assert "Extension de garantie 36 mois — Dell P2419H : 3 unité(s)" in refurbisher
     assert "Maintenance" not in bodies["acheteur2@test.fr"]
+
+
+def test_preview_shows_the_maintenance_the_purchase_orders_will_carry(world):
+    preview = consolidation.preview_consolidation(world.campaign)
+    assert preview.maintenance_ht == Decimal("136.50")  # 3 × 30.00 + 3 × 15.50
+    chosen = {
+        (b.buyer_name, o.offer.sku): (b.maintenance.label, b.maintenance_ht)
+        for o in preview.offers
+        for b in o.buyers
+        if b.maintenance is not None
+    }
+    assert sorted(chosen.values()) == [
+        ("Extension de garantie 36 mois", Decimal("46.50")),
+        ("Maintenance 24 mois", Decimal("90.00")),
+    ]
+    expected_total = preview.total_with_maintenance_ht
+    assert expected_total == preview.total_ht + Decimal("136.50")
+    consolidate(world)
+    totals = db.session.execute(select(PurchaseOrder.total_ht)).scalars().all()
+    assert sum(totals, Decimal("0")) == expected_total
+
+
+def test_preview_page_and_api_show_the_maintenance(world, client):
+    from tests.api.conftest import bearer
+    from tests.conftest import login
+
+    login(client, "coordination@test.fr")
+    page = client.get(f"/campagnes/{world.campaign.id}/consolidation").get_data(as_text=True)
+    assert "Total HT, maintenance comprise" in page
+    assert 'Maintenance 24 mois : <span class="nowrap">90,00' in page
+    assert "<dt>Maintenance HT</dt><dd>136,50" in page
+    answer = client.post(
+        f"/api/v1/campaigns/{world.campaign.id}/consolidation",
+        json={"confirm": False},
+        headers=bearer(world.coordinator),
+    ).get_json()
+    assert answer["maintenance_ht"] == "136.50"
+    by_line = {
+        a["line_id"]: a["maintenance_ht"] for o in answer["offers"] for a in o["allocations"]
+    }
+    laptop_line = world.lines[("laptop", 1)]
+    assert by_line[laptop_line] == "90.00"
+    assert sorted(by_line.values()).count("0.00") == len(by_line) - 2
