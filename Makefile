@@ -22,7 +22,7 @@ translations: venv
 
 # After changing interface strings: extract them and merge into the English catalogue.
 translations-update: venv
-	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -o nrhub/translations/messages.pot .
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -k n_:1,2 -o nrhub/translations/messages.pot .
 	$(BIN)/pybabel -q update -i nrhub/translations/messages.pot -d nrhub/translations
 
 db: venv translations

@@ -22,7 +22,14 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.validators import ValidationError as FieldError
 
-from nrhub.donations.models import AgeBracket, ClaimStatus, LotCondition, LotReach, LotStatus
+from nrhub.donations.models import (
+    AgeBracket,
+    ClaimStatus,
+    DonationLot,
+    LotCondition,
+    LotReach,
+    LotStatus,
+)
 from nrhub.donations.services import LotData
 
 AGE_LABELS = {
@@ -139,6 +146,26 @@ class LotForm(FlaskForm):
             data_wiping_required=bool(self.data_wiping_required.data),
             description=self.description.data or "",
         )
+
+
+def lot_form_values(lot: DonationLot) -> dict[str, Any]:
+    """A lot's fields as :class:`LotForm` shows them (weight in kg, decimal comma); the
+    lot's category must be loaded."""
+    kg = format(Decimal(lot.unit_weight_g) / 1000, "f").replace(".", ",")
+    return {
+        "category_code": lot.category.code,
+        "quantity": lot.quantity,
+        "age_bracket": lot.age_bracket,
+        "condition": lot.condition,
+        "unit_weight_kg": kg,
+        "description": lot.description,
+        "pickup_address": lot.pickup_address,
+        "pickup_postcode": lot.pickup_postcode,
+        "pickup_city": lot.pickup_city,
+        "available_from": lot.available_from,
+        "available_until": lot.available_until,
+        "data_wiping_required": lot.data_wiping_required,
+    }
 
 
 class PhotoForm(FlaskForm):

@@ -54,6 +54,23 @@ def lot_visible_to(lot: DonationLot, refurbisher: Organisation) -> bool:
     return lot.status == LotStatus.OPEN and reaches(LotReach(lot.reach), lot, refurbisher)
 
 
+# Claims that lock the lot's description: the donor agreed to them, units may be on the road.
+LOCKING_CLAIMS = (ClaimStatus.ACCEPTED, ClaimStatus.PICKED_UP, ClaimStatus.COMPLETED)
+
+
+def has_locking_claim(lot_id: int) -> ColumnElement[bool]:
+    """SQL: a claim of the lot was accepted (or picked up, or completed)."""
+    return exists().where(DonationClaim.lot_id == lot_id, DonationClaim.status.in_(LOCKING_CLAIMS))
+
+
+def lot_is_editable(lot: DonationLot) -> bool:
+    """The donor may still edit the lot and its photos: the lot is open and no claim on it
+    was accepted (pending, refused and cancelled claims do not lock it)."""
+    if lot.status != LotStatus.OPEN:
+        return False
+    return not db.session.execute(select(has_locking_claim(lot.id))).scalar_one()
+
+
 def _lot_options() -> list[Any]:
     return [
         selectinload(DonationLot.category),
@@ -199,6 +216,30 @@ def list_all_lots() -> Sequence[DonationLot]:
         .scalars()
         .all()
     )
+
+
+def list_lots_for_export(user: User) -> list[DonationLot]:
+    """The lots of the person's ``/dons`` page, for its CSV: a buyer's own lots, every lot
+    for the coordinator; for a refurbisher, the open lots within its reach (nearest first,
+    as listed on its page), then the other lots it claimed (most recent claim first)."""
+    if user.role == Role.REFURBISHER:
+        lots = list(list_open_lots_for(user.organisation))
+        seen = {lot.id for lot in lots}
+        for claim in list_claims_of(user.organisation_id):
+            if claim.lot_id not in seen:
+                seen.add(claim.lot_id)
+                lots.append(claim.lot)
+        return lots
+    query = (
+        select(DonationLot)
+        .options(selectinload(DonationLot.category), selectinload(DonationLot.donor))
+        .order_by(DonationLot.created_at.desc(), DonationLot.id.desc())
+    )
+    if user.role == Role.BUYER:
+        query = query.where(DonationLot.donor_id == user.organisation_id)
+    elif user.role != Role.COORDINATOR:
+        return []
+    return list(db.session.execute(query).scalars().all())
 
 
 def lots_picked_up_by(refurbisher_id: int) -> list[tuple[int, str]]:

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from nrhub import uploads
 from nrhub.audit.services import record
 from nrhub.auth.models import User
-from nrhub.campaigns.messages import _, notify
+from nrhub.campaigns.messages import _, n_, notify
 from nrhub.catalog.models import Category
 from nrhub.db import utcnow
 from nrhub.donations import claims, files
@@ -27,9 +28,9 @@ from nrhub.donations.models import (
     LotStatus,
     RetiredStock,
 )
-from nrhub.donations.queries import member_emails
+from nrhub.donations.queries import has_locking_claim, lot_is_editable, member_emails
 from nrhub.donations.rules import buyer_of, own_lot, today
-from nrhub.errors import ConflictError, PermissionDeniedError, ValidationError
+from nrhub.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from nrhub.extensions import db
 from nrhub.organisations import geo
 
@@ -102,31 +103,38 @@ def _check_lot(data: LotData, today: dt.date) -> tuple[int, str]:
     return category_id, department
 
 
+def _lot_values(data: LotData, on: dt.date) -> dict[str, Any]:
+    """The columns a donor fills in, checked and normalised (creation and correction)."""
+    category_id, department = _check_lot(data, on)
+    return {
+        "category_id": category_id,
+        "description": data.description.strip()[:5000],
+        "quantity": data.quantity,
+        "age_bracket": data.age_bracket,
+        "condition": data.condition,
+        "unit_weight_g": data.unit_weight_g,
+        "pickup_address": data.pickup_address.strip()[:300],
+        "pickup_postcode": data.pickup_postcode.strip(),
+        "pickup_city": data.pickup_city.strip()[:120],
+        "department_code": department,
+        "region_code": geo.region_of(department),
+        "available_from": data.available_from,
+        "available_until": data.available_until,
+        "data_wiping_required": data.data_wiping_required,
+    }
+
+
 def create_lot(data: LotData, *, by: User, now: dt.datetime | None = None) -> DonationLot:
     """A buyer offers retired equipment; the lot first reaches its department's refurbishers."""
     donor = buyer_of(by)
     now = now or utcnow()
-    category_id, department = _check_lot(data, today(now))
     lot = DonationLot(
         donor_id=donor.id,
         created_by_id=by.id,
-        category_id=category_id,
-        description=data.description.strip()[:5000],
-        quantity=data.quantity,
         remaining_quantity=data.quantity,
-        age_bracket=data.age_bracket,
-        condition=data.condition,
-        unit_weight_g=data.unit_weight_g,
-        pickup_address=data.pickup_address.strip()[:300],
-        pickup_postcode=data.pickup_postcode.strip(),
-        pickup_city=data.pickup_city.strip()[:120],
-        department_code=department,
-        region_code=geo.region_of(department),
-        available_from=data.available_from,
-        available_until=data.available_until,
-        data_wiping_required=data.data_wiping_required,
         created_at=now,
         reach_changed_at=now,
+        **_lot_values(data, today(now)),
     )
     db.session.add(lot)
     db.session.flush()
@@ -173,6 +181,101 @@ def withdraw_lot(lot: DonationLot, *, by: User, now: dt.datetime | None = None) 
             reason=_("Lot retiré par la collectivité."),
         )
     return lot
+
+
+def check_lot_editable(lot: DonationLot) -> None:
+    """The donor may edit an open lot (and its photos) until it accepts a claim on it."""
+    if lot.status != LotStatus.OPEN:
+        raise ConflictError(_("Ce lot est retiré : il ne peut plus être modifié."))
+    if not lot_is_editable(lot):
+        raise ConflictError(
+            _(
+                "Une réservation de ce lot a été acceptée : il ne peut plus être modifié, "
+                "pour que le reconditionneur trouve ce qui lui a été promis."
+            )
+        )
+
+
+def _held_units_error(held: int) -> ValidationError:
+    return ValidationError(
+        n_(
+            "%(num)d unité de ce lot est déjà réservée : la quantité ne peut pas être "
+            "inférieure à %(num)d.",
+            "%(num)d unités de ce lot sont déjà réservées : la quantité ne peut pas être "
+            "inférieure à %(num)d.",
+            held,
+        ),
+        field="quantity",
+    )
+
+
+def update_lot(
+    lot: DonationLot, data: LotData, *, by: User, now: dt.datetime | None = None
+) -> DonationLot:
+    """The donor corrects its lot while it is open and no claim on it was accepted.
+
+    The quantity may not go below the units held by pending claims; the units not
+    reserved follow the new quantity. One conditional UPDATE re-checks both rules, so a
+    claim or an acceptance that lands meanwhile cannot be overtaken. The reach stays.
+    """
+    own_lot(lot, by)
+    check_lot_editable(lot)
+    values = _lot_values(data, today(now or utcnow()))
+    held = lot.quantity - lot.remaining_quantity
+    if data.quantity < held:
+        raise _held_units_error(held)
+    changes = {
+        name: [getattr(lot, name), value]
+        for name, value in values.items()
+        if getattr(lot, name) != value
+    }
+    result = db.session.execute(
+        update(DonationLot)
+        .where(
+            DonationLot.id == lot.id,
+            DonationLot.status == LotStatus.OPEN,
+            DonationLot.quantity - DonationLot.remaining_quantity <= data.quantity,
+            ~has_locking_claim(lot.id),
+        )
+        .values(
+            remaining_quantity=DonationLot.remaining_quantity
+            + (data.quantity - DonationLot.quantity),
+            **values,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        db.session.rollback()  # expires the lot: the checks below read it afresh
+        check_lot_editable(lot)
+        held = lot.quantity - lot.remaining_quantity
+        if data.quantity < held:
+            raise _held_units_error(held)
+        raise ConflictError(_("Ce lot vient de changer : vérifiez-le et recommencez."))
+    db.session.expire(lot)
+    record("donation_lot.updated", lot, by=by, changes=changes)
+    db.session.commit()
+    return lot
+
+
+def remove_lot_photo(lot: DonationLot, photo_id: int, *, by: User) -> None:
+    """The donor removes a photo of its lot while the lot is editable; the files go once
+    the removal is committed."""
+    own_lot(lot, by)
+    photo = db.session.execute(
+        select(DonationLotPhoto).where(
+            DonationLotPhoto.id == photo_id, DonationLotPhoto.lot_id == lot.id
+        )
+    ).scalar_one_or_none()
+    if photo is None:
+        raise NotFoundError(_("Cette photo n'existe pas."))
+    check_lot_editable(lot)
+    names = (photo.filename, photo.thumbnail)
+    db.session.delete(photo)
+    record("donation_lot.photo_removed", lot, by=by, photo_id=photo_id)
+    db.session.commit()
+    directory = files.photo_directory()
+    for name in names:
+        uploads.remove(directory, name)
 
 
 def add_lot_photo(

@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 from nrhub import uploads
 from nrhub.catalog.queries import list_categories
-from nrhub.donations import files, forms, queries, services
+from nrhub.donations import exports, files, forms, queries, services
 from nrhub.donations.models import DonationClaim, DonationLot, DonationLotPhoto
-from nrhub.errors import DomainError, attach_to_form
+from nrhub.errors import ConflictError, DomainError, attach_to_form
 from nrhub.extensions import db
 from nrhub.security import Role, member_required, role_required
 
@@ -66,6 +66,13 @@ def index():  # type: ignore[no-untyped-def]
     return render_template("donations/index_coordinator.html", lots=queries.list_all_lots())
 
 
+@bp.get("/dons/export.csv")
+@member_required
+def export():  # type: ignore[no-untyped-def]
+    """The lots of the person's /dons page, in French whatever the interface language."""
+    return exports.lots_csv(queries.list_lots_for_export(current_user))
+
+
 @bp.route("/dons/nouveau", methods=["GET", "POST"])
 @role_required(Role.BUYER)
 def create():  # type: ignore[no-untyped-def]
@@ -89,6 +96,33 @@ def create():  # type: ignore[no-untyped-def]
     return redirect(url_for("donations.detail", lot_id=lot.id))
 
 
+def _render_edit(form: forms.LotForm, lot: DonationLot, status: int):  # type: ignore[no-untyped-def]
+    held = lot.quantity - lot.remaining_quantity
+    return render_template("donations/lot_form.html", form=form, lot=lot, held=held), status
+
+
+@bp.route("/dons/<int:lot_id>/modifier", methods=["GET", "POST"])
+@role_required(Role.BUYER)
+def edit(lot_id: int):  # type: ignore[no-untyped-def]
+    lot = queries.get_lot_for(current_user, lot_id)
+    if request.method == "GET":
+        try:
+            services.check_lot_editable(lot)
+        except ConflictError as err:
+            flash(str(err), "error")
+            return redirect(url_for("donations.detail", lot_id=lot.id))
+    form = forms.LotForm(categories=_categories(), data=forms.lot_form_values(lot))
+    if not form.validate_on_submit():
+        return _render_edit(form, lot, 422 if request.method == "POST" else 200)
+    try:
+        services.update_lot(lot, form.lot_data(), by=current_user)
+    except DomainError as err:
+        attach_to_form(form, err)
+        return _render_edit(form, queries.get_lot_for(current_user, lot_id), err.status_code)
+    flash(_("Lot n° %(id)d modifié.", id=lot_id), "success")
+    return redirect(url_for("donations.detail", lot_id=lot_id))
+
+
 def _render_detail(lot: DonationLot, status: int = 200, **extra: Any):  # type: ignore[no-untyped-def]
     claim_form = extra.pop("claim_form", None)
     if claim_form is None:
@@ -102,8 +136,13 @@ def _render_detail(lot: DonationLot, status: int = 200, **extra: Any):  # type: 
         "can_claim": current_user.role == Role.REFURBISHER
         and lot.is_claimable
         and queries.lot_visible_to(lot, current_user.organisation),
+        "can_edit": _is_donor(lot) and queries.lot_is_editable(lot),
     }
     return render_template("donations/lot_detail.html", **context, **extra), status
+
+
+def _is_donor(lot: DonationLot) -> bool:
+    return current_user.role == Role.BUYER and lot.donor_id == current_user.organisation_id
 
 
 @bp.get("/dons/<int:lot_id>")
@@ -145,7 +184,22 @@ def photos(lot_id: int):  # type: ignore[no-untyped-def]
     elif request.method == "POST":
         status = 422
     lot = queries.get_lot_for(current_user, lot_id)
-    return render_template("donations/lot_photos.html", form=form, lot=lot), status
+    return render_template(
+        "donations/lot_photos.html", form=form, lot=lot, can_edit=queries.lot_is_editable(lot)
+    ), status
+
+
+@bp.post("/dons/<int:lot_id>/photos/<int:photo_id>/supprimer")
+@role_required(Role.BUYER)
+def delete_photo(lot_id: int, photo_id: int):  # type: ignore[no-untyped-def]
+    lot = queries.get_lot_for(current_user, lot_id)
+    try:
+        services.remove_lot_photo(lot, photo_id, by=current_user)  # another lot's photo: 404
+    except ConflictError as err:
+        flash(str(err), "error")
+    else:
+        flash(_("Photo supprimée."), "info")
+    return redirect(url_for("donations.photos", lot_id=lot_id))
 
 
 @bp.get("/dons/photos/<name>")

@@ -87,6 +87,9 @@ EXPORTS = [
     ("coordinator", "/indicateurs/declaration/2026.csv", ("buyer1", "buyer2")),
     ("buyer1", "/reparations/indicateurs.csv", ("refurbisher_a",)),
     ("coordinator", "/reparations/indicateurs.csv", ("refurbisher_a",)),
+    ("buyer1", "/dons/export.csv", ("buyer1",)),
+    ("coordinator", "/dons/export.csv", ("buyer1",)),
+    ("refurbisher_a", "/dons/export.csv", ("buyer1",)),
 ]
 
 

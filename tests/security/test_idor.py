@@ -179,6 +179,13 @@ CASES: dict[str, Case] = {
     "donations.detail": Case(LOT_1, ("buyer2", "refurbisher_b"), owner="buyer1"),
     "donations.withdraw": Case(LOT_1, ("buyer2", "refurbisher_b")),
     "donations.photos": Case(LOT_1, ("buyer2", "refurbisher_b"), owner="buyer1"),
+    # Lot 1 has an accepted claim: its donor is sent back to the lot (302), so no owner.
+    "donations.edit": Case(LOT_1, ("buyer2", "refurbisher_a", "refurbisher_b", "coordinator")),
+    # The world has no lot photo: any id will do, the lot is refused first.
+    "donations.delete_photo": Case(
+        ids(lot_id="lot1", photo_id="photo_a"),
+        ("buyer2", "refurbisher_a", "refurbisher_b", "coordinator"),
+    ),
     "donations.claim": Case(LOT_1, ("refurbisher_b", "buyer2")),
     "donations.accept": Case(CLAIM_A1, ("buyer2", "refurbisher_b")),
     "donations.refuse": Case(CLAIM_A1, ("buyer2", "refurbisher_b")),
