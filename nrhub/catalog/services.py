@@ -17,7 +17,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from nrhub import uploads
 from nrhub.audit.services import record
 from nrhub.auth.models import User
-from nrhub.catalog import importing
+from nrhub.catalog import importing, origins
 from nrhub.catalog.models import Category, Listing, ListingPhoto, ListingStatus, PriceTier
 from nrhub.catalog.rules import ListingData
 from nrhub.db import utcnow
@@ -97,9 +97,7 @@ def _check_donation_lot(refurbisher_id: int, lot_id: int | None) -> None:
     """A listing may name as origin only a donated lot its refurbisher picked up."""
     if lot_id is None:
         return
-    from nrhub.donations.queries import lots_picked_up_by
-
-    if lot_id not in {i for i, _label in lots_picked_up_by(refurbisher_id)}:
+    if lot_id not in {i for i, _label in origins.lots_picked_up_by(refurbisher_id)}:
         raise ListingValidationError(
             {"donation_lot_id": "Choisissez un lot de réemploi que votre structure a enlevé."}
         )

@@ -22,7 +22,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from nrhub import uploads
-from nrhub.catalog import browse, importing, queries, services
+from nrhub.catalog import browse, importing, origins, queries, services
 from nrhub.catalog.forms import (
     GRADE_LABELS,
     INSERTION_LABELS,
@@ -120,14 +120,12 @@ def _catalogue_block(near: tuple[str, str] | None, show_prices: bool) -> str:
 
 @bp.get("/catalogue/<int:listing_id>")
 def detail(listing_id: int):  # type: ignore[no-untyped-def]
-    from nrhub.donations.queries import donor_of_listing
-
     listing = queries.get_visible_listing(listing_id, current_user)
     return render_template(
         "catalog/listing_detail.html",
         listing=listing,
         show_prices=prices_visible(),
-        donor=donor_of_listing(listing),
+        donor=origins.donor_of_listing(listing),
     )
 
 
@@ -200,9 +198,7 @@ def my_listings():  # type: ignore[no-untyped-def]
 
 def _picked_up_lots() -> list[tuple[int, str]]:
     """The donated lots the refurbisher picked up: the origins a listing may name."""
-    from nrhub.donations.queries import lots_picked_up_by
-
-    return lots_picked_up_by(current_user.organisation_id)
+    return origins.lots_picked_up_by(current_user.organisation_id)
 
 
 def _render_listing_form(form: ListingForm, listing: Listing | None, status: int = 200):  # type: ignore[no-untyped-def]

@@ -6,12 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask.blueprints import BlueprintSetupState
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from nrhub import uploads
+from nrhub.catalog import origins
 from nrhub.catalog.queries import list_categories
 from nrhub.donations import exports, files, forms, queries, services
 from nrhub.donations.models import DonationClaim, DonationLot, DonationLotPhoto
@@ -20,6 +22,18 @@ from nrhub.extensions import db
 from nrhub.security import Role, member_required, role_required
 
 bp = Blueprint("donations", __name__)
+
+
+@bp.record_once
+def _provide_listing_origins(state: BlueprintSetupState) -> None:
+    """The catalogue, below this area, asks it where a listing's units come from."""
+    origins.provide(
+        state.app,
+        origins.OriginProvider(
+            lots_picked_up_by=queries.lots_picked_up_by,
+            donor_of_listing=queries.donor_of_listing,
+        ),
+    )
 
 
 @bp.app_context_processor
