@@ -29,6 +29,12 @@ def _translations() -> NullTranslations:
     return translations
 
 
+def next_id(prefix: str) -> str:
+    """An HTML id unique within the page being rendered (a counter per request)."""
+    g.nrhub_ids = g.get("nrhub_ids", 0) + 1
+    return f"{prefix}-{g.nrhub_ids}"
+
+
 def _install_gettext(app: Flask) -> None:
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=lambda s: _translations().ugettext(s),
@@ -49,6 +55,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["department_name"] = geo.department_name
     app.jinja_env.filters["region_name"] = geo.region_name
     app.jinja_env.globals["nav_html"] = nav_html
+    app.jinja_env.globals["next_id"] = next_id
 
     def has_endpoint(name: str) -> bool:
         return name in app.view_functions

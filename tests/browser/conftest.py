@@ -452,6 +452,13 @@ class AxeAudit:
         violations = axe_violations(self.browser.driver)
         if violations:
             self.failures.append(describe_violations(page, violations))
+        # Reflow (WCAG 1.4.10): at the test window's 1280 px, only a wide table's own
+        # region may scroll sideways, never the page.
+        overflow = self.browser.driver.execute_script(
+            "const root = document.documentElement; return root.scrollWidth - root.clientWidth;"
+        )
+        if overflow > 0:
+            self.failures.append(f"{page} : la page défile horizontalement ({overflow} px de trop)")
 
     def assert_clean(self) -> None:
         assert not self.failures, "axe-core :\n" + "\n\n".join(self.failures)

@@ -103,7 +103,7 @@ def commit_listing(b: Browser, campaign_path: str, model: str) -> None:
     b.shot("reconditionneur-engagement")
     b.submit("Engager")
     b.assert_no_form_errors()
-    assert model in b.text("#offres ~ table")
+    assert model in b.text("#offres ~ .table-scroll table")
     b.shot("reconditionneur-offre-engagee")
 
 
