@@ -68,6 +68,11 @@ def paris_date_of(moment: dt.datetime) -> dt.date:
     return to_paris(moment).date()
 
 
+def paris_today() -> dt.date:
+    """Today's date in Paris, the calendar of every date the application records."""
+    return paris_date_of(dt.datetime.now(dt.UTC))
+
+
 def paris_to_utc(local: dt.datetime) -> dt.datetime:
     """Interpret a naive datetime typed in a form as Europe/Paris time."""
     if local.tzinfo is None:

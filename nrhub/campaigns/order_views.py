@@ -10,9 +10,9 @@ from nrhub.campaigns import queries, services
 from nrhub.campaigns.forms import order_form
 from nrhub.campaigns.labels import labels
 from nrhub.campaigns.views import bp, render_detail
+from nrhub.catalog.maintenance import active_by_listing
 from nrhub.db import utcnow
 from nrhub.errors import DomainError
-from nrhub.repairs.maintenance import active_by_listing
 from nrhub.security import Role, member_required, role_required
 
 

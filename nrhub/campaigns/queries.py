@@ -32,12 +32,11 @@ from nrhub.campaigns.models import (
     campaign_category,
 )
 from nrhub.campaigns.pricing import Tier, pooled_unit_price, units_to_next_tier
-from nrhub.catalog.models import Category, Listing, ListingStatus, PriceTier
+from nrhub.catalog.maintenance import active_by_listing
+from nrhub.catalog.models import Category, Listing, ListingStatus, MaintenanceOffer, PriceTier
 from nrhub.errors import NotFoundError
 from nrhub.extensions import db
 from nrhub.organisations.models import Organisation
-from nrhub.repairs.maintenance import active_by_listing
-from nrhub.repairs.models import MaintenanceOffer
 from nrhub.security import Role
 
 

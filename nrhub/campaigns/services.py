@@ -35,7 +35,8 @@ from nrhub.campaigns.models import (
 )
 from nrhub.campaigns.pricing import Tier
 from nrhub.campaigns.stock import give_back_units, take_units
-from nrhub.catalog.models import Category, Listing, ListingStatus
+from nrhub.catalog.maintenance import check_choices
+from nrhub.catalog.models import Category, Listing, ListingStatus, MaintenanceOffer
 from nrhub.clauses.models import Clause
 from nrhub.db import utcnow
 from nrhub.errors import (
@@ -46,8 +47,6 @@ from nrhub.errors import (
 )
 from nrhub.extensions import db
 from nrhub.formatting import format_datetime, format_money, paris_date_of
-from nrhub.repairs.maintenance import check_choices
-from nrhub.repairs.models import MaintenanceOffer
 
 MAX_ORDER_QUANTITY = 100_000
 MAX_TIERS = 5

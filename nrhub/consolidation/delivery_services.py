@@ -30,7 +30,7 @@ from nrhub.consolidation.models import (
 from nrhub.db import quantize_money, utcnow
 from nrhub.errors import ConflictError, PermissionDeniedError, ValidationError
 from nrhub.extensions import db
-from nrhub.formatting import paris_date_of
+from nrhub.formatting import paris_today
 from nrhub.ledger.models import SpendOrigin
 from nrhub.ledger.services import record_spend
 from nrhub.organisations.models import Organisation
@@ -38,10 +38,6 @@ from nrhub.security import Role
 
 MAX_SERIALS_LENGTH = 20_000
 MAX_COMMENT_LENGTH = 2_000
-
-
-def _paris_today() -> dt.date:
-    return paris_date_of(utcnow())
 
 
 def normalise_serials(text: str | None) -> str | None:
@@ -69,7 +65,7 @@ def ship_delivery(
         raise PermissionDeniedError("Seul le reconditionneur du bon de commande expédie.")
     if by.organisation_id != delivery.refurbisher_id:
         raise PermissionDeniedError("Cette livraison n'est pas la vôtre.")
-    if shipped_on > _paris_today():
+    if shipped_on > paris_today():
         raise ValidationError("La date d'expédition ne peut pas être dans le futur.", "shipped_on")
     serial_text = normalise_serials(serials)
     if serial_text and len(serial_text) > MAX_SERIALS_LENGTH:
@@ -139,7 +135,7 @@ def confirm_receipt(
         raise ConflictError("Cette livraison n'a pas encore été expédiée.")
     if delivery.status == DeliveryStatus.RECEIVED:
         raise ConflictError("La réception de cette livraison a déjà été confirmée.")
-    if received_on > _paris_today():
+    if received_on > paris_today():
         raise ValidationError("La date de réception ne peut pas être dans le futur.", "received_on")
     if delivery.shipped_on is not None and received_on < delivery.shipped_on:
         raise ValidationError(

@@ -25,7 +25,7 @@ from nrhub.campaigns.models import (
 )
 from nrhub.campaigns.pricing import Tier, pooled_unit_price
 from nrhub.campaigns.queries import applicable_tiers
-from nrhub.catalog.models import Listing
+from nrhub.catalog.models import MAINTENANCE_KIND_LABELS, Listing, MaintenanceKind, MaintenanceOffer
 from nrhub.consolidation.allocation import (
     AllocationInputError,
     OfferAllocation,
@@ -40,7 +40,6 @@ from nrhub.db import quantize_money
 from nrhub.errors import ConflictError, NotFoundError
 from nrhub.extensions import db
 from nrhub.organisations.models import Organisation
-from nrhub.repairs.models import MAINTENANCE_KIND_LABELS, MaintenanceKind, MaintenanceOffer
 
 
 @dataclass(frozen=True)

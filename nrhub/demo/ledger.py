@@ -9,9 +9,10 @@ from decimal import Decimal
 from nrhub.catalog.models import Category
 from nrhub.clauses.services import NO_ENVIRONMENTAL, NO_SOCIAL
 from nrhub.extensions import db
+from nrhub.formatting import paris_today
 from nrhub.ledger.models import SpendEntry, SpendOrigin
 from nrhub.ledger.reference import donation_grid
-from nrhub.ledger.services import record_spend, today_in_paris
+from nrhub.ledger.services import record_spend
 from nrhub.organisations.models import Organisation
 
 # (buyer key, years ago, month, day, category, quantity, amount, origin, reuse, recycled,
@@ -53,7 +54,7 @@ def load() -> None:
     """Idempotent: a row already loaded (same buyer, date and comment) is skipped."""
     from nrhub.demo.organisations import organisation
 
-    today = today_in_paris()
+    today = paris_today()
     categories = {c.code: c for c in db.session.execute(db.select(Category)).scalars()}
     for spec in PURCHASES:
         key, ago, month, day, code, quantity, amount, origin, reuse, recycled = spec[:10]

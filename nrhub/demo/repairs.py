@@ -20,7 +20,8 @@ from sqlalchemy import select
 from nrhub.auth.models import User
 from nrhub.campaigns import services as campaign_services
 from nrhub.campaigns.models import Campaign, CampaignOffer, Order, OrderLine, OrderStatus
-from nrhub.catalog.models import Listing
+from nrhub.catalog import maintenance as maintenance_offers
+from nrhub.catalog.models import Listing, MaintenanceKind, MaintenanceOffer
 from nrhub.consolidation.models import Delivery, DeliveryLine, DeliveryStatus
 from nrhub.db import utcnow
 from nrhub.demo.organisations import organisation
@@ -29,7 +30,7 @@ from nrhub.formatting import PARIS, paris_date_of
 from nrhub.repairs import maintenance as maintenance_services
 from nrhub.repairs import services
 from nrhub.repairs.maintenance import MaintenanceData
-from nrhub.repairs.models import MaintenanceKind, MaintenanceOffer, RepairRequest, RepairStatus
+from nrhub.repairs.models import RepairRequest, RepairStatus
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +158,7 @@ def _choose_maintenance_in_open_campaign() -> None:
             select(CampaignOffer).where(CampaignOffer.campaign_id == campaign.id)
         ).scalars()
     }
-    by_listing = maintenance_services.active_by_listing(offers.values())
+    by_listing = maintenance_offers.active_by_listing(offers.values())
     for key, kind in BUYER_CHOICES:
         buyer = organisation(key)
         order = db.session.execute(

@@ -23,7 +23,7 @@ from nrhub.clauses.services import NO_ENVIRONMENTAL, NO_SOCIAL, decp_considerati
 from nrhub.db import quantize_money
 from nrhub.errors import ConflictError, PermissionDeniedError, ValidationError
 from nrhub.extensions import db
-from nrhub.formatting import paris_date_of
+from nrhub.formatting import paris_date_of, paris_today
 from nrhub.ledger import summary
 from nrhub.ledger.models import LegalTarget, SpendEntry, SpendOrigin, TargetKind
 from nrhub.ledger.reference import donation_grid
@@ -146,10 +146,6 @@ class _Checked:
     environmental: str = NO_ENVIRONMENTAL
 
 
-def today_in_paris() -> dt.date:
-    return paris_date_of(dt.datetime.now(dt.UTC))
-
-
 def _check(data: SpendInput, categories: dict[int, Category], today: dt.date) -> _Checked:
     """Business checks of one declaration; ValidationError (French, with the field)."""
     category = categories.get(data.category_id)
@@ -259,7 +255,7 @@ def _write(checked: _Checked, buyer: Organisation, by: User) -> SpendEntry:
 def declare_spend(data: SpendInput, *, by: User) -> SpendEntry:
     """Declare one purchase made outside the hub (or a donation received)."""
     buyer = _require_buyer(by)
-    checked = _check(data, _categories(), today_in_paris())
+    checked = _check(data, _categories(), paris_today())
     entry = _write(checked, buyer, by)
     db.session.flush()
     record("spend.declared", entry, by=by, amount=entry.amount, origin=entry.origin)
@@ -282,7 +278,7 @@ def _require_editable(entry: SpendEntry, by: User) -> Organisation:
 def update_spend(entry: SpendEntry, data: SpendInput, *, by: User) -> SpendEntry:
     """Correct a declared row (its ``clauses`` must be loaded)."""
     buyer = _require_editable(entry, by)
-    checked = _check(data, _categories(), today_in_paris())
+    checked = _check(data, _categories(), paris_today())
     summary.apply(summary.contribution(entry, buyer, [c.kind for c in entry.clauses]), -1)
     entry.spent_on = data.spent_on
     entry.year = data.spent_on.year
@@ -329,7 +325,7 @@ class ImportRow:
 def check_import(rows: Sequence[ImportRow]) -> list[str]:
     """French messages, one per faulty line (``Ligne 4 : …``); empty when all is valid."""
     categories = _categories()
-    today = today_in_paris()
+    today = paris_today()
     errors = []
     for row in rows:
         try:
@@ -345,7 +341,7 @@ def import_spend(rows: Sequence[ImportRow], *, by: User) -> int:
     if not rows:
         raise ValidationError("Le fichier ne contient aucune ligne de données.")
     categories = _categories()
-    today = today_in_paris()
+    today = paris_today()
     checked = []
     errors = []
     for row in rows:

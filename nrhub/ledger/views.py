@@ -12,6 +12,7 @@ from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from nrhub.errors import DomainError
+from nrhub.formatting import paris_today
 from nrhub.ledger import queries, services
 from nrhub.ledger.forms import (
     NATURE_LABELS,
@@ -25,7 +26,6 @@ from nrhub.ledger.importing import COLUMNS, TEMPLATE_ROWS, parse_sheet
 from nrhub.ledger.models import SpendOrigin
 from nrhub.security import Role, role_required
 from nrhub.spreadsheets import SpreadsheetError, csv_response, read_table
-from nrhub.stats.queries import current_year
 
 bp = Blueprint("ledger", __name__)
 
@@ -37,7 +37,7 @@ ORIGIN_LABELS = {
 
 
 def _year() -> int:
-    year = request.args.get("annee", type=int) or current_year()
+    year = request.args.get("annee", type=int) or paris_today().year
     if not 2000 <= year <= 2100:
         abort(404)
     return year

@@ -17,7 +17,7 @@ from sqlalchemy import case, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from nrhub.campaigns.models import Campaign, CampaignOffer, OfferStatus
-from nrhub.catalog.models import Category
+from nrhub.catalog.models import Category, MaintenanceOffer
 from nrhub.clauses.models import ClauseKind
 from nrhub.consolidation.amounts import line_amounts
 from nrhub.consolidation.models import (
@@ -30,7 +30,6 @@ from nrhub.consolidation.services import CONSOLIDATED_STATES
 from nrhub.errors import NotFoundError
 from nrhub.extensions import db
 from nrhub.organisations.models import Organisation, OrgKind, OrgStatus
-from nrhub.repairs.models import MaintenanceOffer
 
 # Offers that reached the hub as tenders: withdrawn ones were taken back by their author.
 TENDER_STATUSES = (OfferStatus.PENDING, OfferStatus.ACCEPTED, OfferStatus.REFUSED)

@@ -20,13 +20,9 @@ from wtforms import ValidationError as FieldError
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 from wtforms.validators import Optional as OptionalValidator
 
-from nrhub.repairs.maintenance import (
-    MAX_COVERAGE_LENGTH,
-    MAX_DURATION_MONTHS,
-    MaintenanceData,
-    kind_choices,
-)
-from nrhub.repairs.models import MaintenanceKind, MaintenanceOffer
+from nrhub.catalog.maintenance import kind_choices
+from nrhub.catalog.models import MaintenanceKind, MaintenanceOffer
+from nrhub.repairs.maintenance import MAX_COVERAGE_LENGTH, MAX_DURATION_MONTHS, MaintenanceData
 from nrhub.repairs.services import MAX_DESCRIPTION_LENGTH, MAX_MESSAGE_LENGTH, RepairInput
 from nrhub.spreadsheets import parse_decimal
 

@@ -1,72 +1,21 @@
-"""Models of the maintenance offers and of the repair requests."""
+"""Models of the repair requests (the maintenance offers are the catalogue's)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from nrhub.auth.models import User
-from nrhub.catalog.models import Listing
-from nrhub.db import Money, UTCDateTime, utcnow
+from nrhub.db import UTCDateTime, utcnow
 from nrhub.extensions import db
 from nrhub.organisations.models import Organisation
 
 if TYPE_CHECKING:  # consolidation imports this module: no import back at run time
     from nrhub.consolidation.models import Delivery, DeliveryLine
-
-
-class MaintenanceKind(StrEnum):
-    MAINTENANCE = "maintenance"
-    EXTENDED_WARRANTY = "extended_warranty"
-
-
-MAINTENANCE_KIND_LABELS = {
-    MaintenanceKind.MAINTENANCE: _l("Maintenance"),
-    MaintenanceKind.EXTENDED_WARRANTY: _l("Extension de garantie"),
-}
-
-
-class MaintenanceOffer(db.Model):  # type: ignore[name-defined,misc]
-    """Maintenance or an extended warranty that a refurbisher sells with a listing, per unit.
-
-    Buyers may add an active one to a campaign order line; it is then consolidated and
-    priced like the equipment, but it is a service: IT spend that is not reuse spend.
-    """
-
-    __tablename__ = "maintenance_offer"
-    __table_args__ = (
-        CheckConstraint("duration_months >= 1 AND duration_months <= 120", name="duration_range"),
-        CheckConstraint("unit_price > 0", name="unit_price_positive"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    listing_id: Mapped[int] = mapped_column(ForeignKey("listing.id"), index=True)
-    refurbisher_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
-    kind: Mapped[MaintenanceKind] = mapped_column(String(20))
-    duration_months: Mapped[int] = mapped_column()
-    unit_price: Mapped[Decimal] = mapped_column(Money)
-    # Services are sold at the standard VAT rate whatever the equipment's rate.
-    vat_rate: Mapped[Decimal] = mapped_column(Numeric(4, 2), default=Decimal("20.00"))
-    coverage: Mapped[str] = mapped_column(Text, default="")
-    is_active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-
-    listing: Mapped[Listing] = relationship(lazy="raise")
-
-    @property
-    def kind_label(self) -> str:
-        return str(MAINTENANCE_KIND_LABELS[MaintenanceKind(self.kind)])
-
-    @property
-    def designation(self) -> str:
-        return f"{self.kind_label} {self.duration_months} mois"
 
 
 class RepairStatus(StrEnum):

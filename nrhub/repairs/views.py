@@ -20,12 +20,14 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from nrhub import uploads
+from nrhub.catalog import maintenance as maintenance_offers
+from nrhub.catalog.models import MaintenanceOffer
 from nrhub.catalog.queries import get_listing_for_refurbisher
 from nrhub.errors import DomainError, attach_to_form
 from nrhub.repairs import maintenance, queries, services
 from nrhub.repairs.forms import MaintenanceForm, MessageForm, RepairRequestForm, StatusForm
 from nrhub.repairs.labels import labels
-from nrhub.repairs.models import MaintenanceOffer, RepairRequest, RepairStatus
+from nrhub.repairs.models import RepairRequest, RepairStatus
 from nrhub.security import Role, member_required, role_required
 from nrhub.spreadsheets import csv_response
 
@@ -37,7 +39,7 @@ MAX_UPLOADS = services.MAX_PHOTOS + 1  # one more to tell the person, not to rea
 @bp.app_template_global("maintenance_offers_for")
 def maintenance_offers_for(listing_id: int) -> list[MaintenanceOffer]:
     """The active maintenance offers of a listing, for the listing page's partial."""
-    return maintenance.list_for_listing(listing_id)
+    return maintenance_offers.list_for_listing(listing_id)
 
 
 def _viewer_scope() -> dict[str, int]:
@@ -66,7 +68,7 @@ def _maintenance_page(listing: Any, form: MaintenanceForm, status: int = 200):  
         render_template(
             "repairs/maintenance_list.html",
             listing=listing,
-            offers=maintenance.list_for_listing(listing.id, active_only=False),
+            offers=maintenance_offers.list_for_listing(listing.id, active_only=False),
             form=form,
         ),
         status,
@@ -98,7 +100,7 @@ def maintenance_list(listing_id: int):  # type: ignore[no-untyped-def]
 @role_required(Role.REFURBISHER)
 def maintenance_edit(listing_id: int, offer_id: int):  # type: ignore[no-untyped-def]
     listing = get_listing_for_refurbisher(current_user, listing_id)
-    offer = maintenance.get_for_listing(listing, offer_id)
+    offer = maintenance_offers.get_for_listing(listing, offer_id)
     form = MaintenanceForm(data=MaintenanceForm.values_of(offer))
     status = 200
     if request.method == "POST":
@@ -124,7 +126,7 @@ def maintenance_edit(listing_id: int, offer_id: int):  # type: ignore[no-untyped
 @role_required(Role.REFURBISHER)
 def maintenance_delete(listing_id: int, offer_id: int):  # type: ignore[no-untyped-def]
     listing = get_listing_for_refurbisher(current_user, listing_id)
-    offer = maintenance.get_for_listing(listing, offer_id)
+    offer = maintenance_offers.get_for_listing(listing, offer_id)
     try:
         maintenance.delete_maintenance_offer(listing, offer, by=current_user)
     except DomainError as err:

@@ -27,6 +27,7 @@ from nrhub.donations.models import (
     RetiredStock,
 )
 from nrhub.extensions import db
+from nrhub.formatting import paris_today
 from nrhub.ledger.models import (
     SpendBuyerSummary,
     SpendDepartmentSummary,
@@ -622,6 +623,4 @@ def buyer_for(organisation_id: int) -> Organisation | None:
 
 
 def current_year() -> int:
-    from nrhub.formatting import paris_date_of
-
-    return paris_date_of(dt.datetime.now(dt.UTC)).year
+    return paris_today().year

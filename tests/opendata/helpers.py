@@ -7,11 +7,11 @@ from decimal import Decimal
 from sqlalchemy import delete, insert, select
 
 from nrhub.campaigns.models import Campaign, OfferStatus, OrderLine, campaign_clause
+from nrhub.catalog.models import MaintenanceKind, MaintenanceOffer
 from nrhub.clauses.models import Clause
 from nrhub.consolidation.models import PurchaseOrder
 from nrhub.extensions import db
 from nrhub.organisations.models import Organisation
-from nrhub.repairs.models import MaintenanceKind, MaintenanceOffer
 from tests import factories
 from tests.consolidation import factories as f
 from tests.consolidation.factories import Scenario

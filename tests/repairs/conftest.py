@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from nrhub.campaigns.models import OrderLine
+from nrhub.catalog.models import MaintenanceKind, MaintenanceOffer
 from nrhub.consolidation import services as consolidation
 from nrhub.consolidation.models import Delivery, DeliveryLine
 from nrhub.extensions import db
-from nrhub.repairs.models import MaintenanceKind, MaintenanceOffer
 from tests.consolidation.factories import Scenario, scenario
 
 SHIPPED = dt.date(2026, 10, 12)

@@ -6,11 +6,12 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from nrhub.campaigns.models import Campaign, Order, OrderLine
+from nrhub.catalog.models import MaintenanceOffer
 from nrhub.demo import load_demo
 from nrhub.demo import repairs as demo
 from nrhub.extensions import db
 from nrhub.repairs import queries
-from nrhub.repairs.models import MaintenanceOffer, RepairMessage, RepairRequest, RepairStatus
+from nrhub.repairs.models import RepairMessage, RepairRequest, RepairStatus
 
 
 def counts() -> tuple[int, int, int, int]:

@@ -10,10 +10,10 @@ from sqlalchemy import func, select
 
 from nrhub.campaigns import services
 from nrhub.campaigns.models import CampaignState, OrderEvent, OrderLine
+from nrhub.catalog.models import MaintenanceKind
 from nrhub.db import utcnow
 from nrhub.errors import ValidationError
 from nrhub.extensions import db
-from nrhub.repairs.models import MaintenanceKind
 from tests import factories
 from tests.consolidation import factories as f
 from tests.repairs.conftest import maintenance_offer

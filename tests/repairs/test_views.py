@@ -10,9 +10,10 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from nrhub.campaigns.models import CampaignState, OrderLine
+from nrhub.catalog.models import MaintenanceOffer
 from nrhub.db import utcnow
 from nrhub.extensions import db
-from nrhub.repairs.models import MaintenanceOffer, RepairRequest, RepairStatus
+from nrhub.repairs.models import RepairRequest, RepairStatus
 from tests.conftest import login
 from tests.consolidation import factories as f
 from tests.repairs.conftest import delivery_of, lines_of
@@ -102,7 +103,7 @@ def test_listing_page_shows_the_active_maintenance_offers(world, client):
 
 
 def test_buyer_chooses_maintenance_on_the_campaign_page(app, client, request_ctx):
-    from nrhub.repairs.models import MaintenanceKind
+    from nrhub.catalog.models import MaintenanceKind
     from tests import factories
     from tests.repairs.conftest import maintenance_offer
 

@@ -22,7 +22,7 @@ import nrhub.uploads  # noqa: F401  (registers the image plugins the photo servi
 from nrhub.api import tokens as api_tokens
 from nrhub.campaigns.models import CampaignState, OfferStatus, OrderLine
 from nrhub.catalog import services as catalog_services
-from nrhub.catalog.models import ListingStatus
+from nrhub.catalog.models import ListingStatus, MaintenanceKind, MaintenanceOffer
 from nrhub.clauses.models import ClauseForm, ClauseKind
 from nrhub.consolidation import services as consolidation_services
 from nrhub.consolidation.models import Delivery, DeliveryLine, PurchaseOrder
@@ -36,7 +36,7 @@ from nrhub.donations.models import (
 from nrhub.extensions import db
 from nrhub.ledger.models import LegalTarget, SpendEntry, SpendOrigin, TargetKind
 from nrhub.organisations.models import OrgStatus
-from nrhub.repairs.models import MaintenanceKind, MaintenanceOffer, RepairRequest
+from nrhub.repairs.models import RepairRequest
 from tests import factories
 from tests.conftest import login
 from tests.consolidation import factories as f

@@ -9,13 +9,13 @@ from sqlalchemy import update
 
 from nrhub.auth.models import User
 from nrhub.campaigns.models import Campaign
-from nrhub.catalog.models import Listing, ListingPhoto
+from nrhub.catalog.models import Listing, ListingPhoto, MaintenanceOffer
 from nrhub.clauses.models import Clause
 from nrhub.donations.models import DonationLot
 from nrhub.extensions import db
 from nrhub.ledger.models import SpendEntry
 from nrhub.organisations.models import Organisation
-from nrhub.repairs.models import MaintenanceOffer, RepairRequest
+from nrhub.repairs.models import RepairRequest
 from tests.catalog.conftest import multipart
 from tests.security.conftest import World, client_for, png_bytes
 
