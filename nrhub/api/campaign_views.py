@@ -8,8 +8,8 @@ from flask_babel import gettext as _
 
 from nrhub.api import core, queries, schemas, serializers
 from nrhub.api.core import PAGINATION_PARAMS, ApiProblem, Param, route
+from nrhub.campaigns import orders as order_services
 from nrhub.campaigns import queries as campaign_queries
-from nrhub.campaigns import services as campaign_services
 from nrhub.campaigns.models import CampaignState
 from nrhub.db import utcnow
 from nrhub.security import Role
@@ -102,7 +102,7 @@ def put_order(id: int):  # type: ignore[no-untyped-def]
         quantities[line.offer_id] = line.quantity
     user = core.api_user()
     item = campaign_queries.get_campaign_for(user, id)
-    campaign_services.place_order(item, quantities, by=user)
+    order_services.place_order(item, quantities, by=user)
     return jsonify(serializers.order(_order_or_404(id)))
 
 

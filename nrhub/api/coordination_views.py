@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from nrhub.api import core, queries, schemas, serializers
 from nrhub.api.core import ApiProblem, Param, route
 from nrhub.auth.models import User
+from nrhub.campaigns import offers as offer_services
 from nrhub.campaigns import queries as campaign_queries
 from nrhub.campaigns import services as campaign_services
 from nrhub.campaigns.models import Campaign, CampaignState
@@ -147,7 +148,7 @@ def _offer_body(campaign_id: int, offer_id: int) -> dict[str, Any]:
 def decide_offer(id: int):  # type: ignore[no-untyped-def]
     body = core.parse_body(schemas.DecisionIn)
     offer = queries.get_offer(id)
-    campaign_services.decide_offer(offer, body.accept, by=core.api_user())
+    offer_services.decide_offer(offer, body.accept, by=core.api_user())
     return jsonify(_offer_body(offer.campaign_id, id))
 
 
@@ -173,7 +174,7 @@ def commit_offer(id: int):  # type: ignore[no-untyped-def]
     item = campaign_queries.get_campaign_for(user, id)
     tiers = [Tier(t.min_quantity, Decimal(t.unit_price_ht)) for t in body.tiers]
     with core.fields_renamed({"committed_quantity": "quantity"}):
-        offer = campaign_services.commit_offer(
+        offer = offer_services.commit_offer(
             item, body.listing_id, body.quantity, tiers=tiers, by=user
         )
     return jsonify(_offer_body(id, offer.id)), 201

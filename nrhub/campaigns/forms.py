@@ -25,8 +25,9 @@ from wtforms import ValidationError as FieldError
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from nrhub.campaigns.offers import MAX_TIERS
 from nrhub.campaigns.pricing import Tier
-from nrhub.campaigns.services import MAX_ORDER_QUANTITY, MAX_TIERS, CampaignData
+from nrhub.campaigns.services import MAX_ORDER_QUANTITY, CampaignData
 from nrhub.formatting import format_money, paris_to_utc
 from nrhub.spreadsheets import parse_decimal
 

@@ -6,7 +6,8 @@ from flask import flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from nrhub.campaigns import queries, services
+from nrhub.campaigns import offers as offer_services
+from nrhub.campaigns import queries
 from nrhub.campaigns.forms import OfferQuantityForm
 from nrhub.campaigns.views import bp, commit_form_for, render_detail
 from nrhub.db import utcnow
@@ -26,7 +27,7 @@ def commit_offer(campaign_id: int):  # type: ignore[no-untyped-def]
     if not form.validate_on_submit():
         return render_detail(campaign, 422, commit_form=form)
     try:
-        services.commit_offer(
+        offer_services.commit_offer(
             campaign,
             form.listing_id.data,
             form.committed_quantity.data,
@@ -52,7 +53,7 @@ def change_offer(campaign_id: int, offer_id: int):  # type: ignore[no-untyped-de
         flash(" ".join(str(e) for e in form.committed_quantity.errors), "error")
         return _back(campaign_id)
     try:
-        services.change_offer_quantity(offer, form.committed_quantity.data, by=current_user)
+        offer_services.change_offer_quantity(offer, form.committed_quantity.data, by=current_user)
     except DomainError as err:
         flash(str(err), "error")
     else:
@@ -66,7 +67,7 @@ def withdraw_offer(campaign_id: int, offer_id: int):  # type: ignore[no-untyped-
     campaign = queries.get_campaign_for(current_user, campaign_id)
     offer = queries.get_offer(campaign, offer_id, refurbisher_id=current_user.organisation_id)
     try:
-        services.withdraw_offer(offer, by=current_user, now=utcnow())
+        offer_services.withdraw_offer(offer, by=current_user, now=utcnow())
     except DomainError as err:
         flash(str(err), "error")
     else:
@@ -78,7 +79,7 @@ def _decide(campaign_id: int, offer_id: int, accept: bool):  # type: ignore[no-u
     campaign = queries.get_campaign_for(current_user, campaign_id)
     offer = queries.get_offer(campaign, offer_id)
     try:
-        services.decide_offer(offer, accept, by=current_user)
+        offer_services.decide_offer(offer, accept, by=current_user)
     except DomainError as err:
         flash(str(err), "error")
     else:

@@ -6,7 +6,8 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from nrhub.campaigns import queries, services
+from nrhub.campaigns import orders as order_services
+from nrhub.campaigns import queries
 from nrhub.campaigns.forms import order_form
 from nrhub.campaigns.labels import labels
 from nrhub.campaigns.views import bp, render_detail
@@ -26,7 +27,7 @@ def place_order(campaign_id: int):  # type: ignore[no-untyped-def]
     if not form.validate_on_submit():
         return render_detail(campaign, 422, order_form=form)
     try:
-        services.place_order(
+        order_services.place_order(
             campaign,
             form.quantities(),
             by=current_user,
@@ -63,7 +64,7 @@ def cancel_order(campaign_id: int, order_id: int):  # type: ignore[no-untyped-de
     campaign = queries.get_campaign_for(current_user, campaign_id)
     order = queries.get_order_for(current_user, campaign, order_id)
     try:
-        services.cancel_order(order, by=current_user, now=utcnow())
+        order_services.cancel_order(order, by=current_user, now=utcnow())
     except DomainError as err:
         flash(str(err), "error")
     else:

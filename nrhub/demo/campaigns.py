@@ -16,6 +16,8 @@ from flask import current_app
 from sqlalchemy import select
 
 from nrhub.auth.models import User
+from nrhub.campaigns import offers as offer_services
+from nrhub.campaigns import orders as order_services
 from nrhub.campaigns import services
 from nrhub.campaigns.models import Campaign, CampaignOffer, CampaignState
 from nrhub.catalog.models import Category, Listing, ListingStatus
@@ -208,10 +210,10 @@ def _load_campaign(spec: CampaignSpec, coordinator: User, now: dt.datetime) -> N
             )
             continue
         quantity = min(offer_spec.committed, listing.quantity)
-        offer = services.commit_offer(
+        offer = offer_services.commit_offer(
             campaign, listing.id, quantity, by=_first_user(offer_spec.refurbisher), now=before
         )
-        services.decide_offer(offer, True, by=coordinator, now=before + dt.timedelta(days=1))
+        offer_services.decide_offer(offer, True, by=coordinator, now=before + dt.timedelta(days=1))
         placed.append((offer, offer_spec))
     buyers = sorted({key for _, spec_ in placed for key in spec_.demand})
     for index, buyer_key in enumerate(buyers):
@@ -221,7 +223,7 @@ def _load_campaign(spec: CampaignSpec, coordinator: User, now: dt.datetime) -> N
             now - dt.timedelta(minutes=1),
         )
         campaign = db.session.get(Campaign, campaign.id)  # type: ignore[assignment]
-        services.place_order(campaign, quantities, by=_first_user(buyer_key), now=moment)
+        order_services.place_order(campaign, quantities, by=_first_user(buyer_key), now=moment)
     if spec.state == CampaignState.CLOSED:
         services.close_campaign(campaign, by=coordinator, now=spec.closes)
 

@@ -18,7 +18,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from nrhub.auth.models import User
-from nrhub.campaigns import services as campaign_services
+from nrhub.campaigns import orders as order_services
 from nrhub.campaigns.models import Campaign, CampaignOffer, Order, OrderLine, OrderStatus
 from nrhub.catalog import maintenance as maintenance_offers
 from nrhub.catalog.models import Listing, MaintenanceKind, MaintenanceOffer
@@ -182,7 +182,7 @@ def _choose_maintenance_in_open_campaign() -> None:
         )
         choices = {k: v for k, v in choices.items() if k in lines}
         if choices:
-            campaign_services.place_order(
+            order_services.place_order(
                 campaign, {}, by=_first_person(buyer.id), now=now, maintenance=choices
             )
             campaign = db.session.get(Campaign, campaign.id)  # type: ignore[assignment]

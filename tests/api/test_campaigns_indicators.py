@@ -11,6 +11,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from nrhub.campaigns import offers as offer_services
+from nrhub.campaigns import orders as order_services
 from nrhub.campaigns import queries as campaign_queries
 from nrhub.campaigns import services as campaign_services
 from nrhub.campaigns.models import Campaign, CampaignState, Order, OrderLine
@@ -70,12 +72,12 @@ def market(people):  # type: ignore[no-untyped-def]
     )
     db.session.commit()
     campaign = _campaign(coordinator)
-    accepted = campaign_services.commit_offer(campaign, listing.id, 12, by=refurbisher)
-    campaign_services.decide_offer(accepted, True, by=coordinator)
-    pending = campaign_services.commit_offer(campaign, other.id, 4, by=people["other_refurbisher"])
+    accepted = offer_services.commit_offer(campaign, listing.id, 12, by=refurbisher)
+    offer_services.decide_offer(accepted, True, by=coordinator)
+    pending = offer_services.commit_offer(campaign, other.id, 4, by=people["other_refurbisher"])
     other_buyer = UserFactory(organisation=BuyerFactory(), email="b2@example.fr")
     db.session.commit()
-    campaign_services.place_order(campaign, {accepted.id: 3}, by=other_buyer)
+    order_services.place_order(campaign, {accepted.id: 3}, by=other_buyer)
     return {
         "campaign": campaign,
         "accepted": accepted,

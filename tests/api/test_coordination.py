@@ -9,6 +9,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from nrhub.campaigns import offers as offer_services
+from nrhub.campaigns import orders as order_services
 from nrhub.campaigns import services as campaign_services
 from nrhub.campaigns.models import (
     Campaign,
@@ -215,7 +217,7 @@ def pending_offer(people):  # type: ignore[no-untyped-def]
     item = _campaign(people["coordinator"], state=CampaignState.OPEN)
     listing = ListingFactory(refurbisher=people["refurbisher"].organisation, quantity=10)
     db.session.commit()
-    return campaign_services.commit_offer(item, listing.id, 4, by=people["refurbisher"])
+    return offer_services.commit_offer(item, listing.id, 4, by=people["refurbisher"])
 
 
 @pytest.mark.parametrize(
@@ -424,13 +426,13 @@ def closed_campaign(people):  # type: ignore[no-untyped-def]
     )
     db.session.commit()
     campaign = _campaign(coordinator)
-    offer = campaign_services.commit_offer(campaign, listing.id, 12, by=refurbisher)
-    campaign_services.decide_offer(offer, True, by=coordinator)
+    offer = offer_services.commit_offer(campaign, listing.id, 12, by=refurbisher)
+    offer_services.decide_offer(offer, True, by=coordinator)
     other_buyer = UserFactory(organisation=BuyerFactory(name="Commune B"), email="b2@example.fr")
     people["buyer"].organisation.name = "Commune A"
     db.session.commit()
-    campaign_services.place_order(campaign, {offer.id: 10}, by=people["buyer"])
-    campaign_services.place_order(campaign, {offer.id: 5}, by=other_buyer)
+    order_services.place_order(campaign, {offer.id: 10}, by=people["buyer"])
+    order_services.place_order(campaign, {offer.id: 5}, by=other_buyer)
     campaign_services.close_campaign(campaign, by=coordinator)
     return {"campaign": campaign, "offer": offer, "listing": listing, "other_buyer": other_buyer}
 

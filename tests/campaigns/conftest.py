@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 
 from nrhub.auth.models import User
+from nrhub.campaigns import offers as offer_services
 from nrhub.campaigns import services
 from nrhub.campaigns.models import Campaign, CampaignOffer, CampaignState
 from nrhub.campaigns.pricing import Tier
@@ -130,9 +131,9 @@ def make_offer(people: People) -> MakeOffer:
             .first()
         )
         assert owner is not None
-        offer = services.commit_offer(campaign, listing.id, quantity, tiers=tiers, by=owner)
+        offer = offer_services.commit_offer(campaign, listing.id, quantity, tiers=tiers, by=owner)
         if accept:
-            services.decide_offer(offer, True, by=people.coordinator)
+            offer_services.decide_offer(offer, True, by=people.coordinator)
         return offer
 
     return make

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from nrhub.campaigns import orders as order_services
 from nrhub.campaigns import services
 from nrhub.campaigns.models import (
     Campaign,
@@ -165,7 +166,7 @@ def test_cancel_returns_units_cancels_orders_and_mails_participants(
     other = factories.ListingFactory(refurbisher=people.other_refurbisher.organisation, quantity=5)
     db.session.commit()
     make_offer(campaign, other, 5, accept=False)
-    services.place_order(campaign, {accepted.id: 3}, by=people.buyer)
+    order_services.place_order(campaign, {accepted.id: 3}, by=people.buyer)
     assert free_stock(listing.id) == 12 and free_stock(other.id) == 0
     outbox(app).clear()
     login(client, people.coordinator.email)

@@ -10,7 +10,8 @@ from collections.abc import Callable
 from flask import Flask
 
 from nrhub.auth.models import User
-from nrhub.campaigns import services
+from nrhub.campaigns import offers as offer_services
+from nrhub.campaigns import orders as order_services
 from nrhub.campaigns.models import (
     HOLDING_STATUSES,
     Campaign,
@@ -66,12 +67,14 @@ def test_concurrent_commitments_never_oversell(app, people, make_campaign, listi
         for _attempt in range(ATTEMPTS):
             try:
                 if offer is None:
-                    offer = services.commit_offer(campaign, listing_id, rng.randint(1, 8), by=by)
+                    offer = offer_services.commit_offer(
+                        campaign, listing_id, rng.randint(1, 8), by=by
+                    )
                 elif rng.random() < 0.15:
-                    services.withdraw_offer(offer, by=by)
+                    offer_services.withdraw_offer(offer, by=by)
                     offer = None
                 else:
-                    services.change_offer_quantity(offer, rng.randint(1, 10), by=by)
+                    offer_services.change_offer_quantity(offer, rng.randint(1, 10), by=by)
             except InsufficientStockError as err:
                 refusals.append(str(err))
                 db.session.rollback()
@@ -106,7 +109,9 @@ def test_concurrent_orders_of_one_buyer_make_one_order(
         for attempt in range(ATTEMPTS):
             try:
                 campaign = db.session.get(Campaign, campaign_id)
-                services.place_order(campaign, {offer_id: index * ATTEMPTS + attempt + 1}, by=by)
+                order_services.place_order(
+                    campaign, {offer_id: index * ATTEMPTS + attempt + 1}, by=by
+                )
             except ConflictError as err:  # the refusal when two people create it at once
                 conflicts.append(str(err))
                 db.session.rollback()

@@ -6,7 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from nrhub.campaigns import services
+from nrhub.campaigns import offers as offer_services
+from nrhub.campaigns import orders as order_services
 from nrhub.campaigns.models import CampaignOffer, CampaignState, OfferStatus
 from nrhub.campaigns.pricing import Tier
 from nrhub.catalog.models import ListingStatus
@@ -25,7 +26,7 @@ from tests.conftest import login
 
 def test_commit_takes_units_from_free_stock(people, make_campaign, listing):
     campaign = make_campaign()
-    offer = services.commit_offer(campaign, listing.id, 7, by=people.refurbisher)
+    offer = offer_services.commit_offer(campaign, listing.id, 7, by=people.refurbisher)
     assert offer.status == OfferStatus.PENDING
     assert offer.committed_quantity == 7
     assert offer.unit_price == Decimal("300.00")
@@ -35,7 +36,7 @@ def test_commit_takes_units_from_free_stock(people, make_campaign, listing):
 def test_commit_cannot_exceed_free_stock(people, make_campaign, listing):
     campaign = make_campaign()
     with pytest.raises(InsufficientStockError, match="Stock libre insuffisant : 20 unités"):
-        services.commit_offer(campaign, listing.id, 21, by=people.refurbisher)
+        offer_services.commit_offer(campaign, listing.id, 21, by=people.refurbisher)
     assert free_stock(listing.id) == 20
     assert db.session.execute(db.select(CampaignOffer)).first() is None
 
@@ -43,12 +44,12 @@ def test_commit_cannot_exceed_free_stock(people, make_campaign, listing):
 def test_change_quantity_moves_the_difference(people, make_campaign, listing, make_offer):
     campaign = make_campaign()
     offer = make_offer(campaign, listing, 10)
-    services.change_offer_quantity(offer, 15, by=people.refurbisher)
+    offer_services.change_offer_quantity(offer, 15, by=people.refurbisher)
     assert free_stock(listing.id) == 5
-    services.change_offer_quantity(offer, 4, by=people.refurbisher)
+    offer_services.change_offer_quantity(offer, 4, by=people.refurbisher)
     assert free_stock(listing.id) == 16
     with pytest.raises(InsufficientStockError):
-        services.change_offer_quantity(offer, 21, by=people.refurbisher)
+        offer_services.change_offer_quantity(offer, 21, by=people.refurbisher)
     db.session.expire_all()
     assert db.session.get(CampaignOffer, offer.id).committed_quantity == 4
     assert free_stock(listing.id) == 16
@@ -56,9 +57,9 @@ def test_change_quantity_moves_the_difference(people, make_campaign, listing, ma
 
 def test_refusal_gives_units_back_and_mails_the_refurbisher(app, people, make_campaign, listing):
     campaign = make_campaign()
-    offer = services.commit_offer(campaign, listing.id, 6, by=people.refurbisher)
+    offer = offer_services.commit_offer(campaign, listing.id, 6, by=people.refurbisher)
     outbox(app).clear()
-    services.decide_offer(offer, False, by=people.coordinator)
+    offer_services.decide_offer(offer, False, by=people.coordinator)
     assert offer.status == OfferStatus.REFUSED
     assert free_stock(listing.id) == 20
     (message,) = outbox(app)
@@ -71,9 +72,9 @@ def test_withdraw_gives_units_back_and_the_listing_can_be_committed_again(
 ):
     campaign = make_campaign()
     offer = make_offer(campaign, listing, 9)
-    services.withdraw_offer(offer, by=people.refurbisher)
+    offer_services.withdraw_offer(offer, by=people.refurbisher)
     assert free_stock(listing.id) == 20
-    again = services.commit_offer(campaign, listing.id, 3, by=people.refurbisher)
+    again = offer_services.commit_offer(campaign, listing.id, 3, by=people.refurbisher)
     assert again.id == offer.id and again.status == OfferStatus.PENDING
     assert free_stock(listing.id) == 17
 
@@ -81,11 +82,11 @@ def test_withdraw_gives_units_back_and_the_listing_can_be_committed_again(
 def test_withdraw_refused_once_an_order_uses_the_offer(people, make_campaign, listing, make_offer):
     campaign = make_campaign()
     offer = make_offer(campaign, listing, 9)
-    services.place_order(campaign, {offer.id: 2}, by=people.buyer)
+    order_services.place_order(campaign, {offer.id: 2}, by=people.buyer)
     with pytest.raises(ConflictError, match="ne peut plus être retirée"):
-        services.withdraw_offer(offer, by=people.refurbisher)
+        offer_services.withdraw_offer(offer, by=people.refurbisher)
     with pytest.raises(ConflictError, match="ne peut plus être refusée"):
-        services.decide_offer(offer, False, by=people.coordinator)
+        offer_services.decide_offer(offer, False, by=people.coordinator)
     assert free_stock(listing.id) == 11
 
 
@@ -93,28 +94,28 @@ def test_committing_twice_the_same_listing_is_refused(people, make_campaign, lis
     campaign = make_campaign()
     make_offer(campaign, listing, 2)
     with pytest.raises(ConflictError, match="déjà engagée"):
-        services.commit_offer(campaign, listing.id, 2, by=people.refurbisher)
+        offer_services.commit_offer(campaign, listing.id, 2, by=people.refurbisher)
     assert free_stock(listing.id) == 18
 
 
 def test_commit_rules(people, make_campaign, listing):
     campaign = make_campaign(codes=("smartphone",))
     with pytest.raises(ValidationError, match="pas éligible"):
-        services.commit_offer(campaign, listing.id, 1, by=people.refurbisher)
+        offer_services.commit_offer(campaign, listing.id, 1, by=people.refurbisher)
     open_laptops = make_campaign(title="Portables")
     with pytest.raises(NotFoundError):
-        services.commit_offer(open_laptops, listing.id, 1, by=people.other_refurbisher)
+        offer_services.commit_offer(open_laptops, listing.id, 1, by=people.other_refurbisher)
     with pytest.raises(PermissionDeniedError):
-        services.commit_offer(open_laptops, listing.id, 1, by=people.buyer)
+        offer_services.commit_offer(open_laptops, listing.id, 1, by=people.buyer)
     with pytest.raises(ValidationError):
-        services.commit_offer(open_laptops, listing.id, 0, by=people.refurbisher)
+        offer_services.commit_offer(open_laptops, listing.id, 0, by=people.refurbisher)
     closed = make_campaign(CampaignState.CLOSED, title="Close")
     with pytest.raises(ConflictError, match="n'accepte plus"):
-        services.commit_offer(closed, listing.id, 1, by=people.refurbisher)
+        offer_services.commit_offer(closed, listing.id, 1, by=people.refurbisher)
     listing.status = ListingStatus.DRAFT
     db.session.commit()
     with pytest.raises(ConflictError, match="publiée"):
-        services.commit_offer(open_laptops, listing.id, 1, by=people.refurbisher)
+        offer_services.commit_offer(open_laptops, listing.id, 1, by=people.refurbisher)
     assert free_stock(listing.id) == 20
 
 
@@ -130,7 +131,7 @@ def test_commit_rules(people, make_campaign, listing):
 def test_campaign_tiers_must_lower_the_price(people, make_campaign, listing, tiers):
     campaign = make_campaign()
     with pytest.raises(ValidationError):
-        services.commit_offer(campaign, listing.id, 5, tiers=tiers, by=people.refurbisher)
+        offer_services.commit_offer(campaign, listing.id, 5, tiers=tiers, by=people.refurbisher)
     assert free_stock(listing.id) == 20
 
 
@@ -192,7 +193,7 @@ def test_refurbisher_cannot_touch_another_refurbishers_offer(
 
 def test_coordinator_accepts_through_the_page(client, people, make_campaign, listing):
     campaign = make_campaign()
-    offer = services.commit_offer(campaign, listing.id, 5, by=people.refurbisher)
+    offer = offer_services.commit_offer(campaign, listing.id, 5, by=people.refurbisher)
     login(client, people.coordinator.email)
     assert client.post(f"/campagnes/{campaign.id}/offres/{offer.id}/accepter").status_code == 302
     db.session.expire_all()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nrhub.campaigns import services
+from nrhub.campaigns import orders as order_services
 from nrhub.campaigns.models import CampaignState
 from tests.conftest import login
 
@@ -39,7 +39,7 @@ def ids(people, make_campaign, listing, make_offer):  # type: ignore[no-untyped-
     open_campaign = make_campaign(CampaignState.OPEN)
     draft = make_campaign(CampaignState.DRAFT, title="Brouillon")
     accepted = make_offer(open_campaign, listing, 5)
-    order = services.place_order(open_campaign, {accepted.id: 2}, by=people.buyer)
+    order = order_services.place_order(open_campaign, {accepted.id: 2}, by=people.buyer)
     return {"open": open_campaign.id, "draft": draft.id, "offer": accepted.id, "order": order.id}
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from nrhub.campaigns import services
+from nrhub.campaigns import orders as order_services
 from nrhub.campaigns.models import CampaignState, OrderEvent, OrderLine
 from nrhub.catalog.models import MaintenanceKind
 from nrhub.db import utcnow
@@ -53,7 +53,9 @@ def events() -> int:
 def test_order_with_maintenance_keeps_the_price_it_saw(shop):
     campaign, person, offers, m = shop
     laptop = offers["laptop"].id
-    services.place_order(campaign, {laptop: 3}, by=person, maintenance={laptop: m["laptop"].id})
+    order_services.place_order(
+        campaign, {laptop: 3}, by=person, maintenance={laptop: m["laptop"].id}
+    )
     assert lines() == [(laptop, 3, m["laptop"].id, Decimal("30.00"))]
     event = db.session.execute(select(OrderEvent)).scalar_one()
     assert event.lines == [
@@ -67,16 +69,20 @@ def test_order_with_maintenance_keeps_the_price_it_saw(shop):
 def test_changing_only_the_maintenance_is_a_change_and_none_keeps_it(shop):
     campaign, person, offers, m = shop
     laptop = offers["laptop"].id
-    services.place_order(campaign, {laptop: 3}, by=person)
+    order_services.place_order(campaign, {laptop: 3}, by=person)
     assert lines() == [(laptop, 3, None, None)]
-    services.place_order(campaign, {laptop: 3}, by=person, maintenance={laptop: m["laptop"].id})
+    order_services.place_order(
+        campaign, {laptop: 3}, by=person, maintenance={laptop: m["laptop"].id}
+    )
     assert lines() == [(laptop, 3, m["laptop"].id, Decimal("30.00"))]
     assert events() == 2
-    services.place_order(campaign, {laptop: 4}, by=person)  # maintenance not mentioned: kept
+    order_services.place_order(campaign, {laptop: 4}, by=person)  # maintenance not mentioned: kept
     assert lines() == [(laptop, 4, m["laptop"].id, Decimal("30.00"))]
-    services.place_order(campaign, {laptop: 4}, by=person, maintenance={laptop: m["laptop"].id})
+    order_services.place_order(
+        campaign, {laptop: 4}, by=person, maintenance={laptop: m["laptop"].id}
+    )
     assert events() == 3  # unchanged order: no new event
-    services.place_order(campaign, {laptop: 4}, by=person, maintenance={laptop: None})
+    order_services.place_order(campaign, {laptop: 4}, by=person, maintenance={laptop: None})
     assert lines() == [(laptop, 4, None, None)]
 
 
@@ -84,10 +90,10 @@ def test_changing_only_the_maintenance_is_a_change_and_none_keeps_it(shop):
 def test_maintenance_of_another_listing_or_inactive_is_refused(shop, which):
     campaign, person, offers, m = shop
     laptop = offers["laptop"].id
-    services.place_order(campaign, {laptop: 2}, by=person)
+    order_services.place_order(campaign, {laptop: 2}, by=person)
     chosen = 9999 if which == "unknown" else m[which].id
     with pytest.raises(ValidationError) as err:
-        services.place_order(campaign, {laptop: 5}, by=person, maintenance={laptop: chosen})
+        order_services.place_order(campaign, {laptop: 5}, by=person, maintenance={laptop: chosen})
     assert err.value.field == f"mnt_{laptop}"
     db.session.rollback()
     assert lines() == [(laptop, 2, None, None)]

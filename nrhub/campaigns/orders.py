@@ -1,0 +1,211 @@
+"""Use cases of the buyers' orders in an open campaign: place or change the one order, cancel it.
+
+Each function is one transaction: it checks the rules, writes, records the audit event and
+commits, or raises a :class:`~nrhub.errors.DomainError` with a French message and writes
+nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from nrhub.audit.services import record
+from nrhub.auth.models import User
+from nrhub.campaigns.messages import _
+from nrhub.campaigns.models import (
+    Campaign,
+    CampaignOffer,
+    OfferStatus,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+)
+from nrhub.campaigns.services import MAX_ORDER_QUANTITY
+from nrhub.catalog.maintenance import check_choices
+from nrhub.catalog.models import MaintenanceOffer
+from nrhub.db import utcnow
+from nrhub.errors import (
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
+from nrhub.extensions import db
+from nrhub.formatting import format_datetime
+
+
+def _order_snapshot(
+    lines: Mapping[int, int], maintenance: Mapping[int, int | None] | None = None
+) -> list[dict[str, int]]:
+    snapshot = [{"offer_id": oid, "quantity": q} for oid, q in sorted(lines.items())]
+    for row in snapshot:
+        maintenance_id = (maintenance or {}).get(row["offer_id"])
+        if maintenance_id:
+            row["maintenance_offer_id"] = maintenance_id
+    return snapshot
+
+
+def _checked_maintenance(
+    campaign: Campaign, choices: Mapping[int, int | None]
+) -> dict[int, MaintenanceOffer | None]:
+    """The maintenance chosen per campaign offer, each an active offer of its listing."""
+    if not choices:
+        return {}
+    listing_of_offer = dict(
+        db.session.execute(
+            select(CampaignOffer.id, CampaignOffer.listing_id).where(
+                CampaignOffer.campaign_id == campaign.id, CampaignOffer.id.in_(set(choices))
+            )
+        ).all()
+    )
+    return check_choices(choices, listing_of_offer)
+
+
+def _check_ordering(campaign: Campaign, now: dt.datetime) -> None:
+    if not campaign.is_open_at(now):
+        raise ConflictError(
+            _(
+                "La campagne n'accepte pas de commande en ce moment "
+                "(commandes du %(opens)s au %(closes)s).",
+                opens=format_datetime(campaign.opens_at),
+                closes=format_datetime(campaign.closes_at),
+            )
+        )
+
+
+def place_order(
+    campaign: Campaign,
+    quantities: Mapping[int, int],
+    *,
+    by: User,
+    now: dt.datetime | None = None,
+    maintenance: Mapping[int, int | None] | None = None,
+) -> Order:
+    """Create or change the buyer's one order in an open campaign.
+
+    ``quantities`` maps accepted offers of the campaign to the wanted quantity; 0 removes
+    the line, offers not mentioned keep their line. Every real change is appended to the
+    order's history; an unchanged order is left as it was. ``maintenance`` maps offers to
+    the chosen maintenance offer of their listing (None: none); offers not mentioned keep
+    their choice.
+    """
+    now = now or utcnow()
+    if not by.is_buyer:
+        raise PermissionDeniedError(_("Seules les collectivités acheteuses passent commande."))
+    _check_ordering(campaign, now)
+    for offer_id, quantity in quantities.items():
+        if not isinstance(quantity, int) or not 0 <= quantity <= MAX_ORDER_QUANTITY:
+            raise ValidationError(
+                _("Quantité invalide : entre 0 et %(max)d.", max=MAX_ORDER_QUANTITY),
+                field=f"qty_{offer_id}",
+            )
+    wanted_ids = set(quantities)
+    # FOR SHARE: an offer cannot be withdrawn or refused while this order takes it.
+    valid_ids = set(
+        db.session.execute(
+            select(CampaignOffer.id)
+            .where(
+                CampaignOffer.id.in_(wanted_ids),
+                CampaignOffer.campaign_id == campaign.id,
+                CampaignOffer.status == OfferStatus.ACCEPTED,
+            )
+            .with_for_update(read=True)
+        ).scalars()
+    )
+    if wanted_ids - valid_ids:
+        raise ValidationError(_("Une des offres n'est pas ou plus proposée dans cette campagne."))
+    chosen = _checked_maintenance(campaign, maintenance or {})
+    order = db.session.execute(
+        select(Order)
+        .options(selectinload(Order.lines))
+        .where(Order.campaign_id == campaign.id, Order.buyer_id == by.organisation_id)
+    ).scalar_one_or_none()
+    if order is None:
+        order = Order(campaign_id=campaign.id, buyer_id=by.organisation_id, created_at=now)
+        order.lines = []
+        db.session.add(order)
+        action = "created"
+    elif order.status == OrderStatus.CANCELLED:
+        action = "reactivated"
+    else:
+        action = "updated"
+    current = {line.offer_id: line.quantity for line in order.lines}
+    target = dict(current) | {oid: q for oid, q in quantities.items()}
+    target = {oid: q for oid, q in target.items() if q > 0}
+    if not target:
+        if action == "updated":
+            raise ValidationError(
+                _("Votre commande serait vide : pour renoncer, annulez la commande.")
+            )
+        raise ValidationError(_("Indiquez au moins une quantité."))
+    current_maintenance = {line.offer_id: line.maintenance_offer_id for line in order.lines}
+    target_maintenance = {
+        oid: (chosen[oid].id if chosen.get(oid) else None)
+        if oid in chosen
+        else current_maintenance.get(oid)
+        for oid in target
+    }
+    if (
+        action == "updated"
+        and target == current
+        and target_maintenance == {oid: current_maintenance.get(oid) for oid in target}
+    ):
+        db.session.rollback()
+        return order
+    by_offer = {line.offer_id: line for line in order.lines}
+    for offer_id, line in by_offer.items():
+        if offer_id not in target:
+            order.lines.remove(line)
+        elif line.quantity != target[offer_id]:
+            line.quantity = target[offer_id]
+            line.updated_at = now
+    for offer_id, quantity in target.items():
+        if offer_id not in by_offer:
+            order.lines.append(OrderLine(offer_id=offer_id, quantity=quantity, updated_at=now))
+    for line in order.lines:
+        if line.offer_id in chosen:
+            choice = chosen[line.offer_id]
+            line.maintenance_offer_id = choice.id if choice else None
+            line.maintenance_unit_price = choice.unit_price if choice else None
+    order.status = OrderStatus.ACTIVE
+    order.updated_at = now
+    try:
+        db.session.flush()
+    except IntegrityError as err:  # two people of one buyer created the order at once
+        db.session.rollback()
+        raise ConflictError(
+            _("Votre organisation vient d'enregistrer une commande : rechargez la page.")
+        ) from err
+    snapshot = _order_snapshot(target, target_maintenance)
+    db.session.add(
+        OrderEvent(order_id=order.id, at=now, actor_id=by.id, action=action, lines=snapshot)
+    )
+    record(f"order.{action}", order, by=by, campaign_id=campaign.id, lines=snapshot)
+    db.session.commit()
+    return order
+
+
+def cancel_order(order: Order, *, by: User, now: dt.datetime | None = None) -> Order:
+    """The buyer gives up its order while the campaign is open (history is kept)."""
+    now = now or utcnow()
+    if not by.is_buyer or order.buyer_id != by.organisation_id:
+        raise NotFoundError(_("Commande introuvable."))
+    campaign = db.session.get(Campaign, order.campaign_id)
+    assert campaign is not None
+    _check_ordering(campaign, now)
+    if order.status != OrderStatus.ACTIVE:
+        raise ConflictError(_("Cette commande est déjà annulée."))
+    db.session.execute(delete(OrderLine).where(OrderLine.order_id == order.id))
+    db.session.expire(order, ["lines"])
+    order.status = OrderStatus.CANCELLED
+    order.updated_at = now
+    db.session.add(OrderEvent(order_id=order.id, at=now, actor_id=by.id, action="cancelled"))
+    record("order.cancelled", order, by=by, campaign_id=campaign.id)
+    db.session.commit()
+    return order
