@@ -86,6 +86,16 @@ def test_buyer_pages(browser: Browser, axe: AxeAudit) -> None:
     visit(b, audit, "membres de l'organisation", "/organisation/membres")
     visit(b, audit, "clausier", "/clauses/")
     visit(b, audit, "parc réformé", "/acheteur/parc-reforme")
+    editable_lot = scalar(
+        db,
+        "SELECT id FROM donation_lot WHERE donor_id = ? AND status = 'open' AND NOT EXISTS "
+        "(SELECT 1 FROM donation_claim c WHERE c.lot_id = donation_lot.id "
+        "AND c.status IN ('accepted', 'picked_up', 'completed')) ORDER BY id LIMIT 1",
+        buyer,
+    )
+    visit(b, audit, "lots de réemploi (donateur)", "/dons")
+    visit(b, audit, "correction d'un lot", f"/dons/{editable_lot}/modifier", "Modifier le lot")
+    visit(b, audit, "photos d'un lot", f"/dons/{editable_lot}/photos")
     audit.assert_clean()
 
 
