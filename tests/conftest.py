@@ -212,3 +212,31 @@ def csrf_token_from(html: str) -> str:
     match = CSRF_RE.search(html)
     assert match, "no CSRF token in page"
     return match.group(1) or match.group(2)
+
+
+# The skip reason of the browser tests without Chromium (tests/browser/conftest.py).
+BROWSER_MISSING = "Chromium introuvable"
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Without Chromium the browser tests are skipped: end the run saying so, loudly."""
+    skipped = [
+        report
+        for report in terminalreporter.stats.get("skipped", [])
+        if BROWSER_MISSING in str(report.longrepr)
+    ]
+    if not skipped:
+        return
+    terminalreporter.section("TESTS NAVIGATEUR NON EXÉCUTÉS", sep="!", red=True, bold=True)
+    terminalreporter.line(
+        f"{len(skipped)} tests navigateur sautés : Chromium introuvable. Le parcours d'achat, "
+        "l'accessibilité (axe-core) et le clavier n'ont PAS été vérifiés.",
+        red=True,
+        bold=True,
+    )
+    terminalreporter.line(
+        "Installez : apt-get install chromium chromium-driver (ou NRHUB_CHROMIUM et "
+        "NRHUB_CHROMEDRIVER vers vos binaires), puis relancez make test.",
+        red=True,
+        bold=True,
+    )
