@@ -310,11 +310,8 @@ def load_maintenance(campaign_id: int) -> dict[int, MaintenanceChoice]:
     }
 
 
-def maintenance_amount(
-    maintenance: Mapping[int, MaintenanceChoice], line_id: int, quantity: int
-) -> Decimal:
+def maintenance_amount(choice: MaintenanceChoice | None, quantity: int) -> Decimal:
     """What the maintenance chosen with an order line costs for its allocated units."""
-    choice = maintenance.get(line_id)
     if choice is None or quantity <= 0:
         return ZERO
     return quantize_money(choice.unit_price * quantity)
@@ -361,9 +358,7 @@ def _offer_preview(
                 amount_ht=quantize_money(price * line.quantity),
                 override=snapshot.overrides.get(line.line_id),
                 maintenance=maintenance,
-                maintenance_ht=maintenance_amount(
-                    snapshot.maintenance, line.line_id, line.quantity
-                ),
+                maintenance_ht=maintenance_amount(maintenance, line.quantity),
             )
         )
     buyers.sort(key=lambda b: (b.buyer_name, b.line_id))

@@ -10,9 +10,9 @@ import datetime as dt
 import gc
 import logging
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -31,7 +31,6 @@ from nrhub.consolidation.models import AllocationOverride, Consolidation, Purcha
 from nrhub.consolidation.preview import (
     BuyerAllocation,
     ConsolidationPreview,
-    MaintenanceChoice,
     OfferPreview,
     compute,
     load_snapshot,
@@ -277,8 +276,6 @@ class _Outcome:
     campaign_title: str
     preview: ConsolidationPreview
     purchase_orders: tuple[tuple[int, int, str, Decimal], ...]  # refurbisher, id, number, HT
-    # Maintenance chosen by order line id (its units follow the allocation).
-    maintenance: Mapping[int, MaintenanceChoice] = field(default_factory=dict)
 
 
 def _consolidate(
@@ -303,12 +300,9 @@ def _consolidate(
     )
     db.session.add(consolidation)
 
-    maintenance = snapshot.maintenance
-    purchase_orders = steps.create_purchase_orders(campaign_id, preview, by, now, maintenance)
+    purchase_orders = steps.create_purchase_orders(campaign_id, preview, by, now)
     po_line_ids = steps.insert_purchase_order_lines(purchase_orders, preview)
-    maintenance_line_ids = steps.insert_maintenance_lines(
-        purchase_orders, preview, maintenance, po_line_ids
-    )
+    maintenance_line_ids = steps.insert_maintenance_lines(purchase_orders, preview, po_line_ids)
     allocation_ids = steps.insert_allocations(campaign_id, snapshot, preview, rule, po_line_ids)
     steps.insert_deliveries(
         campaign_id,
@@ -317,7 +311,6 @@ def _consolidate(
         purchase_orders,
         po_line_ids,
         allocation_ids,
-        maintenance,
         maintenance_line_ids,
     )
     returned = steps.return_stock(preview)
@@ -346,12 +339,12 @@ def _consolidate(
         (refurbisher_id, po.id, po.number, po.total_ht)
         for refurbisher_id, po in purchase_orders.items()
     )
-    return result, _Outcome(title, preview, summary, maintenance)
+    return result, _Outcome(title, preview, summary)
 
 
 def _notices(outcome: _Outcome) -> _Notices:
     preview = outcome.preview
-    notices = _Notices(outcome.campaign_title, _buyer_notices(preview, outcome.maintenance), {})
+    notices = _Notices(outcome.campaign_title, _buyer_notices(preview), {})
     for refurbisher_id, po_id, number, total_ht in outcome.purchase_orders:
         lines = []
         for o in preview.offers:
@@ -364,7 +357,7 @@ def _notices(outcome: _Outcome) -> _Notices:
                     "unit_price": o.unit_price,
                 }
             )
-            lines.extend(_maintenance_notices(o, outcome.maintenance))
+            lines.extend(_maintenance_notices(o))
         notices.refurbishers[refurbisher_id] = {
             "number": number,
             "id": po_id,
@@ -374,13 +367,11 @@ def _notices(outcome: _Outcome) -> _Notices:
     return notices
 
 
-def _maintenance_notices(
-    offer: OfferPreview, maintenance: Mapping[int, MaintenanceChoice]
-) -> list[dict[str, Any]]:
+def _maintenance_notices(offer: OfferPreview) -> list[dict[str, Any]]:
     """The maintenance of one offer's allocated units, one line per offer and price."""
     units: dict[tuple[str, Decimal], int] = defaultdict(int)
     for b in offer.buyers:
-        choice = maintenance.get(b.line_id)
+        choice = b.maintenance
         if choice is not None and b.quantity > 0:
             units[(choice.label, choice.unit_price)] += b.quantity
     return [
@@ -393,10 +384,7 @@ def _maintenance_notices(
     ]
 
 
-def _buyer_notices(
-    preview: ConsolidationPreview,
-    maintenance: Mapping[int, MaintenanceChoice] | None = None,
-) -> dict[int, list[dict[str, Any]]]:
+def _buyer_notices(preview: ConsolidationPreview) -> dict[int, list[dict[str, Any]]]:
     notices: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for offer in preview.offers:
         for b in offer.buyers:
@@ -410,7 +398,7 @@ def _buyer_notices(
                     "amount": line_amounts(b.quantity, offer.unit_price, offer.offer.vat_rate),
                 }
             )
-            choice = (maintenance or {}).get(b.line_id)
+            choice = b.maintenance
             if choice is not None:
                 notices[b.buyer_id].append(
                     {

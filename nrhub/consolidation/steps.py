@@ -35,7 +35,6 @@ from nrhub.consolidation.preview import (
     MaintenanceChoice,
     OfferPreview,
     Snapshot,
-    maintenance_amount,
 )
 from nrhub.db import quantize_money, to_cents
 from nrhub.extensions import db
@@ -54,13 +53,11 @@ def create_purchase_orders(
     preview: ConsolidationPreview,
     by: User,
     now: dt.datetime,
-    maintenance: Mapping[int, MaintenanceChoice] | None = None,
 ) -> dict[int, PurchaseOrder]:
     """One purchase order per refurbisher with allocated units, numbered BC-<year>-0001.
 
     Its total HT includes the maintenance chosen with the allocated units.
     """
-    maintenance = maintenance or {}
     totals: dict[int, Decimal] = {}
     names: dict[int, str] = {}
     for offer in preview.offers:
@@ -69,8 +66,7 @@ def create_purchase_orders(
             totals[refurbisher] = totals.get(refurbisher, ZERO) + quantize_money(
                 offer.unit_price * offer.allocated
             )
-            for b in offer.buyers:
-                totals[refurbisher] += maintenance_amount(maintenance, b.line_id, b.quantity)
+            totals[refurbisher] += offer.maintenance_ht
             names[refurbisher] = offer.offer.refurbisher_name
     year = paris_date_of(now).year
     sequence = _next_sequence(year)
@@ -131,7 +127,6 @@ MaintenanceKey = tuple[int, int, Decimal]  # purchase-order line, maintenance of
 def insert_maintenance_lines(
     purchase_orders: Mapping[int, PurchaseOrder],
     preview: ConsolidationPreview,
-    maintenance: Mapping[int, MaintenanceChoice],
     po_line_ids: Mapping[int, int],
 ) -> dict[MaintenanceKey, int]:
     """One maintenance line per (purchase-order line, maintenance offer, price): the units
@@ -140,7 +135,7 @@ def insert_maintenance_lines(
     details: dict[MaintenanceKey, tuple[int, MaintenanceChoice, str]] = {}
     for offer in preview.offers:
         for b in offer.buyers:
-            choice = maintenance.get(b.line_id)
+            choice = b.maintenance
             if choice is None or b.quantity <= 0:
                 continue
             key = (po_line_ids[offer.offer.id], choice.maintenance_offer_id, choice.unit_price)
@@ -291,12 +286,10 @@ def insert_deliveries(
     purchase_orders: Mapping[int, PurchaseOrder],
     po_line_ids: Mapping[int, int],
     allocation_ids: Mapping[int, int],
-    maintenance: Mapping[int, MaintenanceChoice] | None = None,
     maintenance_line_ids: Mapping[MaintenanceKey, int] | None = None,
 ) -> None:
     """One delivery per (purchase order, buyer), one delivery line per allocated line;
     the delivery's total HT includes the maintenance of its lines."""
-    maintenance = maintenance or {}
     maintenance_line_ids = maintenance_line_ids or {}
     per_delivery: dict[tuple[int, int], list[tuple[OfferPreview, BuyerAllocation]]] = defaultdict(
         list
@@ -315,8 +308,7 @@ def insert_deliveries(
             refurbisher,
             DeliveryStatus.PENDING.value,
             sum(
-                to_cents(b.amount_ht)
-                + to_cents(maintenance_amount(maintenance, b.line_id, b.quantity))
+                to_cents(b.amount_ht) + to_cents(b.maintenance_ht)
                 for _o, b in per_delivery[(refurbisher, buyer)]
             ),
         )
@@ -333,8 +325,8 @@ def insert_deliveries(
     }
     price_cents = {offer.offer.id: to_cents(offer.unit_price) for offer in preview.offers}
 
-    def maintenance_of(offer: OfferPreview, line_id: int) -> tuple[int | None, int | None]:
-        choice = maintenance.get(line_id)
+    def maintenance_of(offer: OfferPreview, b: BuyerAllocation) -> tuple[int | None, int | None]:
+        choice = b.maintenance
         if choice is None:
             return None, None
         key = (po_line_ids[offer.offer.id], choice.maintenance_offer_id, choice.unit_price)
@@ -347,7 +339,7 @@ def insert_deliveries(
             po_line_ids[offer.offer.id],
             b.quantity,
             price_cents[offer.offer.id],
-            *maintenance_of(offer, b.line_id),
+            *maintenance_of(offer, b),
         )
         for key in keys
         for offer, b in per_delivery[key]
