@@ -7,8 +7,16 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from babel.numbers import format_decimal
+from flask_babel import get_locale
 
 PARIS = ZoneInfo("Europe/Paris")
+
+
+def current_language() -> str:
+    """The language of the request being served (``fr`` outside one)."""
+    locale = get_locale()
+    return locale.language if locale else "fr"
+
 
 # Babel groups French thousands with a narrow no-break space; plain spaces are what people
 # type and what spreadsheets and tests expect, and templates keep amounts on one line.

@@ -9,13 +9,9 @@ from flask import Flask, g
 from flask_babel import get_locale, get_translations
 
 from nrhub import formatting
+from nrhub.formatting import current_language as language
 from nrhub.navigation import nav_html
 from nrhub.organisations import geo
-
-
-def _locale() -> str:
-    locale = get_locale()
-    return locale.language if locale else "fr"
 
 
 def _translations() -> NullTranslations:
@@ -47,11 +43,11 @@ def _install_gettext(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     _install_gettext(app)
-    app.jinja_env.filters["money"] = lambda v: formatting.format_money(v, _locale())
-    app.jinja_env.filters["number"] = lambda v, d=0: formatting.format_number(v, d, _locale())
-    app.jinja_env.filters["percent"] = lambda v, d=1: formatting.format_percent(v, d, _locale())
-    app.jinja_env.filters["date"] = lambda v: formatting.format_date(v, _locale())
-    app.jinja_env.filters["datetime"] = lambda v: formatting.format_datetime(v, _locale())
+    app.jinja_env.filters["money"] = lambda v: formatting.format_money(v, language())
+    app.jinja_env.filters["number"] = lambda v, d=0: formatting.format_number(v, d, language())
+    app.jinja_env.filters["percent"] = lambda v, d=1: formatting.format_percent(v, d, language())
+    app.jinja_env.filters["date"] = lambda v: formatting.format_date(v, language())
+    app.jinja_env.filters["datetime"] = lambda v: formatting.format_datetime(v, language())
     app.jinja_env.filters["department_name"] = geo.department_name
     app.jinja_env.filters["region_name"] = geo.region_name
     app.jinja_env.globals["nav_html"] = nav_html
@@ -62,4 +58,4 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def _globals() -> dict[str, Any]:
-        return {"current_locale": _locale(), "has_endpoint": has_endpoint}
+        return {"current_locale": language(), "has_endpoint": has_endpoint}

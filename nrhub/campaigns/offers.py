@@ -198,6 +198,15 @@ def _offer_in_use(offer_id: int) -> bool:
     )
 
 
+def _release_unused(offer: CampaignOffer, in_use_message: str) -> None:
+    """An offer still holding units and that no order uses gives its units back."""
+    if offer.status not in HOLDING_STATUSES:
+        raise ConflictError(_("Cette offre n'est plus engagée dans la campagne."))
+    if _offer_in_use(offer.id):
+        raise ConflictError(in_use_message)
+    give_back_units(offer.listing_id, offer.committed_quantity)
+
+
 def decide_offer(
     offer: CampaignOffer, accept: bool, *, by: User, now: dt.datetime | None = None
 ) -> CampaignOffer:
@@ -220,16 +229,13 @@ def decide_offer(
     if accept and offer.status != OfferStatus.PENDING:
         raise ConflictError(_("Seule une offre en attente peut être acceptée."))
     if not accept:
-        if offer.status not in HOLDING_STATUSES:
-            raise ConflictError(_("Cette offre n'est plus engagée dans la campagne."))
-        if _offer_in_use(offer.id):
-            raise ConflictError(
-                _(
-                    "Des collectivités ont déjà commandé sur cette offre : "
-                    "elle ne peut plus être refusée."
-                )
-            )
-        give_back_units(offer.listing_id, offer.committed_quantity)
+        _release_unused(
+            offer,
+            _(
+                "Des collectivités ont déjà commandé sur cette offre : "
+                "elle ne peut plus être refusée."
+            ),
+        )
     offer.status = OfferStatus.ACCEPTED if accept else OfferStatus.REFUSED
     offer.decided_by_id = by.id
     offer.decided_at = now
@@ -261,16 +267,10 @@ def withdraw_offer(
     assert campaign is not None
     if not campaign.accepts_offers:
         raise ConflictError(_("Cette campagne est clôturée : l'offre ne peut plus être retirée."))
-    if offer.status not in HOLDING_STATUSES:
-        raise ConflictError(_("Cette offre n'est plus engagée dans la campagne."))
-    if _offer_in_use(offer.id):
-        raise ConflictError(
-            _(
-                "Des collectivités ont déjà commandé sur cette offre : "
-                "elle ne peut plus être retirée."
-            )
-        )
-    give_back_units(offer.listing_id, offer.committed_quantity)
+    _release_unused(
+        offer,
+        _("Des collectivités ont déjà commandé sur cette offre : elle ne peut plus être retirée."),
+    )
     offer.status = OfferStatus.WITHDRAWN
     record("campaign_offer.withdrawn", offer, by=by, units=offer.committed_quantity)
     db.session.commit()

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import current_app
+from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
 from nrhub import caching
@@ -25,9 +26,18 @@ from nrhub.catalog.queries import Sort
 T = TypeVar("T")
 
 
+def _seconds() -> int:
+    return int(current_app.config.get("CATALOGUE_CACHE_SECONDS", 0))
+
+
 def cached(key: str, compute: Callable[[], T]) -> T:
     """``compute()``, kept under ``key`` for CATALOGUE_CACHE_SECONDS (0: not kept)."""
-    return caching.cached(key, int(current_app.config.get("CATALOGUE_CACHE_SECONDS", 0)), compute)
+    return caching.cached(key, _seconds(), compute)
+
+
+def cached_block(key: str, render: Callable[[], str]) -> Markup:
+    """The rendered filters-and-results block, kept like :func:`cached`."""
+    return caching.cached_html(key, _seconds(), render)
 
 
 def category_choices(locale: str) -> list[tuple[str, str]]:

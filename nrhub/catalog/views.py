@@ -15,10 +15,8 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup
 from sqlalchemy import select
 
 from nrhub import uploads
@@ -36,6 +34,7 @@ from nrhub.catalog.forms import (
 from nrhub.catalog.models import Listing, ListingPhoto, ListingStatus
 from nrhub.errors import DomainError, ValidationError
 from nrhub.extensions import db
+from nrhub.formatting import current_language
 from nrhub.organisations.models import Organisation
 from nrhub.security import Role, role_required
 from nrhub.spreadsheets import csv_response
@@ -79,15 +78,6 @@ def _page_arg() -> int:
     return int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
 
 
-def _category_choices() -> list[tuple[str, str]]:
-    return [(c.code, c.label(_locale())) for c in queries.list_categories()]
-
-
-def _locale() -> str:
-    locale = get_locale()
-    return locale.language if locale else "fr"
-
-
 # ----------------------------------------------------------------------------- public
 
 
@@ -97,16 +87,15 @@ def index():  # type: ignore[no-untyped-def]
     (see :mod:`nrhub.catalog.browse`: stock may show up to CATALOGUE_CACHE_SECONDS old)."""
     near = _viewer_location()
     show_prices = prices_visible()
-    key = browse.block_key(_locale(), show_prices, near, request.args)
-    block = browse.cached(key, lambda: _catalogue_block(near, show_prices))
-    # Our own template's autoescaped output, kept as text by the cache.
-    return render_template("catalog/catalogue.html", block=Markup(block))  # noqa: S704  # nosec B704
+    key = browse.block_key(current_language(), show_prices, near, request.args)
+    block = browse.cached_block(key, lambda: _catalogue_block(near, show_prices))
+    return render_template("catalog/catalogue.html", block=block)
 
 
 def _catalogue_block(near: tuple[str, str] | None, show_prices: bool) -> str:
     form = CatalogueFilterForm(
         request.args,
-        categories=browse.category_choices(_locale()),
+        categories=browse.category_choices(current_language()),
         locations=browse.refurbisher_locations(),
         prices_visible=show_prices,
         can_sort_nearest=near is not None,
@@ -208,7 +197,9 @@ def _render_listing_form(form: ListingForm, listing: Listing | None, status: int
 @bp.route("/reconditionneur/offres/nouvelle", methods=["GET", "POST"])
 @role_required(Role.REFURBISHER)
 def create():  # type: ignore[no-untyped-def]
-    form = ListingForm(categories=_category_choices(), lots=_picked_up_lots())
+    form = ListingForm(
+        categories=browse.category_choices(current_language()), lots=_picked_up_lots()
+    )
     if not form.validate_on_submit():
         return _render_listing_form(form, None, 422 if request.method == "POST" else 200)
     try:
@@ -230,7 +221,7 @@ def create():  # type: ignore[no-untyped-def]
 def edit(listing_id: int):  # type: ignore[no-untyped-def]
     listing = queries.get_listing_for_refurbisher(current_user, listing_id)
     form = ListingForm(
-        categories=_category_choices(),
+        categories=browse.category_choices(current_language()),
         lots=_picked_up_lots(),
         data=services.listing_form_values(listing),
     )

@@ -153,7 +153,11 @@ def list_lots_of_donor(donor_id: int) -> Sequence[DonationLot]:
         db.session.execute(
             select(DonationLot)
             .where(DonationLot.donor_id == donor_id)
-            .options(selectinload(DonationLot.category), selectinload(DonationLot.claims))
+            .options(
+                selectinload(DonationLot.category),
+                selectinload(DonationLot.donor),
+                selectinload(DonationLot.claims),
+            )
             .order_by(DonationLot.created_at.desc(), DonationLot.id.desc())
         )
         .scalars()
@@ -222,24 +226,19 @@ def list_lots_for_export(user: User) -> list[DonationLot]:
     """The lots of the person's ``/dons`` page, for its CSV: a buyer's own lots, every lot
     for the coordinator; for a refurbisher, the open lots within its reach (nearest first,
     as listed on its page), then the other lots it claimed (most recent claim first)."""
-    if user.role == Role.REFURBISHER:
-        lots = list(list_open_lots_for(user.organisation))
-        seen = {lot.id for lot in lots}
-        for claim in list_claims_of(user.organisation_id):
-            if claim.lot_id not in seen:
-                seen.add(claim.lot_id)
-                lots.append(claim.lot)
-        return lots
-    query = (
-        select(DonationLot)
-        .options(selectinload(DonationLot.category), selectinload(DonationLot.donor))
-        .order_by(DonationLot.created_at.desc(), DonationLot.id.desc())
-    )
     if user.role == Role.BUYER:
-        query = query.where(DonationLot.donor_id == user.organisation_id)
-    elif user.role != Role.COORDINATOR:
+        return list(list_lots_of_donor(user.organisation_id))
+    if user.role == Role.COORDINATOR:
+        return list(list_all_lots())
+    if user.role != Role.REFURBISHER:
         return []
-    return list(db.session.execute(query).scalars().all())
+    lots = list(list_open_lots_for(user.organisation))
+    seen = {lot.id for lot in lots}
+    for claim in list_claims_of(user.organisation_id):
+        if claim.lot_id not in seen:
+            seen.add(claim.lot_id)
+            lots.append(claim.lot)
+    return lots
 
 
 def lots_picked_up_by(refurbisher_id: int) -> list[tuple[int, str]]:

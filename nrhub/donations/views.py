@@ -7,18 +7,18 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask.blueprints import BlueprintSetupState
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from nrhub import uploads
 from nrhub.catalog import origins
-from nrhub.catalog.queries import list_categories
+from nrhub.catalog.browse import category_choices
 from nrhub.donations import exports, files, forms, queries, services
 from nrhub.donations.models import DonationClaim, DonationLot, DonationLotPhoto
 from nrhub.errors import ConflictError, DomainError, attach_to_form
 from nrhub.extensions import db
+from nrhub.formatting import current_language
 from nrhub.security import Role, member_required, role_required
 
 bp = Blueprint("donations", __name__)
@@ -45,12 +45,6 @@ def _donation_labels() -> dict[str, Any]:
         "lot_status_labels": forms.LOT_STATUS_LABELS,
         "reach_labels": forms.REACH_LABELS,
     }
-
-
-def _categories() -> list[tuple[str, str]]:
-    locale = get_locale()
-    language = locale.language if locale else "fr"
-    return [(c.code, c.label(language)) for c in list_categories()]
 
 
 def _read(upload: Any) -> bytes:
@@ -90,7 +84,7 @@ def export():  # type: ignore[no-untyped-def]
 @bp.route("/dons/nouveau", methods=["GET", "POST"])
 @role_required(Role.BUYER)
 def create():  # type: ignore[no-untyped-def]
-    form = forms.LotForm(categories=_categories())
+    form = forms.LotForm(categories=category_choices(current_language()))
     if request.method == "GET":
         org = current_user.organisation
         form.pickup_address.data = form.pickup_address.data or org.address
@@ -125,7 +119,9 @@ def edit(lot_id: int):  # type: ignore[no-untyped-def]
         except ConflictError as err:
             flash(str(err), "error")
             return redirect(url_for("donations.detail", lot_id=lot.id))
-    form = forms.LotForm(categories=_categories(), data=forms.lot_form_values(lot))
+    form = forms.LotForm(
+        categories=category_choices(current_language()), data=forms.lot_form_values(lot)
+    )
     if not form.validate_on_submit():
         return _render_edit(form, lot, 422 if request.method == "POST" else 200)
     try:

@@ -10,12 +10,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask_babel import get_locale
-
-
-def _locale() -> str:
-    locale = get_locale()
-    return locale.language if locale else "fr"
+from nrhub.formatting import current_language
 
 
 def _grouped(value: Decimal, digits: int, locale: str) -> str:
@@ -28,13 +23,13 @@ def _grouped(value: Decimal, digits: int, locale: str) -> str:
 def fast_number(value: Decimal | int | None, digits: int = 0, locale: str | None = None) -> str:
     if value is None:
         return "—"
-    return _grouped(Decimal(value), digits, locale or _locale())
+    return _grouped(Decimal(value), digits, locale or current_language())
 
 
 def fast_money(value: Decimal | int | None, locale: str | None = None) -> str:
     if value is None:
         return "—"
-    locale = locale or _locale()
+    locale = locale or current_language()
     amount = _grouped(Decimal(value), 2, locale)
     return f"€{amount}" if locale == "en" else f"{amount} €"
 
@@ -42,6 +37,6 @@ def fast_money(value: Decimal | int | None, locale: str | None = None) -> str:
 def fast_percent(value: Decimal | None, digits: int = 1, locale: str | None = None) -> str:
     if value is None:
         return "—"
-    locale = locale or _locale()
+    locale = locale or current_language()
     number = _grouped(Decimal(value) * 100, digits, locale)
     return f"{number}%" if locale == "en" else f"{number} %"
