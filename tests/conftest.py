@@ -20,6 +20,7 @@ from werkzeug.routing.rules import Rule
 
 from config import TestingConfig
 from nrhub import create_app
+from nrhub.db import sqlite_write_intent
 from nrhub.extensions import db, limiter
 from tests import factories
 
@@ -167,6 +168,16 @@ def fresh_request_globals(request: pytest.FixtureRequest) -> Iterator[None]:
     request_started.connect(_fresh_g, app)
     yield
     request_started.disconnect(_fresh_g, app)
+
+
+@pytest.fixture(autouse=True)
+def _write_intent_of_a_fresh_process() -> Iterator[None]:
+    """Each request sets ``sqlite_write_intent`` in the test's thread, and nothing resets it
+    between tests: start every test as a fresh process starts (write intent on), so that no
+    test depends on the method of the last request of the test before it."""
+    token = sqlite_write_intent.set(True)
+    yield
+    sqlite_write_intent.reset(token)
 
 
 @pytest.fixture

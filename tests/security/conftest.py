@@ -265,6 +265,9 @@ def build_world(app: Flask) -> World:
         "year": 2026,
     }
     world.names = {"photo_a": photo_a.filename, "thumb_a": photo_a.thumbnail}
+    # Reading the ids above opened a transaction: end it, so that another application of
+    # the test (production settings, same database file) can write at once.
+    db.session.rollback()
     return world
 
 
