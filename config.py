@@ -61,6 +61,10 @@ class Config:
     MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
     MAIL_USE_SSL = _bool("MAIL_USE_SSL", False)
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "nrhub <ne-pas-repondre@nrhub.fr>")
+    # E-mails wait in the outbox table until their transaction commits. On: sent right after
+    # the commit by the process that wrote them. Off (production default): sent by the cron
+    # command `flask --app nrhub mail send`, so that no request waits for the mail server.
+    MAIL_SEND_AT_ONCE = _bool("MAIL_SEND_AT_ONCE", False)
 
     # Rate limits and account lock
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
@@ -100,6 +104,7 @@ class Config:
 
 class DevelopmentConfig(Config):
     DEBUG = True
+    MAIL_SEND_AT_ONCE = _bool("MAIL_SEND_AT_ONCE", True)
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     PREFERRED_URL_SCHEME = "http"
@@ -121,6 +126,7 @@ class TestingConfig(Config):
     ARGON2_PARALLELISM = 1
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_BACKEND = "locmem"
+    MAIL_SEND_AT_ONCE = True
     CACHE_TYPE = "NullCache"  # every test sees fresh data
     CACHE_NO_NULL_WARNING = True
 

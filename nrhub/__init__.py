@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, has_request_context, request, session
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -32,9 +33,18 @@ BLUEPRINT_MODULES = (
 )
 
 
+class NrhubFlask(Flask):
+    """Flask, with every view run in one unit of work (:mod:`nrhub.transactions`)."""
+
+    def dispatch_request(self) -> ResponseReturnValue:
+        from nrhub.transactions import run_in_transaction
+
+        return run_in_transaction(super().dispatch_request)
+
+
 def create_app(config: str | type[Config] | None = None, **overrides: Any) -> Flask:
     """Build the application; ``config`` is a name of :data:`config.CONFIGS` or a class."""
-    app = Flask(
+    app = NrhubFlask(
         __name__,
         template_folder="../templates",
         instance_path=str(INSTANCE_DIR),

@@ -6,6 +6,7 @@ import click
 from flask import Flask
 
 from nrhub.extensions import db
+from nrhub.transactions import unit_of_work
 
 
 def register_cli(app: Flask) -> None:
@@ -14,7 +15,8 @@ def register_cli(app: Flask) -> None:
         """Load the French demo data (idempotent) and print the demo accounts."""
         from nrhub.demo import DEMO_PASSWORD, load_demo
 
-        accounts = load_demo()
+        with unit_of_work():
+            accounts = load_demo()
         click.echo(f"Comptes de démonstration (mot de passe : {DEMO_PASSWORD})")
         for email, role, organisation in accounts:
             click.echo(f"  {role:<16} {email:<38} {organisation}")
@@ -43,7 +45,8 @@ def register_cli(app: Flask) -> None:
         )
         person = NewPerson(values["person_name"], values["email"], values["password"])
         try:
-            user = create_hub(values["name"], values["siret"], profile, person)
+            with unit_of_work():
+                user = create_hub(values["name"], values["siret"], profile, person)
         except DomainError as err:
             raise click.ClickException(str(err)) from err
         click.echo(f"Centrale créée ; coordinateur : {user.email}")
@@ -52,6 +55,18 @@ def register_cli(app: Flask) -> None:
     def create_db_command() -> None:
         """Create the tables without migrations (throw-away databases only)."""
         db.create_all()
+
+    @app.cli.group("mail")
+    def mail_cli() -> None:
+        """E-mails waiting in the outbox."""
+
+    @mail_cli.command("send")
+    def mail_send_command() -> None:
+        """Send the e-mails waiting in the outbox (run from cron, every minute for instance)."""
+        from nrhub.mail import send_outbox
+
+        sent = send_outbox()
+        click.echo(f"{sent} courriel(s) envoyé(s).")
 
     from nrhub.campaigns.cli import campaigns_cli
 

@@ -121,10 +121,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):  # type: ignore[no-untyped-def]
+        # The unit of work (nrhub.transactions) has already rolled the request back.
         app.logger.exception("Unhandled error on %s", request.path)
-        from nrhub.extensions import db
-
-        db.session.rollback()
         if app.config.get("TESTING") and app.config.get("PROPAGATE_TEST_ERRORS", True):
             raise error
         return render_error(500)

@@ -17,6 +17,7 @@ from nrhub.clauses.models import Clause
 from nrhub.consolidation import models as consolidation_models
 from nrhub.donations import models as donation_models
 from nrhub.ledger.models import SpendEntry
+from nrhub.mail.models import OutboxMail
 from nrhub.organisations.models import Organisation
 from nrhub.repairs import models as repair_models
 
@@ -37,6 +38,7 @@ __all__ = [
     "OrderEvent",
     "OrderLine",
     "Organisation",
+    "OutboxMail",
     "PriceTier",
     "SpendEntry",
     "User",

@@ -18,9 +18,11 @@ from nrhub.api import (
     tokens,
 )
 from nrhub.api.core import PAGINATION_PARAMS, Param, bp, route
+from nrhub.auth.services import LoginError
 from nrhub.catalog import queries as catalog_queries
 from nrhub.extensions import limiter
 from nrhub.security import Role
+from nrhub.transactions import keep_writes_on_refusal
 
 __all__ = [
     "bp",
@@ -54,7 +56,11 @@ def _login_limit() -> str:
 @limiter.limit(_login_limit)
 def create_token():  # type: ignore[no-untyped-def]
     body = core.parse_body(schemas.TokenCreate)
-    token, raw = tokens.issue_token_with_password(body.email, body.password, body.label)
+    try:
+        token, raw = tokens.issue_token_with_password(body.email, body.password, body.label)
+    except LoginError as err:
+        keep_writes_on_refusal()  # the failure counts towards the account's lock
+        return core.problem(err.status_code, err.message)
     payload = {"id": token.id, "token": raw, "expires_at": core.timestamp(token.expires_at)}
     return jsonify(payload), 201
 

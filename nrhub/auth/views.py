@@ -26,6 +26,7 @@ from nrhub.auth.forms import (
 from nrhub.errors import DomainError, attach_to_form
 from nrhub.extensions import limiter
 from nrhub.security import is_safe_next, member_required
+from nrhub.transactions import keep_writes_on_refusal
 
 bp = Blueprint("auth", __name__)
 
@@ -53,6 +54,7 @@ def login():  # type: ignore[no-untyped-def]
     try:
         user = services.authenticate(form.email.data or "", form.password.data or "")
     except services.LoginError as err:
+        keep_writes_on_refusal()  # the failure counts towards the account's lock
         form.form_errors.append(str(err))
         return render_template("auth/login.html", form=form), 401
     login_user(user)

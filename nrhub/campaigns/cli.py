@@ -22,8 +22,10 @@ def tick_command() -> None:
     """
     from nrhub.campaigns.services import tick_campaigns
     from nrhub.db import utcnow
+    from nrhub.transactions import unit_of_work
 
-    report = tick_campaigns(utcnow())
+    with unit_of_work():
+        report = tick_campaigns(utcnow())
     for title in report.closed:
         click.echo(f"Clôturée : {title}")
     for title in report.ordering_now:

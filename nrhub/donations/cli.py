@@ -19,8 +19,10 @@ def widen_command() -> None:
     department, then region, then every refurbisher; the newly reached are e-mailed."""
     from nrhub.db import utcnow
     from nrhub.donations.widening import widen_lots
+    from nrhub.transactions import unit_of_work
 
-    report = widen_lots(utcnow())
+    with unit_of_work():
+        report = widen_lots(utcnow())
     for item in report.widened:
         click.echo(
             f"Lot n° {item.lot_id} : diffusion élargie ({item.reach.value}), "

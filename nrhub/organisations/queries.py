@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import case, func
@@ -10,6 +12,7 @@ from nrhub.auth.models import AccountToken, TokenPurpose, User
 from nrhub.db import utcnow
 from nrhub.errors import NotFoundError
 from nrhub.extensions import db
+from nrhub.mail import Recipient
 from nrhub.organisations.models import Organisation, OrgKind, OrgStatus
 
 PAGE_SIZE = 50
@@ -112,8 +115,26 @@ def coordinator_emails() -> list[str]:
     )
 
 
-def member_emails(organisation_id: int) -> list[str]:
-    return [user.email for user in list_members(organisation_id)]
+def member_recipients(organisation_ids: Iterable[int]) -> dict[int, list[Recipient]]:
+    """Who receives an organisation's e-mails: its current people, each with the language
+    of their account (one query for all the organisations)."""
+    ids = sorted(set(organisation_ids))
+    found: dict[int, list[Recipient]] = defaultdict(list)
+    if not ids:
+        return found
+    for org_id, email, locale in db.session.execute(
+        db.select(User.organisation_id, User.email, User.locale)
+        .where(User.organisation_id.in_(ids), User.is_removed.is_(False))
+        .order_by(User.id)
+    ):
+        found[org_id].append(Recipient(email, locale))
+    return found
+
+
+def recipients_of(organisation_ids: Iterable[int]) -> list[Recipient]:
+    """The people of all these organisations, as one list of recipients."""
+    by_org = member_recipients(organisation_ids)
+    return [person for org_id in sorted(by_org) for person in by_org[org_id]]
 
 
 def organisation_choices() -> list[tuple[int, str]]:

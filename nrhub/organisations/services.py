@@ -229,7 +229,7 @@ def _change_status(
 
 
 def _notify(org: Organisation, subject: str, template: str, **context: object) -> None:
-    recipients = sorted({org.contact_email, *queries.member_emails(org.id)})
+    recipients = [org.contact_email, *queries.recipients_of([org.id])]
     send_mail(recipients, subject, template, organisation=org, **context)
 
 
