@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from bench.common import analyze, bench_app, count_queries, median_ms, report
+from bench.common import analyze, bench_app, count_queries, get_ok, login, median_ms, report
 from nrhub.auth.models import User
 from nrhub.auth.passwords import hash_password
 from nrhub.campaigns.models import (
@@ -141,15 +141,14 @@ def run() -> None:
                 ("coordinator", "coord@bench.fr"),
             ):
                 client = app.test_client()
-                client.post("/connexion", data={"email": email, "password": PASSWORD})
+                login(client, email, PASSWORD)
                 db.session.remove()
+                url = f"/campagnes/{campaign_id}"
                 with count_queries() as statements:
-                    response = client.get(f"/campagnes/{campaign_id}")
-                assert response.status_code == 200, response.status_code
+                    get_ok(client, url)
                 figures[(label, role)] = len(statements)
                 if label == "large" and role == "buyer":
-                    url = f"/campagnes/{campaign_id}"
-                    ms = median_ms(lambda c=client, u=url: c.get(u), repeat=10)
+                    ms = median_ms(lambda c=client, u=url: get_ok(c, u), repeat=10)
                     report("campaign_page_buyer_100_offers_ms", ms, "ms")
         for role in ("buyer", "coordinator"):
             print(

@@ -18,8 +18,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask
+from flask import Flask, g
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, event, text
+from werkzeug.test import TestResponse
 
 from config import TestingConfig
 from nrhub import create_app
@@ -135,6 +137,24 @@ def bench_app(**overrides: Any) -> Iterator[Flask]:
                 db.session.remove()
                 db.drop_all()
                 db.engine.dispose()
+
+
+def get_ok(client: FlaskClient, url: str) -> TestResponse:
+    """``GET url`` as a server's fresh request would run it, and check it answered 200.
+
+    bench_app keeps an app context open and the test client's requests share it, so that
+    Flask-Login's person cached on ``g`` would leak from one request (or client) to the next.
+    """
+    g.pop("_login_user", None)
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return response
+
+
+def login(client: FlaskClient, email: str, password: str) -> None:
+    g.pop("_login_user", None)
+    response = client.post("/connexion", data={"email": email, "password": password})
+    assert response.status_code == 302, (email, response.status_code)
 
 
 def analyze() -> None:

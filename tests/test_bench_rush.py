@@ -11,15 +11,8 @@ from sqlalchemy import select, update
 
 from bench import catalog
 from bench.consolidation import _confirm
-from bench.rush import (
-    RushCounts,
-    _campaign,
-    _orders,
-    catalogue_urls,
-    oversold_units,
-    parse_rush_result,
-    session_cookie,
-)
+from bench.rush import RushCounts, oversold_units, parse_rush_result
+from bench.rush_data import _campaign, _orders, catalogue_urls, session_cookie
 from bench.server import USER_AGENT
 from nrhub.campaigns.models import Campaign, CampaignOffer, CampaignState
 from nrhub.consolidation.models import Allocation
