@@ -35,13 +35,26 @@ def main(argv: list[str]) -> int:
             for name in selected:
                 module = importlib.import_module(f"bench.{name}")
                 note(name)
+                module_started, cpu_before = time.perf_counter(), _cpu_seconds()
                 module.run()
+                note(
+                    f"{name} done in {time.perf_counter() - module_started:.0f} s, "
+                    f"{_cpu_seconds() - cpu_before:.0f} s of CPU "
+                    "(bench, gunicorn, wrk; not PostgreSQL)"
+                )
             load = " ".join(f"{value:.2f}" for value in os.getloadavg())
             note(
                 f"{backend.dialect} pass done in {time.perf_counter() - started:.0f} s "
                 f"(load average {load})"
             )
     return 0
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its ended children (gunicorn and its workers, wrk):
+    on a busy machine, closer than the wall clock to what an idle one would take."""
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
 
 
 if __name__ == "__main__":

@@ -66,9 +66,10 @@ def _organisations() -> tuple[int, int]:
     return hub_id, first_buyer
 
 
-def _ledger(first_buyer: int, rows: int = ROWS) -> None:
-    """``rows`` rows (1,000,000): 40 % hub purchases from the refurbishers (reuse), 58 %
-    external purchases (1 in 7 reuse, 1 in 6 recycled, 1 in 5 under a clause), 2 % donations.
+def _ledger(first_buyer: int, rows: int = ROWS, first: int = 1) -> None:
+    """``rows`` rows (1,000,000), numbered from ``first``: 40 % hub purchases from the
+    refurbishers (reuse), 58 % external purchases (1 in 7 reuse, 1 in 6 recycled, 1 in 5 under
+    a clause), 2 % donations.
 
     One INSERT … SELECT over a counter: ``generate_series`` on PostgreSQL, a recursive CTE on
     SQLite; the rest is SQL both databases read alike (comparisons as booleans, integer
@@ -78,10 +79,12 @@ def _ledger(first_buyer: int, rows: int = ROWS) -> None:
     year, month, day = "2023 + (i / 7) % 3", "1 + (i / 11) % 12", "1 + (i / 13) % 28"
     if dialect == "postgresql":
         counter = ""
-        source = "generate_series(1, :rows) AS n(i)"
+        source = "generate_series(CAST(:first AS INTEGER), CAST(:last AS INTEGER)) AS n(i)"
         spent_on = f"make_date({year}, {month}, {day})"
     else:
-        counter = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :rows)"
+        counter = (
+            "WITH RECURSIVE n(i) AS (SELECT :first UNION ALL SELECT i + 1 FROM n WHERE i < :last)"
+        )
         source = "n"
         spent_on = (
             f"({year}) || '-' || substr('0' || ({month}), -2) || '-' || substr('0' || ({day}), -2)"
@@ -99,7 +102,7 @@ def _ledger(first_buyer: int, rows: int = ROWS) -> None:
             {year},
             1 + (i * 7) % 11,
             1 + i % 5,
-            10000 + (i * 7919) % 200000,
+            10000 + (CAST(i AS BIGINT) * 7919) % 200000,
             CASE WHEN {hub} THEN o.name WHEN i % 50 = 49 THEN 'Don' ELSE 'Fournisseur' END,
             CASE WHEN {hub} THEN o.siret END,
             CASE WHEN {hub} THEN o.id END,
@@ -118,7 +121,8 @@ def _ledger(first_buyer: int, rows: int = ROWS) -> None:
     db.session.execute(
         statement,
         {
-            "rows": rows,
+            "first": first,
+            "last": first + rows - 1,
             "b0": first_buyer,
             "buyers": BUYERS,
             "r0": first_refurbisher,
