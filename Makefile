@@ -60,7 +60,17 @@ format: venv
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# SQLite, then PostgreSQL when BENCH_DATABASE_URL is set (README, « Mesures de performance »).
+# The HTTP benches load gunicorn with wrk: installed here when missing, as root.
 bench: venv translations
+	@if ! command -v wrk >/dev/null; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "== Installation de wrk (paquet Debian), pour les mesures HTTP =="; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+		else \
+			echo "make bench a besoin de wrk : apt-get install wrk (Debian, Ubuntu)"; exit 1; \
+		fi; \
+	fi
 	$(PY) -m bench
 
 clean:

@@ -13,7 +13,7 @@ import time
 from sqlalchemy import select, update
 
 from bench import catalog
-from bench.common import bench_app, report
+from bench.common import analyze, bench_app, report
 from nrhub.api import tokens
 from nrhub.catalog.models import Listing
 from nrhub.extensions import db
@@ -27,6 +27,7 @@ def run() -> None:
         refurbisher = catalog._person(org_ids[0], "reconditionneur@bench.fr")
         _token, buyer_raw = tokens.issue_token(buyer, "bench", by=buyer)
         _token, refurb_raw = tokens.issue_token(refurbisher, "bench", by=refurbisher)
+        db.session.commit()
         app.config["API_RATE_LIMIT"] = "100000 per minute"
         client = app.test_client()
 
@@ -37,6 +38,7 @@ def run() -> None:
             .values(refurbisher_id=org_ids[0])
         )
         db.session.commit()
+        analyze()
         skus = list(
             db.session.execute(
                 select(Listing.sku).where(Listing.refurbisher_id == org_ids[0]).limit(5000)

@@ -1,21 +1,24 @@
 """Benchmarks of the indicators: 2,000 buyers and 1,000,000 ledger rows.
 
-The ledger is filled with two INSERT … SELECT over a recursive counter (deterministic
-arithmetic instead of random, so every run sees the same data), the summary table by
-one INSERT … SELECT … GROUP BY (``rebuild_summary``), then the pages are timed through
-the test client as a coordinator and as one buyer.
+The ledger is filled with one INSERT … SELECT over a counter (deterministic arithmetic
+instead of random, so every run sees the same data, on SQLite and PostgreSQL alike), the
+summary table by one INSERT … SELECT … GROUP BY (``rebuild_summary``), planner statistics
+are gathered (``ANALYZE``), then the pages are timed through the test client as a
+coordinator and as one buyer.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 from flask import Flask, g
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 
 from bench.common import bench_app, count_queries, median_ms, report
 from nrhub.auth.models import User
 from nrhub.auth.passwords import hash_password
+from nrhub.db import UTCDateTime
 from nrhub.extensions import db
 from nrhub.ledger.summary import rebuild_summary
 from nrhub.organisations.models import Organisation, OrgKind, OrgStatus
@@ -63,47 +66,68 @@ def _organisations() -> tuple[int, int]:
     return hub_id, first_buyer
 
 
-def _ledger(first_buyer: int) -> None:
-    """1,000,000 rows: 40 % hub purchases from the refurbishers (reuse), 58 % external
-    purchases (1 in 7 reuse, 1 in 6 recycled, 1 in 5 under a clause), 2 % donations."""
+def _ledger(first_buyer: int, rows: int = ROWS, first: int = 1) -> None:
+    """``rows`` rows (1,000,000), numbered from ``first``: 40 % hub purchases from the
+    refurbishers (reuse), 58 % external purchases (1 in 7 reuse, 1 in 6 recycled, 1 in 5 under
+    a clause), 2 % donations.
+
+    One INSERT … SELECT over a counter: ``generate_series`` on PostgreSQL, a recursive CTE on
+    SQLite; the rest is SQL both databases read alike (comparisons as booleans, integer
+    division, the date built by each database's own function)."""
     first_refurbisher = first_buyer - REFURBISHERS
-    db.session.execute(
-        text(
-            """
-        WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :rows)
+    dialect = db.engine.dialect.name
+    year, month, day = "2023 + (i / 7) % 3", "1 + (i / 11) % 12", "1 + (i / 13) % 28"
+    if dialect == "postgresql":
+        counter = ""
+        source = "generate_series(CAST(:first AS INTEGER), CAST(:last AS INTEGER)) AS n(i)"
+        spent_on = f"make_date({year}, {month}, {day})"
+    else:
+        counter = (
+            "WITH RECURSIVE n(i) AS (SELECT :first UNION ALL SELECT i + 1 FROM n WHERE i < :last)"
+        )
+        source = "n"
+        spent_on = (
+            f"({year}) || '-' || substr('0' || ({month}), -2) || '-' || substr('0' || ({day}), -2)"
+        )
+    hub = "i % 50 < 20"
+    statement = text(
+        f"""
+        {counter}
         INSERT INTO spend_entry (buyer_id, spent_on, year, category_id, quantity, amount,
             supplier_name, supplier_siret, supplier_id, supplier_department_code,
             supplier_region_code, supplier_is_ess, origin, is_reuse, has_recycled_materials,
-            social_consideration, environmental_consideration, campaign_id, created_at)
+            social_consideration, environmental_consideration, created_at)
         SELECT :b0 + (i % :buyers),
-            printf('%04d-%02d-%02d', 2023 + (i / 7) % 3, 1 + (i / 11) % 12, 1 + (i / 13) % 28),
-            2023 + (i / 7) % 3,
+            {spent_on},
+            {year},
             1 + (i * 7) % 11,
             1 + i % 5,
-            10000 + (i * 7919) % 200000,
-            CASE WHEN i % 50 < 20 THEN o.name WHEN i % 50 = 49 THEN 'Don' ELSE 'Fournisseur' END,
-            CASE WHEN i % 50 < 20 THEN o.siret END,
-            CASE WHEN i % 50 < 20 THEN o.id END,
-            CASE WHEN i % 50 < 20 THEN o.department_code END,
-            CASE WHEN i % 50 < 20 THEN o.region_code END,
-            CASE WHEN i % 50 < 20 THEN 1 ELSE 0 END,
-            CASE WHEN i % 50 < 20 THEN 'hub' WHEN i % 50 = 49 THEN 'donation'
-                 ELSE 'external' END,
-            CASE WHEN i % 50 < 20 OR i % 50 = 49 OR i % 7 = 0 THEN 1 ELSE 0 END,
-            CASE WHEN i % 6 = 0 THEN 1 ELSE 0 END,
+            10000 + (CAST(i AS BIGINT) * 7919) % 200000,
+            CASE WHEN {hub} THEN o.name WHEN i % 50 = 49 THEN 'Don' ELSE 'Fournisseur' END,
+            CASE WHEN {hub} THEN o.siret END,
+            CASE WHEN {hub} THEN o.id END,
+            CASE WHEN {hub} THEN o.department_code END,
+            CASE WHEN {hub} THEN o.region_code END,
+            ({hub}),
+            CASE WHEN {hub} THEN 'hub' WHEN i % 50 = 49 THEN 'donation' ELSE 'external' END,
+            ({hub} OR i % 50 = 49 OR i % 7 = 0),
+            (i % 6 = 0),
             CASE WHEN i % 5 = 0 THEN 'Clause sociale' ELSE 'Pas de considération sociale' END,
             'Pas de considération environnementale',
-            NULL,
-            '2025-01-01 00:00:00'
-        FROM n JOIN organisation o ON o.id = :r0 + (i / 3) % :refurbishers
+            :created_at
+        FROM {source} JOIN organisation o ON o.id = :r0 + (i / 3) % :refurbishers
         """
-        ),
+    ).bindparams(bindparam("created_at", type_=UTCDateTime()))
+    db.session.execute(
+        statement,
         {
-            "rows": ROWS,
+            "first": first,
+            "last": first + rows - 1,
             "b0": first_buyer,
             "buyers": BUYERS,
             "r0": first_refurbisher,
             "refurbishers": REFURBISHERS,
+            "created_at": dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
         },
     )
 

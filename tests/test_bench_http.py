@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.http import parse_wrk
+from bench.server import parse_wrk
 
 REPORT = """\
 Running 10s test @ http://127.0.0.1:45253/catalogue
