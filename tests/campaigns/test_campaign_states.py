@@ -19,6 +19,7 @@ from nrhub.campaigns.models import (
 from nrhub.db import utcnow
 from nrhub.errors import ConflictError, PermissionDeniedError
 from nrhub.extensions import db
+from nrhub.transactions import unit_of_work
 from tests import factories
 from tests.campaigns.conftest import category_ids, free_stock, outbox
 from tests.conftest import login
@@ -105,24 +106,41 @@ def test_coordinator_edits_campaign_and_cannot_drop_a_used_category(
 
 def test_state_machine_draft_open_closed(people, make_campaign):
     campaign = make_campaign(CampaignState.DRAFT)
-    services.open_campaign(campaign, by=people.coordinator)
-    assert campaign.state == CampaignState.OPEN
-    with pytest.raises(ConflictError, match="Impossible d'ouvrir une campagne ouverte"):
+    with unit_of_work():
         services.open_campaign(campaign, by=people.coordinator)
-    services.close_campaign(campaign, by=people.coordinator)
-    assert campaign.state == CampaignState.CLOSED
-    with pytest.raises(ConflictError, match="Impossible de clôturer une campagne clôturée"):
+    assert campaign.state == CampaignState.OPEN
+    with (
+        pytest.raises(ConflictError, match="Impossible d'ouvrir une campagne ouverte"),
+        unit_of_work(),
+    ):
+        services.open_campaign(campaign, by=people.coordinator)
+    with unit_of_work():
         services.close_campaign(campaign, by=people.coordinator)
-    with pytest.raises(ConflictError, match="Impossible d'ouvrir une campagne clôturée"):
+    assert campaign.state == CampaignState.CLOSED
+    with (
+        pytest.raises(ConflictError, match="Impossible de clôturer une campagne clôturée"),
+        unit_of_work(),
+    ):
+        services.close_campaign(campaign, by=people.coordinator)
+    with (
+        pytest.raises(ConflictError, match="Impossible d'ouvrir une campagne clôturée"),
+        unit_of_work(),
+    ):
         services.open_campaign(campaign, by=people.coordinator)
 
 
 def test_close_refused_on_draft_and_cancel_refused_after_consolidation(people, make_campaign):
     draft = make_campaign(CampaignState.DRAFT)
-    with pytest.raises(ConflictError, match="Impossible de clôturer une campagne en préparation"):
+    with (
+        pytest.raises(ConflictError, match="Impossible de clôturer une campagne en préparation"),
+        unit_of_work(),
+    ):
         services.close_campaign(draft, by=people.coordinator)
     consolidated = make_campaign(CampaignState.CONSOLIDATED, title="Consolidée")
-    with pytest.raises(ConflictError, match="Impossible d'annuler une campagne consolidée"):
+    with (
+        pytest.raises(ConflictError, match="Impossible d'annuler une campagne consolidée"),
+        unit_of_work(),
+    ):
         services.cancel_campaign(consolidated, "Erreur de saisie", by=people.coordinator)
 
 
@@ -133,7 +151,10 @@ def test_cannot_open_a_campaign_whose_window_is_over(people, make_campaign):
         opens_at=now - dt.timedelta(days=10),
         closes_at=now - dt.timedelta(days=1),
     )
-    with pytest.raises(ConflictError, match="La période de commande est déjà passée"):
+    with (
+        pytest.raises(ConflictError, match="La période de commande est déjà passée"),
+        unit_of_work(),
+    ):
         services.open_campaign(campaign, by=people.coordinator)
     assert campaign.state == CampaignState.DRAFT
 
@@ -141,7 +162,7 @@ def test_cannot_open_a_campaign_whose_window_is_over(people, make_campaign):
 def test_only_coordinators_change_states(people, make_campaign):
     campaign = make_campaign(CampaignState.DRAFT)
     for user in (people.buyer, people.refurbisher):
-        with pytest.raises(PermissionDeniedError):
+        with pytest.raises(PermissionDeniedError), unit_of_work():
             services.open_campaign(campaign, by=user)
 
 
@@ -166,7 +187,8 @@ def test_cancel_returns_units_cancels_orders_and_mails_participants(
     other = factories.ListingFactory(refurbisher=people.other_refurbisher.organisation, quantity=5)
     db.session.commit()
     make_offer(campaign, other, 5, accept=False)
-    order_services.place_order(campaign, {accepted.id: 3}, by=people.buyer)
+    with unit_of_work():
+        order_services.place_order(campaign, {accepted.id: 3}, by=people.buyer)
     assert free_stock(listing.id) == 12 and free_stock(other.id) == 0
     outbox(app).clear()
     login(client, people.coordinator.email)
@@ -206,7 +228,8 @@ def test_tick_closes_due_campaigns_and_releases_pending_offers(
     )
     draft = make_campaign(CampaignState.DRAFT, title="Brouillon")
     assert free_stock(listing.id) == 16
-    report = services.tick_campaigns(now + dt.timedelta(days=10, seconds=1))
+    with unit_of_work():
+        report = services.tick_campaigns(now + dt.timedelta(days=10, seconds=1))
     assert report.closed == ["Échue", "En cours", "Programmée"]
     db.session.expire_all()
     assert db.session.get(Campaign, due.id).state == CampaignState.CLOSED
@@ -214,7 +237,8 @@ def test_tick_closes_due_campaigns_and_releases_pending_offers(
     assert free_stock(listing.id) == 20
     offer = db.session.execute(db.select(CampaignOffer)).scalar_one()
     assert offer.status == OfferStatus.REFUSED
-    report = services.tick_campaigns(now)
+    with unit_of_work():
+        report = services.tick_campaigns(now)
     assert report.closed == []
     assert running.id and scheduled.id
 

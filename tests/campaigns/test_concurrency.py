@@ -1,5 +1,6 @@
 """No oversell under concurrency: real connections on the test database (SQLite file, or
-PostgreSQL with NRHUB_TEST_BACKEND=postgresql), one app context and session per thread."""
+PostgreSQL with NRHUB_TEST_BACKEND=postgresql), one app context and session per thread, each
+use case in its own unit of work as a request runs it."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from nrhub.campaigns.models import (
 )
 from nrhub.errors import ConflictError, InsufficientStockError
 from nrhub.extensions import db
+from nrhub.transactions import unit_of_work
 from tests.campaigns.conftest import free_stock
 
 THREADS = 8
@@ -66,19 +68,18 @@ def test_concurrent_commitments_never_oversell(app, people, make_campaign, listi
         offer = None
         for _attempt in range(ATTEMPTS):
             try:
-                if offer is None:
-                    offer = offer_services.commit_offer(
-                        campaign, listing_id, rng.randint(1, 8), by=by
-                    )
-                elif rng.random() < 0.15:
-                    offer_services.withdraw_offer(offer, by=by)
-                    offer = None
-                else:
-                    offer_services.change_offer_quantity(offer, rng.randint(1, 10), by=by)
+                with unit_of_work():
+                    if offer is None:
+                        offer = offer_services.commit_offer(
+                            campaign, listing_id, rng.randint(1, 8), by=by
+                        )
+                    elif rng.random() < 0.15:
+                        offer_services.withdraw_offer(offer, by=by)
+                        offer = None
+                    else:
+                        offer_services.change_offer_quantity(offer, rng.randint(1, 10), by=by)
             except InsufficientStockError as err:
                 refusals.append(str(err))
-                db.session.rollback()
-                campaign = db.session.get(Campaign, campaign_ids[index])
 
     errors = _run_threads(app, work)
     assert errors == []
@@ -108,13 +109,13 @@ def test_concurrent_orders_of_one_buyer_make_one_order(
         by = db.session.get(User, buyer_id)
         for attempt in range(ATTEMPTS):
             try:
-                campaign = db.session.get(Campaign, campaign_id)
-                order_services.place_order(
-                    campaign, {offer_id: index * ATTEMPTS + attempt + 1}, by=by
-                )
+                with unit_of_work():
+                    campaign = db.session.get(Campaign, campaign_id)
+                    order_services.place_order(
+                        campaign, {offer_id: index * ATTEMPTS + attempt + 1}, by=by
+                    )
             except ConflictError as err:  # the refusal when two people create it at once
                 conflicts.append(str(err))
-                db.session.rollback()
 
     errors = _run_threads(app, work)
     assert errors == []
