@@ -88,19 +88,25 @@ def _check_quantity(quantity: int) -> None:
         )
 
 
-def _campaign_row(campaign_id: int, *, lock: bool = False) -> Row[tuple[str, dt.datetime]]:
-    """The campaign's state and closing time as committed now; with ``lock``, its row is
-    held (FOR SHARE on PostgreSQL) so that it cannot be closed or cancelled before the end
-    of this transaction: a new offer is then seen by the close or the cancel that follows."""
-    query = select(Campaign.state, Campaign.closes_at).where(Campaign.id == campaign_id)
-    if lock:
-        query = query.with_for_update(read=True)
-    return db.session.execute(query).one()
+def _campaign_row(campaign_id: int) -> Row[tuple[str, dt.datetime]]:
+    """The campaign's state and closing time as committed now, its row held (FOR SHARE on
+    PostgreSQL) until the end of the transaction: a close, a cancel or a consolidation
+    waits for this offer's change, then sees it. Taken before the offer's row (the lock
+    order of every writer)."""
+    return db.session.execute(
+        select(Campaign.state, Campaign.closes_at)
+        .where(Campaign.id == campaign_id)
+        .with_for_update(read=True)
+    ).one()
 
 
-def _check_campaign_takes_offers(campaign_id: int, now: dt.datetime, *, lock: bool) -> None:
-    row = _campaign_row(campaign_id, lock=lock)
-    if row.state not in (CampaignState.DRAFT, CampaignState.OPEN) or now >= row.closes_at:
+def _accepts_offers(state: str) -> bool:
+    return state in (CampaignState.DRAFT, CampaignState.OPEN)
+
+
+def _check_campaign_takes_offers(campaign_id: int, now: dt.datetime) -> None:
+    row = _campaign_row(campaign_id)
+    if not _accepts_offers(row.state) or now >= row.closes_at:
         raise ConflictError(
             _("Cette campagne n'accepte plus d'engagement de stock (état ou date de clôture).")
         )
@@ -128,7 +134,7 @@ def commit_offer(
     if not by.is_refurbisher:
         raise PermissionDeniedError(_("Seuls les reconditionneurs engagent du stock."))
     _check_quantity(quantity)
-    _check_campaign_takes_offers(campaign.id, now, lock=True)
+    _check_campaign_takes_offers(campaign.id, now)
     listing = db.session.execute(
         select(Listing).where(
             Listing.id == listing_id, Listing.refurbisher_id == by.organisation_id
@@ -214,8 +220,8 @@ def change_offer_quantity(
     """Raise or lower a commitment; the difference moves to or from the free stock."""
     now = now or utcnow()
     _check_quantity(quantity)
+    _check_campaign_takes_offers(offer.campaign_id, now)
     offer = _offer_for_update(offer.id, by)
-    _check_campaign_takes_offers(offer.campaign_id, now, lock=False)
     before = offer.committed_quantity
     if offer.status not in HOLDING_STATUSES or not change_commitment(offer.id, before, quantity):
         raise _not_committed()
@@ -256,8 +262,9 @@ def decide_offer(
     """
     lifecycle.require_coordinator(by)
     now = now or utcnow()
+    campaign_state = _campaign_row(offer.campaign_id).state
     offer = _offer_for_update(offer.id)
-    if _campaign_row(offer.campaign_id).state not in (CampaignState.DRAFT, CampaignState.OPEN):
+    if not _accepts_offers(campaign_state):
         raise ConflictError(_("Les offres ne se décident plus une fois la campagne clôturée."))
     decision = {"decided_by_id": by.id, "decided_at": now}
     if accept:
@@ -297,8 +304,9 @@ def withdraw_offer(
 ) -> CampaignOffer:
     """A refurbisher takes its offer back, only while no order uses it; units return."""
     now = now or utcnow()
+    campaign_state = _campaign_row(offer.campaign_id).state
     offer = _offer_for_update(offer.id, by)
-    if _campaign_row(offer.campaign_id).state not in (CampaignState.DRAFT, CampaignState.OPEN):
+    if not _accepts_offers(campaign_state):
         raise ConflictError(_("Cette campagne est clôturée : l'offre ne peut plus être retirée."))
     units = offer.committed_quantity
     _release(
