@@ -19,6 +19,7 @@ from nrhub.campaigns.models import (
 from nrhub.db import utcnow
 from nrhub.errors import ConflictError, PermissionDeniedError
 from nrhub.extensions import db
+from nrhub.mail.models import OutboxMail
 from nrhub.transactions import unit_of_work
 from tests import factories
 from tests.campaigns.conftest import category_ids, free_stock, outbox
@@ -256,3 +257,46 @@ def test_tick_command_reports_in_french(app, people, make_campaign):
     assert result.exit_code == 0, result.output
     assert "Clôturée : Échue" in result.output
     assert "Commandes en cours : En cours" in result.output
+
+
+def test_second_cancel_is_refused_and_gives_nothing_back(
+    app, people, make_campaign, listing, make_offer
+):
+    campaign = make_campaign(CampaignState.OPEN)
+    make_offer(campaign, listing, 8)
+    with unit_of_work():
+        services.cancel_campaign(campaign, "Trop peu d'offres reçues", by=people.coordinator)
+    outbox(app).clear()
+    with (
+        pytest.raises(ConflictError, match="Impossible d'annuler une campagne annulée"),
+        unit_of_work(),
+    ):
+        services.cancel_campaign(campaign, "Encore une fois", by=people.coordinator)
+    assert free_stock(listing.id) == 20
+    assert outbox(app) == []
+    db.session.expire_all()
+    assert db.session.get(Campaign, campaign.id).cancel_reason == "Trop peu d'offres reçues"
+
+
+def test_cancel_mail_reaches_each_person_in_their_language(
+    app, people, make_campaign, listing, make_offer
+):
+    campaign = make_campaign(CampaignState.OPEN)
+    make_offer(campaign, listing, 8)
+    people.refurbisher.locale = "en"
+    db.session.commit()
+    outbox(app).clear()
+    with unit_of_work():
+        services.cancel_campaign(campaign, "Trop peu d'offres reçues", by=people.coordinator)
+    (message,) = outbox(app)
+    assert message.to == [people.refurbisher.email]
+    assert message.subject == "[nrhub] Campaign cancelled: Campagne de test"
+
+
+def test_a_refused_cancel_queues_no_mail(app, people, make_campaign, listing, make_offer):
+    campaign = make_campaign(CampaignState.CONSOLIDATED)
+    outbox(app).clear()
+    with pytest.raises(ConflictError), unit_of_work():
+        services.cancel_campaign(campaign, "Trop tard pour annuler", by=people.coordinator)
+    assert outbox(app) == []
+    assert db.session.execute(db.select(db.func.count()).select_from(OutboxMail)).scalar() == 0

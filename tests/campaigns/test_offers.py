@@ -220,3 +220,22 @@ def test_other_listing_of_same_campaign_is_independent(people, make_campaign, li
     make_offer(campaign, listing, 20)
     make_offer(campaign, second, 3)
     assert free_stock(listing.id) == 0 and free_stock(second.id) == 0
+
+
+def test_a_refusal_through_the_page_undoes_what_the_use_case_wrote(
+    client, people, make_campaign, listing, make_offer
+):
+    # The new quantity is written (compare-and-set) before the stock says no: the page
+    # answers with a message and a redirect, which commits, so the refusal must undo it.
+    campaign = make_campaign()
+    offer = make_offer(campaign, listing, 10)
+    login(client, people.refurbisher.email)
+    response = client.post(
+        f"/campagnes/{campaign.id}/offres/{offer.id}/quantite",
+        data={"committed_quantity": "31"},
+        follow_redirects=True,
+    )
+    assert "Stock libre insuffisant" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(CampaignOffer, offer.id).committed_quantity == 10
+    assert free_stock(listing.id) == 10
