@@ -164,20 +164,13 @@ def commit_offer(
         .with_for_update()
         .execution_options(populate_existing=True)
     ).scalar_one_or_none()
-    already = ConflictError(
-        _("Cette offre est déjà engagée dans la campagne : modifiez sa quantité."),
-        field="listing_id",
-    )
-    if offer is not None and (
-        offer.status in HOLDING_STATUSES
-        or not move_offer(offer.id, (offer.status,), OfferStatus.PENDING)
-    ):
-        raise already
-    take_units(listing.id, quantity)
     if offer is None:
-        offer = CampaignOffer(campaign_id=campaign.id, listing_id=listing.id)
-        offer.tiers = []
-        db.session.add(offer)
+        offer = _new_offer(campaign.id, listing, quantity, by=by, now=now)
+    elif offer.status in HOLDING_STATUSES or not move_offer(
+        offer.id, (offer.status,), OfferStatus.PENDING
+    ):
+        raise _already_committed()
+    take_units(listing.id, quantity)
     offer.refurbisher_id = by.organisation_id
     offer.committed_quantity = quantity
     offer.unit_price = listing.unit_price
@@ -188,12 +181,39 @@ def commit_offer(
     offer.tiers = [
         CampaignOfferTier(min_quantity=t.min_quantity, unit_price=t.unit_price) for t in tiers
     ]
+    db.session.flush()
+    record("campaign_offer.committed", offer, by=by, campaign_id=campaign.id, quantity=quantity)
+    return offer
+
+
+def _already_committed() -> ConflictError:
+    return ConflictError(
+        _("Cette offre est déjà engagée dans la campagne : modifiez sa quantité."),
+        field="listing_id",
+    )
+
+
+def _new_offer(
+    campaign_id: int, listing: Listing, quantity: int, *, by: User, now: dt.datetime
+) -> CampaignOffer:
+    """Insert the offer's row in a savepoint: when the same listing is committed at the
+    same moment elsewhere, the unique constraint refuses the second one, and only its
+    insert is undone."""
+    offer = CampaignOffer(
+        campaign_id=campaign_id,
+        listing_id=listing.id,
+        refurbisher_id=by.organisation_id,
+        committed_quantity=quantity,
+        unit_price=listing.unit_price,
+        status=OfferStatus.PENDING,
+        created_at=now,
+    )
+    offer.tiers = []
     try:
         with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError as err:  # the same listing committed at the same moment
-        raise already from err
-    record("campaign_offer.committed", offer, by=by, campaign_id=campaign.id, quantity=quantity)
+            db.session.add(offer)
+    except IntegrityError as err:
+        raise _already_committed() from err
     return offer
 
 

@@ -91,6 +91,24 @@ def _check_ordering(campaign_id: int, now: dt.datetime) -> None:
         )
 
 
+def _new_order(campaign_id: int, by: User, now: dt.datetime) -> Order:
+    """Insert the buyer's order row in a savepoint: when two people of one buyer create it
+    at the same moment, the unique constraint refuses the second, and only its insert is
+    undone."""
+    order = Order(
+        campaign_id=campaign_id, buyer_id=by.organisation_id, created_at=now, updated_at=now
+    )
+    order.lines = []
+    try:
+        with db.session.begin_nested():
+            db.session.add(order)
+    except IntegrityError as err:
+        raise ConflictError(
+            _("Votre organisation vient d'enregistrer une commande : rechargez la page.")
+        ) from err
+    return order
+
+
 def place_order(
     campaign: Campaign,
     quantities: Mapping[int, int],
@@ -141,9 +159,7 @@ def place_order(
         .execution_options(populate_existing=True)
     ).scalar_one_or_none()
     if order is None:
-        order = Order(campaign_id=campaign.id, buyer_id=by.organisation_id, created_at=now)
-        order.lines = []
-        db.session.add(order)
+        order = _new_order(campaign.id, by, now)
         action = "created"
     elif order.status == OrderStatus.CANCELLED:
         action = "reactivated"
@@ -188,13 +204,7 @@ def place_order(
             line.maintenance_unit_price = choice.unit_price if choice else None
     order.status = OrderStatus.ACTIVE
     order.updated_at = now
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError as err:  # two people of one buyer created the order at once
-        raise ConflictError(
-            _("Votre organisation vient d'enregistrer une commande : rechargez la page.")
-        ) from err
+    db.session.flush()
     snapshot = _order_snapshot(target, target_maintenance)
     db.session.add(
         OrderEvent(order_id=order.id, at=now, actor_id=by.id, action=action, lines=snapshot)
