@@ -230,7 +230,7 @@ def test_tick_closes_due_campaigns_and_releases_pending_offers(
     draft = make_campaign(CampaignState.DRAFT, title="Brouillon")
     assert free_stock(listing.id) == 16
     with unit_of_work():
-        report = services.tick_campaigns(now + dt.timedelta(days=10, seconds=1))
+        report = services.tick_campaigns(now + dt.timedelta(days=11))
     assert report.closed == ["Échue", "En cours", "Programmée"]
     db.session.expire_all()
     assert db.session.get(Campaign, due.id).state == CampaignState.CLOSED
