@@ -105,7 +105,8 @@ def _increment(connection: Connection) -> bool:
 
 
 def _bump_after_commit(session: Session) -> None:
-    if not session.info.pop(STALE, False):
+    # SQLAlchemy also calls this when a SAVEPOINT is released: the data is not committed yet.
+    if session.in_nested_transaction() or not session.info.pop(STALE, False):
         return
     # The session's transaction is over: a short one of its own, on its own connection.
     with db.engine.begin() as connection:
@@ -121,7 +122,9 @@ def _bump_after_commit(session: Session) -> None:
 
 
 def _forget(session: Session, *_args: Any) -> None:
-    session.info.pop(STALE, None)
+    # A SAVEPOINT rolled back leaves the writes of the enclosing transaction to be committed.
+    if not session.in_nested_transaction():
+        session.info.pop(STALE, None)
 
 
 def init_app(app: Flask) -> None:

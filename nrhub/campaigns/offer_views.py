@@ -9,7 +9,7 @@ from flask_login import current_user
 from nrhub.campaigns import offers as offer_services
 from nrhub.campaigns import queries
 from nrhub.campaigns.forms import OfferQuantityForm
-from nrhub.campaigns.views import bp, commit_form_for, render_detail
+from nrhub.campaigns.views import bp, commit_form_for, render_detail, undone_if_refused
 from nrhub.db import utcnow
 from nrhub.errors import DomainError, NotFoundError
 from nrhub.security import Role, role_required
@@ -27,13 +27,14 @@ def commit_offer(campaign_id: int):  # type: ignore[no-untyped-def]
     if not form.validate_on_submit():
         return render_detail(campaign, 422, commit_form=form)
     try:
-        offer_services.commit_offer(
-            campaign,
-            form.listing_id.data,
-            form.committed_quantity.data,
-            tiers=form.tier_list(),
-            by=current_user,
-        )
+        with undone_if_refused():
+            offer_services.commit_offer(
+                campaign,
+                form.listing_id.data,
+                form.committed_quantity.data,
+                tiers=form.tier_list(),
+                by=current_user,
+            )
     except NotFoundError:
         raise
     except DomainError as err:
@@ -53,7 +54,10 @@ def change_offer(campaign_id: int, offer_id: int):  # type: ignore[no-untyped-de
         flash(" ".join(str(e) for e in form.committed_quantity.errors), "error")
         return _back(campaign_id)
     try:
-        offer_services.change_offer_quantity(offer, form.committed_quantity.data, by=current_user)
+        with undone_if_refused():
+            offer_services.change_offer_quantity(
+                offer, form.committed_quantity.data, by=current_user
+            )
     except DomainError as err:
         flash(str(err), "error")
     else:
@@ -67,7 +71,8 @@ def withdraw_offer(campaign_id: int, offer_id: int):  # type: ignore[no-untyped-
     campaign = queries.get_campaign_for(current_user, campaign_id)
     offer = queries.get_offer(campaign, offer_id, refurbisher_id=current_user.organisation_id)
     try:
-        offer_services.withdraw_offer(offer, by=current_user, now=utcnow())
+        with undone_if_refused():
+            offer_services.withdraw_offer(offer, by=current_user, now=utcnow())
     except DomainError as err:
         flash(str(err), "error")
     else:
@@ -79,7 +84,8 @@ def _decide(campaign_id: int, offer_id: int, accept: bool):  # type: ignore[no-u
     campaign = queries.get_campaign_for(current_user, campaign_id)
     offer = queries.get_offer(campaign, offer_id)
     try:
-        offer_services.decide_offer(offer, accept, by=current_user)
+        with undone_if_refused():
+            offer_services.decide_offer(offer, accept, by=current_user)
     except DomainError as err:
         flash(str(err), "error")
     else:

@@ -1,9 +1,14 @@
 """Use cases of the refurbishers' offers in a campaign: commit stock, change it, withdraw
 it; the coordinator's decision.
 
-Each function is one transaction: it checks the rules, writes, records the audit event and
-commits, or raises a :class:`~nrhub.errors.DomainError` with a French message and writes
-nothing.
+Each function runs inside the caller's unit of work: it checks the rules, writes, records
+the audit event and flushes, or raises a :class:`~nrhub.errors.DomainError` with a French
+message (the unit of work undoes the request). An offer's status and committed quantity
+change by compare-and-set (:mod:`nrhub.campaigns.states`), and units move to or from the
+free stock only for the caller whose statement changed the row.
+
+Lock order, the same for every writer: the campaign's row, then the offer's, then the
+listings' (in id order).
 """
 
 from __future__ import annotations
@@ -12,24 +17,28 @@ import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
 
-from sqlalchemy import exists, select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Row, exists, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from nrhub.audit.services import record
 from nrhub.auth.models import User
 from nrhub.campaigns import services as lifecycle
-from nrhub.campaigns.messages import _, notify
+from nrhub.campaigns.messages import _
 from nrhub.campaigns.models import (
     HOLDING_STATUSES,
     Campaign,
     CampaignOffer,
     CampaignOfferTier,
+    CampaignState,
     OfferStatus,
     OrderLine,
     campaign_category,
 )
 from nrhub.campaigns.pricing import Tier
 from nrhub.campaigns.services import MAX_ORDER_QUANTITY
+from nrhub.campaigns.states import change_commitment, move_offer
 from nrhub.campaigns.stock import give_back_units, take_units
 from nrhub.catalog.models import Listing, ListingStatus
 from nrhub.db import utcnow
@@ -41,6 +50,8 @@ from nrhub.errors import (
 )
 from nrhub.extensions import db
 from nrhub.formatting import format_money
+from nrhub.mail import queue_mail
+from nrhub.organisations.queries import recipients_of
 
 MAX_TIERS = 5
 
@@ -77,11 +88,32 @@ def _check_quantity(quantity: int) -> None:
         )
 
 
-def _check_campaign_takes_offers(campaign: Campaign, now: dt.datetime) -> None:
-    if not campaign.accepts_offers or now >= campaign.closes_at:
+def _campaign_row(campaign_id: int) -> Row[tuple[str, dt.datetime]]:
+    """The campaign's state and closing time as committed now, its row held (FOR SHARE on
+    PostgreSQL) until the end of the transaction: a close, a cancel or a consolidation
+    waits for this offer's change, then sees it. Taken before the offer's row (the lock
+    order of every writer)."""
+    return db.session.execute(
+        select(Campaign.state, Campaign.closes_at)
+        .where(Campaign.id == campaign_id)
+        .with_for_update(read=True)
+    ).one()
+
+
+def _accepts_offers(state: str) -> bool:
+    return state in (CampaignState.DRAFT, CampaignState.OPEN)
+
+
+def _check_campaign_takes_offers(campaign_id: int, now: dt.datetime) -> None:
+    row = _campaign_row(campaign_id)
+    if not _accepts_offers(row.state) or now >= row.closes_at:
         raise ConflictError(
             _("Cette campagne n'accepte plus d'engagement de stock (état ou date de clôture).")
         )
+
+
+def _not_committed() -> ConflictError:
+    return ConflictError(_("Cette offre n'est plus engagée dans la campagne."))
 
 
 def commit_offer(
@@ -101,8 +133,8 @@ def commit_offer(
     now = now or utcnow()
     if not by.is_refurbisher:
         raise PermissionDeniedError(_("Seuls les reconditionneurs engagent du stock."))
-    _check_campaign_takes_offers(campaign, now)
     _check_quantity(quantity)
+    _check_campaign_takes_offers(campaign.id, now)
     listing = db.session.execute(
         select(Listing).where(
             Listing.id == listing_id, Listing.refurbisher_id == by.organisation_id
@@ -129,17 +161,16 @@ def commit_offer(
         select(CampaignOffer)
         .options(selectinload(CampaignOffer.tiers))
         .where(CampaignOffer.campaign_id == campaign.id, CampaignOffer.listing_id == listing.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     ).scalar_one_or_none()
-    if offer is not None and offer.status in HOLDING_STATUSES:
-        raise ConflictError(
-            _("Cette offre est déjà engagée dans la campagne : modifiez sa quantité."),
-            field="listing_id",
-        )
-    take_units(listing.id, quantity)
     if offer is None:
-        offer = CampaignOffer(campaign_id=campaign.id, listing_id=listing.id)
-        offer.tiers = []
-        db.session.add(offer)
+        offer = _new_offer(campaign.id, listing, quantity, by=by, now=now)
+    elif offer.status in HOLDING_STATUSES or not move_offer(
+        offer.id, (offer.status,), OfferStatus.PENDING
+    ):
+        raise _already_committed()
+    take_units(listing.id, quantity)
     offer.refurbisher_id = by.organisation_id
     offer.committed_quantity = quantity
     offer.unit_price = listing.unit_price
@@ -152,18 +183,53 @@ def commit_offer(
     ]
     db.session.flush()
     record("campaign_offer.committed", offer, by=by, campaign_id=campaign.id, quantity=quantity)
-    db.session.commit()
     return offer
 
 
-def _own_offer_for_update(offer_id: int, by: User) -> CampaignOffer:
-    offer = db.session.execute(
+def _already_committed() -> ConflictError:
+    return ConflictError(
+        _("Cette offre est déjà engagée dans la campagne : modifiez sa quantité."),
+        field="listing_id",
+    )
+
+
+def _new_offer(
+    campaign_id: int, listing: Listing, quantity: int, *, by: User, now: dt.datetime
+) -> CampaignOffer:
+    """Insert the offer's row in a savepoint: when the same listing is committed at the
+    same moment elsewhere, the unique constraint refuses the second one, and only its
+    insert is undone."""
+    offer = CampaignOffer(
+        campaign_id=campaign_id,
+        listing_id=listing.id,
+        refurbisher_id=by.organisation_id,
+        committed_quantity=quantity,
+        unit_price=listing.unit_price,
+        status=OfferStatus.PENDING,
+        created_at=now,
+    )
+    offer.tiers = []
+    try:
+        with db.session.begin_nested():
+            db.session.add(offer)
+    except IntegrityError as err:
+        raise _already_committed() from err
+    return offer
+
+
+def _offer_for_update(offer_id: int, by: User | None = None) -> CampaignOffer:
+    """The offer as committed now, its row locked until the end of the transaction; with
+    ``by``, only an offer of that refurbisher."""
+    query = (
         select(CampaignOffer)
-        .where(CampaignOffer.id == offer_id, CampaignOffer.refurbisher_id == by.organisation_id)
+        .where(CampaignOffer.id == offer_id)
         .with_for_update()
         .execution_options(populate_existing=True)
-    ).scalar_one_or_none()
-    if offer is None or not by.is_refurbisher:
+    )
+    if by is not None:
+        query = query.where(CampaignOffer.refurbisher_id == by.organisation_id)
+    offer = db.session.execute(query).scalar_one_or_none()
+    if offer is None or (by is not None and not by.is_refurbisher):
         raise NotFoundError(_("Offre de campagne introuvable."))
     return offer
 
@@ -174,21 +240,17 @@ def change_offer_quantity(
     """Raise or lower a commitment; the difference moves to or from the free stock."""
     now = now or utcnow()
     _check_quantity(quantity)
-    offer = _own_offer_for_update(offer.id, by)
-    campaign = db.session.get(Campaign, offer.campaign_id)
-    assert campaign is not None
-    _check_campaign_takes_offers(campaign, now)
-    if offer.status not in HOLDING_STATUSES:
-        raise ConflictError(_("Cette offre n'est plus engagée dans la campagne."))
-    delta = quantity - offer.committed_quantity
-    if delta > 0:
-        take_units(offer.listing_id, delta)
-    else:
-        give_back_units(offer.listing_id, -delta)
+    _check_campaign_takes_offers(offer.campaign_id, now)
+    offer = _offer_for_update(offer.id, by)
     before = offer.committed_quantity
-    offer.committed_quantity = quantity
+    if offer.status not in HOLDING_STATUSES or not change_commitment(offer.id, before, quantity):
+        raise _not_committed()
+    if quantity > before:
+        take_units(offer.listing_id, quantity - before)
+    else:
+        give_back_units(offer.listing_id, before - quantity)
     record("campaign_offer.quantity_changed", offer, by=by, before=before, after=quantity)
-    db.session.commit()
+    db.session.flush()
     return offer
 
 
@@ -198,13 +260,17 @@ def _offer_in_use(offer_id: int) -> bool:
     )
 
 
-def _release_unused(offer: CampaignOffer, in_use_message: str) -> None:
-    """An offer still holding units and that no order uses gives its units back."""
+def _release(offer: CampaignOffer, to: OfferStatus, in_use_message: str, **values: object) -> None:
+    """Move an offer that holds units and that no order uses out of its holding status, and
+    give its units back. The caller holds the offer's row (an order taking it waits)."""
     if offer.status not in HOLDING_STATUSES:
-        raise ConflictError(_("Cette offre n'est plus engagée dans la campagne."))
+        raise _not_committed()
     if _offer_in_use(offer.id):
         raise ConflictError(in_use_message)
-    give_back_units(offer.listing_id, offer.committed_quantity)
+    units = offer.committed_quantity
+    if not move_offer(offer.id, HOLDING_STATUSES, to, **values):
+        raise _not_committed()
+    give_back_units(offer.listing_id, units)
 
 
 def decide_offer(
@@ -216,38 +282,34 @@ def decide_offer(
     """
     lifecycle.require_coordinator(by)
     now = now or utcnow()
-    offer = db.session.execute(
-        select(CampaignOffer)
-        .where(CampaignOffer.id == offer.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one()
-    campaign = db.session.get(Campaign, offer.campaign_id)
-    assert campaign is not None
-    if not campaign.accepts_offers:
+    campaign_state = _campaign_row(offer.campaign_id).state
+    offer = _offer_for_update(offer.id)
+    if not _accepts_offers(campaign_state):
         raise ConflictError(_("Les offres ne se décident plus une fois la campagne clôturée."))
-    if accept and offer.status != OfferStatus.PENDING:
-        raise ConflictError(_("Seule une offre en attente peut être acceptée."))
-    if not accept:
-        _release_unused(
+    decision = {"decided_by_id": by.id, "decided_at": now}
+    if accept:
+        if not move_offer(offer.id, (OfferStatus.PENDING,), OfferStatus.ACCEPTED, **decision):
+            raise ConflictError(_("Seule une offre en attente peut être acceptée."))
+    else:
+        _release(
             offer,
+            OfferStatus.REFUSED,
             _(
                 "Des collectivités ont déjà commandé sur cette offre : "
                 "elle ne peut plus être refusée."
             ),
+            **decision,
         )
-    offer.status = OfferStatus.ACCEPTED if accept else OfferStatus.REFUSED
-    offer.decided_by_id = by.id
-    offer.decided_at = now
     record("campaign_offer.accepted" if accept else "campaign_offer.refused", offer, by=by)
-    recipients = lifecycle.member_emails({offer.refurbisher_id})
+    db.session.flush()
+    campaign = db.session.get(Campaign, offer.campaign_id)
+    assert campaign is not None
     listing_title = db.session.execute(
         select(Listing.brand + " " + Listing.model).where(Listing.id == offer.listing_id)
     ).scalar_one()
-    db.session.commit()
-    notify(
-        recipients,
-        _("Votre offre pour « %(title)s »", title=campaign.title),
+    queue_mail(
+        recipients_of([offer.refurbisher_id]),
+        _l("Votre offre pour « %(title)s »", title=campaign.title),
         "campaign_offer_decided",
         campaign=campaign,
         offer=offer,
@@ -262,16 +324,16 @@ def withdraw_offer(
 ) -> CampaignOffer:
     """A refurbisher takes its offer back, only while no order uses it; units return."""
     now = now or utcnow()
-    offer = _own_offer_for_update(offer.id, by)
-    campaign = db.session.get(Campaign, offer.campaign_id)
-    assert campaign is not None
-    if not campaign.accepts_offers:
+    campaign_state = _campaign_row(offer.campaign_id).state
+    offer = _offer_for_update(offer.id, by)
+    if not _accepts_offers(campaign_state):
         raise ConflictError(_("Cette campagne est clôturée : l'offre ne peut plus être retirée."))
-    _release_unused(
+    units = offer.committed_quantity
+    _release(
         offer,
+        OfferStatus.WITHDRAWN,
         _("Des collectivités ont déjà commandé sur cette offre : elle ne peut plus être retirée."),
     )
-    offer.status = OfferStatus.WITHDRAWN
-    record("campaign_offer.withdrawn", offer, by=by, units=offer.committed_quantity)
-    db.session.commit()
+    record("campaign_offer.withdrawn", offer, by=by, units=units)
+    db.session.flush()
     return offer

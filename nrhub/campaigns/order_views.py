@@ -10,7 +10,7 @@ from nrhub.campaigns import orders as order_services
 from nrhub.campaigns import queries
 from nrhub.campaigns.forms import order_form
 from nrhub.campaigns.labels import labels
-from nrhub.campaigns.views import bp, render_detail
+from nrhub.campaigns.views import bp, render_detail, undone_if_refused
 from nrhub.catalog.maintenance import active_by_listing
 from nrhub.db import utcnow
 from nrhub.errors import DomainError
@@ -27,13 +27,14 @@ def place_order(campaign_id: int):  # type: ignore[no-untyped-def]
     if not form.validate_on_submit():
         return render_detail(campaign, 422, order_form=form)
     try:
-        order_services.place_order(
-            campaign,
-            form.quantities(),
-            by=current_user,
-            now=utcnow(),
-            maintenance=form.maintenance(),
-        )
+        with undone_if_refused():
+            order_services.place_order(
+                campaign,
+                form.quantities(),
+                by=current_user,
+                now=utcnow(),
+                maintenance=form.maintenance(),
+            )
     except DomainError as err:
         flash(str(err), "error")
         return redirect(url_for("campaigns.detail", campaign_id=campaign_id))
@@ -64,7 +65,8 @@ def cancel_order(campaign_id: int, order_id: int):  # type: ignore[no-untyped-de
     campaign = queries.get_campaign_for(current_user, campaign_id)
     order = queries.get_order_for(current_user, campaign, order_id)
     try:
-        order_services.cancel_order(order, by=current_user, now=utcnow())
+        with undone_if_refused():
+            order_services.cancel_order(order, by=current_user, now=utcnow())
     except DomainError as err:
         flash(str(err), "error")
     else:

@@ -1,8 +1,10 @@
 """Use cases of the buyers' orders in an open campaign: place or change the one order, cancel it.
 
-Each function is one transaction: it checks the rules, writes, records the audit event and
-commits, or raises a :class:`~nrhub.errors.DomainError` with a French message and writes
-nothing.
+Each function runs inside the caller's unit of work: it checks the rules, writes, records
+the audit event and flushes, or raises a :class:`~nrhub.errors.DomainError` with a French
+message (the unit of work undoes the request). The order's row is locked, or its status
+moved by compare-and-set, so that two people of one buyer, or a buyer and a cancelled
+campaign, never both change one order on stale data.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from nrhub.campaigns.messages import _
 from nrhub.campaigns.models import (
     Campaign,
     CampaignOffer,
+    CampaignState,
     OfferStatus,
     Order,
     OrderEvent,
@@ -27,6 +30,7 @@ from nrhub.campaigns.models import (
     OrderStatus,
 )
 from nrhub.campaigns.services import MAX_ORDER_QUANTITY
+from nrhub.campaigns.states import move_order
 from nrhub.catalog.maintenance import check_choices
 from nrhub.catalog.models import MaintenanceOffer
 from nrhub.db import utcnow
@@ -67,16 +71,42 @@ def _checked_maintenance(
     return check_choices(choices, listing_of_offer)
 
 
-def _check_ordering(campaign: Campaign, now: dt.datetime) -> None:
-    if not campaign.is_open_at(now):
+def _check_ordering(campaign_id: int, now: dt.datetime) -> None:
+    """Refuse unless the campaign takes orders now, read as committed and its row held (FOR
+    SHARE on PostgreSQL) until the end of the transaction: a close, a cancel or a
+    consolidation waits for this order, then sees it."""
+    row = db.session.execute(
+        select(Campaign.state, Campaign.opens_at, Campaign.closes_at)
+        .where(Campaign.id == campaign_id)
+        .with_for_update(read=True)
+    ).one()
+    if not (row.state == CampaignState.OPEN and row.opens_at <= now < row.closes_at):
         raise ConflictError(
             _(
                 "La campagne n'accepte pas de commande en ce moment "
                 "(commandes du %(opens)s au %(closes)s).",
-                opens=format_datetime(campaign.opens_at),
-                closes=format_datetime(campaign.closes_at),
+                opens=format_datetime(row.opens_at),
+                closes=format_datetime(row.closes_at),
             )
         )
+
+
+def _new_order(campaign_id: int, by: User, now: dt.datetime) -> Order:
+    """Insert the buyer's order row in a savepoint: when two people of one buyer create it
+    at the same moment, the unique constraint refuses the second, and only its insert is
+    undone."""
+    order = Order(
+        campaign_id=campaign_id, buyer_id=by.organisation_id, created_at=now, updated_at=now
+    )
+    order.lines = []
+    try:
+        with db.session.begin_nested():
+            db.session.add(order)
+    except IntegrityError as err:
+        raise ConflictError(
+            _("Votre organisation vient d'enregistrer une commande : rechargez la page.")
+        ) from err
+    return order
 
 
 def place_order(
@@ -98,7 +128,7 @@ def place_order(
     now = now or utcnow()
     if not by.is_buyer:
         raise PermissionDeniedError(_("Seules les collectivités acheteuses passent commande."))
-    _check_ordering(campaign, now)
+    _check_ordering(campaign.id, now)
     for offer_id, quantity in quantities.items():
         if not isinstance(quantity, int) or not 0 <= quantity <= MAX_ORDER_QUANTITY:
             raise ValidationError(
@@ -125,11 +155,11 @@ def place_order(
         select(Order)
         .options(selectinload(Order.lines))
         .where(Order.campaign_id == campaign.id, Order.buyer_id == by.organisation_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     ).scalar_one_or_none()
     if order is None:
-        order = Order(campaign_id=campaign.id, buyer_id=by.organisation_id, created_at=now)
-        order.lines = []
-        db.session.add(order)
+        order = _new_order(campaign.id, by, now)
         action = "created"
     elif order.status == OrderStatus.CANCELLED:
         action = "reactivated"
@@ -156,7 +186,6 @@ def place_order(
         and target == current
         and target_maintenance == {oid: current_maintenance.get(oid) for oid in target}
     ):
-        db.session.rollback()
         return order
     by_offer = {line.offer_id: line for line in order.lines}
     for offer_id, line in by_offer.items():
@@ -175,19 +204,13 @@ def place_order(
             line.maintenance_unit_price = choice.unit_price if choice else None
     order.status = OrderStatus.ACTIVE
     order.updated_at = now
-    try:
-        db.session.flush()
-    except IntegrityError as err:  # two people of one buyer created the order at once
-        db.session.rollback()
-        raise ConflictError(
-            _("Votre organisation vient d'enregistrer une commande : rechargez la page.")
-        ) from err
+    db.session.flush()
     snapshot = _order_snapshot(target, target_maintenance)
     db.session.add(
         OrderEvent(order_id=order.id, at=now, actor_id=by.id, action=action, lines=snapshot)
     )
     record(f"order.{action}", order, by=by, campaign_id=campaign.id, lines=snapshot)
-    db.session.commit()
+    db.session.flush()
     return order
 
 
@@ -196,16 +219,12 @@ def cancel_order(order: Order, *, by: User, now: dt.datetime | None = None) -> O
     now = now or utcnow()
     if not by.is_buyer or order.buyer_id != by.organisation_id:
         raise NotFoundError(_("Commande introuvable."))
-    campaign = db.session.get(Campaign, order.campaign_id)
-    assert campaign is not None
-    _check_ordering(campaign, now)
-    if order.status != OrderStatus.ACTIVE:
+    _check_ordering(order.campaign_id, now)
+    if not move_order(order.id, (OrderStatus.ACTIVE,), OrderStatus.CANCELLED, updated_at=now):
         raise ConflictError(_("Cette commande est déjà annulée."))
     db.session.execute(delete(OrderLine).where(OrderLine.order_id == order.id))
     db.session.expire(order, ["lines"])
-    order.status = OrderStatus.CANCELLED
-    order.updated_at = now
     db.session.add(OrderEvent(order_id=order.id, at=now, actor_id=by.id, action="cancelled"))
-    record("order.cancelled", order, by=by, campaign_id=campaign.id)
-    db.session.commit()
+    record("order.cancelled", order, by=by, campaign_id=order.campaign_id)
+    db.session.flush()
     return order

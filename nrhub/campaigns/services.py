@@ -3,9 +3,13 @@
 The refurbishers' offers are in :mod:`nrhub.campaigns.offers`, the buyers' orders in
 :mod:`nrhub.campaigns.orders`.
 
-Each function is one transaction: it checks the rules, writes, records the audit event and
-commits, or raises a :class:`~nrhub.errors.DomainError` with a French message and writes
-nothing. The consolidation area takes over once a campaign is closed.
+Each function runs inside the caller's unit of work (:mod:`nrhub.transactions`): it checks
+the rules, writes, records the audit event and flushes, or raises a
+:class:`~nrhub.errors.DomainError` with a French message, and the unit of work undoes the
+request. Every change of state is a compare-and-set (:mod:`nrhub.campaigns.states`) and its
+side effects belong to the caller that moved the row. The consolidation area takes over
+once a campaign is closed; its first write moves the campaign from closed to consolidated,
+so that a cancel and a consolidation exclude each other on the campaign's row.
 """
 
 from __future__ import annotations
@@ -14,24 +18,30 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import insert, select
 from sqlalchemy.orm import selectinload
 
 from nrhub.audit.services import record
 from nrhub.auth.models import User
 from nrhub.campaigns.labels import STATE_NAMES
-from nrhub.campaigns.messages import _, notify
+from nrhub.campaigns.messages import _
 from nrhub.campaigns.models import (
     HOLDING_STATUSES,
     Campaign,
     CampaignOffer,
     CampaignState,
     OfferStatus,
-    Order,
     OrderEvent,
     OrderStatus,
 )
-from nrhub.campaigns.stock import give_back_units
+from nrhub.campaigns.states import (
+    current_state,
+    move_campaign,
+    move_offers_of,
+    move_orders_of,
+)
+from nrhub.campaigns.stock import give_back_all
 from nrhub.catalog.models import Category, Listing
 from nrhub.clauses.models import Clause
 from nrhub.db import utcnow
@@ -42,6 +52,8 @@ from nrhub.errors import (
 )
 from nrhub.extensions import db
 from nrhub.formatting import paris_date_of
+from nrhub.mail import queue_mail
+from nrhub.organisations.queries import recipients_of
 
 # The most units one offer commits or one order line asks for.
 MAX_ORDER_QUANTITY = 100_000
@@ -69,10 +81,13 @@ def require_coordinator(by: User) -> None:
 
 
 def load_for_update(campaign_id: int) -> Campaign:
+    """The campaign as committed now, its row locked until the end of the transaction (on
+    PostgreSQL; SQLite's write transactions are serialised anyway)."""
     return db.session.execute(
         select(Campaign)
         .options(selectinload(Campaign.categories), selectinload(Campaign.clauses))
         .where(Campaign.id == campaign_id)
+        .with_for_update()
         .execution_options(populate_existing=True)
     ).scalar_one()
 
@@ -134,7 +149,6 @@ def create_campaign(data: CampaignData, *, by: User) -> Campaign:
     db.session.add(campaign)
     db.session.flush()
     record("campaign.created", campaign, by=by, title=campaign.title)
-    db.session.commit()
     return campaign
 
 
@@ -161,18 +175,24 @@ def update_campaign(campaign: Campaign, data: CampaignData, *, by: User) -> Camp
         )
     _apply_campaign_data(campaign, data)
     record("campaign.updated", campaign, by=by, title=campaign.title)
-    db.session.commit()
+    db.session.flush()
     return campaign
 
 
-def _refuse_transition(campaign: Campaign, action: str) -> ConflictError:
-    state = _(STATE_NAMES[CampaignState(campaign.state)])
+def _refuse_transition(campaign_id: int, action: str) -> ConflictError:
+    """The refusal of a move that found the campaign in another state (read afresh: a
+    concurrent request may just have moved it)."""
+    state = _(STATE_NAMES[current_state(campaign_id)])
     messages = {
         "open": _("Impossible d'ouvrir une campagne %(state)s.", state=state),
         "close": _("Impossible de clôturer une campagne %(state)s.", state=state),
         "cancel": _("Impossible d'annuler une campagne %(state)s.", state=state),
     }
     return ConflictError(messages[action])
+
+
+# The states from which a campaign may be cancelled: before consolidation.
+CANCELLABLE_STATES = (CampaignState.DRAFT, CampaignState.OPEN, CampaignState.CLOSED)
 
 
 def open_campaign(campaign: Campaign, *, by: User, now: dt.datetime | None = None) -> Campaign:
@@ -183,45 +203,43 @@ def open_campaign(campaign: Campaign, *, by: User, now: dt.datetime | None = Non
     """
     require_coordinator(by)
     now = now or utcnow()
-    if campaign.state != CampaignState.DRAFT:
-        raise _refuse_transition(campaign, "open")
-    if campaign.closes_at <= now:
+    opened = move_campaign(
+        campaign.id,
+        (CampaignState.DRAFT,),
+        CampaignState.OPEN,
+        provided=[Campaign.closes_at > now],
+    )
+    if not opened:
+        if current_state(campaign.id) != CampaignState.DRAFT:
+            raise _refuse_transition(campaign.id, "open")
         raise ConflictError(
             _("La période de commande est déjà passée : modifiez les dates avant d'ouvrir.")
         )
-    campaign.state = CampaignState.OPEN
     record("campaign.opened", campaign, by=by)
-    db.session.commit()
+    db.session.flush()
     return campaign
 
 
-def _close(campaign: Campaign, now: dt.datetime, by: User | None) -> int:
-    """Close and release the offers still pending: units back to stock. Returns their count."""
-    campaign.state = CampaignState.CLOSED
-    campaign.closed_at = now
-    pending = (
-        db.session.execute(
-            select(CampaignOffer).where(
-                CampaignOffer.campaign_id == campaign.id,
-                CampaignOffer.status == OfferStatus.PENDING,
-            )
-        )
-        .scalars()
-        .all()
+def _close(campaign: Campaign, now: dt.datetime, by: User | None) -> bool:
+    """Close an open campaign and release the offers still pending (units back to stock).
+
+    False when the campaign was no longer open (a concurrent close or cancel moved it).
+    """
+    if not move_campaign(campaign.id, (CampaignState.OPEN,), CampaignState.CLOSED, closed_at=now):
+        return False
+    released = move_offers_of(
+        campaign.id, (OfferStatus.PENDING,), OfferStatus.REFUSED, decided_at=now
     )
-    for offer in pending:
-        give_back_units(offer.listing_id, offer.committed_quantity)
-        offer.status = OfferStatus.REFUSED
-        offer.decided_at = now
+    give_back_all((row.listing_id, row.committed_quantity) for row in released)
     record(
         "campaign.closed",
         campaign,
         by=by,
         organisation_id=by.organisation_id if by else None,
         early=now < campaign.closes_at,
-        pending_offers_released=len(pending),
+        pending_offers_released=len(released),
     )
-    return len(pending)
+    return True
 
 
 def close_campaign(campaign: Campaign, *, by: User, now: dt.datetime | None = None) -> Campaign:
@@ -230,80 +248,75 @@ def close_campaign(campaign: Campaign, *, by: User, now: dt.datetime | None = No
     Offers still waiting for a decision are refused and give their units back.
     """
     require_coordinator(by)
-    if campaign.state != CampaignState.OPEN:
-        raise _refuse_transition(campaign, "close")
-    _close(campaign, now or utcnow(), by)
-    db.session.commit()
+    if not _close(campaign, now or utcnow(), by):
+        raise _refuse_transition(campaign.id, "close")
+    db.session.flush()
     return campaign
 
 
 def cancel_campaign(
     campaign: Campaign, reason: str, *, by: User, now: dt.datetime | None = None
 ) -> Campaign:
-    """Cancel before consolidation: committed units go back to stock, participants are told."""
+    """Cancel before consolidation: committed units go back to stock, orders are cancelled,
+    participants are told.
+
+    Only the caller that moved the campaign to "cancelled" gives units back, and each offer
+    is itself moved out of its holding status by one statement, so that no unit ever comes
+    back twice (a withdrawal or a refusal racing the cancel moves the offer, or finds it
+    moved).
+    """
     require_coordinator(by)
     now = now or utcnow()
     reason = (reason or "").strip()
     if len(reason) < 5:
         raise ValidationError(_("Expliquez la raison de l'annulation."), field="reason")
-    if campaign.state not in (CampaignState.DRAFT, CampaignState.OPEN, CampaignState.CLOSED):
-        raise _refuse_transition(campaign, "cancel")
-    offers = (
-        db.session.execute(
-            select(CampaignOffer).where(
-                CampaignOffer.campaign_id == campaign.id,
-                CampaignOffer.status.in_(HOLDING_STATUSES),
-            )
-        )
-        .scalars()
-        .all()
+    moved = move_campaign(
+        campaign.id,
+        CANCELLABLE_STATES,
+        CampaignState.CANCELLED,
+        cancel_reason=reason,
+        cancelled_at=now,
     )
-    orders = (
-        db.session.execute(
-            select(Order).where(
-                Order.campaign_id == campaign.id, Order.status == OrderStatus.ACTIVE
-            )
-        )
-        .scalars()
-        .all()
+    if not moved:
+        raise _refuse_transition(campaign.id, "cancel")
+    offers = move_offers_of(campaign.id, HOLDING_STATUSES, OfferStatus.CANCELLED)
+    give_back_all((row.listing_id, row.committed_quantity) for row in offers)
+    orders = move_orders_of(
+        campaign.id, (OrderStatus.ACTIVE,), OrderStatus.CANCELLED, updated_at=now
     )
-    org_ids = {o.refurbisher_id for o in offers} | {o.buyer_id for o in orders}
-    for offer in offers:
-        give_back_units(offer.listing_id, offer.committed_quantity)
-        offer.status = OfferStatus.CANCELLED
-    for order in orders:
-        order.status = OrderStatus.CANCELLED
-        order.updated_at = now
-        db.session.add(
-            OrderEvent(order_id=order.id, at=now, actor_id=by.id, action="campaign_cancelled")
+    if orders:
+        db.session.execute(
+            insert(OrderEvent),
+            [
+                {
+                    "order_id": row.id,
+                    "at": now,
+                    "actor_id": by.id,
+                    "action": "campaign_cancelled",
+                    "lines": [],
+                }
+                for row in orders
+            ],
         )
-    campaign.state = CampaignState.CANCELLED
-    campaign.cancel_reason = reason
-    campaign.cancelled_at = now
-    record("campaign.cancelled", campaign, by=by, reason=reason, units_released=len(offers))
-    recipients = member_emails(org_ids)
-    db.session.commit()
-    if recipients:
-        notify(
-            recipients,
-            _("Campagne annulée : %(title)s", title=campaign.title),
-            "campaign_cancelled",
-            campaign=campaign,
-            reason=reason,
-        )
+    record(
+        "campaign.cancelled",
+        campaign,
+        by=by,
+        reason=reason,
+        offers_released=len(offers),
+        units_released=sum(row.committed_quantity for row in offers),
+        orders_cancelled=len(orders),
+    )
+    db.session.flush()
+    participants = {row.refurbisher_id for row in offers} | {row.buyer_id for row in orders}
+    queue_mail(
+        recipients_of(participants),
+        _l("Campagne annulée : %(title)s", title=campaign.title),
+        "campaign_cancelled",
+        campaign=campaign,
+        reason=reason,
+    )
     return campaign
-
-
-def member_emails(org_ids: set[int]) -> list[str]:
-    if not org_ids:
-        return []
-    return list(
-        db.session.execute(
-            select(User.email)
-            .where(User.organisation_id.in_(org_ids), User.is_removed.is_(False))
-            .order_by(User.email)
-        ).scalars()
-    )
 
 
 @dataclass(frozen=True)
@@ -317,7 +330,8 @@ def tick_campaigns(now: dt.datetime) -> TickReport:
 
     Opening is a coordinator's decision (a draft may still be incomplete); an open campaign
     before ``opens_at`` is scheduled and starts taking orders by itself, because every
-    order checks :meth:`Campaign.is_open_at` whatever this job did or did not do.
+    order checks :meth:`Campaign.is_open_at` whatever this job did or did not do. A
+    campaign closed or cancelled meanwhile by a coordinator is left as it is.
     """
     due = (
         db.session.execute(
@@ -328,8 +342,7 @@ def tick_campaigns(now: dt.datetime) -> TickReport:
         .scalars()
         .all()
     )
-    for campaign in due:
-        _close(campaign, now, None)
+    closed = [campaign.title for campaign in due if _close(campaign, now, None)]
     ordering = (
         db.session.execute(
             select(Campaign.title)
@@ -343,5 +356,5 @@ def tick_campaigns(now: dt.datetime) -> TickReport:
         .scalars()
         .all()
     )
-    db.session.commit()
-    return TickReport(closed=[c.title for c in due], ordering_now=list(ordering))
+    db.session.flush()
+    return TickReport(closed=closed, ordering_now=list(ordering))

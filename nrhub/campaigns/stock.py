@@ -8,6 +8,9 @@ table is the last line of defence.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
+
 from sqlalchemy import update
 from sqlalchemy.orm.util import identity_key
 
@@ -18,7 +21,7 @@ from nrhub.extensions import db
 
 
 def take_units(listing_id: int, units: int) -> None:
-    """Take ``units`` out of the free stock, or raise (after a rollback) if there are fewer."""
+    """Take ``units`` out of the free stock, or raise if there are fewer (nothing taken)."""
     if units <= 0:
         return
     result = db.session.execute(
@@ -32,7 +35,6 @@ def take_units(listing_id: int, units: int) -> None:
         free = db.session.execute(
             db.select(Listing.quantity).where(Listing.id == listing_id)
         ).scalar_one_or_none()
-        db.session.rollback()
         free = free or 0
         raise InsufficientStockError(
             n_(
@@ -56,6 +58,16 @@ def give_back_units(listing_id: int, units: int) -> None:
         .execution_options(synchronize_session=False)
     )
     _expire_quantity(listing_id)
+
+
+def give_back_all(units: Iterable[tuple[int, int]]) -> None:
+    """Return units to several listings, given as (listing id, units), each listing once
+    and in id order, the lock order every writer of several listings follows."""
+    total: Counter[int] = Counter()
+    for listing_id, count in units:
+        total[listing_id] += count
+    for listing_id in sorted(total):
+        give_back_units(listing_id, total[listing_id])
 
 
 def _expire_quantity(listing_id: int) -> None:

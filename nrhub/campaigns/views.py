@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, url_for
@@ -147,10 +149,20 @@ def _attach_error(form: Any, err: DomainError) -> None:
         form.form_errors.append(str(err))
 
 
+@contextmanager
+def undone_if_refused() -> Iterator[None]:
+    """Run a use case whose refusal the page reports with a message and a redirect, an
+    answer that the request's unit of work commits: in a savepoint, so that a refusal
+    undoes whatever the use case had written before refusing."""
+    with db.session.begin_nested():
+        yield
+
+
 def _transition(campaign_id: int, action: Any, message: str):  # type: ignore[no-untyped-def]
     campaign = queries.get_campaign_for(current_user, campaign_id)
     try:
-        action(campaign, by=current_user)
+        with undone_if_refused():
+            action(campaign, by=current_user)
     except DomainError as err:
         flash(str(err), "error")
     else:

@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 
 from nrhub.audit.services import record
 from nrhub.auth.models import User
-from nrhub.campaigns.messages import _, n_, notify
+from nrhub.campaigns.messages import _, n_
 from nrhub.db import utcnow
 from nrhub.donations import files
 from nrhub.donations.models import (
@@ -31,6 +31,7 @@ from nrhub.donations.rules import donor_claim, own_claim, refurbisher_of, today
 from nrhub.errors import ConflictError, NotFoundError, ValidationError
 from nrhub.extensions import db
 from nrhub.formatting import paris_date_of
+from nrhub.mail import queue_mail as notify  # until the donations mails move to queue_mail
 
 
 def _give_back(lot_id: int, units: int) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 from nrhub import uploads
 from nrhub.audit.services import record
 from nrhub.auth.models import User
-from nrhub.campaigns.messages import _, n_, notify
+from nrhub.campaigns.messages import _, n_
 from nrhub.catalog.models import Category
 from nrhub.db import utcnow
 from nrhub.donations import claims, files
@@ -32,6 +32,7 @@ from nrhub.donations.queries import has_locking_claim, lot_is_editable, member_e
 from nrhub.donations.rules import buyer_of, own_lot, today
 from nrhub.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from nrhub.extensions import db
+from nrhub.mail import queue_mail as notify  # until the donations mails move to queue_mail
 from nrhub.organisations import geo
 
 MAX_LOT_QUANTITY = 100_000

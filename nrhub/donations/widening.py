@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
-from nrhub.campaigns.messages import _, notify
+from nrhub.campaigns.messages import _
 from nrhub.donations.models import DonationLot, LotReach, LotStatus
 from nrhub.donations.queries import (
     member_emails,
@@ -26,6 +26,7 @@ from nrhub.donations.queries import (
 from nrhub.extensions import db
 from nrhub.formatting import paris_date_of
 from nrhub.mail import absolute_url
+from nrhub.mail import queue_mail as notify  # until the donations mails move to queue_mail
 
 
 @dataclass(frozen=True)

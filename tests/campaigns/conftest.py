@@ -1,4 +1,8 @@
-"""Fixtures of the campaigns tests: people of each role, campaigns, listings, offers."""
+"""Fixtures of the campaigns tests: people of each role, campaigns, listings, offers.
+
+Services are called as production calls them, inside ``with unit_of_work():`` (commit on
+success, rollback on a refusal); the fixtures' data are committed.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from nrhub.catalog.models import Category, Listing, PriceTier
 from nrhub.db import utcnow
 from nrhub.extensions import db
 from nrhub.organisations.models import OrgStatus
+from nrhub.transactions import unit_of_work
 from tests import factories
 
 
@@ -81,18 +86,17 @@ def make_campaign(people: People) -> MakeCampaign:
         title: str = "Campagne de test",
     ) -> Campaign:
         now = utcnow()
-        campaign = services.create_campaign(
-            services.CampaignData(
-                title=title,
-                opens_at=opens_at or now - dt.timedelta(days=1),
-                closes_at=closes_at or now + dt.timedelta(days=10),
-                category_ids=category_ids(*codes),
-            ),
-            by=people.coordinator,
-        )
-        if state != CampaignState.DRAFT:
+        with unit_of_work():
+            campaign = services.create_campaign(
+                services.CampaignData(
+                    title=title,
+                    opens_at=opens_at or now - dt.timedelta(days=1),
+                    closes_at=closes_at or now + dt.timedelta(days=10),
+                    category_ids=category_ids(*codes),
+                ),
+                by=people.coordinator,
+            )
             campaign.state = state
-            db.session.commit()
         return campaign
 
     return make
@@ -131,9 +135,12 @@ def make_offer(people: People) -> MakeOffer:
             .first()
         )
         assert owner is not None
-        offer = offer_services.commit_offer(campaign, listing.id, quantity, tiers=tiers, by=owner)
-        if accept:
-            offer_services.decide_offer(offer, True, by=people.coordinator)
+        with unit_of_work():
+            offer = offer_services.commit_offer(
+                campaign, listing.id, quantity, tiers=tiers, by=owner
+            )
+            if accept:
+                offer_services.decide_offer(offer, True, by=people.coordinator)
         return offer
 
     return make

@@ -19,6 +19,8 @@ from nrhub.campaigns.models import (
 from nrhub.db import utcnow
 from nrhub.errors import ConflictError, PermissionDeniedError
 from nrhub.extensions import db
+from nrhub.mail.models import OutboxMail
+from nrhub.transactions import unit_of_work
 from tests import factories
 from tests.campaigns.conftest import category_ids, free_stock, outbox
 from tests.conftest import login
@@ -105,24 +107,41 @@ def test_coordinator_edits_campaign_and_cannot_drop_a_used_category(
 
 def test_state_machine_draft_open_closed(people, make_campaign):
     campaign = make_campaign(CampaignState.DRAFT)
-    services.open_campaign(campaign, by=people.coordinator)
-    assert campaign.state == CampaignState.OPEN
-    with pytest.raises(ConflictError, match="Impossible d'ouvrir une campagne ouverte"):
+    with unit_of_work():
         services.open_campaign(campaign, by=people.coordinator)
-    services.close_campaign(campaign, by=people.coordinator)
-    assert campaign.state == CampaignState.CLOSED
-    with pytest.raises(ConflictError, match="Impossible de clôturer une campagne clôturée"):
+    assert campaign.state == CampaignState.OPEN
+    with (
+        pytest.raises(ConflictError, match="Impossible d'ouvrir une campagne ouverte"),
+        unit_of_work(),
+    ):
+        services.open_campaign(campaign, by=people.coordinator)
+    with unit_of_work():
         services.close_campaign(campaign, by=people.coordinator)
-    with pytest.raises(ConflictError, match="Impossible d'ouvrir une campagne clôturée"):
+    assert campaign.state == CampaignState.CLOSED
+    with (
+        pytest.raises(ConflictError, match="Impossible de clôturer une campagne clôturée"),
+        unit_of_work(),
+    ):
+        services.close_campaign(campaign, by=people.coordinator)
+    with (
+        pytest.raises(ConflictError, match="Impossible d'ouvrir une campagne clôturée"),
+        unit_of_work(),
+    ):
         services.open_campaign(campaign, by=people.coordinator)
 
 
 def test_close_refused_on_draft_and_cancel_refused_after_consolidation(people, make_campaign):
     draft = make_campaign(CampaignState.DRAFT)
-    with pytest.raises(ConflictError, match="Impossible de clôturer une campagne en préparation"):
+    with (
+        pytest.raises(ConflictError, match="Impossible de clôturer une campagne en préparation"),
+        unit_of_work(),
+    ):
         services.close_campaign(draft, by=people.coordinator)
     consolidated = make_campaign(CampaignState.CONSOLIDATED, title="Consolidée")
-    with pytest.raises(ConflictError, match="Impossible d'annuler une campagne consolidée"):
+    with (
+        pytest.raises(ConflictError, match="Impossible d'annuler une campagne consolidée"),
+        unit_of_work(),
+    ):
         services.cancel_campaign(consolidated, "Erreur de saisie", by=people.coordinator)
 
 
@@ -133,7 +152,10 @@ def test_cannot_open_a_campaign_whose_window_is_over(people, make_campaign):
         opens_at=now - dt.timedelta(days=10),
         closes_at=now - dt.timedelta(days=1),
     )
-    with pytest.raises(ConflictError, match="La période de commande est déjà passée"):
+    with (
+        pytest.raises(ConflictError, match="La période de commande est déjà passée"),
+        unit_of_work(),
+    ):
         services.open_campaign(campaign, by=people.coordinator)
     assert campaign.state == CampaignState.DRAFT
 
@@ -141,7 +163,7 @@ def test_cannot_open_a_campaign_whose_window_is_over(people, make_campaign):
 def test_only_coordinators_change_states(people, make_campaign):
     campaign = make_campaign(CampaignState.DRAFT)
     for user in (people.buyer, people.refurbisher):
-        with pytest.raises(PermissionDeniedError):
+        with pytest.raises(PermissionDeniedError), unit_of_work():
             services.open_campaign(campaign, by=user)
 
 
@@ -166,7 +188,8 @@ def test_cancel_returns_units_cancels_orders_and_mails_participants(
     other = factories.ListingFactory(refurbisher=people.other_refurbisher.organisation, quantity=5)
     db.session.commit()
     make_offer(campaign, other, 5, accept=False)
-    order_services.place_order(campaign, {accepted.id: 3}, by=people.buyer)
+    with unit_of_work():
+        order_services.place_order(campaign, {accepted.id: 3}, by=people.buyer)
     assert free_stock(listing.id) == 12 and free_stock(other.id) == 0
     outbox(app).clear()
     login(client, people.coordinator.email)
@@ -206,7 +229,8 @@ def test_tick_closes_due_campaigns_and_releases_pending_offers(
     )
     draft = make_campaign(CampaignState.DRAFT, title="Brouillon")
     assert free_stock(listing.id) == 16
-    report = services.tick_campaigns(now + dt.timedelta(days=10, seconds=1))
+    with unit_of_work():
+        report = services.tick_campaigns(now + dt.timedelta(days=11))
     assert report.closed == ["Échue", "En cours", "Programmée"]
     db.session.expire_all()
     assert db.session.get(Campaign, due.id).state == CampaignState.CLOSED
@@ -214,7 +238,8 @@ def test_tick_closes_due_campaigns_and_releases_pending_offers(
     assert free_stock(listing.id) == 20
     offer = db.session.execute(db.select(CampaignOffer)).scalar_one()
     assert offer.status == OfferStatus.REFUSED
-    report = services.tick_campaigns(now)
+    with unit_of_work():
+        report = services.tick_campaigns(now)
     assert report.closed == []
     assert running.id and scheduled.id
 
@@ -232,3 +257,46 @@ def test_tick_command_reports_in_french(app, people, make_campaign):
     assert result.exit_code == 0, result.output
     assert "Clôturée : Échue" in result.output
     assert "Commandes en cours : En cours" in result.output
+
+
+def test_second_cancel_is_refused_and_gives_nothing_back(
+    app, people, make_campaign, listing, make_offer
+):
+    campaign = make_campaign(CampaignState.OPEN)
+    make_offer(campaign, listing, 8)
+    with unit_of_work():
+        services.cancel_campaign(campaign, "Trop peu d'offres reçues", by=people.coordinator)
+    outbox(app).clear()
+    with (
+        pytest.raises(ConflictError, match="Impossible d'annuler une campagne annulée"),
+        unit_of_work(),
+    ):
+        services.cancel_campaign(campaign, "Encore une fois", by=people.coordinator)
+    assert free_stock(listing.id) == 20
+    assert outbox(app) == []
+    db.session.expire_all()
+    assert db.session.get(Campaign, campaign.id).cancel_reason == "Trop peu d'offres reçues"
+
+
+def test_cancel_mail_reaches_each_person_in_their_language(
+    app, people, make_campaign, listing, make_offer
+):
+    campaign = make_campaign(CampaignState.OPEN)
+    make_offer(campaign, listing, 8)
+    people.refurbisher.locale = "en"
+    db.session.commit()
+    outbox(app).clear()
+    with unit_of_work():
+        services.cancel_campaign(campaign, "Trop peu d'offres reçues", by=people.coordinator)
+    (message,) = outbox(app)
+    assert message.to == [people.refurbisher.email]
+    assert message.subject == "[nrhub] Campaign cancelled: Campagne de test"
+
+
+def test_a_refused_cancel_queues_no_mail(app, people, make_campaign, listing, make_offer):
+    campaign = make_campaign(CampaignState.CONSOLIDATED)
+    outbox(app).clear()
+    with pytest.raises(ConflictError), unit_of_work():
+        services.cancel_campaign(campaign, "Trop tard pour annuler", by=people.coordinator)
+    assert outbox(app) == []
+    assert db.session.execute(db.select(db.func.count()).select_from(OutboxMail)).scalar() == 0

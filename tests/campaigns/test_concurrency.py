@@ -1,5 +1,6 @@
 """No oversell under concurrency: real connections on the test database (SQLite file, or
-PostgreSQL with NRHUB_TEST_BACKEND=postgresql), one app context and session per thread."""
+PostgreSQL with NRHUB_TEST_BACKEND=postgresql), one app context and session per thread, each
+use case in its own unit of work as a request runs it."""
 
 from __future__ import annotations
 
@@ -12,15 +13,19 @@ from flask import Flask
 from nrhub.auth.models import User
 from nrhub.campaigns import offers as offer_services
 from nrhub.campaigns import orders as order_services
+from nrhub.campaigns import services
 from nrhub.campaigns.models import (
     HOLDING_STATUSES,
     Campaign,
     CampaignOffer,
+    CampaignState,
     Order,
     OrderEvent,
 )
-from nrhub.errors import ConflictError, InsufficientStockError
+from nrhub.errors import ConflictError, DomainError, InsufficientStockError
 from nrhub.extensions import db
+from nrhub.transactions import unit_of_work
+from tests import factories
 from tests.campaigns.conftest import free_stock
 
 THREADS = 8
@@ -66,19 +71,18 @@ def test_concurrent_commitments_never_oversell(app, people, make_campaign, listi
         offer = None
         for _attempt in range(ATTEMPTS):
             try:
-                if offer is None:
-                    offer = offer_services.commit_offer(
-                        campaign, listing_id, rng.randint(1, 8), by=by
-                    )
-                elif rng.random() < 0.15:
-                    offer_services.withdraw_offer(offer, by=by)
-                    offer = None
-                else:
-                    offer_services.change_offer_quantity(offer, rng.randint(1, 10), by=by)
+                with unit_of_work():
+                    if offer is None:
+                        offer = offer_services.commit_offer(
+                            campaign, listing_id, rng.randint(1, 8), by=by
+                        )
+                    elif rng.random() < 0.15:
+                        offer_services.withdraw_offer(offer, by=by)
+                        offer = None
+                    else:
+                        offer_services.change_offer_quantity(offer, rng.randint(1, 10), by=by)
             except InsufficientStockError as err:
                 refusals.append(str(err))
-                db.session.rollback()
-                campaign = db.session.get(Campaign, campaign_ids[index])
 
     errors = _run_threads(app, work)
     assert errors == []
@@ -108,13 +112,13 @@ def test_concurrent_orders_of_one_buyer_make_one_order(
         by = db.session.get(User, buyer_id)
         for attempt in range(ATTEMPTS):
             try:
-                campaign = db.session.get(Campaign, campaign_id)
-                order_services.place_order(
-                    campaign, {offer_id: index * ATTEMPTS + attempt + 1}, by=by
-                )
+                with unit_of_work():
+                    campaign = db.session.get(Campaign, campaign_id)
+                    order_services.place_order(
+                        campaign, {offer_id: index * ATTEMPTS + attempt + 1}, by=by
+                    )
             except ConflictError as err:  # the refusal when two people create it at once
                 conflicts.append(str(err))
-                db.session.rollback()
 
     errors = _run_threads(app, work)
     assert errors == []
@@ -124,3 +128,76 @@ def test_concurrent_orders_of_one_buyer_make_one_order(
         db.select(db.func.count(OrderEvent.id)).where(OrderEvent.order_id == orders[0].id)
     ).scalar_one()
     assert events == THREADS * ATTEMPTS - len(conflicts)
+
+
+def _committed(listing_id: int) -> int:
+    return int(
+        db.session.execute(
+            db.select(db.func.coalesce(db.func.sum(CampaignOffer.committed_quantity), 0)).where(
+                CampaignOffer.listing_id == listing_id,
+                CampaignOffer.status.in_(HOLDING_STATUSES),
+            )
+        ).scalar_one()
+    )
+
+
+def test_transitions_racing_on_one_campaign_never_invent_units(
+    app, people, make_campaign, listing, make_offer
+):
+    campaign = make_campaign()
+    accepted = make_offer(campaign, listing, 10)
+    phones = factories.ListingFactory(refurbisher=people.other_refurbisher.organisation, quantity=5)
+    db.session.commit()
+    pending = make_offer(campaign, phones, 5, accept=False)
+    ids = {
+        "campaign": campaign.id,
+        "accepted": accepted.id,
+        "pending": pending.id,
+        "coordinator": people.coordinator.id,
+        "refurbisher": people.refurbisher.id,
+        "other_refurbisher": people.other_refurbisher.id,
+    }
+    refusals: list[str] = []
+
+    def act(index: int) -> None:
+        def user(key: str) -> User:
+            found = db.session.get(User, ids[key])
+            assert found is not None
+            return found
+
+        def offer(key: str) -> CampaignOffer:
+            found = db.session.get(CampaignOffer, ids[key])
+            assert found is not None
+            return found
+
+        this = db.session.get(Campaign, ids["campaign"])
+        assert this is not None
+        coordinator = user("coordinator")
+        actions = [
+            lambda: services.cancel_campaign(this, "Annulée en test", by=coordinator),
+            lambda: services.cancel_campaign(this, "Annulée en test", by=coordinator),
+            lambda: services.close_campaign(this, by=coordinator),
+            lambda: offer_services.withdraw_offer(offer("accepted"), by=user("refurbisher")),
+            lambda: offer_services.decide_offer(offer("pending"), False, by=coordinator),
+            lambda: offer_services.change_offer_quantity(
+                offer("accepted"), 15, by=user("refurbisher")
+            ),
+            lambda: offer_services.decide_offer(offer("accepted"), False, by=coordinator),
+            lambda: offer_services.withdraw_offer(offer("pending"), by=user("other_refurbisher")),
+        ]
+        try:
+            with unit_of_work():
+                actions[index]()
+        except DomainError as err:  # a loser is refused, in French
+            refusals.append(str(err))
+
+    errors = _run_threads(app, act)
+
+    assert errors == []
+    db.session.expire_all()
+    # A cancel is allowed from "closed" too: whatever ran before, the campaign ends cancelled
+    # and every unit is back in the free stock, once.
+    assert db.session.get(Campaign, campaign.id).state == CampaignState.CANCELLED
+    assert (free_stock(listing.id), _committed(listing.id)) == (20, 0)
+    assert (free_stock(phones.id), _committed(phones.id)) == (5, 0)
+    assert refusals.count("Impossible d'annuler une campagne annulée.") == 1

@@ -15,6 +15,7 @@ from nrhub.campaigns.pricing import Tier
 from nrhub.db import utcnow
 from nrhub.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from nrhub.extensions import db
+from nrhub.transactions import unit_of_work
 from tests import factories
 from tests.campaigns.conftest import add_listing_tiers
 from tests.conftest import login
@@ -39,9 +40,11 @@ def _events(order_id: int) -> list[OrderEvent]:
 def test_place_then_change_keeps_one_order_and_appends_history(people, market):
     campaign, offer = market
     t0 = utcnow()
-    order = order_services.place_order(campaign, {offer.id: 3}, by=people.buyer, now=t0)
+    with unit_of_work():
+        order = order_services.place_order(campaign, {offer.id: 3}, by=people.buyer, now=t0)
     t1 = t0 + dt.timedelta(minutes=5)
-    same = order_services.place_order(campaign, {offer.id: 5}, by=people.buyer, now=t1)
+    with unit_of_work():
+        same = order_services.place_order(campaign, {offer.id: 5}, by=people.buyer, now=t1)
     assert same.id == order.id
     assert db.session.execute(db.select(db.func.count(Order.id))).scalar_one() == 1
     events = _events(order.id)
@@ -52,9 +55,10 @@ def test_place_then_change_keeps_one_order_and_appends_history(people, market):
     ]
     assert events[1].at == t1 and same.updated_at == t1
     # Unchanged: nothing appended, last change kept.
-    order_services.place_order(
-        campaign, {offer.id: 5}, by=people.buyer, now=t1 + dt.timedelta(hours=1)
-    )
+    with unit_of_work():
+        order_services.place_order(
+            campaign, {offer.id: 5}, by=people.buyer, now=t1 + dt.timedelta(hours=1)
+        )
     db.session.expire_all()
     assert len(_events(order.id)) == 2
     assert db.session.get(Order, order.id).updated_at == t1
@@ -65,13 +69,15 @@ def test_zero_removes_a_line_and_empty_order_is_refused(people, market, make_off
     phone = factories.ListingFactory(refurbisher=people.other_refurbisher.organisation, quantity=10)
     db.session.commit()
     second = make_offer(campaign, phone, 4)
-    order = order_services.place_order(campaign, {offer.id: 2, second.id: 1}, by=people.buyer)
-    order_services.place_order(campaign, {offer.id: 2, second.id: 0}, by=people.buyer)
+    with unit_of_work():
+        order = order_services.place_order(campaign, {offer.id: 2, second.id: 1}, by=people.buyer)
+    with unit_of_work():
+        order_services.place_order(campaign, {offer.id: 2, second.id: 0}, by=people.buyer)
     lines = db.session.execute(db.select(OrderLine.offer_id, OrderLine.quantity)).all()
     assert [tuple(r) for r in lines] == [(offer.id, 2)]
-    with pytest.raises(ValidationError, match="annulez la commande"):
+    with pytest.raises(ValidationError, match="annulez la commande"), unit_of_work():
         order_services.place_order(campaign, {offer.id: 0}, by=people.buyer)
-    with pytest.raises(ValidationError, match="Indiquez au moins une quantité"):
+    with pytest.raises(ValidationError, match="Indiquez au moins une quantité"), unit_of_work():
         order_services.place_order(campaign, {offer.id: 0}, by=people.other_buyer)
     assert order.id
 
@@ -98,15 +104,19 @@ def test_place_order_rejected_outside_open_window(
     offer = make_offer(campaign, listing, 5)
     campaign.opens_at, campaign.closes_at, campaign.state = now + opens_in, now + closes_in, state
     db.session.commit()
-    with pytest.raises(ConflictError, match="n'accepte pas de commande en ce moment"):
+    with (
+        pytest.raises(ConflictError, match="n'accepte pas de commande en ce moment"),
+        unit_of_work(),
+    ):
         order_services.place_order(campaign, {offer.id: 1}, by=people.buyer, now=now)
     assert db.session.execute(db.select(Order)).first() is None
 
 
 def test_window_bounds_are_inclusive_start_exclusive_end(people, market):
     campaign, offer = market
-    order_services.place_order(campaign, {offer.id: 1}, by=people.buyer, now=campaign.opens_at)
-    with pytest.raises(ConflictError):
+    with unit_of_work():
+        order_services.place_order(campaign, {offer.id: 1}, by=people.buyer, now=campaign.opens_at)
+    with pytest.raises(ConflictError), unit_of_work():
         order_services.place_order(campaign, {offer.id: 2}, by=people.buyer, now=campaign.closes_at)
 
 
@@ -116,31 +126,35 @@ def test_order_only_on_accepted_offers_of_this_campaign(people, make_campaign, l
         refurbisher=people.other_refurbisher.organisation, quantity=5
     )
     db.session.commit()
-    pending = offer_services.commit_offer(
-        campaign, pending_listing.id, 2, by=people.other_refurbisher
-    )
-    with pytest.raises(ValidationError, match="pas ou plus proposée"):
+    with unit_of_work():
+        pending = offer_services.commit_offer(
+            campaign, pending_listing.id, 2, by=people.other_refurbisher
+        )
+    with pytest.raises(ValidationError, match="pas ou plus proposée"), unit_of_work():
         order_services.place_order(campaign, {pending.id: 1}, by=people.buyer)
     other = make_campaign(title="Autre")
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError), unit_of_work():
         order_services.place_order(other, {offer.id: 1}, by=people.buyer)
-    with pytest.raises(PermissionDeniedError):
+    with pytest.raises(PermissionDeniedError), unit_of_work():
         order_services.place_order(campaign, {offer.id: 1}, by=people.refurbisher)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError), unit_of_work():
         order_services.place_order(campaign, {offer.id: -1}, by=people.buyer)
 
 
 def test_cancel_order_then_order_again(people, market):
     campaign, offer = market
-    order = order_services.place_order(campaign, {offer.id: 4}, by=people.buyer)
-    order_services.cancel_order(order, by=people.buyer)
+    with unit_of_work():
+        order = order_services.place_order(campaign, {offer.id: 4}, by=people.buyer)
+    with unit_of_work():
+        order_services.cancel_order(order, by=people.buyer)
     assert order.status == OrderStatus.CANCELLED
     assert queries.pooled_quantities(campaign.id) == {}
-    with pytest.raises(ConflictError, match="déjà annulée"):
+    with pytest.raises(ConflictError, match="déjà annulée"), unit_of_work():
         order_services.cancel_order(order, by=people.buyer)
-    with pytest.raises(NotFoundError):
+    with pytest.raises(NotFoundError), unit_of_work():
         order_services.cancel_order(order, by=people.other_buyer)
-    again = order_services.place_order(campaign, {offer.id: 2}, by=people.buyer)
+    with unit_of_work():
+        again = order_services.place_order(campaign, {offer.id: 2}, by=people.buyer)
     assert again.id == order.id and again.status == OrderStatus.ACTIVE
     assert [e.action for e in _events(order.id)] == ["created", "cancelled", "reactivated"]
     assert _events(order.id)[1].lines == []
@@ -166,7 +180,8 @@ def test_buyer_orders_through_the_page_and_sees_history(client, people, market):
 
 def test_buyer_never_sees_another_buyers_name_or_order(client, people, market):
     campaign, offer = market
-    theirs = order_services.place_order(campaign, {offer.id: 4}, by=people.other_buyer)
+    with unit_of_work():
+        theirs = order_services.place_order(campaign, {offer.id: 4}, by=people.other_buyer)
     login(client, people.buyer.email)
     html = client.get(f"/campagnes/{campaign.id}").get_data(as_text=True)
     assert "Commune de Lannion" not in html
@@ -176,14 +191,16 @@ def test_buyer_never_sees_another_buyers_name_or_order(client, people, market):
     assert response.status_code == 404
     db.session.expire_all()
     assert db.session.get(Order, theirs.id).status == OrderStatus.ACTIVE
-    mine = order_services.place_order(campaign, {offer.id: 1}, by=people.buyer)
+    with unit_of_work():
+        mine = order_services.place_order(campaign, {offer.id: 1}, by=people.buyer)
     html = client.get(f"/campagnes/{campaign.id}/commandes/{mine.id}").get_data(as_text=True)
     assert "Commune de Lannion" not in html
 
 
 def test_coordinator_sees_buyer_names_and_orders(client, people, market):
     campaign, offer = market
-    order = order_services.place_order(campaign, {offer.id: 4}, by=people.other_buyer)
+    with unit_of_work():
+        order = order_services.place_order(campaign, {offer.id: 4}, by=people.other_buyer)
     login(client, people.coordinator.email)
     assert "Commune de Lannion" in client.get(f"/campagnes/{campaign.id}").get_data(as_text=True)
     assert client.get(f"/campagnes/{campaign.id}/commandes/{order.id}").status_code == 200
@@ -192,18 +209,22 @@ def test_coordinator_sees_buyer_names_and_orders(client, people, market):
 def test_pooled_price_and_units_to_next_tier_from_listing_tiers(people, market, listing):
     campaign, offer = market
     add_listing_tiers(listing, (10, "280.00"), (25, "260.00"))
-    order_services.place_order(campaign, {offer.id: 6}, by=people.buyer)
-    order_services.place_order(campaign, {offer.id: 3}, by=people.other_buyer)
+    with unit_of_work():
+        order_services.place_order(campaign, {offer.id: 6}, by=people.buyer)
+    with unit_of_work():
+        order_services.place_order(campaign, {offer.id: 3}, by=people.other_buyer)
     (row,) = queries.offer_figures(campaign.id)
     assert (row.committed, row.ordered, row.remaining) == (10, 9, 1)
     assert row.unit_price == Decimal("300.00")
     assert (row.units_to_next_tier, row.next_tier_price) == (1, Decimal("280.00"))
-    order_services.place_order(campaign, {offer.id: 4}, by=people.other_buyer)
+    with unit_of_work():
+        order_services.place_order(campaign, {offer.id: 4}, by=people.other_buyer)
     (row,) = queries.offer_figures(campaign.id)
     assert (row.ordered, row.unit_price) == (10, Decimal("280.00"))
     assert (row.units_to_next_tier, row.next_tier_price) == (15, Decimal("260.00"))
     assert not row.oversubscribed
-    order_services.place_order(campaign, {offer.id: 25}, by=people.other_buyer)
+    with unit_of_work():
+        order_services.place_order(campaign, {offer.id: 25}, by=people.other_buyer)
     (row,) = queries.offer_figures(campaign.id)
     assert (row.ordered, row.unit_price, row.units_to_next_tier) == (31, Decimal("260.00"), None)
     assert row.oversubscribed and row.remaining == 0
@@ -215,7 +236,8 @@ def test_campaign_tiers_override_listing_tiers(people, make_campaign, listing, m
     offer = make_offer(
         campaign, listing, 10, tiers=(Tier(4, Decimal("290.00")), Tier(8, Decimal("275.50")))
     )
-    order_services.place_order(campaign, {offer.id: 5}, by=people.buyer)
+    with unit_of_work():
+        order_services.place_order(campaign, {offer.id: 5}, by=people.buyer)
     (row,) = queries.offer_figures(campaign.id)
     assert row.tiers_from_campaign
     assert (row.unit_price, row.units_to_next_tier, row.next_tier_price) == (
@@ -239,7 +261,10 @@ def test_offer_figures_runs_a_constant_number_of_queries(people, make_campaign, 
             make_offer(campaign, item, 2, tiers=(Tier(2, Decimal("200")),))
         offers = queries.offer_figures(campaign.id)
         for index, buyer in enumerate([people.buyer, people.other_buyer]):
-            order_services.place_order(campaign, {o.offer_id: index + 1 for o in offers}, by=buyer)
+            with unit_of_work():
+                order_services.place_order(
+                    campaign, {o.offer_id: index + 1 for o in offers}, by=buyer
+                )
 
     campaign_id = campaign.id
     grow(1)

@@ -6,6 +6,7 @@ import pytest
 
 from nrhub.campaigns import orders as order_services
 from nrhub.campaigns.models import CampaignState
+from nrhub.transactions import unit_of_work
 from tests.conftest import login
 
 ROLES = ["coordinator", "refurbisher", "other_refurbisher", "buyer", "other_buyer"]
@@ -39,7 +40,8 @@ def ids(people, make_campaign, listing, make_offer):  # type: ignore[no-untyped-
     open_campaign = make_campaign(CampaignState.OPEN)
     draft = make_campaign(CampaignState.DRAFT, title="Brouillon")
     accepted = make_offer(open_campaign, listing, 5)
-    order = order_services.place_order(open_campaign, {accepted.id: 2}, by=people.buyer)
+    with unit_of_work():
+        order = order_services.place_order(open_campaign, {accepted.id: 2}, by=people.buyer)
     return {"open": open_campaign.id, "draft": draft.id, "offer": accepted.id, "order": order.id}
 
 

@@ -14,6 +14,7 @@ from nrhub.catalog.models import MaintenanceKind
 from nrhub.db import utcnow
 from nrhub.errors import ValidationError
 from nrhub.extensions import db
+from nrhub.transactions import unit_of_work
 from tests import factories
 from tests.consolidation import factories as f
 from tests.repairs.conftest import maintenance_offer
@@ -90,11 +91,11 @@ def test_changing_only_the_maintenance_is_a_change_and_none_keeps_it(shop):
 def test_maintenance_of_another_listing_or_inactive_is_refused(shop, which):
     campaign, person, offers, m = shop
     laptop = offers["laptop"].id
-    order_services.place_order(campaign, {laptop: 2}, by=person)
+    with unit_of_work():
+        order_services.place_order(campaign, {laptop: 2}, by=person)
     chosen = 9999 if which == "unknown" else m[which].id
-    with pytest.raises(ValidationError) as err:
+    with pytest.raises(ValidationError) as err, unit_of_work():
         order_services.place_order(campaign, {laptop: 5}, by=person, maintenance={laptop: chosen})
     assert err.value.field == f"mnt_{laptop}"
-    db.session.rollback()
     assert lines() == [(laptop, 2, None, None)]
     assert events() == 1
