@@ -75,7 +75,7 @@ class LineInfo:
     buyer_id: int
     buyer_name: str
     quantity: int
-    changed_at: dt.datetime
+    submitted_at: dt.datetime  # the order's last submission (tie-breaks, with the buyer id)
 
 
 @dataclass(frozen=True)
@@ -188,7 +188,9 @@ class Snapshot:
     def demands(self) -> list[OfferDemand]:
         requests: dict[int, list[Request]] = defaultdict(list)
         for line in self.lines.values():
-            requests[line.offer_id].append(Request(line.id, line.quantity, line.changed_at))
+            requests[line.offer_id].append(
+                Request(line.id, line.quantity, line.submitted_at, line.buyer_id)
+            )
         return [
             # "requests" is a dict of order lines, not the HTTP library.
             OfferDemand(offer.id, offer.committed, tuple(requests.get(offer.id, ())))  # nosec B113
@@ -244,7 +246,7 @@ def load_snapshot(campaign_id: int) -> Snapshot:
         quantity,
         order_id,
         buyer_id,
-        changed_at,
+        submitted_at,
         buyer_name,
     ) in db.session.execute(
         select(
@@ -262,7 +264,7 @@ def load_snapshot(campaign_id: int) -> Snapshot:
     ):
         if offer_id in offers:
             lines[line_id] = LineInfo(
-                line_id, offer_id, order_id, buyer_id, buyer_name, quantity, changed_at
+                line_id, offer_id, order_id, buyer_id, buyer_name, quantity, submitted_at
             )
 
     overrides = {}
