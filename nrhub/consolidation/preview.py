@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from nrhub.auth.models import User
@@ -172,7 +173,7 @@ class ConsolidationPreview:
             for buyer in offer.buyers:
                 if buyer.line_id == line_id:
                     return offer, buyer
-        raise NotFoundError("Cette ligne de commande n'appartient pas à la campagne.")
+        raise NotFoundError(_("Cette ligne de commande n'appartient pas à la campagne."))
 
 
 # --- Loading a campaign in a few bulk queries -------------------------------------------
@@ -333,8 +334,11 @@ def compute(campaign_id: int, snapshot: Snapshot, rule: Rule) -> ConsolidationPr
             final = allocate(demand, rule, fixed) if fixed else computed
         except AllocationInputError as err:
             raise ConflictError(
-                f"Les ajustements de l'offre « {offer.designation} » ne sont plus possibles : "
-                "supprimez-les puis recommencez."
+                _(
+                    "Les ajustements de l'offre « %(designation)s » ne sont plus possibles : "
+                    "supprimez-les puis recommencez.",
+                    designation=offer.designation,
+                )
             ) from err
         offers.append(_offer_preview(snapshot, offer, computed, final))
     return ConsolidationPreview(campaign_id, rule, tuple(offers))

@@ -13,9 +13,11 @@ from sqlalchemy import select, update
 
 from nrhub.caching import CacheGeneration
 from nrhub.catalog.models import Listing
+from nrhub.consolidation import services
 from nrhub.db import sqlite_write_intent
 from nrhub.extensions import db
 from nrhub.transactions import unit_of_work
+from tests.consolidation import factories as f
 
 
 def committed_generation() -> int:
@@ -51,3 +53,9 @@ def test_savepoints_bump_the_generation_once_after_the_commit(app, world):
             pass
     assert committed_generation() == before + 1
     assert db.session.get(Listing, listing_id).quantity == 12
+
+
+def test_a_consolidation_bumps_the_generation_once(app, world):
+    before = committed_generation()
+    f.run(services.confirm_consolidation, world.campaign, by=world.coordinator, notify=False)
+    assert committed_generation() == before + 1
