@@ -43,6 +43,7 @@ from nrhub.consolidation.services import confirm_consolidation
 from nrhub.db import utcnow
 from nrhub.extensions import db
 from nrhub.organisations.models import Organisation, OrgKind, OrgStatus
+from nrhub.transactions import unit_of_work
 
 LINES_PER_BUYER = 20
 REFURBISHERS = 25
@@ -217,7 +218,8 @@ def _time_consolidation(
         db.session.expire_all()
         campaign = db.session.get(Campaign, campaign.id)
         start = time.perf_counter()
-        result = confirm_consolidation(campaign, by=world.coordinator, notify=notify)
+        with unit_of_work():  # the use case leaves the commit (and the mails) to its caller
+            result = confirm_consolidation(campaign, by=world.coordinator, notify=notify)
         timings.append(time.perf_counter() - start)
         assert result.created and result.purchase_order_ids
     return statistics.median(timings)
