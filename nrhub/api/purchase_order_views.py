@@ -86,7 +86,8 @@ def purchase_order(id: int):  # type: ignore[no-untyped-def]
     "POST",
     summary="Marquer une livraison expédiée",
     description="Par le reconditionneur du bon de commande ; date du jour si shipped_on est "
-    "absent (jamais dans le futur). Déjà expédiée : 409.",
+    "absent, sinon entre la date du bon de commande et aujourd'hui (jours de Paris), ou 422 "
+    "sur shipped_on. Déjà expédiée (y compris par une requête simultanée) : 409.",
     roles=(Role.REFURBISHER,),
     body=schemas.ShipmentIn,
     response=schemas.DeliveryOut,
@@ -109,7 +110,8 @@ def ship_delivery(id: int):  # type: ignore[no-untyped-def]
     summary="Confirmer la réception (service fait)",
     description="Par l'acheteur destinataire : la quantité reçue de chaque ligne (au plus "
     "l'expédié ; commentaire obligatoire s'il manque des unités). Écrit les dépenses de "
-    "l'acheteur (achats via la centrale). Pas encore expédiée ou déjà reçue : 409.",
+    "l'acheteur (achats via la centrale). Pas encore expédiée ou déjà reçue (y compris par "
+    "une requête simultanée) : 409.",
     roles=(Role.BUYER,),
     body=schemas.ReceiptIn,
     response=schemas.DeliveryOut,

@@ -4,10 +4,12 @@ When the demand for an offer fits in its committed quantity, every line gets wha
 Otherwise the units are shared by one of two rules:
 
 - proportional (the default): each line first gets the floor of its exact share
-  ``committed × asked / demand``; the units left go one each to the largest remainders,
-  ties going to the earlier last change, then to the lower id;
-- first come, first served: lines are served whole in the order of their last change
-  (then id) until the units run out.
+  ``committed × asked / demand``; the units left go one each to the largest remainders;
+- first come, first served: lines are served whole, in order, until the units run out.
+
+Ties (equal remainders; the order of service) go to the earliest order, by its submission
+time (when the buyer last sent it: changing an order sends it again), then to the lower
+buyer id, so that the result never depends on how the requests are listed.
 
 A coordinator may pin ("override") some lines to a fixed quantity; the rule then shares
 what is left of the committed quantity among the other lines.
@@ -32,11 +34,13 @@ class AllocationInputError(ValueError):
 
 @dataclass(frozen=True)
 class Request:
-    """One order line asking ``quantity`` units; ``changed_at`` is its last change."""
+    """One order line asking ``quantity`` units, from the order of ``buyer_id`` submitted at
+    ``submitted_at``."""
 
     line_id: int
     quantity: int
-    changed_at: dt.datetime
+    submitted_at: dt.datetime
+    buyer_id: int
 
 
 @dataclass(frozen=True)
@@ -73,8 +77,10 @@ class OfferAllocation:
         return self.demand > self.committed
 
 
-def _tie_key(request: Request) -> tuple[dt.datetime, int]:
-    return (request.changed_at, request.line_id)
+def _tie_key(request: Request) -> tuple[dt.datetime, int, int]:
+    """Earliest order first, then lower buyer id (the line id only orders the lines of one
+    buyer, which a campaign's offer never has twice)."""
+    return (request.submitted_at, request.buyer_id, request.line_id)
 
 
 def _proportional(units: int, requests: list[Request]) -> dict[int, int]:

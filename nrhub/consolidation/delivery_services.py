@@ -1,5 +1,10 @@
 """Deliveries: the refurbisher ships a buyer's delivery, the buyer confirms receipt.
 
+Each step is a compare-and-set of the delivery's status (pending → shipped → received)
+inside the caller's unit of work, and its side effects (the campaign's state, the ledger,
+the e-mails) are written only by the caller whose update moved the row. Rows are locked in
+one order: the campaign, then the delivery.
+
 Receipt ("service fait") writes the buyer's spend ledger in the same transaction: one row
 per received line, at the pooled unit price, with the campaign's clauses as DECP values.
 """
@@ -10,6 +15,8 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, select, update
 
 from nrhub.audit.services import record
@@ -18,7 +25,6 @@ from nrhub.campaigns.models import Campaign, CampaignState, campaign_clause
 from nrhub.clauses.models import Clause
 from nrhub.clauses.services import decp_considerations
 from nrhub.consolidation.amounts import line_amounts, total
-from nrhub.consolidation.mails import member_emails, send
 from nrhub.consolidation.models import (
     Delivery,
     DeliveryLine,
@@ -30,10 +36,12 @@ from nrhub.consolidation.models import (
 from nrhub.db import quantize_money, utcnow
 from nrhub.errors import ConflictError, PermissionDeniedError, ValidationError
 from nrhub.extensions import db
-from nrhub.formatting import paris_today
+from nrhub.formatting import format_date, paris_date_of, paris_today
 from nrhub.ledger.models import SpendOrigin
 from nrhub.ledger.services import record_spend
+from nrhub.mail import queue_mail
 from nrhub.organisations.models import Organisation
+from nrhub.organisations.queries import member_recipients
 from nrhub.security import Role
 
 MAX_SERIALS_LENGTH = 20_000
@@ -60,56 +68,83 @@ def ship_delivery(
     by: User,
     notify: bool = True,
 ) -> Delivery:
-    """The refurbisher marks one buyer's delivery shipped; the campaign is then in delivery."""
+    """The refurbisher marks one buyer's delivery shipped; the campaign is then in delivery.
+
+    The shipment is dated (Europe/Paris days) between its purchase order's date and today.
+    Of two shipments of one delivery, the second is refused and changes nothing.
+    """
     if not (by.is_active_member and by.role == Role.REFURBISHER):
-        raise PermissionDeniedError("Seul le reconditionneur du bon de commande expédie.")
+        raise PermissionDeniedError(_("Seul le reconditionneur du bon de commande expédie."))
     if by.organisation_id != delivery.refurbisher_id:
-        raise PermissionDeniedError("Cette livraison n'est pas la vôtre.")
-    if shipped_on > paris_today():
-        raise ValidationError("La date d'expédition ne peut pas être dans le futur.", "shipped_on")
+        raise PermissionDeniedError(_("Cette livraison n'est pas la vôtre."))
+    _check_shipping_date(delivery, shipped_on)
     serial_text = normalise_serials(serials)
     if serial_text and len(serial_text) > MAX_SERIALS_LENGTH:
-        raise ValidationError("Trop de numéros de série pour un seul envoi.", "serials")
-    now = utcnow()
-    try:
-        shipped = db.session.execute(
-            update(Delivery)
-            .where(Delivery.id == delivery.id, Delivery.status == DeliveryStatus.PENDING)
-            .values(
-                status=DeliveryStatus.SHIPPED,
-                shipped_on=shipped_on,
-                serial_numbers=serial_text,
-                shipped_by_id=by.id,
-                shipped_at=now,
-            )
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if shipped != 1:
-            raise ConflictError("Cette livraison a déjà été expédiée.")
-        db.session.execute(
-            update(Campaign)
-            .where(
-                Campaign.id == delivery.campaign_id,
-                Campaign.state == CampaignState.CONSOLIDATED,
-            )
-            .values(state=CampaignState.IN_DELIVERY)
-            .execution_options(synchronize_session=False)
+        raise ValidationError(_("Trop de numéros de série pour un seul envoi."), "serials")
+    _lock_campaign(delivery.campaign_id)
+    shipped = db.session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery.id, Delivery.status == DeliveryStatus.PENDING)
+        .values(
+            status=DeliveryStatus.SHIPPED,
+            shipped_on=shipped_on,
+            serial_numbers=serial_text,
+            shipped_by_id=by.id,
+            shipped_at=utcnow(),
         )
-        record(
-            "delivery.shipped",
-            delivery,
-            by=by,
-            shipped_on=shipped_on.isoformat(),
-            serial_count=len(serial_text.splitlines()) if serial_text else 0,
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if shipped != 1:
+        raise ConflictError(_("Cette livraison a déjà été expédiée."))
+    db.session.execute(
+        update(Campaign)
+        .where(
+            Campaign.id == delivery.campaign_id,
+            Campaign.state == CampaignState.CONSOLIDATED,
         )
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
+        .values(state=CampaignState.IN_DELIVERY)
+        .execution_options(synchronize_session=False)
+    )
     db.session.refresh(delivery)
+    record(
+        "delivery.shipped",
+        delivery,
+        by=by,
+        shipped_on=shipped_on.isoformat(),
+        serial_count=len(serial_text.splitlines()) if serial_text else 0,
+    )
     if notify:
-        _notify(delivery, "delivery_shipped", "Livraison expédiée")
+        _notify(delivery, "delivery_shipped", _l("Livraison expédiée"))
     return delivery
+
+
+def _check_shipping_date(delivery: Delivery, shipped_on: dt.date) -> None:
+    """Neither in the future nor before the purchase order was issued (Paris days)."""
+    if shipped_on > paris_today():
+        raise ValidationError(
+            _("La date d'expédition ne peut pas être dans le futur."), "shipped_on"
+        )
+    issued_at = db.session.execute(
+        select(PurchaseOrder.created_at).where(PurchaseOrder.id == delivery.purchase_order_id)
+    ).scalar_one()
+    issued_on = paris_date_of(issued_at)
+    if shipped_on < issued_on:
+        raise ValidationError(
+            _(
+                "La date d'expédition ne peut pas précéder celle du bon de commande (%(date)s).",
+                date=format_date(issued_on),
+            ),
+            "shipped_on",
+        )
+
+
+def _lock_campaign(campaign_id: int) -> None:
+    """Hold the campaign's row first, as every writer of a campaign's deliveries does: the
+    receipts of one campaign follow one another, so the last one sees every other receipt
+    committed and marks the campaign done (PostgreSQL; SQLite serialises writers anyway)."""
+    db.session.execute(
+        select(Campaign.id).where(Campaign.id == campaign_id).with_for_update(key_share=True)
+    )
 
 
 def confirm_receipt(
@@ -128,22 +163,26 @@ def confirm_receipt(
     When every delivery of the campaign is received, the campaign is done.
     """
     if not (by.is_active_member and by.role == Role.BUYER):
-        raise PermissionDeniedError("Seul l'acheteur destinataire confirme la réception.")
+        raise PermissionDeniedError(_("Seul l'acheteur destinataire confirme la réception."))
     if by.organisation_id != delivery.buyer_id:
-        raise PermissionDeniedError("Cette livraison n'est pas la vôtre.")
+        raise PermissionDeniedError(_("Cette livraison n'est pas la vôtre."))
     if delivery.status == DeliveryStatus.PENDING:
-        raise ConflictError("Cette livraison n'a pas encore été expédiée.")
+        raise ConflictError(_("Cette livraison n'a pas encore été expédiée."))
     if delivery.status == DeliveryStatus.RECEIVED:
-        raise ConflictError("La réception de cette livraison a déjà été confirmée.")
+        raise ConflictError(_("La réception de cette livraison a déjà été confirmée."))
     if received_on > paris_today():
-        raise ValidationError("La date de réception ne peut pas être dans le futur.", "received_on")
+        raise ValidationError(
+            _("La date de réception ne peut pas être dans le futur."), "received_on"
+        )
     if delivery.shipped_on is not None and received_on < delivery.shipped_on:
         raise ValidationError(
-            "La date de réception ne peut pas précéder la date d'expédition.", "received_on"
+            _("La date de réception ne peut pas précéder la date d'expédition."), "received_on"
         )
     comment = (comment or "").strip() or None
     if comment and len(comment) > MAX_COMMENT_LENGTH:
-        raise ValidationError("Le commentaire est trop long (2 000 caractères au plus).", "comment")
+        raise ValidationError(
+            _("Le commentaire est trop long (2 000 caractères au plus)."), "comment"
+        )
 
     lines = db.session.execute(
         select(DeliveryLine, PurchaseOrderLine.category_id)
@@ -154,18 +193,14 @@ def confirm_receipt(
     received = _check_quantities(lines, quantities)
     if comment is None and any(received[line.id] < line.quantity for line, _c in lines):
         raise ValidationError(
-            "Indiquez en commentaire ce qui manque ou ce qui a été refusé.", "comment"
+            _("Indiquez en commentaire ce qui manque ou ce qui a été refusé."), "comment"
         )
 
-    try:
-        _write_receipt(delivery, lines, received, received_on, comment, by)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
+    _lock_campaign(delivery.campaign_id)
+    _write_receipt(delivery, lines, received, received_on, comment, by)
     db.session.refresh(delivery)
     if notify:
-        _notify(delivery, "delivery_received", "Réception confirmée")
+        _notify(delivery, "delivery_received", _l("Réception confirmée"))
     return delivery
 
 
@@ -173,16 +208,20 @@ def _check_quantities(lines: list[Any], quantities: Mapping[int, int]) -> dict[i
     known = {line.id for line, _c in lines}
     unknown = set(quantities) - known
     if unknown:
-        raise ValidationError("Une ligne indiquée n'appartient pas à cette livraison.")
+        raise ValidationError(_("Une ligne indiquée n'appartient pas à cette livraison."))
     received = {}
     for line, _category in lines:
         value = quantities.get(line.id)
         if value is None:
-            raise ValidationError("Indiquez la quantité reçue de chaque ligne.", f"line_{line.id}")
+            raise ValidationError(
+                _("Indiquez la quantité reçue de chaque ligne."), f"line_{line.id}"
+            )
         if not 0 <= value <= line.quantity:
             raise ValidationError(
-                f"La quantité reçue doit être comprise entre 0 et {line.quantity} "
-                "(la quantité expédiée).",
+                _(
+                    "La quantité reçue doit être comprise entre 0 et %(n)s (la quantité expédiée).",
+                    n=line.quantity,
+                ),
                 f"line_{line.id}",
             )
         received[line.id] = value
@@ -211,7 +250,7 @@ def _write_receipt(
         .execution_options(synchronize_session=False)
     ).rowcount
     if done != 1:
-        raise ConflictError("La réception de cette livraison a déjà été confirmée.")
+        raise ConflictError(_("La réception de cette livraison a déjà été confirmée."))
     buyer = db.session.get(Organisation, delivery.buyer_id)
     supplier = db.session.get(Organisation, delivery.refurbisher_id)
     assert buyer is not None and supplier is not None
@@ -290,8 +329,9 @@ def _write_receipt(
     )
 
 
-def _notify(delivery: Delivery, template: str, subject: str) -> None:
-    """Both sides learn of each step (after the commit)."""
+def _notify(delivery: Delivery, template: str, subject: Any) -> None:
+    """Both sides learn of each step (queued now, sent after the commit); ``subject`` is a
+    lazy string, translated for each recipient's language."""
     purchase_order, campaign_title = db.session.execute(
         select(PurchaseOrder, Campaign.title)
         .join(Campaign, Campaign.id == PurchaseOrder.campaign_id)
@@ -325,11 +365,11 @@ def _notify(delivery: Delivery, template: str, subject: str) -> None:
         for line, designation, vat_rate in rows
     ]
     lines += _maintenance_mail_lines([line for line, _d, _v in rows])
-    emails = member_emails((delivery.buyer_id, delivery.refurbisher_id))
-    recipients = emails.get(delivery.buyer_id, []) + emails.get(delivery.refurbisher_id, [])
-    send(
-        recipients,
-        f"{subject} — {purchase_order.number} — {names.get(delivery.buyer_id, '')}",
+    buyer_name = names.get(delivery.buyer_id, "")
+    people = member_recipients((delivery.buyer_id, delivery.refurbisher_id))
+    queue_mail(
+        people.get(delivery.buyer_id, []) + people.get(delivery.refurbisher_id, []),
+        lambda: f"{subject} — {purchase_order.number} — {buyer_name}",
         template,
         delivery=delivery,
         number=purchase_order.number,

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from nrhub.auth.models import User
@@ -75,7 +76,7 @@ class LineInfo:
     buyer_id: int
     buyer_name: str
     quantity: int
-    changed_at: dt.datetime
+    submitted_at: dt.datetime  # the order's last submission (tie-breaks, with the buyer id)
 
 
 @dataclass(frozen=True)
@@ -172,7 +173,7 @@ class ConsolidationPreview:
             for buyer in offer.buyers:
                 if buyer.line_id == line_id:
                     return offer, buyer
-        raise NotFoundError("Cette ligne de commande n'appartient pas à la campagne.")
+        raise NotFoundError(_("Cette ligne de commande n'appartient pas à la campagne."))
 
 
 # --- Loading a campaign in a few bulk queries -------------------------------------------
@@ -188,7 +189,9 @@ class Snapshot:
     def demands(self) -> list[OfferDemand]:
         requests: dict[int, list[Request]] = defaultdict(list)
         for line in self.lines.values():
-            requests[line.offer_id].append(Request(line.id, line.quantity, line.changed_at))
+            requests[line.offer_id].append(
+                Request(line.id, line.quantity, line.submitted_at, line.buyer_id)
+            )
         return [
             # "requests" is a dict of order lines, not the HTTP library.
             OfferDemand(offer.id, offer.committed, tuple(requests.get(offer.id, ())))  # nosec B113
@@ -244,7 +247,7 @@ def load_snapshot(campaign_id: int) -> Snapshot:
         quantity,
         order_id,
         buyer_id,
-        changed_at,
+        submitted_at,
         buyer_name,
     ) in db.session.execute(
         select(
@@ -262,7 +265,7 @@ def load_snapshot(campaign_id: int) -> Snapshot:
     ):
         if offer_id in offers:
             lines[line_id] = LineInfo(
-                line_id, offer_id, order_id, buyer_id, buyer_name, quantity, changed_at
+                line_id, offer_id, order_id, buyer_id, buyer_name, quantity, submitted_at
             )
 
     overrides = {}
@@ -331,8 +334,11 @@ def compute(campaign_id: int, snapshot: Snapshot, rule: Rule) -> ConsolidationPr
             final = allocate(demand, rule, fixed) if fixed else computed
         except AllocationInputError as err:
             raise ConflictError(
-                f"Les ajustements de l'offre « {offer.designation} » ne sont plus possibles : "
-                "supprimez-les puis recommencez."
+                _(
+                    "Les ajustements de l'offre « %(designation)s » ne sont plus possibles : "
+                    "supprimez-les puis recommencez.",
+                    designation=offer.designation,
+                )
             ) from err
         offers.append(_offer_preview(snapshot, offer, computed, final))
     return ConsolidationPreview(campaign_id, rule, tuple(offers))

@@ -1,4 +1,7 @@
-"""Consolidating a closed campaign: preview, overrides, and the one-transaction confirmation.
+"""Consolidating a closed campaign: preview, overrides, and the confirmation.
+
+Each use case runs inside the caller's unit of work (:mod:`nrhub.transactions`): it only
+flushes, or raises a :class:`~nrhub.errors.DomainError` and the unit rolls everything back.
 
 Reads are bulk queries over plain rows (no ORM object per order line) so that a campaign
 of 20,000 order lines consolidates in about a second on SQLite.
@@ -8,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import logging
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,8 +18,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 
 from nrhub.audit.services import record
 from nrhub.auth.models import User
@@ -26,7 +29,6 @@ from nrhub.consolidation import steps
 from nrhub.consolidation.allocation import Rule, allocate
 from nrhub.consolidation.amounts import ZERO, line_amounts
 from nrhub.consolidation.delivery_services import confirm_receipt, ship_delivery
-from nrhub.consolidation.mails import member_emails, send
 from nrhub.consolidation.models import AllocationOverride, Consolidation, PurchaseOrder
 from nrhub.consolidation.preview import (
     BuyerAllocation,
@@ -39,6 +41,8 @@ from nrhub.consolidation.preview import (
 from nrhub.db import utcnow
 from nrhub.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from nrhub.extensions import db
+from nrhub.mail import queue_mail
+from nrhub.organisations.queries import member_recipients
 from nrhub.security import Role
 
 __all__ = [
@@ -54,23 +58,31 @@ __all__ = [
     "ship_delivery",
 ]
 
-log = logging.getLogger(__name__)
-
 CONSOLIDATED_STATES = (CampaignState.CONSOLIDATED, CampaignState.IN_DELIVERY, CampaignState.DONE)
 MIN_REASON_LENGTH = 5
-NUMBER_ATTEMPTS = 3
 
 
 def _require_coordinator(by: User) -> None:
     if not by.is_active_member or by.role != Role.COORDINATOR:
-        raise PermissionDeniedError("Seule la coordination de la centrale consolide les campagnes.")
+        raise PermissionDeniedError(
+            _("Seule la coordination de la centrale consolide les campagnes.")
+        )
 
 
 def _require_closed(campaign: Campaign) -> None:
-    if campaign.state != CampaignState.CLOSED:
+    """Refuse unless the campaign is closed, and hold its row until the commit: an override
+    written or removed is then either seen by the consolidation or refused after it."""
+    state = db.session.execute(
+        select(Campaign.state)
+        .where(Campaign.id == campaign.id)
+        .with_for_update(key_share=True)  # FOR NO KEY UPDATE, as the consolidation's UPDATE
+    ).scalar_one_or_none()
+    if state != CampaignState.CLOSED:
         raise ConflictError(
-            "La consolidation n'est possible que pour une campagne clôturée "
-            "et pas encore consolidée."
+            _(
+                "La consolidation n'est possible que pour une campagne clôturée "
+                "et pas encore consolidée."
+            )
         )
 
 
@@ -95,15 +107,17 @@ def set_override(
     _require_closed(campaign)
     reason = (reason or "").strip()
     if len(reason) < MIN_REASON_LENGTH:
-        raise ValidationError("Expliquez l'ajustement (5 caractères au moins).", field="reason")
+        raise ValidationError(_("Expliquez l'ajustement (5 caractères au moins)."), field="reason")
     snapshot = load_snapshot(campaign.id)
     line = snapshot.lines.get(order_line_id)
     if line is None:
-        raise NotFoundError("Cette ligne de commande n'appartient pas à la campagne.")
+        raise NotFoundError(_("Cette ligne de commande n'appartient pas à la campagne."))
     if not 0 <= quantity <= line.quantity:
         raise ValidationError(
-            f"La quantité attribuée doit être comprise entre 0 et {line.quantity} "
-            "(la quantité demandée).",
+            _(
+                "La quantité attribuée doit être comprise entre 0 et %(n)s (la quantité demandée).",
+                n=line.quantity,
+            ),
             field="quantity",
         )
     offer = snapshot.offers[line.offer_id]
@@ -114,8 +128,10 @@ def set_override(
     )
     if pinned_elsewhere + quantity > offer.committed:
         raise ConflictError(
-            f"Les ajustements de cette offre dépasseraient la quantité engagée "
-            f"({offer.committed} unités)."
+            _(
+                "Les ajustements de cette offre dépasseraient la quantité engagée (%(n)s unités).",
+                n=offer.committed,
+            )
         )
     demand = next(d for d in snapshot.demands() if d.offer_id == offer.id)
     computed = next(
@@ -144,7 +160,6 @@ def set_override(
         quantity=quantity,
         reason=reason,
     )
-    db.session.commit()
     return override
 
 
@@ -159,7 +174,7 @@ def remove_override(campaign: Campaign, order_line_id: int, *, by: User) -> None
         )
     ).scalar_one_or_none()
     if override is None:
-        raise NotFoundError("Aucun ajustement sur cette ligne.")
+        raise NotFoundError(_("Aucun ajustement sur cette ligne."))
     record(
         "consolidation.override_removed",
         override,
@@ -168,7 +183,7 @@ def remove_override(campaign: Campaign, order_line_id: int, *, by: User) -> None
         order_line_id=order_line_id,
     )
     db.session.delete(override)
-    db.session.commit()
+    db.session.flush()
 
 
 # --- Confirmation -----------------------------------------------------------------------
@@ -203,42 +218,62 @@ def confirm_consolidation(
     at: dt.datetime | None = None,
     notify: bool = True,
 ) -> ConsolidationResult:
-    """Consolidate a closed campaign in one transaction; confirming again changes nothing.
+    """Consolidate a closed campaign, all or nothing; confirming again changes nothing.
 
-    Writes the allocations (each linked to its order line and purchase-order line), one
-    purchase order per refurbisher numbered per year, one delivery per (purchase order,
-    buyer), gives the unallocated committed units back to the listings' free stock and
-    moves the campaign to "consolidated". E-mails leave after the commit.
+    The first write is the campaign's compare-and-set from "closed" to "consolidated": of
+    two confirmations (or a confirmation and a cancellation) only one moves the campaign,
+    the other finds it moved. Then, inside the caller's unit of work: the allocations (each
+    linked to its order line and purchase-order line), one purchase order per refurbisher
+    numbered per year, one delivery per (purchase order, buyer), the unallocated committed
+    units given back to the listings' free stock. E-mails leave after the commit.
+
+    When the campaign is already consolidated the earlier result is answered (``created``
+    false) and nothing is written; in any other state the confirmation is refused.
     """
     _require_coordinator(by)
     campaign_id = campaign.id
-    for attempt in range(NUMBER_ATTEMPTS):
-        existing = existing_result(campaign_id)
-        if existing is not None:
-            return existing
-        if campaign.state != CampaignState.CLOSED:
-            _require_closed(campaign)
-        try:
-            with _cyclic_gc_paused():
-                result, outcome = _consolidate(campaign_id, Rule(rule), by, at or utcnow())
-            db.session.commit()
-        except IntegrityError:
-            # Another consolidation took the same purchase-order number (or this campaign)
-            # at the same moment: start again on fresh data.
-            db.session.rollback()
-            log.warning("Consolidation of campaign %s retried (attempt %s)", campaign_id, attempt)
-            campaign = db.session.get(Campaign, campaign_id) or campaign
-            continue
-        except BaseException:
-            db.session.rollback()
-            raise
-        if result is None:  # someone else consolidated between our read and our write
-            db.session.rollback()
-            return existing_result(campaign_id) or _refuse_state()
-        if notify and outcome is not None:
-            _send_consolidation_mails(_notices(outcome))
-        return result
-    raise ConflictError("La consolidation n'a pas pu aboutir : réessayez dans un instant.")
+    now = at or utcnow()
+    # A savepoint: a refusal met after the claim (overrides no longer possible) leaves
+    # nothing behind, even for a caller that goes on and commits (a web redirect).
+    with db.session.begin_nested():
+        if not _claim(campaign_id, now):
+            existing = existing_result(campaign_id)
+            if existing is not None:
+                return existing
+            raise ConflictError(_refusal(campaign_id))
+        with _cyclic_gc_paused():
+            result, outcome = _consolidate(campaign_id, Rule(rule), by, now)
+    # Keep the caller's copy of the campaign in step with the conditional UPDATE.
+    db.session.refresh(campaign)
+    if notify:
+        _queue_consolidation_mails(_notices(outcome))
+    return result
+
+
+def _claim(campaign_id: int, now: dt.datetime) -> bool:
+    """The compare-and-set that makes this call the campaign's one consolidation.
+
+    On PostgreSQL a concurrent confirmation or cancellation waits here for the row, then
+    finds the state changed; on SQLite writers are serialised by ``BEGIN IMMEDIATE``.
+    """
+    moved = db.session.execute(
+        update(Campaign)
+        .where(Campaign.id == campaign_id, Campaign.state == CampaignState.CLOSED)
+        .values(state=CampaignState.CONSOLIDATED, consolidated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return bool(moved == 1)
+
+
+def _refusal(campaign_id: int) -> str:
+    state = db.session.execute(
+        select(Campaign.state).where(Campaign.id == campaign_id)
+    ).scalar_one_or_none()
+    if state == CampaignState.CANCELLED:
+        return _("La campagne a été annulée : elle ne peut pas être consolidée.")
+    return _(
+        "La consolidation n'est possible que pour une campagne clôturée et pas encore consolidée."
+    )
 
 
 @contextmanager
@@ -258,10 +293,6 @@ def _cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _refuse_state() -> ConsolidationResult:
-    raise ConflictError("La campagne n'est plus clôturée : elle ne peut pas être consolidée.")
-
-
 @dataclass
 class _Notices:
     campaign_title: str
@@ -271,7 +302,7 @@ class _Notices:
 
 @dataclass(frozen=True)
 class _Outcome:
-    """What the e-mails need, captured before the commit expires the ORM objects."""
+    """What the e-mails need, as plain values (the ORM objects may be expired by then)."""
 
     campaign_title: str
     preview: ConsolidationPreview
@@ -280,15 +311,12 @@ class _Outcome:
 
 def _consolidate(
     campaign_id: int, rule: Rule, by: User, now: dt.datetime
-) -> tuple[ConsolidationResult | None, _Outcome | None]:
-    claimed = db.session.execute(
-        update(Campaign)
-        .where(Campaign.id == campaign_id, Campaign.state == CampaignState.CLOSED)
-        .values(state=CampaignState.CONSOLIDATED, consolidated_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if claimed != 1:
-        return None, None
+) -> tuple[ConsolidationResult, _Outcome]:
+    """The writes of a consolidation, once the campaign is claimed.
+
+    Rows are locked in one order whoever writes: the campaign (claimed), then the pending
+    offers refused, then the listings by id (all stock given back in one sorted statement).
+    """
     title = db.session.execute(
         select(Campaign.title).where(Campaign.id == campaign_id)
     ).scalar_one()
@@ -313,14 +341,10 @@ def _consolidate(
         allocation_ids,
         maintenance_line_ids,
     )
-    returned = steps.return_stock(preview)
-    steps.release_undecided_offers(campaign_id, by, now)
+    released = steps.release_undecided_offers(campaign_id, by, now)
+    returned = steps.return_stock(preview, released)
     consolidation.units_returned = returned
     db.session.flush()
-    # Keep the session's copy of the campaign in step with the UPDATE above.
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is not None:
-        db.session.refresh(campaign)
     record(
         "campaign.consolidated",
         object_type="campaign",
@@ -413,12 +437,15 @@ def _buyer_notices(preview: ConsolidationPreview) -> dict[int, list[dict[str, An
     return notices
 
 
-def _send_consolidation_mails(notices: _Notices) -> None:
-    emails = member_emails([*notices.buyers, *notices.refurbishers])
+def _queue_consolidation_mails(notices: _Notices) -> None:
+    """Each buyer learns its allocation, each refurbisher its purchase order (each person
+    in the language of their account)."""
+    recipients = member_recipients([*notices.buyers, *notices.refurbishers])
+    title = notices.campaign_title
     for buyer_id, lines in notices.buyers.items():
-        send(
-            emails.get(buyer_id, []),
-            f"Campagne « {notices.campaign_title} » : votre attribution",
+        queue_mail(
+            recipients.get(buyer_id, []),
+            _l("Campagne « %(title)s » : votre attribution", title=title),
             "consolidation_buyer",
             campaign_title=notices.campaign_title,
             lines=lines,
@@ -426,9 +453,13 @@ def _send_consolidation_mails(notices: _Notices) -> None:
             total_ttc=sum((line["amount"].ttc for line in lines), ZERO),
         )
     for refurbisher_id, po in notices.refurbishers.items():
-        send(
-            emails.get(refurbisher_id, []),
-            f"Bon de commande {po['number']} — campagne « {notices.campaign_title} »",
+        queue_mail(
+            recipients.get(refurbisher_id, []),
+            _l(
+                "Bon de commande %(number)s — campagne « %(title)s »",
+                number=po["number"],
+                title=title,
+            ),
             "consolidation_refurbisher",
             campaign_title=notices.campaign_title,
             purchase_order=po,

@@ -1,4 +1,5 @@
-"""The writing steps of a consolidation, run inside confirm_consolidation's transaction.
+"""The writing steps of a consolidation, run inside confirm_consolidation's unit of work
+(they flush, never commit).
 
 Each kind of row is written with one executemany and its ids read back by natural key in
 one SELECT, so that a 20,000-line campaign takes a handful of statements. (``INSERT …
@@ -13,7 +14,9 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from nrhub.auth.models import User
 from nrhub.campaigns.models import CampaignOffer, OfferStatus
@@ -37,8 +40,11 @@ from nrhub.consolidation.preview import (
     Snapshot,
 )
 from nrhub.db import quantize_money, to_cents
+from nrhub.errors import ConflictError
 from nrhub.extensions import db
 from nrhub.formatting import paris_date_of
+
+NUMBERING_ATTEMPTS = 5
 
 
 def _next_sequence(year: int) -> int:
@@ -56,7 +62,11 @@ def create_purchase_orders(
 ) -> dict[int, PurchaseOrder]:
     """One purchase order per refurbisher with allocated units, numbered BC-<year>-0001.
 
-    Its total HT includes the maintenance chosen with the allocated units.
+    Its total HT includes the maintenance chosen with the allocated units. The numbers
+    follow the year's highest; when a consolidation of another campaign takes the same
+    numbers at the same moment (PostgreSQL: its uncommitted rows make ours wait, then
+    fail the unique constraint), only our numbering is undone, in a savepoint, and taken
+    again after theirs.
     """
     totals: dict[int, Decimal] = {}
     names: dict[int, str] = {}
@@ -69,23 +79,34 @@ def create_purchase_orders(
             totals[refurbisher] += offer.maintenance_ht
             names[refurbisher] = offer.offer.refurbisher_name
     year = paris_date_of(now).year
-    sequence = _next_sequence(year)
-    orders = {}
-    for refurbisher in sorted(totals, key=lambda r: (names[r], r)):
-        orders[refurbisher] = PurchaseOrder(
-            number=f"BC-{year}-{sequence:04d}",
-            year=year,
-            sequence=sequence,
-            campaign_id=campaign_id,
-            refurbisher_id=refurbisher,
-            total_ht=totals[refurbisher],
-            created_at=now,
-            created_by_id=by.id,
+    refurbishers = sorted(totals, key=lambda r: (names[r], r))
+    for _attempt in range(NUMBERING_ATTEMPTS):
+        sequence = _next_sequence(year)
+        orders = {}
+        for refurbisher in refurbishers:
+            orders[refurbisher] = PurchaseOrder(
+                number=f"BC-{year}-{sequence:04d}",
+                year=year,
+                sequence=sequence,
+                campaign_id=campaign_id,
+                refurbisher_id=refurbisher,
+                total_ht=totals[refurbisher],
+                created_at=now,
+                created_by_id=by.id,
+            )
+            sequence += 1
+        try:
+            with db.session.begin_nested():
+                db.session.add_all(orders.values())
+        except IntegrityError:
+            continue
+        return orders
+    raise ConflictError(
+        _(
+            "Trop de consolidations simultanées : rien n'a été enregistré, "
+            "réessayez dans un instant."
         )
-        sequence += 1
-    db.session.add_all(orders.values())
-    db.session.flush()
-    return orders
+    )
 
 
 def insert_purchase_order_lines(
@@ -347,32 +368,18 @@ def insert_deliveries(
     _bulk_insert(DeliveryLine, DELIVERY_LINE_COLUMNS, line_rows)
 
 
-def return_stock(preview: ConsolidationPreview) -> int:
-    """Unallocated committed units go back to the listings' free stock."""
-    rows = [
-        {"listing": o.offer.listing_id, "units": o.unallocated}
-        for o in preview.offers
-        if o.unallocated > 0
-    ]
-    if rows:
-        table = Listing.__table__
-        db.session.execute(
-            update(table)
-            .where(table.c.id == bindparam("listing"))
-            .values(quantity=table.c.quantity + bindparam("units")),
-            rows,
-        )
-    return sum(row["units"] for row in rows)
-
-
-def release_undecided_offers(campaign_id: int, by: User, now: dt.datetime) -> None:
-    """Offers never accepted by consolidation time are refused and their units freed."""
+def release_undecided_offers(campaign_id: int, by: User, now: dt.datetime) -> dict[int, int]:
+    """Offers never accepted by consolidation time are refused (each one a compare-and-set,
+    by offer id); returns the units to give back, by listing id."""
     undecided = db.session.execute(
-        select(CampaignOffer.id, CampaignOffer.listing_id, CampaignOffer.committed_quantity).where(
+        select(CampaignOffer.id, CampaignOffer.listing_id, CampaignOffer.committed_quantity)
+        .where(
             CampaignOffer.campaign_id == campaign_id,
             CampaignOffer.status == OfferStatus.PENDING,
         )
+        .order_by(CampaignOffer.id)
     ).all()
+    freed: dict[int, int] = defaultdict(int)
     for offer_id, listing_id, committed in undecided:
         refused = db.session.execute(
             update(CampaignOffer)
@@ -381,9 +388,28 @@ def release_undecided_offers(campaign_id: int, by: User, now: dt.datetime) -> No
             .execution_options(synchronize_session=False)
         ).rowcount
         if refused == 1 and committed > 0:
-            db.session.execute(
-                update(Listing)
-                .where(Listing.id == listing_id)
-                .values(quantity=Listing.quantity + committed)
-                .execution_options(synchronize_session=False)
-            )
+            freed[listing_id] += committed
+    return dict(freed)
+
+
+def return_stock(preview: ConsolidationPreview, released: Mapping[int, int]) -> int:
+    """The unallocated committed units, and those of the offers ``released``, go back to
+    the listings' free stock: one statement, listings in id order (the lock order of every
+    writer of several listings, so that two consolidations never deadlock). Returns the
+    unallocated units given back."""
+    units: dict[int, int] = defaultdict(int, released)
+    unallocated = 0
+    for o in preview.offers:
+        if o.unallocated > 0:
+            units[o.offer.listing_id] += o.unallocated
+            unallocated += o.unallocated
+    rows = [{"listing": listing, "units": n} for listing, n in sorted(units.items()) if n > 0]
+    if rows:
+        table = Listing.__table__
+        db.session.execute(
+            update(table)
+            .where(table.c.id == bindparam("listing"))
+            .values(quantity=table.c.quantity + bindparam("units")),
+            rows,
+        )
+    return unallocated

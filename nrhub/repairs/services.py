@@ -19,13 +19,13 @@ from sqlalchemy import select, update
 from nrhub import uploads
 from nrhub.audit.services import record
 from nrhub.auth.models import User
-from nrhub.consolidation.mails import member_emails, send
 from nrhub.consolidation.models import Delivery, DeliveryLine, DeliveryStatus, PurchaseOrderLine
 from nrhub.db import utcnow
 from nrhub.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from nrhub.extensions import db
-from nrhub.mail import absolute_url
+from nrhub.mail import absolute_url, queue_mail
 from nrhub.organisations.models import Organisation
+from nrhub.organisations.queries import member_recipients
 from nrhub.repairs.labels import status_label
 from nrhub.repairs.models import (
     NEXT_STATUSES,
@@ -299,12 +299,12 @@ def _notify(request: RepairRequest, template: str, subject: str, message: str = 
         .join(DeliveryLine, DeliveryLine.purchase_order_line_id == PurchaseOrderLine.id)
         .where(DeliveryLine.id == request.delivery_line_id)
     ).scalar_one()
-    emails = member_emails((request.buyer_id, request.refurbisher_id))
+    emails = member_recipients((request.buyer_id, request.refurbisher_id))
     for org_id, endpoint in (
         (request.buyer_id, "repairs.buyer_detail"),
         (request.refurbisher_id, "repairs.refurbisher_detail"),
     ):
-        send(
+        queue_mail(
             emails.get(org_id, []),
             f"{subject} — n° {request.id}",
             template,

@@ -7,8 +7,10 @@ shared data model.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any, TypeVar
 
 from nrhub.auth.models import User
 from nrhub.campaigns.models import (
@@ -25,9 +27,22 @@ from nrhub.catalog.models import Listing, PriceTier
 from nrhub.clauses.models import Clause, ClauseForm, ClauseKind, ClauseStrength
 from nrhub.extensions import db
 from nrhub.organisations.models import Organisation, OrgStatus
+from nrhub.transactions import unit_of_work
 from tests import factories
 
 T0 = dt.datetime(2026, 10, 1, 8, 0, tzinfo=dt.UTC)
+# When the tests' campaigns are consolidated (their purchase orders' date): after the
+# orders, before the shipments of the tests.
+CONFIRMED_AT = dt.datetime(2026, 10, 5, 9, 0, tzinfo=dt.UTC)
+
+R = TypeVar("R")
+
+
+def run(service: Callable[..., R], *args: Any, **kwargs: Any) -> R:
+    """Call a use case as a request does: in one unit of work, committed on success and
+    rolled back when it raises (then its e-mails leave)."""
+    with unit_of_work():
+        return service(*args, **kwargs)
 
 
 def at(minutes: int) -> dt.datetime:

@@ -90,7 +90,9 @@ def test_price_tier_falls_back_to_the_listing_tiers(world):
 
 
 def test_confirm_writes_allocations_purchase_orders_and_deliveries(world, outbox):
-    result = services.confirm_consolidation(world.campaign, by=world.coordinator, at=CONFIRMED_AT)
+    result = f.run(
+        services.confirm_consolidation, world.campaign, by=world.coordinator, at=CONFIRMED_AT
+    )
     assert result.created
     db.session.expire_all()
     campaign = world.campaign
@@ -161,10 +163,10 @@ def test_confirm_writes_allocations_purchase_orders_and_deliveries(world, outbox
 
 
 def test_confirm_twice_changes_nothing(world, outbox):
-    first = services.confirm_consolidation(world.campaign, by=world.coordinator)
+    first = f.run(services.confirm_consolidation, world.campaign, by=world.coordinator)
     sent = len(outbox)
     db.session.expire_all()
-    second = services.confirm_consolidation(world.campaign, Rule.FIFO, by=world.coordinator)
+    second = f.run(services.confirm_consolidation, world.campaign, Rule.FIFO, by=world.coordinator)
     assert not second.created
     assert second.consolidation_id == first.consolidation_id
     assert second.purchase_order_ids == first.purchase_order_ids
@@ -178,14 +180,14 @@ def test_confirm_refused_unless_campaign_closed(world):
     world.campaign.state = CampaignState.OPEN
     db.session.commit()
     with pytest.raises(ConflictError):
-        services.confirm_consolidation(world.campaign, by=world.coordinator)
+        f.run(services.confirm_consolidation, world.campaign, by=world.coordinator)
     assert count(Allocation) == count(PurchaseOrder) == 0
     assert stock(world, "monitor") == 10
 
 
 def test_confirm_refused_to_a_buyer(world):
     with pytest.raises(PermissionDeniedError):
-        services.confirm_consolidation(world.campaign, by=world.people["buyer1"])
+        f.run(services.confirm_consolidation, world.campaign, by=world.people["buyer1"])
 
 
 @pytest.mark.parametrize(
@@ -197,7 +199,7 @@ def test_failure_midway_leaves_nothing_half_written(world, outbox, monkeypatch, 
 
     monkeypatch.setattr(steps, step, boom)
     with pytest.raises(RuntimeError):
-        services.confirm_consolidation(world.campaign, by=world.coordinator)
+        f.run(services.confirm_consolidation, world.campaign, by=world.coordinator)
     db.session.expire_all()
     for model in (
         Consolidation,
@@ -214,13 +216,18 @@ def test_failure_midway_leaves_nothing_half_written(world, outbox, monkeypatch, 
     assert outbox == []
     # And it works once the failure is gone.
     monkeypatch.undo()
-    assert services.confirm_consolidation(world.campaign, by=world.coordinator).created
+    assert f.run(services.confirm_consolidation, world.campaign, by=world.coordinator).created
 
 
 def test_override_pins_a_line_and_is_kept_with_its_author(world):
     line = world.lines[("laptop", 1)]
-    services.set_override(
-        world.campaign, line, 1, "Besoin réduit par la mairie", by=world.coordinator
+    f.run(
+        services.set_override,
+        world.campaign,
+        line,
+        1,
+        "Besoin réduit par la mairie",
+        by=world.coordinator,
     )
     preview = services.preview_consolidation(world.campaign)
     # 1 pinned; 9 left for 4 + 4 asked: everyone else served; tier 5 → 230.00.
@@ -235,7 +242,7 @@ def test_override_pins_a_line_and_is_kept_with_its_author(world):
     assert (pinned.computed, pinned.quantity) == (3, 1)
     assert pinned.override.author_name == world.coordinator.name
 
-    services.confirm_consolidation(world.campaign, by=world.coordinator)
+    f.run(services.confirm_consolidation, world.campaign, by=world.coordinator)
     allocation = db.session.execute(
         select(Allocation).where(Allocation.order_line_id == line)
     ).scalar_one()
@@ -247,13 +254,15 @@ def test_override_pins_a_line_and_is_kept_with_its_author(world):
 
 def test_override_replaced_then_removed(world):
     line = world.lines[("phone", 3)]
-    services.set_override(world.campaign, line, 2, "Priorité école", by=world.coordinator)
-    services.set_override(world.campaign, line, 0, "Finalement inutile", by=world.coordinator)
+    f.run(services.set_override, world.campaign, line, 2, "Priorité école", by=world.coordinator)
+    f.run(
+        services.set_override, world.campaign, line, 0, "Finalement inutile", by=world.coordinator
+    )
     assert count(AllocationOverride) == 1
-    services.remove_override(world.campaign, line, by=world.coordinator)
+    f.run(services.remove_override, world.campaign, line, by=world.coordinator)
     assert count(AllocationOverride) == 0
     with pytest.raises(NotFoundError):
-        services.remove_override(world.campaign, line, by=world.coordinator)
+        f.run(services.remove_override, world.campaign, line, by=world.coordinator)
 
 
 @pytest.mark.parametrize(
@@ -266,19 +275,34 @@ def test_override_replaced_then_removed(world):
 )
 def test_override_refused_when_invalid(world, quantity, reason, error):
     with pytest.raises(error):
-        services.set_override(
-            world.campaign, world.lines[("laptop", 1)], quantity, reason, by=world.coordinator
+        f.run(
+            services.set_override,
+            world.campaign,
+            world.lines[("laptop", 1)],
+            quantity,
+            reason,
+            by=world.coordinator,
         )
     assert count(AllocationOverride) == 0
 
 
 def test_overrides_may_not_exceed_committed(world):
-    services.set_override(
-        world.campaign, world.lines[("phone", 2)], 6, "Tout pour 2", by=world.coordinator
+    f.run(
+        services.set_override,
+        world.campaign,
+        world.lines[("phone", 2)],
+        6,
+        "Tout pour 2",
+        by=world.coordinator,
     )
     with pytest.raises(ConflictError):
-        services.set_override(
-            world.campaign, world.lines[("phone", 3)], 1, "Et un pour 3", by=world.coordinator
+        f.run(
+            services.set_override,
+            world.campaign,
+            world.lines[("phone", 3)],
+            1,
+            "Et un pour 3",
+            by=world.coordinator,
         )
 
 
@@ -286,13 +310,18 @@ def test_override_of_a_line_of_another_campaign_is_not_found(world):
     other = f.campaign("Autre campagne")
     db.session.commit()
     with pytest.raises(NotFoundError):
-        services.set_override(
-            other, world.lines[("laptop", 1)], 1, "Mauvaise campagne", by=world.coordinator
+        f.run(
+            services.set_override,
+            other,
+            world.lines[("laptop", 1)],
+            1,
+            "Mauvaise campagne",
+            by=world.coordinator,
         )
 
 
 def test_numbers_follow_on_across_campaigns_and_restart_each_year(world):
-    services.confirm_consolidation(world.campaign, by=world.coordinator, at=CONFIRMED_AT)
+    f.run(services.confirm_consolidation, world.campaign, by=world.coordinator, at=CONFIRMED_AT)
     second = f.campaign("Deuxième campagne")
     listing = factories.ListingFactory(refurbisher=world.refurbisher_b, quantity=0)
     offer = f.offer(second, listing, 3)
@@ -301,9 +330,12 @@ def test_numbers_follow_on_across_campaigns_and_restart_each_year(world):
     offer3 = f.offer(third, factories.ListingFactory(refurbisher=world.refurbisher_a), 3)
     f.order(third, world.buyers[0], [(offer3, 1)], f.at(0))
     db.session.commit()
-    services.confirm_consolidation(second, by=world.coordinator, at=CONFIRMED_AT)
-    services.confirm_consolidation(
-        third, by=world.coordinator, at=dt.datetime(2025, 12, 31, 23, 30, tzinfo=dt.UTC)
+    f.run(services.confirm_consolidation, second, by=world.coordinator, at=CONFIRMED_AT)
+    f.run(
+        services.confirm_consolidation,
+        third,
+        by=world.coordinator,
+        at=dt.datetime(2025, 12, 31, 23, 30, tzinfo=dt.UTC),
     )
     numbers = db.session.execute(select(PurchaseOrder.number).order_by(PurchaseOrder.id)).scalars()
     # 2025-12-31 23:30 UTC is already 2026 in Paris.
@@ -312,8 +344,11 @@ def test_numbers_follow_on_across_campaigns_and_restart_each_year(world):
     offer4 = f.offer(fourth, factories.ListingFactory(refurbisher=world.refurbisher_a), 3)
     f.order(fourth, world.buyers[0], [(offer4, 1)], f.at(0))
     db.session.commit()
-    services.confirm_consolidation(
-        fourth, by=world.coordinator, at=dt.datetime(2025, 11, 2, 10, 0, tzinfo=dt.UTC)
+    f.run(
+        services.confirm_consolidation,
+        fourth,
+        by=world.coordinator,
+        at=dt.datetime(2025, 11, 2, 10, 0, tzinfo=dt.UTC),
     )
     assert (
         db.session.execute(
@@ -331,7 +366,7 @@ def test_cancelled_orders_and_undecided_offers_are_left_out(world):
     preview = services.preview_consolidation(world.campaign)
     assert allocations_of(preview, world.offers["laptop"].id) == {"Commune 2": 4, "Commune 3": 4}
     assert undecided.id not in {o.offer.id for o in preview.offers}
-    services.confirm_consolidation(world.campaign, by=world.coordinator)
+    f.run(services.confirm_consolidation, world.campaign, by=world.coordinator)
     db.session.expire_all()
     assert undecided.status == OfferStatus.REFUSED
     assert undecided_listing.quantity == 5
@@ -343,7 +378,7 @@ def test_offer_without_orders_gives_all_units_back_and_no_purchase_order(world):
     listing = factories.ListingFactory(refurbisher=factories.RefurbisherFactory(), quantity=2)
     lonely = f.offer(world.campaign, listing, 7)
     db.session.commit()
-    services.confirm_consolidation(world.campaign, by=world.coordinator)
+    f.run(services.confirm_consolidation, world.campaign, by=world.coordinator)
     db.session.expire_all()
     assert listing.quantity == 9
     assert count(PurchaseOrder) == 2
@@ -355,3 +390,26 @@ def test_offer_without_orders_gives_all_units_back_and_no_purchase_order(world):
         ).scalar_one()
         == 0
     )
+
+
+def test_equal_remainders_go_to_the_earliest_order_then_to_the_lower_buyer_id(world):
+    campaign = f.campaign("Égalités")
+    offer = f.offer(campaign, world.listings["monitor"], 5)
+    # Lines written Commune 3 first, so that a tie broken by line id would favour it.
+    # Commune 2's order was sent first; Communes 1 and 3 sent theirs at the same minute.
+    for buyer, minute in ((world.buyers[2], 5), (world.buyers[1], 0), (world.buyers[0], 5)):
+        f.order(campaign, buyer, [(offer, 2)], f.at(minute))
+    db.session.commit()
+    # 5 units for 2 + 2 + 2: exact shares 1.67, floors 1 + 1 + 1, two units left for three
+    # equal remainders: the earliest order (Commune 2), then the lower buyer id (Commune 1).
+    expected = {"Commune 1": 2, "Commune 2": 2, "Commune 3": 1}
+    assert allocations_of(services.preview_consolidation(campaign), offer.id) == expected
+    f.run(services.confirm_consolidation, campaign, by=world.coordinator, notify=False)
+    written = dict(
+        db.session.execute(
+            select(Allocation.buyer_id, Allocation.quantity).where(
+                Allocation.campaign_id == campaign.id
+            )
+        ).all()
+    )
+    assert written == {world.buyers[0].id: 2, world.buyers[1].id: 2, world.buyers[2].id: 1}

@@ -55,7 +55,12 @@ ROUTES = [
 @pytest.fixture
 def ids(world):
     f.pending_person()
-    services.confirm_consolidation(world.campaign, by=world.coordinator)
+    f.run(
+        services.confirm_consolidation,
+        world.campaign,
+        by=world.coordinator,
+        at=f.CONFIRMED_AT,
+    )
     # A second, closed but not consolidated campaign with one order line.
     other = f.campaign("Campagne à consolider")
     offer = f.offer(other, world.listings["monitor"], 2)

@@ -20,11 +20,17 @@ from nrhub.consolidation.models import (
 from nrhub.extensions import db
 from nrhub.ledger.models import SpendEntry
 from tests.conftest import login
+from tests.consolidation import factories as f
 from tests.queries import count_queries
 
 
 def consolidate(world) -> list[PurchaseOrder]:
-    services.confirm_consolidation(world.campaign, by=world.coordinator)
+    f.run(
+        services.confirm_consolidation,
+        world.campaign,
+        by=world.coordinator,
+        at=f.CONFIRMED_AT,
+    )
     db.session.expire_all()
     return list(db.session.execute(select(PurchaseOrder).order_by(PurchaseOrder.id)).scalars())
 
@@ -38,6 +44,13 @@ def test_preview_page_shows_allocations_prices_and_totals(world, client):
     assert "210,00 €" in html  # the laptop's pooled price at 10 units
     assert "4 139,94 €" in html  # total HT
     assert 'value="proportional" checked' in html
+    # The method, ties included, is written on the page.
+    assert '<h2 id="methode">Méthode</h2>' in html
+    assert (
+        "À reste égal, l'unité va à la commande envoyée la première (son heure d'envoi "
+        "est celle de sa dernière modification par l'acheteur), puis, à la même heure, à "
+        "l'acheteur de plus petit numéro d'identifiant."
+    ) in html
 
 
 def test_preview_first_come_first_served_by_query(world, client):
@@ -213,7 +226,13 @@ def test_receipt_form_errors_are_422_and_write_nothing(world, client):
             Delivery.refurbisher_id == world.refurbisher_a.id,
         )
     ).scalar_one()
-    services.ship_delivery(delivery, dt.date(2026, 10, 12), None, by=world.people["refurbisher_a"])
+    f.run(
+        services.ship_delivery,
+        delivery,
+        dt.date(2026, 10, 12),
+        None,
+        by=world.people["refurbisher_a"],
+    )
     laptop, monitor = db.session.execute(
         select(DeliveryLine)
         .where(DeliveryLine.delivery_id == delivery.id)
@@ -272,3 +291,49 @@ def test_lists_show_only_what_is_visible(world, client):
     assert "BC-2026-0002" in html and "BC-2026-0001" not in html
     html = client.get("/livraisons").get_data(as_text=True)
     assert html.count("Voir<span") == 2
+
+
+def test_a_confirmation_refused_midway_leaves_the_campaign_closed(world, client, outbox):
+    # An override no longer possible (more than the line asked) is only found once the
+    # campaign is claimed: the refusal undoes the claim although the page redirects.
+    line_id = world.lines[("laptop", 1)]
+    db.session.add(
+        AllocationOverride(
+            campaign_id=world.campaign.id,
+            order_line_id=line_id,
+            quantity=9,
+            computed_quantity=3,
+            rule="proportional",
+            reason="Ajustement devenu impossible",
+        )
+    )
+    db.session.commit()
+    login(client, "coordination@test.fr")
+    response = client.post(f"/campagnes/{world.campaign.id}/consolidation/confirmation", data={})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert world.campaign.state == CampaignState.CLOSED
+    assert world.campaign.consolidated_at is None
+    assert db.session.execute(select(Allocation)).first() is None
+    assert db.session.execute(select(PurchaseOrder)).first() is None
+    assert outbox == []
+    page = client.get(f"/campagnes/{world.campaign.id}/consolidation")
+    assert page.status_code == 409
+    assert "ne sont plus possibles" in page.get_data(as_text=True)
+
+
+def test_a_cancelled_campaign_is_not_consolidated(world, client):
+    world.campaign.state = CampaignState.CANCELLED
+    db.session.commit()
+    login(client, "coordination@test.fr")
+    response = client.post(
+        f"/campagnes/{world.campaign.id}/consolidation/confirmation",
+        data={},
+        follow_redirects=True,
+    )
+    assert "La campagne a été annulée : elle ne peut pas être consolidée." in response.get_data(
+        as_text=True
+    ).replace("&#39;", "'")
+    db.session.expire_all()
+    assert world.campaign.state == CampaignState.CANCELLED
+    assert db.session.execute(select(PurchaseOrder)).first() is None

@@ -27,5 +27,6 @@ def consolidated(world: Scenario) -> Scenario:
     services.confirm_consolidation(
         world.campaign, by=world.coordinator, at=CONSOLIDATED_AT, notify=False
     )
+    db.session.commit()  # the use case leaves the commit to its caller
     db.session.expire_all()
     return world

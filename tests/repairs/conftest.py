@@ -14,7 +14,7 @@ from nrhub.catalog.models import MaintenanceKind, MaintenanceOffer
 from nrhub.consolidation import services as consolidation
 from nrhub.consolidation.models import Delivery, DeliveryLine
 from nrhub.extensions import db
-from tests.consolidation.factories import Scenario, scenario
+from tests.consolidation.factories import CONFIRMED_AT, Scenario, scenario
 
 SHIPPED = dt.date(2026, 10, 12)
 RECEIVED = dt.date(2026, 10, 14)
@@ -93,7 +93,10 @@ def lines_of(delivery: Delivery) -> list[DeliveryLine]:
 
 
 def consolidate(world) -> None:
-    consolidation.confirm_consolidation(world.campaign, by=world.coordinator, notify=False)
+    # Dated before SHIPPED: a shipment may not precede its purchase order.
+    consolidation.confirm_consolidation(
+        world.campaign, by=world.coordinator, at=CONFIRMED_AT, notify=False
+    )
     db.session.expire_all()
 
 
