@@ -105,6 +105,10 @@ def _increment(connection: Connection) -> bool:
 
 
 def _bump_after_commit(session: Session) -> None:
+    # SQLAlchemy 2.1 also dispatches after_commit when a SAVEPOINT is released: the
+    # transaction goes on, and on SQLite its write lock would block our own connection.
+    if session.in_nested_transaction():
+        return
     if not session.info.pop(STALE, False):
         return
     # The session's transaction is over: a short one of its own, on its own connection.
@@ -121,6 +125,8 @@ def _bump_after_commit(session: Session) -> None:
 
 
 def _forget(session: Session, *_args: Any) -> None:
+    if session.in_nested_transaction():  # a SAVEPOINT rolled back: earlier writes stand
+        return
     session.info.pop(STALE, None)
 
 
