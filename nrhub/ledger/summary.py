@@ -309,7 +309,7 @@ def summary_select(
     reuse = e.c.is_reuse == True  # noqa: E712  (SQL boolean)
     social = e.c.social_consideration != NO_SOCIAL
     environmental = e.c.environmental_consideration != NO_ENVIRONMENTAL
-    attached = (
+    links = (
         select(
             spend_entry_clause.c.spend_entry_id.label("entry_id"),
             func.sum(case((Clause.kind == ClauseKind.SOCIAL, 1), else_=0)).label("social"),
@@ -319,8 +319,10 @@ def summary_select(
         )
         .join(Clause, Clause.id == spend_entry_clause.c.clause_id)
         .group_by(spend_entry_clause.c.spend_entry_id)
-        .subquery()
     )
+    if where is not None:  # only the clauses of the rows recomputed
+        links = links.where(spend_entry_clause.c.spend_entry_id.in_(select(e.c.id).where(where)))
+    attached = links.subquery()
     external = e.c.campaign_id.is_(None)
 
     def clause_count(attached_count, has_value):  # type: ignore[no-untyped-def]
