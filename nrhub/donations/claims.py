@@ -1,22 +1,32 @@
-"""Use cases of the claims on a donation lot, one transaction each.
+"""Use cases of the claims on a donation lot, inside the caller's unit of work.
 
 A refurbisher that sees a lot (its reach) claims units of it; the donor accepts or
-refuses; the refurbisher records the pickup, then the outcome. Units are taken from the
-lot with one conditional UPDATE (``remaining_quantity >= n``): two refurbishers claiming
-the last units at once cannot both win, on SQLite as on PostgreSQL, and
-``CHECK (remaining_quantity >= 0)`` is the last line of defence. Nothing is written when
-a rule refuses the operation.
+refuses; the refurbisher records the pickup, then the outcome. Every use case that changes
+a lot or its claims first locks the lot's row (:func:`lock_lot`; on SQLite writers are
+serialised by ``BEGIN IMMEDIATE``), so that they run one after another on a lot, each
+reading what the previous one committed; every change of state is then one conditional
+UPDATE from the states it may leave (a compare-and-set), and its side effects (units
+given back, e-mails) follow only when that UPDATE changed the row.
+
+Units are taken from the lot with one conditional UPDATE (``remaining_quantity >= n``),
+``CHECK (remaining_quantity >= 0)`` being the last line of defence; a refurbisher holds at
+most one pending claim per lot (a partial unique index backs the rule). A refusal writes
+nothing: rules are checked before the first write, and the writes that may still fail
+run in a savepoint.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext as n_
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from nrhub.audit.services import record
 from nrhub.auth.models import User
-from nrhub.campaigns.messages import _, n_
 from nrhub.db import utcnow
 from nrhub.donations import files
 from nrhub.donations.models import (
@@ -26,26 +36,90 @@ from nrhub.donations.models import (
     DonationLot,
     LotStatus,
 )
-from nrhub.donations.queries import lot_visible_to, member_emails
+from nrhub.donations.queries import lot_visible_to
 from nrhub.donations.rules import donor_claim, own_claim, refurbisher_of, today
 from nrhub.errors import ConflictError, NotFoundError, ValidationError
 from nrhub.extensions import db
 from nrhub.formatting import paris_date_of
-from nrhub.mail import queue_mail as notify  # until the donations mails move to queue_mail
+from nrhub.mail import queue_mail
+from nrhub.organisations.queries import recipients_of
 
 
-def _give_back(lot_id: int, units: int) -> None:
+def lock_lot(lot_id: int) -> DonationLot:
+    """The lot, read afresh and locked until the commit (``FOR NO KEY UPDATE``: claims
+    referencing the lot may still be inserted by the lock's holder and others wait)."""
+    lot = db.session.execute(
+        select(DonationLot)
+        .where(DonationLot.id == lot_id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if lot is None:
+        raise NotFoundError(_("Ce lot n'existe pas."))
+    return lot
+
+
+def _lock_claim(claim: DonationClaim) -> DonationLot:
+    """Lock the claim's lot, then read the claim afresh."""
+    lot = lock_lot(claim.lot_id)
+    db.session.refresh(claim)
+    return lot
+
+
+def _set_status(claim: DonationClaim, allowed: tuple[ClaimStatus, ...], **values: object) -> bool:
+    """Compare-and-set of a claim's status; True when this call changed it."""
+    result = db.session.execute(
+        update(DonationClaim)
+        .where(DonationClaim.id == claim.id, DonationClaim.status.in_(allowed))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(claim)
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def _give_back(lot: DonationLot, units: int) -> None:
     if units <= 0:
         return
     db.session.execute(
         update(DonationLot)
-        .where(DonationLot.id == lot_id)
+        .where(DonationLot.id == lot.id)
         .values(remaining_quantity=DonationLot.remaining_quantity + units)
         .execution_options(synchronize_session=False)
     )
-    lot = db.session.get(DonationLot, lot_id)
-    if lot is not None:
-        db.session.expire(lot, ["remaining_quantity"])
+    db.session.expire(lot, ["remaining_quantity"])
+
+
+class _NotEnoughUnits(Exception):
+    pass
+
+
+def _units_left_error(left: int, quantity: int) -> ConflictError:
+    if left == 0:
+        return ConflictError(
+            _(
+                "Ce lot vient d'être entièrement réservé par un autre reconditionneur : "
+                "il ne reste plus aucune unité."
+            ),
+            field="quantity",
+        )
+    return ConflictError(
+        n_(
+            "Un autre reconditionneur vient de réserver une partie de ce lot : il ne reste "
+            "que %(num)d unité, vous en demandez %(asked)d.",
+            "Un autre reconditionneur vient de réserver une partie de ce lot : il ne reste "
+            "que %(num)d unités, vous en demandez %(asked)d.",
+            left,
+            asked=quantity,
+        ),
+        field="quantity",
+    )
+
+
+def _already_claimed_error() -> ConflictError:
+    return ConflictError(
+        _("Votre structure a déjà une réservation en cours sur ce lot."), field="quantity"
+    )
 
 
 def claim_lot(
@@ -55,11 +129,14 @@ def claim_lot(
 
     The units are taken with a conditional UPDATE: when another refurbisher took them
     first, the claim is refused with the number of units left, and nothing is written.
+    A refurbisher holds one claim in progress per lot; two copies of its claim arriving at
+    once make one claim (the lot's lock, then the unique index, refuse the other).
     """
     refurbisher = refurbisher_of(by)
     now = now or utcnow()
     if not lot_visible_to(lot, refurbisher):
         raise NotFoundError(_("Ce lot n'existe pas ou n'est pas proposé à votre structure."))
+    lot = lock_lot(lot.id)
     if lot.status != LotStatus.OPEN:
         raise ConflictError(_("Ce lot a été retiré par la collectivité."))
     if lot.available_until < today(now):
@@ -84,44 +161,7 @@ def claim_lot(
         )
     ).first()
     if already is not None:
-        raise ConflictError(
-            _("Votre structure a déjà une réservation en cours sur ce lot."), field="quantity"
-        )
-    result = db.session.execute(
-        update(DonationLot)
-        .where(
-            DonationLot.id == lot.id,
-            DonationLot.status == LotStatus.OPEN,
-            DonationLot.remaining_quantity >= quantity,
-        )
-        .values(remaining_quantity=DonationLot.remaining_quantity - quantity)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        left = db.session.execute(
-            select(DonationLot.remaining_quantity).where(DonationLot.id == lot.id)
-        ).scalar_one()
-        db.session.rollback()
-        if left == 0:
-            raise ConflictError(
-                _(
-                    "Ce lot vient d'être entièrement réservé par un autre reconditionneur : "
-                    "il ne reste plus aucune unité."
-                ),
-                field="quantity",
-            )
-        raise ConflictError(
-            n_(
-                "Un autre reconditionneur vient de réserver une partie de ce lot : il ne reste "
-                "que %(num)d unité, vous en demandez %(asked)d.",
-                "Un autre reconditionneur vient de réserver une partie de ce lot : il ne reste "
-                "que %(num)d unités, vous en demandez %(asked)d.",
-                left,
-                asked=quantity,
-            ),
-            field="quantity",
-        )
-    db.session.expire(lot, ["remaining_quantity"])
+        raise _already_claimed_error()
     claim = DonationClaim(
         lot_id=lot.id,
         refurbisher_id=refurbisher.id,
@@ -131,8 +171,28 @@ def claim_lot(
         message=message.strip()[:2000],
         claimed_at=now,
     )
-    db.session.add(claim)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # a refusal below undoes both writes
+            taken = db.session.execute(
+                update(DonationLot)
+                .where(
+                    DonationLot.id == lot.id,
+                    DonationLot.status == LotStatus.OPEN,
+                    DonationLot.remaining_quantity >= quantity,
+                )
+                .values(remaining_quantity=DonationLot.remaining_quantity - quantity)
+                .execution_options(synchronize_session=False)
+            )
+            if taken.rowcount != 1:  # type: ignore[attr-defined]
+                raise _NotEnoughUnits
+            db.session.add(claim)
+            db.session.flush()
+    except _NotEnoughUnits:
+        db.session.refresh(lot)
+        raise _units_left_error(lot.remaining_quantity, quantity) from None
+    except IntegrityError as err:  # ux_donation_claim_pending: a copy of this claim won
+        raise _already_claimed_error() from err
+    db.session.expire(lot, ["remaining_quantity"])
     record(
         "donation_claim.created",
         claim,
@@ -141,11 +201,9 @@ def claim_lot(
         quantity=quantity,
         organisation_id=refurbisher.id,
     )
-    recipients = member_emails({lot.donor_id})
-    db.session.commit()
-    notify(
-        recipients,
-        _("Réservation de votre lot de réemploi n° %(id)d", id=lot.id),
+    queue_mail(
+        recipients_of([lot.donor_id]),
+        _l("Réservation de votre lot de réemploi n° %(id)d", id=lot.id),
         "donation_claim_created",
         lot=lot,
         claim=claim,
@@ -157,7 +215,8 @@ def claim_lot(
 def _decide(
     claim: DonationClaim, accept: bool, reason: str, *, by: User, now: dt.datetime | None
 ) -> DonationClaim:
-    lot = donor_claim(claim, by)
+    donor_claim(claim, by)
+    lot = _lock_claim(claim)
     if claim.status != ClaimStatus.PENDING:
         raise ConflictError(_("Cette réservation a déjà reçu une réponse."))
     reason = reason.strip()
@@ -165,23 +224,18 @@ def _decide(
         raise ValidationError(_("Expliquez brièvement le refus."), field="reason")
     now = now or utcnow()
     # Conditional: two people of the donor answering at once decide once.
-    result = db.session.execute(
-        update(DonationClaim)
-        .where(DonationClaim.id == claim.id, DonationClaim.status == ClaimStatus.PENDING)
-        .values(
-            status=ClaimStatus.ACCEPTED if accept else ClaimStatus.REFUSED,
-            decided_at=now,
-            decided_by_id=by.id,
-            refusal_reason=None if accept else reason[:2000],
-        )
-        .execution_options(synchronize_session=False)
+    decided = _set_status(
+        claim,
+        (ClaimStatus.PENDING,),
+        status=ClaimStatus.ACCEPTED if accept else ClaimStatus.REFUSED,
+        decided_at=now,
+        decided_by_id=by.id,
+        refusal_reason=None if accept else reason[:2000],
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        db.session.rollback()
+    if not decided:
         raise ConflictError(_("Cette réservation a déjà reçu une réponse."))
     if not accept:
-        _give_back(lot.id, claim.quantity)
-    db.session.expire(claim)
+        _give_back(lot, claim.quantity)
     record(
         "donation_claim.accepted" if accept else "donation_claim.refused",
         claim,
@@ -189,13 +243,11 @@ def _decide(
         lot_id=lot.id,
         quantity=claim.quantity,
     )
-    recipients = member_emails({claim.refurbisher_id})
-    db.session.commit()
-    notify(
-        recipients,
-        _("Lot de réemploi n° %(id)d : réservation acceptée", id=lot.id)
+    queue_mail(
+        recipients_of([claim.refurbisher_id]),
+        _l("Lot de réemploi n° %(id)d : réservation acceptée", id=lot.id)
         if accept
-        else _("Lot de réemploi n° %(id)d : réservation refusée", id=lot.id),
+        else _l("Lot de réemploi n° %(id)d : réservation refusée", id=lot.id),
         "donation_claim_decided",
         lot=lot,
         donor=by.organisation,
@@ -222,19 +274,11 @@ def refuse_claim(
 def cancel_claim(claim: DonationClaim, *, by: User) -> DonationClaim:
     """The refurbisher gives up before pickup; the units go back to the lot."""
     own_claim(claim, by)
-    result = db.session.execute(
-        update(DonationClaim)
-        .where(DonationClaim.id == claim.id, DonationClaim.status.in_(HOLDING_CLAIMS))
-        .values(status=ClaimStatus.CANCELLED)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        db.session.rollback()
+    lot = _lock_claim(claim)
+    if not _set_status(claim, HOLDING_CLAIMS, status=ClaimStatus.CANCELLED):
         raise ConflictError(_("Cette réservation ne peut plus être annulée."))
-    _give_back(claim.lot_id, claim.quantity)
-    db.session.expire(claim)
+    _give_back(lot, claim.quantity)
     record("donation_claim.cancelled", claim, by=by, quantity=claim.quantity)
-    db.session.commit()
     return claim
 
 
@@ -250,6 +294,7 @@ def record_pickup(
     behind go back to the lot."""
     own_claim(claim, by)
     now = now or utcnow()
+    lot = _lock_claim(claim)
     if claim.status != ClaimStatus.ACCEPTED:
         raise ConflictError(
             _("L'enlèvement s'enregistre sur une réservation acceptée par la collectivité.")
@@ -272,12 +317,18 @@ def record_pickup(
         raise ValidationError(
             _("La date d'enlèvement précède la réservation."), field="picked_up_on"
         )
-    claim.status = ClaimStatus.PICKED_UP
-    claim.picked_up_on = picked_up_on
-    claim.picked_up_quantity = quantity
-    _give_back(claim.lot_id, claim.quantity - quantity)
+    claimed = claim.quantity
+    picked = _set_status(
+        claim,
+        (ClaimStatus.ACCEPTED,),
+        status=ClaimStatus.PICKED_UP,
+        picked_up_on=picked_up_on,
+        picked_up_quantity=quantity,
+    )
+    if not picked:
+        raise ConflictError(_("L'enlèvement de cette réservation est déjà enregistré."))
+    _give_back(lot, claimed - quantity)
     record("donation_claim.picked_up", claim, by=by, quantity=quantity, on=picked_up_on)
-    db.session.commit()
     return claim
 
 
@@ -298,6 +349,7 @@ def record_outcome(
     """
     own_claim(claim, by)
     now = now or utcnow()
+    db.session.refresh(claim)
     if claim.status != ClaimStatus.PICKED_UP:
         raise ConflictError(_("Le devenir s'enregistre une fois le lot enlevé, une seule fois."))
     lot = db.session.get(DonationLot, claim.lot_id)
@@ -337,14 +389,21 @@ def record_outcome(
             _("Ce lot demande l'effacement des données : joignez le certificat d'effacement."),
             field="certificate",
         )
-    name = files.store_certificate(stored) if stored is not None else None
-    claim.status = ClaimStatus.COMPLETED
-    claim.units_reused = units_reused
-    claim.units_recycled = units_recycled
-    claim.outcome_on = today(now)
-    if name is not None:
-        claim.certificate_filename = name
-        claim.certificate_content_type = stored.content_type if stored else None
+    name = files.certificate_name(stored) if stored is not None else None
+    values: dict[str, object] = {
+        "status": ClaimStatus.COMPLETED,
+        "units_reused": units_reused,
+        "units_recycled": units_recycled,
+        "outcome_on": today(now),
+    }
+    if stored is not None:
+        values |= {"certificate_filename": name, "certificate_content_type": stored.content_type}
+    if not _set_status(claim, (ClaimStatus.PICKED_UP,), **values):
+        raise ConflictError(_("Le devenir s'enregistre une fois le lot enlevé, une seule fois."))
+    if stored is not None and name is not None:
+        # Written by the caller whose update won; a transaction that fails to commit
+        # afterwards leaves an unreferenced file, never a row without its file.
+        files.write_certificate(name, stored)
     record(
         "donation_claim.outcome",
         claim,
@@ -353,9 +412,4 @@ def record_outcome(
         recycled=units_recycled,
         certificate=name is not None,
     )
-    try:
-        db.session.commit()
-    except Exception:
-        files.remove_certificate(name)
-        raise
     return claim

@@ -62,21 +62,15 @@ def certificate_path(name: str) -> Path:
     return _directory() / name
 
 
-def store_certificate(certificate: Certificate) -> str:
-    name = f"{secrets.token_hex(16)}.{certificate.extension}"
+def certificate_name(certificate: Certificate) -> str:
+    """A new random name for the certificate's file."""
+    return f"{secrets.token_hex(16)}.{certificate.extension}"
+
+
+def write_certificate(name: str, certificate: Certificate) -> None:
     path = certificate_path(name)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(certificate.data)
-    return name
-
-
-def remove_certificate(name: str | None) -> None:
-    if not name:
-        return
-    try:
-        certificate_path(name).unlink(missing_ok=True)
-    except CertificateError:
-        return
 
 
 def photo_directory() -> str:

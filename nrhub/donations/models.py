@@ -12,7 +12,16 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from nrhub.catalog.models import Category
@@ -161,6 +170,16 @@ class DonationClaim(db.Model):  # type: ignore[name-defined,misc]
             name="outcome_range",
         ),
         Index("ix_donation_claim_status_outcome", "status", "outcome_on"),
+        # At most one pending claim per refurbisher and lot, whatever the race: the last
+        # line of defence behind the check in claims.claim_lot.
+        Index(
+            "ux_donation_claim_pending",
+            "lot_id",
+            "refurbisher_id",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -281,19 +281,6 @@ def refurbishers_reached(lot: DonationLot, reach: LotReach) -> Sequence[Organisa
     return db.session.execute(query.order_by(Organisation.id)).scalars().all()
 
 
-def member_emails(org_ids: set[int]) -> list[str]:
-    """E-mail addresses of the people of these organisations (removed people left out)."""
-    if not org_ids:
-        return []
-    return list(
-        db.session.execute(
-            select(User.email)
-            .where(User.organisation_id.in_(org_ids), User.is_removed.is_(False))
-            .order_by(User.email)
-        ).scalars()
-    )
-
-
 def retired_stock_of(buyer_id: int) -> Sequence[RetiredStock]:
     return (
         db.session.execute(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask_babel import gettext as _
+
 from nrhub.auth.models import User
-from nrhub.campaigns.messages import _
 from nrhub.donations.models import DonationClaim, DonationLot
 from nrhub.errors import NotFoundError, PermissionDeniedError
 from nrhub.extensions import db

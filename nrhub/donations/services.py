@@ -1,6 +1,7 @@
-"""Use cases of the donation lots, the retired stock and the hub's setting, one
-transaction each. The claims' use cases live in :mod:`nrhub.donations.claims` and are
-re-exported here, so that views import every use case from this module."""
+"""Use cases of the donation lots, the retired stock and the hub's setting, inside the
+caller's unit of work (they flush, or refuse before writing anything). The claims' use
+cases live in :mod:`nrhub.donations.claims` and are re-exported here, so that views
+import every use case from this module."""
 
 from __future__ import annotations
 
@@ -8,12 +9,15 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext as n_
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from nrhub import uploads
 from nrhub.audit.services import record
 from nrhub.auth.models import User
-from nrhub.campaigns.messages import _, n_
 from nrhub.catalog.models import Category
 from nrhub.db import utcnow
 from nrhub.donations import claims, files
@@ -28,12 +32,14 @@ from nrhub.donations.models import (
     LotStatus,
     RetiredStock,
 )
-from nrhub.donations.queries import has_locking_claim, lot_is_editable, member_emails
+from nrhub.donations.queries import has_locking_claim, lot_is_editable
 from nrhub.donations.rules import buyer_of, own_lot, today
 from nrhub.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from nrhub.extensions import db
-from nrhub.mail import queue_mail as notify  # until the donations mails move to queue_mail
+from nrhub.mail import queue_mail
 from nrhub.organisations import geo
+from nrhub.organisations.queries import member_recipients
+from nrhub.transactions import after_commit
 
 MAX_LOT_QUANTITY = 100_000
 MAX_UNIT_WEIGHT_G = 500_000  # 500 kg: a server rack is the heaviest thing we expect
@@ -140,7 +146,6 @@ def create_lot(data: LotData, *, by: User, now: dt.datetime | None = None) -> Do
     db.session.add(lot)
     db.session.flush()
     record("donation_lot.created", lot, by=by, quantity=lot.quantity, age=lot.age_bracket)
-    db.session.commit()
     return lot
 
 
@@ -148,40 +153,70 @@ def withdraw_lot(lot: DonationLot, *, by: User, now: dt.datetime | None = None) 
     """The donor withdraws its lot; pending claims are refused. Refused once a claim was
     accepted: the donor then refuses or lets that refurbisher come."""
     own_lot(lot, by)
+    lot = claims.lock_lot(lot.id)  # no claim nor answer lands meanwhile
     if lot.status != LotStatus.OPEN:
         raise ConflictError(_("Ce lot est déjà retiré."))
-    claims = (
-        db.session.execute(select(DonationClaim).where(DonationClaim.lot_id == lot.id))
-        .scalars()
-        .all()
-    )
-    if any(c.status not in (ClaimStatus.PENDING, ClaimStatus.REFUSED, ClaimStatus.CANCELLED)
-           for c in claims):  # fmt: skip
+    if has_locking(lot.id):
         raise ConflictError(
             _("Une réservation de ce lot est acceptée ou enlevée : il ne peut plus être retiré.")
         )
     now = now or utcnow()
-    refused = [c for c in claims if c.status == ClaimStatus.PENDING]
-    for claim in refused:
-        claim.status = ClaimStatus.REFUSED
-        claim.decided_at = now
-        claim.decided_by_id = by.id
-        claim.refusal_reason = _("Lot retiré par la collectivité.")
-    lot.status = LotStatus.WITHDRAWN
+    withdrawn = db.session.execute(
+        update(DonationLot)
+        .where(DonationLot.id == lot.id, DonationLot.status == LotStatus.OPEN)
+        .values(status=LotStatus.WITHDRAWN)
+        .execution_options(synchronize_session=False)
+    )
+    if withdrawn.rowcount != 1:  # type: ignore[attr-defined]
+        raise ConflictError(_("Ce lot est déjà retiré."))
+    refused = db.session.execute(
+        select(DonationClaim.id, DonationClaim.refurbisher_id, DonationClaim.quantity)
+        .where(DonationClaim.lot_id == lot.id, DonationClaim.status == ClaimStatus.PENDING)
+        .order_by(DonationClaim.id)
+    ).all()
+    reason = _("Lot retiré par la collectivité.")
+    if refused:
+        db.session.execute(
+            update(DonationClaim)
+            .where(
+                DonationClaim.id.in_([c.id for c in refused]),
+                DonationClaim.status == ClaimStatus.PENDING,
+            )
+            .values(
+                status=ClaimStatus.REFUSED,
+                decided_at=now,
+                decided_by_id=by.id,
+                refusal_reason=reason,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        # As a refusal does, the units go back: the lot holds none for a refused claim.
+        db.session.execute(
+            update(DonationLot)
+            .where(DonationLot.id == lot.id)
+            .values(
+                remaining_quantity=DonationLot.remaining_quantity + sum(c.quantity for c in refused)
+            )
+            .execution_options(synchronize_session=False)
+        )
+    db.session.expire_all()
     record("donation_lot.withdrawn", lot, by=by, claims_refused=len(refused))
-    recipients = member_emails({c.refurbisher_id for c in refused})
-    db.session.commit()
-    if recipients:
-        notify(
-            recipients,
-            _("Lot de réemploi retiré par %(donor)s", donor=by.organisation.name),
+    recipients = member_recipients({c.refurbisher_id for c in refused})
+    for org_id in sorted(recipients):  # one message per refurbisher: no address is shared
+        queue_mail(
+            recipients[org_id],
+            _l("Lot de réemploi retiré par %(donor)s", donor=by.organisation.name),
             "donation_claim_decided",
             lot=lot,
             donor=by.organisation,
             accepted=False,
-            reason=_("Lot retiré par la collectivité."),
+            reason=reason,
         )
     return lot
+
+
+def has_locking(lot_id: int) -> bool:
+    return bool(db.session.execute(select(has_locking_claim(lot_id))).scalar_one())
 
 
 def check_lot_editable(lot: DonationLot) -> None:
@@ -220,6 +255,7 @@ def update_lot(
     claim or an acceptance that lands meanwhile cannot be overtaken. The reach stays.
     """
     own_lot(lot, by)
+    lot = claims.lock_lot(lot.id)
     check_lot_editable(lot)
     values = _lot_values(data, today(now or utcnow()))
     held = lot.quantity - lot.remaining_quantity
@@ -245,8 +281,8 @@ def update_lot(
         )
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        db.session.rollback()  # expires the lot: the checks below read it afresh
+    if result.rowcount != 1:  # type: ignore[attr-defined]  (the lock makes this rare)
+        db.session.refresh(lot)
         check_lot_editable(lot)
         held = lot.quantity - lot.remaining_quantity
         if data.quantity < held:
@@ -254,7 +290,6 @@ def update_lot(
         raise ConflictError(_("Ce lot vient de changer : vérifiez-le et recommencez."))
     db.session.expire(lot)
     record("donation_lot.updated", lot, by=by, changes=changes)
-    db.session.commit()
     return lot
 
 
@@ -262,6 +297,7 @@ def remove_lot_photo(lot: DonationLot, photo_id: int, *, by: User) -> None:
     """The donor removes a photo of its lot while the lot is editable; the files go once
     the removal is committed."""
     own_lot(lot, by)
+    lot = claims.lock_lot(lot.id)
     photo = db.session.execute(
         select(DonationLotPhoto).where(
             DonationLotPhoto.id == photo_id, DonationLotPhoto.lot_id == lot.id
@@ -273,10 +309,13 @@ def remove_lot_photo(lot: DonationLot, photo_id: int, *, by: User) -> None:
     names = (photo.filename, photo.thumbnail)
     db.session.delete(photo)
     record("donation_lot.photo_removed", lot, by=by, photo_id=photo_id)
-    db.session.commit()
     directory = files.photo_directory()
-    for name in names:
-        uploads.remove(directory, name)
+
+    def remove_files() -> None:  # once the removal is committed, never before
+        for name in names:
+            uploads.remove(directory, name)
+
+    after_commit(remove_files)
 
 
 def add_lot_photo(
@@ -284,6 +323,7 @@ def add_lot_photo(
 ) -> DonationLotPhoto:
     """A photo of the lot (JPEG, PNG or WebP, checked by decoding, 5 per lot)."""
     own_lot(lot, by)
+    lot = claims.lock_lot(lot.id)  # two uploads at once count each other
     count, last = db.session.execute(
         select(func.count(DonationLotPhoto.id), func.max(DonationLotPhoto.position)).where(
             DonationLotPhoto.lot_id == lot.id
@@ -307,15 +347,11 @@ def add_lot_photo(
     db.session.add(photo)
     db.session.flush()
     record("donation_lot.photo_added", lot, by=by, photo_id=photo.id)
+    # Stored before the commit: a transaction that then fails leaves unreferenced files,
+    # never a photo row without its file.
     directory = files.photo_directory()
     uploads.store(directory, name, image.data)
     uploads.store(directory, thumb, image.thumbnail)
-    try:
-        db.session.commit()
-    except Exception:
-        uploads.remove(directory, name)
-        uploads.remove(directory, thumb)
-        raise
     return photo
 
 
@@ -336,13 +372,18 @@ def save_retired_stock(
         raise ValidationError(_("Le nombre d'unités ne peut pas être négatif."), field="units")
     if weight_kg is not None and weight_kg < 0:
         raise ValidationError(_("Le poids ne peut pas être négatif."), field="weight_kg")
-    stock = db.session.execute(
-        select(RetiredStock).where(RetiredStock.buyer_id == buyer.id, RetiredStock.year == year)
-    ).scalar_one_or_none()
+    stock = _retired_stock(buyer.id, year)
     old = None if stock is None else (stock.units, stock.weight_kg)
     if stock is None:
-        stock = RetiredStock(buyer_id=buyer.id, year=year, units=units)
-        db.session.add(stock)
+        try:
+            with db.session.begin_nested():  # a first declaration sent twice at once
+                stock = RetiredStock(buyer_id=buyer.id, year=year, units=units)
+                db.session.add(stock)
+                db.session.flush()
+        except IntegrityError:
+            stock = _retired_stock(buyer.id, year)
+            assert stock is not None
+            old = (stock.units, stock.weight_kg)
     stock.units = units
     stock.weight_kg = weight_kg
     stock.updated_at = now
@@ -351,8 +392,13 @@ def save_retired_stock(
     record(
         "retired_stock.saved", stock, by=by, year=year, units=units, weight_kg=weight_kg, old=old
     )
-    db.session.commit()
     return stock
+
+
+def _retired_stock(buyer_id: int, year: int) -> RetiredStock | None:
+    return db.session.execute(
+        select(RetiredStock).where(RetiredStock.buyer_id == buyer_id, RetiredStock.year == year)
+    ).scalar_one_or_none()
 
 
 # ---------------------------------------------------------------------------- settings
@@ -382,5 +428,4 @@ def save_settings(widen_after_days: int, *, by: User) -> DonationSettings:
     old = settings.widen_after_days
     settings.widen_after_days = widen_after_days
     record("donation_settings.saved", settings, by=by, old=old, new=widen_after_days)
-    db.session.commit()
     return settings

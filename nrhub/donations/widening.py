@@ -3,8 +3,8 @@
 A lot first reaches the refurbishers of its department. When units are still unclaimed
 ``widen_after_days`` days (a hub setting) after its last change of reach, it reaches its
 region, and after the same delay again every refurbisher of the hub. The refurbishers
-newly reached are e-mailed. Each step is a conditional UPDATE on the old reach, so two
-runs at once widen a lot once.
+newly reached are e-mailed (one message per refurbisher, after the commit). Each step is
+a conditional UPDATE on the old reach, so two runs at once widen a lot once.
 """
 
 from __future__ import annotations
@@ -12,21 +12,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
-from nrhub.campaigns.messages import _
 from nrhub.donations.models import DonationLot, LotReach, LotStatus
-from nrhub.donations.queries import (
-    member_emails,
-    reaches,
-    refurbishers_reached,
-    widen_after_days,
-)
+from nrhub.donations.queries import reaches, refurbishers_reached, widen_after_days
 from nrhub.extensions import db
 from nrhub.formatting import paris_date_of
-from nrhub.mail import absolute_url
-from nrhub.mail import queue_mail as notify  # until the donations mails move to queue_mail
+from nrhub.mail import absolute_url, queue_mail
+from nrhub.organisations.queries import member_recipients
 
 
 @dataclass(frozen=True)
@@ -43,9 +38,9 @@ class WidenReport:
 
 
 REACH_LABELS = {
-    LotReach.DEPARTMENT: "département",
-    LotReach.REGION: "région",
-    LotReach.ALL: "toute la centrale",
+    LotReach.DEPARTMENT: _l("département"),
+    LotReach.REGION: _l("région"),
+    LotReach.ALL: _l("toute la centrale"),
 }
 
 
@@ -91,20 +86,19 @@ def widen_lots(now: dt.datetime) -> WidenReport:
             .values(reach=new, reach_changed_at=now)
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            db.session.rollback()
+        if result.rowcount != 1:  # type: ignore[attr-defined]  (another run widened it)
             continue
         newly = [o for o in refurbishers_reached(lot, new) if not reaches(old, lot, o)]
-        recipients = member_emails({o.id for o in newly})
-        db.session.commit()
-        if recipients:
-            notify(
-                recipients,
-                _("Nouveau lot de réemploi à proximité : lot n° %(id)d", id=summary["lot_id"]),
+        recipients = member_recipients(o.id for o in newly)
+        for org_id in sorted(recipients):  # one message per refurbisher: no address is shared
+            queue_mail(
+                recipients[org_id],
+                _l("Nouveau lot de réemploi à proximité : lot n° %(id)d", id=summary["lot_id"]),
                 "donation_lot_widened",
                 lot=summary,
                 reach_label=REACH_LABELS[new],
                 url=absolute_url("donations.detail", lot_id=summary["lot_id"]),
             )
-        report.widened.append(Widened(int(summary["lot_id"]), new, len(newly), len(recipients)))
+        emails = sum(len(people) for people in recipients.values())
+        report.widened.append(Widened(int(summary["lot_id"]), new, len(newly), emails))
     return report

@@ -98,6 +98,21 @@ class SpendEntry(db.Model):  # type: ignore[name-defined,misc]
         return self.origin != SpendOrigin.HUB
 
 
+class SpendImport(db.Model):  # type: ignore[name-defined,misc]
+    """An applied import of the buyer's spreadsheet, one per preview: its token is unique,
+    so the same preview applied twice (a replay, or copies racing) writes its rows once."""
+
+    __tablename__ = "spend_import"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    applied_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    filename: Mapped[str] = mapped_column(String(255), default="")
+    rows: Mapped[int] = mapped_column()
+    applied_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class SummaryMeasures:
     """The sums kept by every summary table (amounts in integer cents)."""
 
@@ -125,8 +140,10 @@ class SpendSummary(SummaryMeasures, db.Model):  # type: ignore[name-defined,misc
     Maintained in the same transaction as every ledger write (nrhub/ledger/summary.py),
     with two coarser rollups (per buyer and year; per department, category and year)
     that the hub's dashboards read. The flags of a row (reuse, donation, recycled,
-    clause, local, ESS) become conditional sums. ``rebuild_summary`` recomputes all
-    three from the ledger (e.g. after a buyer changes department).
+    clause, local, ESS) become conditional sums. The rows of the buyers and years a
+    transaction touched are recomputed from the ledger before it commits, and all of a
+    buyer's rows when it changes department or region; ``rebuild_summary`` recomputes
+    all three tables.
     """
 
     __tablename__ = "spend_summary"
@@ -156,7 +173,7 @@ class SpendBuyerSummary(SummaryMeasures, db.Model):  # type: ignore[name-defined
 
 
 class SpendDepartmentSummary(SummaryMeasures, db.Model):  # type: ignore[name-defined,misc]
-    """Rollup per year, buyer department (at write time) and category (hub figures)."""
+    """Rollup per year, buyer's current department and category (hub figures)."""
 
     __tablename__ = "spend_summary_department"
     __table_args__ = (

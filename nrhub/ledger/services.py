@@ -1,7 +1,9 @@
 """Writing the spend ledger (and its summary) and the legal targets.
 
-``record_spend`` works inside the caller's transaction (receipts call it); the other
-use cases are one transaction each and commit.
+Every use case works inside the caller's unit of work (a request, a CLI command, a
+receipt that calls ``record_spend``): it flushes or raises a ``DomainError``, and
+refuses before it writes anything. The summary rows of the buyers and years a use case
+touched are recomputed from the ledger just before the commit (``summary.touch``).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from stdnum.fr import siret as stdnum_siret
 
@@ -20,12 +23,12 @@ from nrhub.auth.models import User
 from nrhub.catalog.models import Category
 from nrhub.clauses.models import Clause, ClauseKind
 from nrhub.clauses.services import NO_ENVIRONMENTAL, NO_SOCIAL, decp_considerations
-from nrhub.db import quantize_money
+from nrhub.db import quantize_money, utcnow
 from nrhub.errors import ConflictError, PermissionDeniedError, ValidationError
 from nrhub.extensions import db
 from nrhub.formatting import paris_date_of, paris_today
 from nrhub.ledger import summary
-from nrhub.ledger.models import LegalTarget, SpendEntry, SpendOrigin, TargetKind
+from nrhub.ledger.models import LegalTarget, SpendEntry, SpendImport, SpendOrigin, TargetKind
 from nrhub.ledger.reference import donation_grid
 from nrhub.organisations.models import Organisation, OrgKind
 from nrhub.security import Role
@@ -65,8 +68,8 @@ def record_spend(
     clauses: Sequence[Clause] = (),
     donation_age_bracket: str | None = None,
 ) -> SpendEntry:
-    """Add one ledger row and its share of the summary; ``spent_on`` is a Europe/Paris
-    date (see :func:`spend_date`). The caller commits.
+    """Add one ledger row (its summary follows before the commit); ``spent_on`` is a
+    Europe/Paris date (see :func:`spend_date`).
 
     A supplier that is a member refurbisher gives its department, region and ESS status.
     A donation is always reuse (the national schema counts donations in the reuse amount).
@@ -92,7 +95,7 @@ def record_spend(
     _set_supplier(entry, supplier, supplier_name, supplier_siret)
     entry.clauses = list(clauses)
     db.session.add(entry)
-    summary.apply(summary.contribution(entry, buyer, [c.kind for c in clauses]), +1)
+    summary.touch(buyer.id, entry.year)
     return entry
 
 
@@ -259,7 +262,6 @@ def declare_spend(data: SpendInput, *, by: User) -> SpendEntry:
     entry = _write(checked, buyer, by)
     db.session.flush()
     record("spend.declared", entry, by=by, amount=entry.amount, origin=entry.origin)
-    db.session.commit()
     return entry
 
 
@@ -279,7 +281,7 @@ def update_spend(entry: SpendEntry, data: SpendInput, *, by: User) -> SpendEntry
     """Correct a declared row (its ``clauses`` must be loaded)."""
     buyer = _require_editable(entry, by)
     checked = _check(data, _categories(), paris_today())
-    summary.apply(summary.contribution(entry, buyer, [c.kind for c in entry.clauses]), -1)
+    old_year = entry.year
     entry.spent_on = data.spent_on
     entry.year = data.spent_on.year
     entry.category_id = checked.category.id
@@ -301,19 +303,17 @@ def update_spend(entry: SpendEntry, data: SpendInput, *, by: User) -> SpendEntry
         data.donation_age_bracket if data.nature == SpendNature.DONATION else None
     )
     entry.clauses = checked.clauses
-    summary.apply(summary.contribution(entry, buyer, [c.kind for c in checked.clauses]), +1)
+    summary.touch(buyer.id, old_year, entry.year)
     record("spend.updated", entry, by=by, amount=entry.amount)
-    db.session.commit()
     return entry
 
 
 def delete_spend(entry: SpendEntry, *, by: User) -> None:
     """Remove a declared row (its ``clauses`` must be loaded)."""
     buyer = _require_editable(entry, by)
-    summary.apply(summary.contribution(entry, buyer, [c.kind for c in entry.clauses]), -1)
     record("spend.deleted", entry, by=by, amount=entry.amount, spent_on=entry.spent_on)
     db.session.delete(entry)
-    db.session.commit()
+    summary.touch(buyer.id, entry.year)
 
 
 @dataclass(frozen=True)
@@ -335,8 +335,13 @@ def check_import(rows: Sequence[ImportRow]) -> list[str]:
     return errors
 
 
-def import_spend(rows: Sequence[ImportRow], *, by: User) -> int:
-    """Write every row or none: any invalid line refuses the whole file."""
+def import_spend(rows: Sequence[ImportRow], *, by: User, token: str, filename: str = "") -> int:
+    """Write every row or none: any invalid line refuses the whole file.
+
+    ``token`` names the preview being applied: an import is applied once. Its row is
+    inserted (unique token) in the transaction that writes the spend, so a replay, or
+    copies racing on several workers, find it and write nothing.
+    """
     buyer = _require_buyer(by)
     if not rows:
         raise ValidationError("Le fichier ne contient aucune ligne de données.")
@@ -351,11 +356,34 @@ def import_spend(rows: Sequence[ImportRow], *, by: User) -> int:
             errors.append(f"Ligne {row.line} : {err.message}")
     if errors:
         raise ValidationError(" ; ".join(errors))
+    _claim_import(token, buyer, by, filename, len(checked))
     for item in checked:
         _write(item, buyer, by)
     record("spend.imported", None, by=by, object_type="spend_entry", rows=len(checked))
-    db.session.commit()
     return len(checked)
+
+
+def _claim_import(token: str, buyer: Organisation, by: User, filename: str, rows: int) -> None:
+    if not token:
+        raise ValidationError("Cet aperçu d'import est incomplet : envoyez le fichier de nouveau.")
+    try:
+        # A savepoint: the refusal leaves the caller's transaction usable (PostgreSQL).
+        with db.session.begin_nested():
+            db.session.execute(
+                insert(SpendImport).values(
+                    token=token[:64],
+                    organisation_id=buyer.id,
+                    applied_by_id=by.id,
+                    filename=filename[:255],
+                    rows=rows,
+                    applied_at=utcnow(),
+                )
+            )
+    except IntegrityError as err:
+        raise ConflictError(
+            "Cet import a déjà été appliqué : ses dépenses sont dans votre registre, rien n'a "
+            "été enregistré une seconde fois."
+        ) from err
 
 
 # --- Legal targets ---------------------------------------------------------------------
@@ -389,22 +417,29 @@ def save_target(target: LegalTarget | None, data: TargetInput, *, by: User) -> L
         raise ValidationError("Année invalide.", field="first_year")
     if not data.legal_category.strip():
         raise ValidationError("Indiquez la catégorie légale.", field="legal_category")
+    values = {
+        "kind": data.kind,
+        "legal_category": data.legal_category.strip(),
+        "first_year": data.first_year,
+        "reuse_rate_bp": _bp(data.reuse_percent, "reuse_percent"),
+        "recycled_rate_bp": (
+            None
+            if data.recycled_percent is None
+            else _bp(data.recycled_percent, "recycled_percent")
+        ),
+        "source": data.source.strip(),
+    }
     created = target is None
-    if target is None:
-        target = LegalTarget()
-        db.session.add(target)
-    target.kind = data.kind
-    target.legal_category = data.legal_category.strip()
-    target.first_year = data.first_year
-    target.reuse_rate_bp = _bp(data.reuse_percent, "reuse_percent")
-    target.recycled_rate_bp = (
-        None if data.recycled_percent is None else _bp(data.recycled_percent, "recycled_percent")
-    )
-    target.source = data.source.strip()
     try:
-        db.session.flush()
+        # A savepoint: a duplicate undoes only this change (the flush happens inside it).
+        with db.session.begin_nested():
+            if target is None:
+                target = LegalTarget()
+                db.session.add(target)
+            for name, value in values.items():
+                setattr(target, name, value)
+            db.session.flush()
     except IntegrityError as err:
-        db.session.rollback()
         raise ConflictError(
             "Un objectif de ce type existe déjà pour cette catégorie et cette année."
         ) from err
@@ -415,7 +450,6 @@ def save_target(target: LegalTarget | None, data: TargetInput, *, by: User) -> L
         first_year=target.first_year,
         reuse_rate_bp=target.reuse_rate_bp,
     )
-    db.session.commit()
     return target
 
 
@@ -423,4 +457,4 @@ def delete_target(target: LegalTarget, *, by: User) -> None:
     _require_coordinator(by)
     record("target.deleted", target, by=by, first_year=target.first_year)
     db.session.delete(target)
-    db.session.commit()
+    db.session.flush()

@@ -1,23 +1,48 @@
-"""Keeping ``spend_summary`` equal to the ledger's aggregate.
+"""Keeping ``spend_summary`` and its two rollups equal to the ledger's aggregate.
 
-Every ledger write adds the row's contribution (+1) and every delete or edit removes
-the old one (-1), with an upsert in the caller's transaction. ``summary_select`` is the
-same aggregate recomputed from the ledger in one statement: ``rebuild_summary`` uses
-it, and the tests compare it with the incrementally maintained table.
+A ledger write does not compute its own share of the summary: it names the summary keys
+it touched (:func:`touch`), and just before the commit the summary rows of the touched
+buyers and years are recomputed from the ledger (:func:`summary_select` restricted to
+them). The buyers' organisation rows are locked first (``FOR NO KEY UPDATE`` on
+PostgreSQL; SQLite writers are serialised by ``BEGIN IMMEDIATE``), so two transactions
+writing one buyer's ledger recompute one after the other, each seeing the other's rows.
+
+The rollups (per buyer; per department of the buyer, its current one) receive the
+difference between the new and the old detailed rows as increments: buyers of one
+department may write at once. A buyer that changes department or region
+(:func:`track_buyer_location`, called by the organisation's profile update before the
+change) has every detailed row recomputed (local shares depend on the buyer's department
+and region) and its rows moved from its old department's rollup to the new one.
+
+``rebuild_summary`` recomputes everything; the tests compare the tables with
+``summary_select`` after every step.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import BigInteger, Select, and_, case, delete, func, select, type_coerce
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    case,
+    delete,
+    false,
+    func,
+    or_,
+    select,
+    type_coerce,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from nrhub.clauses.models import Clause, ClauseKind
 from nrhub.clauses.services import NO_ENVIRONMENTAL, NO_SOCIAL
-from nrhub.db import to_cents
 from nrhub.extensions import db
 from nrhub.ledger.models import (
     BUYER_SUMMARY_KEY,
@@ -32,6 +57,7 @@ from nrhub.ledger.models import (
     spend_entry_clause,
 )
 from nrhub.organisations.models import Organisation
+from nrhub.transactions import before_commit, unit_state
 
 # (table, key columns): the detailed summary and its two rollups.
 TABLES = (
@@ -40,103 +66,250 @@ TABLES = (
     (SpendDepartmentSummary.__table__, DEPARTMENT_SUMMARY_KEY),
 )
 
+# A detailed summary key, in SUMMARY_KEY order: (year, buyer_id, category_id, origin,
+# campaign_id or 0).
+SummaryKey = tuple[int, int, int, str, int]
+Measures = tuple[int, ...]
 
-@dataclass(frozen=True)
-class Contribution:
-    key: dict[str, object]
-    measures: dict[str, int]
+_STATE_KEY = "ledger_summary"
 
 
-def contract_clause_counts(entry: SpendEntry, clause_kinds: Iterable[str]) -> tuple[int, int]:
-    """(social, environmental) clauses of a declared external contract.
+@dataclass
+class _Pending:
+    """What the current unit of work changed, settled once just before its commit."""
 
-    Per kind: the library clauses attached to the row, or, when none of that kind is
-    attached, 1 if the row's DECP value for that kind is not "Pas de considération".
-    Hub rows count 0 here: their campaign's clauses are counted once per campaign.
+    pairs: set[tuple[int, int]] = field(default_factory=set)  # (buyer id, year)
+    # buyer id -> (department, region) read under lock before a change of its profile
+    locations: dict[int, tuple[str | None, str | None]] = field(default_factory=dict)
+    clause_ids: set[int] = field(default_factory=set)
+
+
+def _pending() -> _Pending | None:
+    state = unit_state()
+    if state is None:
+        return None
+    pending: _Pending | None = state.get(_STATE_KEY)
+    if pending is None:
+        pending = state[_STATE_KEY] = _Pending()
+        before_commit(lambda: _settle(pending))
+    return pending
+
+
+def touch(buyer_id: int, *years: int) -> None:
+    """The buyer's summary rows of these years must follow its ledger: recomputed before
+    the commit of the current unit of work (at once outside one)."""
+    pairs = {(buyer_id, year) for year in years}
+    pending = _pending()
+    if pending is None:
+        _refresh(pairs, {})
+        return
+    pending.pairs |= pairs
+
+
+def track_buyer_location(organisation: Organisation) -> None:
+    """Call before an organisation's department or region may change (profile update).
+
+    Locks the organisation's row and remembers its department and region as committed;
+    if they differ at the end of the unit of work, the buyer's whole summary is
+    recomputed and moved to its new department. Outside a unit of work nothing is
+    tracked: call :func:`rebuild_summary` after such a change.
     """
-    if entry.campaign_id is not None:
-        return 0, 0
-    kinds = list(clause_kinds)
-    social = kinds.count(ClauseKind.SOCIAL)
-    environmental = kinds.count(ClauseKind.ENVIRONMENTAL)
-    if not social and entry.social_consideration != NO_SOCIAL:
-        social = 1
-    if not environmental and entry.environmental_consideration != NO_ENVIRONMENTAL:
-        environmental = 1
-    return social, environmental
+    pending = _pending()
+    if pending is None or organisation.id is None or organisation.id in pending.locations:
+        return
+    o = Organisation.__table__
+    row = db.session.execute(
+        select(o.c.department_code, o.c.region_code)
+        .where(o.c.id == organisation.id)
+        .with_for_update(key_share=True)
+    ).one()
+    pending.locations[organisation.id] = (row.department_code, row.region_code)
 
 
-def contribution(
-    entry: SpendEntry, buyer: Organisation, clause_kinds: Iterable[str]
-) -> Contribution:
-    """What one ledger row adds to the summary."""
-    cents = to_cents(entry.amount)
-    reuse = bool(entry.is_reuse)
-    social = entry.social_consideration != NO_SOCIAL
-    environmental = entry.environmental_consideration != NO_ENVIRONMENTAL
-    social_clauses, environmental_clauses = contract_clause_counts(entry, clause_kinds)
-    local_department = reuse and entry.supplier_department_code == buyer.department_code
-    local_region = reuse and entry.supplier_region_code == buyer.region_code
-    return Contribution(
-        key={
-            "buyer_id": entry.buyer_id,
-            "year": entry.year,
-            "category_id": entry.category_id,
-            "origin": str(entry.origin),
-            "campaign_id": entry.campaign_id or 0,
-            "department_code": buyer.department_code,
-        },
-        measures={
-            "entries": 1,
-            "quantity": entry.quantity,
-            "amount_cents": cents,
-            "reuse_cents": cents if reuse else 0,
-            "reuse_quantity": entry.quantity if reuse else 0,
-            "donation_cents": cents if entry.origin == SpendOrigin.DONATION else 0,
-            "recycled_cents": cents if entry.has_recycled_materials else 0,
-            "clause_cents": cents if (social or environmental) else 0,
-            "social_cents": cents if social else 0,
-            "environmental_cents": cents if environmental else 0,
-            "reuse_local_department_cents": cents if local_department else 0,
-            "reuse_local_region_cents": cents if local_region else 0,
-            "reuse_ess_cents": cents if (reuse and entry.supplier_is_ess) else 0,
-            "social_clauses": social_clauses,
-            "environmental_clauses": environmental_clauses,
-        },
+def clause_changed(clause_id: int) -> None:
+    """A library clause changed kind: the rows it is attached to count it differently."""
+    pending = _pending()
+    if pending is None:
+        _refresh(_pairs_with_clause({clause_id}), {})
+        return
+    pending.clause_ids.add(clause_id)
+
+
+def _pairs_with_clause(clause_ids: set[int]) -> set[tuple[int, int]]:
+    e = SpendEntry.__table__
+    rows = db.session.execute(
+        select(e.c.buyer_id, e.c.year)
+        .join(spend_entry_clause, spend_entry_clause.c.spend_entry_id == e.c.id)
+        .where(spend_entry_clause.c.clause_id.in_(sorted(clause_ids)))
+        .distinct()
     )
+    return {(int(b), int(y)) for b, y in rows}
 
 
-def apply(change: Contribution, sign: int) -> None:
-    """Add (sign=1) or remove (sign=-1) a contribution to the summary and its rollups,
-    in the current transaction (upserts: safe under concurrent writers)."""
-    measures = {k: sign * v for k, v in change.measures.items()}
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    for table, key_columns in TABLES:
-        key = {k: change.key[k] for k in key_columns}
-        statement = insert(table).values(**key, **measures)
-        statement = statement.on_conflict_do_update(
-            index_elements=list(key_columns),
-            set_={m: table.c[m] + statement.excluded[m] for m in SUMMARY_MEASURES},
-        )
-        db.session.execute(statement)
-        if sign < 0:
-            db.session.execute(
-                delete(table).where(
-                    and_(*(table.c[k] == v for k, v in key.items())), table.c.entries <= 0
+def _settle(pending: _Pending) -> None:
+    pairs = set(pending.pairs)
+    if pending.clause_ids:
+        pairs |= _pairs_with_clause(pending.clause_ids)
+    moved: dict[int, str | None] = {}
+    if pending.locations:
+        o = Organisation.__table__
+        db.session.flush()
+        now = {
+            int(i): (d, r)
+            for i, d, r in db.session.execute(
+                select(o.c.id, o.c.department_code, o.c.region_code).where(
+                    o.c.id.in_(sorted(pending.locations))
                 )
             )
+        }
+        moved = {
+            buyer_id: before[0]
+            for buyer_id, before in pending.locations.items()
+            if now.get(buyer_id, before) != before
+        }
+    if pairs or moved:
+        _refresh(pairs, moved)
 
 
-def summary_select() -> Select[tuple[object, ...]]:
-    """The summary recomputed from the ledger (one row per key), in SUMMARY columns order."""
+def _scope(table: Any, pairs: set[tuple[int, int]], whole: set[int]) -> ColumnElement[bool]:
+    """Rows of ``table`` (ledger or detailed summary) of these (buyer, year) pairs or of
+    these buyers, every year."""
+    conditions: list[ColumnElement[bool]] = []
+    if whole:
+        conditions.append(table.c.buyer_id.in_(sorted(whole)))
+    by_buyer: dict[int, set[int]] = defaultdict(set)
+    for buyer_id, year in pairs:
+        if buyer_id not in whole:
+            by_buyer[buyer_id].add(year)
+    for buyer_id, years in sorted(by_buyer.items()):
+        conditions.append(and_(table.c.buyer_id == buyer_id, table.c.year.in_(sorted(years))))
+    return or_(*conditions) if conditions else false()
+
+
+def _measures(query: Select[Any]) -> dict[SummaryKey, Measures]:
+    width = len(SUMMARY_KEY)
+    found: dict[SummaryKey, Measures] = {}
+    for row in db.session.execute(query):
+        year, buyer_id, category_id, origin, campaign_id = row[:width]
+        key = (int(year), int(buyer_id), int(category_id), str(origin), int(campaign_id))
+        found[key] = tuple(int(v or 0) for v in row[width:])
+    return found
+
+
+def _refresh(pairs: set[tuple[int, int]], moved: dict[int, str | None]) -> None:
+    """Recompute the detailed rows of these (buyer, year) pairs and of the ``moved``
+    buyers (id -> department before the move), and carry the differences to the rollups."""
+    db.session.flush()
+    o = Organisation.__table__
+    buyers = sorted({b for b, _y in pairs} | set(moved))
+    if not buyers:
+        return
+    # One writer per buyer at a time; FOR NO KEY UPDATE does not block the rows that
+    # merely reference the organisation (a foreign key takes FOR KEY SHARE).
+    department = {
+        int(i): d
+        for i, d in db.session.execute(
+            select(o.c.id, o.c.department_code)
+            .where(o.c.id.in_(buyers))
+            .order_by(o.c.id)
+            .with_for_update(key_share=True)
+        )
+    }
+    whole = set(moved)
+    s = SpendSummary.__table__
+    columns = [s.c[c] for c in (*SUMMARY_KEY, *SUMMARY_MEASURES)]
+    old = _measures(select(*columns).where(_scope(s, pairs, whole)))
+    new = _measures(summary_select(_scope(SpendEntry.__table__, pairs, whole)))
+    changed = sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k))
+    if not changed and not moved:
+        return
+    _write_detailed(changed, old, new)
+    buyer_delta: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0] * len(SUMMARY_MEASURES))
+    department_delta: dict[tuple[Any, ...], list[int]] = defaultdict(
+        lambda: [0] * len(SUMMARY_MEASURES)
+    )
+    for rows, sign in ((old, -1), (new, 1)):
+        for key, measures in rows.items():
+            year, buyer_id, category_id = key[0], key[1], key[2]
+            counted_in = department[buyer_id]
+            if sign < 0 and buyer_id in moved:
+                counted_in = moved[buyer_id]
+            for target in (
+                buyer_delta[(year, buyer_id)],
+                department_delta[(year, counted_in, category_id)],
+            ):
+                for i, value in enumerate(measures):
+                    target[i] += sign * value
+    _increment(TABLES[1], buyer_delta)
+    _increment(TABLES[2], department_delta)
+
+
+def _key_params(key_columns: Iterable[str], key: tuple[Any, ...]) -> dict[str, Any]:
+    return {f"k_{c}": v for c, v in zip(key_columns, key, strict=True)}
+
+
+def _write_detailed(
+    changed: list[SummaryKey], old: dict[SummaryKey, Measures], new: dict[SummaryKey, Measures]
+) -> None:
+    s = SpendSummary.__table__
+    stale = [_key_params(SUMMARY_KEY, k) for k in changed if k in old]
+    if stale:
+        db.session.execute(
+            delete(s).where(*(s.c[c] == bindparam(f"k_{c}") for c in SUMMARY_KEY)), stale
+        )
+    fresh = [
+        dict(zip((*SUMMARY_KEY, *SUMMARY_MEASURES), (*k, *new[k]), strict=True))
+        for k in changed
+        if k in new
+    ]
+    if fresh:
+        db.session.execute(s.insert(), fresh)
+
+
+def _increment(
+    target: tuple[Any, tuple[str, ...]], deltas: dict[tuple[Any, ...], list[int]]
+) -> None:
+    """Add the deltas to a rollup (upserts in key order), then drop its emptied rows."""
+    table, key_columns = target
+    rows = [
+        dict(zip((*key_columns, *SUMMARY_MEASURES), (*key, *delta), strict=True))
+        for key, delta in sorted(deltas.items(), key=lambda item: tuple(map(str, item[0])))
+        if any(delta)
+    ]
+    if not rows:
+        return
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=list(key_columns),
+        set_={m: table.c[m] + statement.excluded[m] for m in SUMMARY_MEASURES},
+    )
+    db.session.execute(statement, rows)
+    shrunk = [
+        _key_params(key_columns, tuple(r[c] for c in key_columns)) for r in rows if r["entries"] < 0
+    ]
+    if shrunk:
+        db.session.execute(
+            delete(table).where(
+                *(table.c[c] == bindparam(f"k_{c}") for c in key_columns), table.c.entries <= 0
+            ),
+            shrunk,
+        )
+
+
+def summary_select(
+    where: ColumnElement[bool] | None = None,
+) -> Select[tuple[object, ...]]:
+    """The summary recomputed from the ledger (one row per key), in SUMMARY columns order;
+    ``where`` restricts the ledger rows (of a few buyers and years)."""
     e = SpendEntry.__table__
     o = Organisation.__table__
     cents = type_coerce(e.c.amount, BigInteger)
     reuse = e.c.is_reuse == True  # noqa: E712  (SQL boolean)
     social = e.c.social_consideration != NO_SOCIAL
     environmental = e.c.environmental_consideration != NO_ENVIRONMENTAL
-    attached = (
+    links = (
         select(
             spend_entry_clause.c.spend_entry_id.label("entry_id"),
             func.sum(case((Clause.kind == ClauseKind.SOCIAL, 1), else_=0)).label("social"),
@@ -146,8 +319,10 @@ def summary_select() -> Select[tuple[object, ...]]:
         )
         .join(Clause, Clause.id == spend_entry_clause.c.clause_id)
         .group_by(spend_entry_clause.c.spend_entry_id)
-        .subquery()
     )
+    if where is not None:  # only the clauses of the rows recomputed
+        links = links.where(spend_entry_clause.c.spend_entry_id.in_(select(e.c.id).where(where)))
+    attached = links.subquery()
     external = e.c.campaign_id.is_(None)
 
     def clause_count(attached_count, has_value):  # type: ignore[no-untyped-def]
@@ -162,7 +337,7 @@ def summary_select() -> Select[tuple[object, ...]]:
     def when(condition, value=cents):  # type: ignore[no-untyped-def]
         return func.sum(case((condition, value), else_=0))
 
-    return (
+    query = (
         select(
             e.c.year,
             e.c.buyer_id,
@@ -194,6 +369,7 @@ def summary_select() -> Select[tuple[object, ...]]:
         .outerjoin(attached, attached.c.entry_id == e.c.id)
         .group_by(e.c.year, e.c.buyer_id, e.c.category_id, e.c.origin, e.c.campaign_id)
     )
+    return query if where is None else query.where(where)
 
 
 def rollup_selects(detailed: Any) -> dict[str, Select[tuple[object, ...]]]:
@@ -213,7 +389,7 @@ def rollup_selects(detailed: Any) -> dict[str, Select[tuple[object, ...]]]:
 
 
 def rebuild_summary() -> None:
-    """Recompute the summary and its rollups from the ledger (the caller commits)."""
+    """Recompute the summary and its rollups from the ledger, in the current transaction."""
     for table, _key in TABLES:
         db.session.execute(delete(table))
     detailed = SpendSummary.__table__

@@ -4,6 +4,7 @@ coordinators' legal targets."""
 from __future__ import annotations
 
 import base64
+import secrets
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -11,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from nrhub.errors import DomainError
+from nrhub.errors import DomainError, attach_to_form
 from nrhub.formatting import paris_today
 from nrhub.ledger import queries, services
 from nrhub.ledger.forms import (
@@ -178,9 +179,10 @@ def import_form():  # type: ignore[no-untyped-def]
     except SpreadsheetError as err:
         form.file.errors = [str(err)]
         return render_template("ledger/import.html", form=form, columns=COLUMNS), 422
+    # The token makes the preview single-use: applying it records it (services.import_spend).
     payload = _serializer().dumps(
         {"org": current_user.organisation_id, "name": upload.filename or "",
-         "data": base64.b64encode(data).decode()}
+         "token": secrets.token_urlsafe(24), "data": base64.b64encode(data).decode()}
     )  # fmt: skip
     apply_form = ApplyImportForm(payload=payload)
     return render_template(
@@ -199,12 +201,22 @@ def import_apply():  # type: ignore[no-untyped-def]
         abort(400)
     if payload.get("org") != current_user.organisation_id:
         abort(403)
+    if "token" not in payload:  # a preview made before imports became single-use
+        abort(400)
     try:
         rows, _errors = _parse_upload(base64.b64decode(payload["data"]), payload["name"])
-        count = services.import_spend(rows, by=current_user)
+        count = services.import_spend(
+            rows, by=current_user, token=payload["token"], filename=payload["name"]
+        )
     except (DomainError, SpreadsheetError) as err:
-        flash(_("Import refusé, rien n'a été enregistré : %(m)s", m=str(err)), "error")
-        return redirect(url_for("ledger.import_form"))
+        # Refused (already applied, or a line no longer valid): nothing was written.
+        refused = ImportForm(formdata=None)
+        message = str(err)
+        if not isinstance(err, DomainError) or err.status_code != 409:
+            message = _("Import refusé, rien n'a été enregistré : %(m)s", m=message)
+        attach_to_form(refused, DomainError(message))
+        status = err.status_code if isinstance(err, DomainError) else 422
+        return render_template("ledger/import.html", form=refused, columns=COLUMNS), status
     flash(_("%(n)d dépenses importées.", n=count), "success")
     return redirect(url_for("ledger.index"))
 

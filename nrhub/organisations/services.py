@@ -18,6 +18,7 @@ from nrhub.auth.tokens import consume_token, find_usable_token, issue_token
 from nrhub.db import utcnow
 from nrhub.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from nrhub.extensions import db
+from nrhub.ledger import summary as ledger_summary
 from nrhub.mail import absolute_url, send_mail
 from nrhub.organisations import geo, queries
 from nrhub.organisations.models import (
@@ -322,6 +323,7 @@ def _require_admin_of(org: Organisation, by: User) -> None:
 def update_profile(org: Organisation, profile: OrganisationProfile, *, by: User) -> None:
     """An organisation admin corrects the organisation's contact, address and identity."""
     _require_admin_of(org, by)
+    ledger_summary.track_buyer_location(org)  # the spend summary follows a move
     _apply_profile(org, profile)
     record("organisation.update_profile", org, by=by, organisation_id=org.id)
     db.session.commit()

@@ -1,23 +1,19 @@
 """Two refurbishers claiming the last units at once: one wins, the other gets a clear
-French message. Real connections, one app context and session per thread, on PostgreSQL
-(NRHUB_TEST_BACKEND=postgresql); skipped on SQLite, whose write lock serialises the
-claims anyway."""
+French message. Real connections, one app context, session and unit of work per thread,
+on SQLite (its write lock serialises the claims) and on PostgreSQL
+(NRHUB_TEST_BACKEND=postgresql: the lot's row lock and conditional UPDATE do)."""
 
 from __future__ import annotations
 
 import threading
-
-import pytest
 
 from nrhub.auth.models import User
 from nrhub.donations import services
 from nrhub.donations.models import DonationClaim, DonationLot, LotReach
 from nrhub.errors import ConflictError
 from nrhub.extensions import db
-from tests.conftest import ON_POSTGRESQL
+from nrhub.transactions import unit_of_work
 from tests.factories import RefurbisherFactory, UserFactory
-
-pytestmark = pytest.mark.skipif(not ON_POSTGRESQL, reason="race test on PostgreSQL only")
 
 THREADS = 8
 ROUNDS = 5
@@ -33,10 +29,11 @@ def _race(app, lot_id: int, user_ids: list[int], quantity: int) -> tuple[int, li
     def runner(user_id: int) -> None:
         with app.app_context():
             try:
-                by = db.session.get(User, user_id)
-                lot = db.session.get(DonationLot, lot_id)
                 barrier.wait()
-                services.claim_lot(lot, quantity, by=by)
+                with unit_of_work():
+                    by = db.session.get(User, user_id)
+                    lot = db.session.get(DonationLot, lot_id)
+                    services.claim_lot(lot, quantity, by=by)
                 wins.append(user_id)
             except ConflictError as err:
                 refusals.append(str(err))

@@ -6,10 +6,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 
 from nrhub.audit.models import AuditEvent
 from nrhub.catalog.models import Listing
-from nrhub.donations import services
+from nrhub.donations import claims, services
 from nrhub.donations.models import (
     AgeBracket,
     ClaimStatus,
@@ -21,6 +23,7 @@ from nrhub.donations.models import (
 )
 from nrhub.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from nrhub.extensions import db
+from nrhub.transactions import unit_of_work
 from tests.donations.conftest import PDF_BYTES, claimed, lot_data, outbox, png_bytes, today
 
 
@@ -111,6 +114,22 @@ def test_withdraw_lot_refuses_pending_claims(people, make_lot):
         services.claim_lot(lot, 1, by=people.refurbisher)
 
 
+def test_withdraw_mails_each_refurbisher_apart(people, make_lot, app):
+    lot = make_lot(quantity=5)
+    lot.reach = LotReach.REGION
+    db.session.commit()
+    services.claim_lot(lot, 2, by=people.refurbisher)
+    services.claim_lot(lot, 2, by=people.regional)
+    before = len(outbox(app))
+    with unit_of_work():
+        services.withdraw_lot(lot, by=people.donor)
+    assert sorted(tuple(m.to) for m in outbox(app)[before:]) == [
+        ("brest@example.fr",),
+        ("rennes@example.fr",),
+    ]
+    assert remaining(lot.id) == 5  # refused claims hold no units, as after a refusal
+
+
 def test_withdraw_refused_once_a_claim_is_accepted(people, make_lot):
     lot = make_lot(quantity=5)
     claimed(lot, people.refurbisher, people.donor, 2, "accepted")
@@ -138,11 +157,99 @@ def test_claim_part_then_rest_of_a_lot(people, make_lot, app):
     assert first.status == ClaimStatus.PENDING and first.quantity == 4
     assert remaining(lot.id) == 6
     mail = outbox(app)[-1]
-    assert mail.to == ["dsi@vitre.example.fr", "vitre@example.fr"]
-    assert "Ordi'Breizh souhaite récupérer 4 unité(s)" in mail.body
+    assert sorted(mail.to) == ["dsi@vitre.example.fr", "vitre@example.fr"]
+    assert (
+        f"Ordi'Breizh souhaite récupérer 4 unités de votre lot de réemploi n° {lot.id} (sur 10)."
+        in mail.body
+    )
     assert "Passage jeudi" in mail.body
     services.claim_lot(db.session.get(DonationLot, lot.id), 6, by=people.regional)
     assert remaining(lot.id) == 0
+
+
+def test_claim_mail_reaches_each_person_in_their_language(people, make_lot, app):
+    people.donor_colleague.locale = "en"
+    db.session.commit()
+    lot = make_lot(quantity=10)
+    before = len(outbox(app))
+    with unit_of_work():
+        services.claim_lot(lot, 1, by=people.refurbisher)
+        assert len(outbox(app)) == before  # queued: nothing leaves before the commit
+    sent = {tuple(m.to): m.subject for m in outbox(app)[before:]}
+    assert sent == {
+        ("vitre@example.fr",): f"[nrhub] Réservation de votre lot de réemploi n° {lot.id}",
+        ("dsi@vitre.example.fr",): f"[nrhub] Reservation of your reuse lot no. {lot.id}",
+    }
+
+
+def test_a_refused_claim_sends_nothing(people, make_lot, app):
+    lot = make_lot(quantity=2)
+    lot.reach = LotReach.REGION
+    db.session.commit()
+    services.claim_lot(lot, 2, by=people.refurbisher)
+    before = len(outbox(app))
+    with pytest.raises(ConflictError), unit_of_work():
+        services.claim_lot(lot, 1, by=people.regional)
+    assert len(outbox(app)) == before
+
+
+def test_one_pending_claim_per_refurbisher_and_lot_is_a_database_rule(people, make_lot):
+    lot = make_lot(quantity=10)
+    first = services.claim_lot(lot, 1, by=people.refurbisher)
+    db.session.commit()
+
+    def copy(status: ClaimStatus) -> DonationClaim:
+        return DonationClaim(
+            lot_id=lot.id,
+            refurbisher_id=first.refurbisher_id,
+            quantity=1,
+            status=status,
+        )
+
+    for status in (ClaimStatus.REFUSED, ClaimStatus.CANCELLED, ClaimStatus.COMPLETED):
+        db.session.add(copy(status))
+        db.session.flush()
+    with pytest.raises(IntegrityError), db.session.begin_nested():
+        db.session.add(copy(ClaimStatus.PENDING))
+    db.session.rollback()
+    assert count(DonationClaim) == 1
+
+
+def test_a_copy_of_a_pending_claim_that_passes_the_check_is_refused_cleanly(
+    people, make_lot, monkeypatch
+):
+    """The race the check cannot see (two copies both finding no claim) meets the index:
+    a 409 in French, and the copy's units are not taken."""
+    lot = make_lot(quantity=10)
+    services.claim_lot(lot, 2, by=people.refurbisher)
+    db.session.commit()
+    monkeypatch.setattr(claims, "HOLDING_CLAIMS", ())  # the check sees nothing
+    with pytest.raises(ConflictError) as err:
+        services.claim_lot(lot, 3, by=people.refurbisher)
+    assert str(err.value) == "Votre structure a déjà une réservation en cours sur ce lot."
+    assert remaining(lot.id) == 8  # the savepoint undid the units taken, in this transaction
+    assert count(DonationClaim) == 1
+
+
+def test_a_stale_claim_is_decided_on_its_current_state(people, make_lot):
+    lot = make_lot(quantity=10)
+    claim = services.claim_lot(lot, 4, by=people.refurbisher)
+    db.session.commit()
+    # Another worker cancelled it meanwhile (the object in memory still says pending).
+    db.session.execute(
+        update(DonationClaim)
+        .where(DonationClaim.id == claim.id)
+        .values(status=ClaimStatus.CANCELLED)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        update(DonationLot).where(DonationLot.id == lot.id).values(remaining_quantity=10)
+    )
+    db.session.commit()
+    with pytest.raises(ConflictError) as err, unit_of_work():
+        services.refuse_claim(claim, "Plus besoin", by=people.donor)
+    assert str(err.value) == "Cette réservation a déjà reçu une réponse."
+    assert remaining(lot.id) == 10  # not given back twice
 
 
 def test_claim_more_than_the_lot_refused(people, make_lot):

@@ -10,9 +10,17 @@ from nrhub.errors import ConflictError, PermissionDeniedError, ValidationError
 from nrhub.extensions import db
 from nrhub.ledger import queries as ledger_queries
 from nrhub.ledger import services
-from nrhub.ledger.models import LegalTarget, SpendEntry, SpendOrigin, SpendSummary, TargetKind
+from nrhub.ledger.models import (
+    LegalTarget,
+    SpendEntry,
+    SpendImport,
+    SpendOrigin,
+    SpendSummary,
+    TargetKind,
+)
 from nrhub.ledger.services import ImportRow, SpendInput, SpendNature, TargetInput
 from nrhub.stats import queries
+from nrhub.transactions import unit_of_work
 from tests import factories
 from tests.stats.helpers import spend
 
@@ -126,13 +134,42 @@ def test_import_is_all_or_nothing_with_line_numbers(app):
         ImportRow(3, _input(quantity=0)),
         ImportRow(4, _input(supplier_siret="1")),
     ]
-    with pytest.raises(ValidationError) as caught:
-        services.import_spend(rows, by=user)
+    with pytest.raises(ValidationError) as caught, unit_of_work():
+        services.import_spend(rows, by=user, token="apercu-1")
     assert caught.value.message.startswith("Ligne 3 : La quantité")
     assert "Ligne 4 : SIRET du fournisseur invalide" in caught.value.message
-    db.session.rollback()
     assert _count() == (0, 0)
-    assert services.import_spend(rows[:1], by=user) == 1
+    assert _imports() == 0  # a refused import does not use its preview up
+    with unit_of_work():
+        assert services.import_spend(rows[:1], by=user, token="apercu-1") == 1
+    assert _count() == (1, 1)
+
+
+def _imports() -> int:
+    return db.session.execute(select(func.count()).select_from(SpendImport)).scalar_one()
+
+
+def test_an_import_is_applied_once(app):
+    user = factories.UserFactory()
+    db.session.commit()
+    rows = [ImportRow(2, _input()), ImportRow(3, _input(amount=Decimal("10.01")))]
+    with unit_of_work():
+        assert services.import_spend(rows, by=user, token="apercu-2", filename="a.csv") == 2
+    with pytest.raises(ConflictError) as caught, unit_of_work():
+        services.import_spend(rows, by=user, token="apercu-2", filename="a.csv")
+    assert caught.value.message.startswith("Cet import a déjà été appliqué")
+    assert _count() == (2, 1)
+    assert _imports() == 1
+    applied = db.session.execute(select(SpendImport)).scalar_one()
+    assert (applied.organisation_id, applied.rows, applied.filename) == (
+        user.organisation_id,
+        2,
+        "a.csv",
+    )
+    # Another preview of the same file is another import, as the buyer asked.
+    with unit_of_work():
+        services.import_spend(rows, by=user, token="apercu-3")
+    assert _count() == (4, 1)
 
 
 def test_refurbisher_cannot_declare_spend(app):

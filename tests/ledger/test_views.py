@@ -174,6 +174,40 @@ def test_import_preview_then_apply(client, people):
     assert amounts == ["2450.00", "600.00"]
 
 
+def test_import_applied_again_writes_nothing_and_says_so(client, people):
+    login(client, people["buyer"].email)
+    response = client.post(
+        "/acheteur/depenses/import",
+        data={"file": (__import__("io").BytesIO(CSV_OK.encode()), "depenses.csv")},
+        content_type="multipart/form-data",
+    )
+    html = response.get_data(as_text=True)
+    payload = html.split('name="payload"', 1)[1].split('value="', 1)[1].split('"', 1)[0]
+    assert (
+        client.post("/acheteur/depenses/import/appliquer", data={"payload": payload}).status_code
+        == 302
+    )
+    for _replay in range(3):
+        response = client.post("/acheteur/depenses/import/appliquer", data={"payload": payload})
+        assert response.status_code == 409
+        assert "Cet import a déjà été appliqué" in response.get_data(as_text=True)
+    assert _entries() == 2
+    # The same file previewed again is a new import: the buyer chose to send it twice.
+    response = client.post(
+        "/acheteur/depenses/import",
+        data={"file": (__import__("io").BytesIO(CSV_OK.encode()), "depenses.csv")},
+        content_type="multipart/form-data",
+    )
+    again = response.get_data(as_text=True).split('name="payload"', 1)[1]
+    again = again.split('value="', 1)[1].split('"', 1)[0]
+    assert again != payload
+    assert (
+        client.post("/acheteur/depenses/import/appliquer", data={"payload": again}).status_code
+        == 302
+    )
+    assert _entries() == 4
+
+
 def test_import_with_errors_names_the_lines_and_changes_nothing(client, people):
     login(client, people["buyer"].email)
     bad = CSV_OK + "32/01/2025;frigo;-1;abc;neuf;X;peut-être;\n"
