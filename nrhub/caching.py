@@ -26,6 +26,7 @@ T = TypeVar("T")
 UNCACHED_TABLES = frozenset(
     {
         "user_account",
+        "login_throttle",
         "account_token",
         "api_token",
         "api_idempotent_request",
@@ -105,6 +106,10 @@ def _increment(connection: Connection) -> bool:
 
 
 def _bump_after_commit(session: Session) -> None:
+    # SQLAlchemy also signals the release of a savepoint as a commit: the transaction goes
+    # on (holding SQLite's write lock) and may still roll back, so wait for its real end.
+    if session.in_nested_transaction():
+        return
     if not session.info.pop(STALE, False):
         return
     # The session's transaction is over: a short one of its own, on its own connection.
@@ -121,6 +126,8 @@ def _bump_after_commit(session: Session) -> None:
 
 
 def _forget(session: Session, *_args: Any) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint rolled back: the writes made before it still stand
     session.info.pop(STALE, None)
 
 

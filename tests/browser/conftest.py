@@ -123,10 +123,12 @@ SEED = """
 from nrhub import create_app
 from nrhub.demo import load_demo
 from nrhub.extensions import db
+from nrhub.transactions import unit_of_work
 
 with create_app().app_context():
     db.create_all()
-    load_demo()
+    with unit_of_work():
+        load_demo()
 """
 
 
