@@ -74,11 +74,11 @@ def record_failure(user: User, client: str, now: dt.datetime) -> None:
     client_lock = account_lock = None
     if _count_client_failure(user.id, client, now) >= config["LOGIN_MAX_FAILURES"]:
         until = now + dt.timedelta(minutes=config["LOGIN_LOCK_MINUTES"])
-        if _lock_client(user.id, client, config["LOGIN_MAX_FAILURES"], until):
+        if _lock_client(user.id, client, config["LOGIN_MAX_FAILURES"], now, until):
             client_lock = until
     if _count_account_failure(user.id) >= config["LOGIN_ACCOUNT_MAX_FAILURES"]:
         until = now + dt.timedelta(minutes=config["LOGIN_ACCOUNT_LOCK_MINUTES"])
-        if _lock_account(user.id, config["LOGIN_ACCOUNT_MAX_FAILURES"], until):
+        if _lock_account(user.id, config["LOGIN_ACCOUNT_MAX_FAILURES"], now, until):
             account_lock = until
     db.session.expire(user, ["failed_logins", "locked_until"])
     if client_lock is None and account_lock is None:
@@ -137,11 +137,20 @@ def _count_client_failure(user_id: int, client: str, now: dt.datetime) -> int:
     return 1
 
 
-def _lock_client(user_id: int, client: str, limit: int, until: dt.datetime) -> bool:
+def _lock_client(
+    user_id: int, client: str, limit: int, now: dt.datetime, until: dt.datetime
+) -> bool:
+    """Lock unless already locked: attempts that passed the lock check just before a
+    parallel one locked still count, but do not lock (and notify) a second time."""
     table = LoginThrottle.__table__
     result = db.session.execute(
         update(table)
-        .where(table.c.user_id == user_id, table.c.client == client, table.c.failures >= limit)
+        .where(
+            table.c.user_id == user_id,
+            table.c.client == client,
+            table.c.failures >= limit,
+            or_(table.c.locked_until.is_(None), table.c.locked_until <= now),
+        )
         .values(failures=0, locked_until=until)
     )
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
@@ -159,11 +168,15 @@ def _count_account_failure(user_id: int) -> int:
     )
 
 
-def _lock_account(user_id: int, limit: int, until: dt.datetime) -> bool:
+def _lock_account(user_id: int, limit: int, now: dt.datetime, until: dt.datetime) -> bool:
     table = User.__table__
     result = db.session.execute(
         update(table)
-        .where(table.c.id == user_id, table.c.failed_logins >= limit)
+        .where(
+            table.c.id == user_id,
+            table.c.failed_logins >= limit,
+            or_(table.c.locked_until.is_(None), table.c.locked_until <= now),
+        )
         .values(failed_logins=0, locked_until=until)
     )
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
