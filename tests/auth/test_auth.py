@@ -150,6 +150,16 @@ def test_the_owner_hears_of_locks_at_most_once_an_hour(app, user, request_ctx):
     assert "198.51.100.1" in mails[0].body and "198.51.100.3" in mails[1].body
 
 
+def test_the_lock_notice_is_in_the_owner_s_language(app, user, request_ctx):
+    user.locale = "en"
+    db.session.commit()
+    for _ in range(5):
+        attempt("mauvais-mot-de-passe", "198.51.100.1", utcnow())
+    [mail] = outbox(app)
+    assert mail.subject == "[nrhub] Logins to your account blocked after several failures"
+    assert "from the address 198.51.100.1" in mail.body
+
+
 def test_one_address_locks_the_whole_account_two_minutes_in_each_forty_seven(
     app, user, request_ctx
 ):
