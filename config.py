@@ -71,8 +71,14 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600 per minute")
+    # Sign-ups per client address (each creates an organisation and e-mails people).
+    SIGNUP_RATE_LIMIT = os.environ.get("SIGNUP_RATE_LIMIT", "10 per hour")
+    # Failures from one address lock that address out of the account; failures from all
+    # addresses lock the whole account, briefly (nrhub.auth.lockout says why).
     LOGIN_MAX_FAILURES = _int("LOGIN_MAX_FAILURES", 5)
     LOGIN_LOCK_MINUTES = _int("LOGIN_LOCK_MINUTES", 15)
+    LOGIN_ACCOUNT_MAX_FAILURES = _int("LOGIN_ACCOUNT_MAX_FAILURES", 20)
+    LOGIN_ACCOUNT_LOCK_MINUTES = _int("LOGIN_ACCOUNT_LOCK_MINUTES", 2)
 
     # Cache (Flask-Caching): in each worker's memory by default; with CACHE_REDIS_URL,
     # shared by every worker in Redis. The public catalogue (filter lists, rendered results)

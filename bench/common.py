@@ -131,6 +131,7 @@ def bench_app(**overrides: Any) -> Iterator[Flask]:
             from nrhub.reference import load_reference_data
 
             load_reference_data()
+            db.session.commit()
             try:
                 yield app
             finally:

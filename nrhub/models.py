@@ -2,7 +2,7 @@
 
 from nrhub.api.models import ApiToken, IdempotentRequest
 from nrhub.audit.models import AuditEvent
-from nrhub.auth.models import AccountToken, User
+from nrhub.auth.models import AccountToken, LoginThrottle, User
 from nrhub.caching import CacheGeneration
 from nrhub.campaigns.models import (
     Campaign,
@@ -12,7 +12,7 @@ from nrhub.campaigns.models import (
     OrderEvent,
     OrderLine,
 )
-from nrhub.catalog.models import Category, Listing, ListingPhoto, PriceTier
+from nrhub.catalog.models import Category, Listing, ListingPhoto, PriceTier, StockImport
 from nrhub.clauses.models import Clause
 from nrhub.consolidation import models as consolidation_models
 from nrhub.donations import models as donation_models
@@ -34,6 +34,7 @@ __all__ = [
     "IdempotentRequest",
     "Listing",
     "ListingPhoto",
+    "LoginThrottle",
     "Order",
     "OrderEvent",
     "OrderLine",
@@ -41,6 +42,7 @@ __all__ = [
     "OutboxMail",
     "PriceTier",
     "SpendEntry",
+    "StockImport",
     "User",
     "consolidation_models",
     "donation_models",

@@ -31,8 +31,9 @@ def reference_loader(func: Callable[[Session], None]) -> Callable[[Session], Non
 def load_reference_data(session: Session | None = None) -> None:
     """Insert the missing reference rows of every area.
 
-    Without a session, the application's session is used and committed; a migration passes
-    a session bound to its own connection and lets Alembic commit.
+    Without a session, the application's session is used: the caller's unit of work (or
+    test) commits; a migration passes a session bound to its own connection and lets
+    Alembic commit.
     """
     import nrhub.reference_loaders  # noqa: F401  (registers the loaders)
     from nrhub.extensions import db
@@ -41,5 +42,3 @@ def load_reference_data(session: Session | None = None) -> None:
     for loader in _LOADERS:
         loader(target)
         target.flush()
-    if session is None:
-        db.session.commit()

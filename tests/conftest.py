@@ -140,6 +140,7 @@ def app(
         from nrhub.reference import load_reference_data
 
         load_reference_data()
+        db.session.commit()  # the loaders only flush: the test starts from committed data
         factories.bind(db.session)
         limiter.reset()
         yield app

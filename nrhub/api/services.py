@@ -64,8 +64,8 @@ def listing_data(sku: str, body: dict[str, Any]) -> ListingData:
 def put_listing(sku: str, data: ListingData, status: str | None, *, by: User) -> tuple[int, bool]:
     """Create the listing of this SKU, or replace its fields; returns (its id, created).
 
-    Goes through the catalogue's create and update services (one transaction each), so
-    that the SKU, category, conditional stock write, status and audit rules are theirs.
+    Goes through the catalogue's create and update services, so that the SKU, category,
+    conditional stock write, status and audit rules are theirs.
     """
     _require_refurbisher(by)
     existing_id = db.session.execute(
@@ -123,7 +123,6 @@ def sync_stock(items: list[tuple[str, int]], *, by: User) -> tuple[int, int]:
                 f"Aucune de vos offres n'a la référence « {sku} »."
             )
     if errors:
-        db.session.rollback()
         raise FieldsError(errors, "Certaines lignes sont refusées ; aucun stock n'a été modifié.")
     now = utcnow()
     changes = [
@@ -141,7 +140,6 @@ def sync_stock(items: list[tuple[str, int]], *, by: User) -> tuple[int, int]:
         )
         sane = db.engine.dialect.supports_sane_multi_rowcount
         if sane and result.rowcount != len(changes):  # type: ignore[attr-defined]
-            db.session.rollback()
             raise ConflictError(
                 "Le stock de certaines offres vient de changer (engagement dans une "
                 "campagne ?) : aucun stock n'a été modifié, renvoyez la synchronisation."
@@ -165,5 +163,4 @@ def sync_stock(items: list[tuple[str, int]], *, by: User) -> tuple[int, int]:
             }
         )
         db.session.execute(insert(AuditEvent.__table__), audits)
-    db.session.commit()
     return len(changes), len(items) - len(changes)

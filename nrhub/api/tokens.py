@@ -8,6 +8,7 @@ import secrets
 
 from flask_babel import gettext as _
 from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from nrhub.api.models import ApiToken
 from nrhub.audit.services import record
@@ -64,15 +65,16 @@ def issue_token(
     db.session.add(token)
     db.session.flush()
     record("api_token.created", token, by=by, label=label, prefix=token.prefix)
-    db.session.commit()
     return token, raw
 
 
-def issue_token_with_password(email: str, password: str, label: str) -> tuple[ApiToken, str]:
-    """``POST /api/v1/tokens``: the login rules (lock after failures, same message whatever
-    the cause) apply; pending or suspended organisations are refused."""
+def issue_token_with_password(
+    email: str, password: str, label: str, *, client: str | None = None
+) -> tuple[ApiToken, str]:
+    """``POST /api/v1/tokens``: the login rules (locks after failures from ``client``, same
+    message whatever the cause) apply; pending or suspended organisations are refused."""
     label = _check_label(label)
-    user = auth_services.authenticate(email, password)
+    user = auth_services.authenticate(email, password, client=client)
     if not user.is_active_member:
         raise PermissionDeniedError(
             _("Votre organisation n'est pas encore validée : l'API n'est pas accessible.")
@@ -91,17 +93,35 @@ def list_tokens(user: User) -> list[ApiToken]:
 
 
 def revoke_token(token_id: int, *, by: User, now: dt.datetime | None = None) -> ApiToken:
-    """Revoke one of one's own tokens (another person's id is reported as missing)."""
+    """Revoke one of one's own tokens (another person's id is reported as missing); revoking
+    a revoked token changes nothing."""
     token = db.session.execute(
         select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == by.id)
     ).scalar_one_or_none()
     if token is None:
         raise NotFoundError(_("Ce jeton n'existe pas."))
-    if token.revoked_at is None:
-        token.revoked_at = now or utcnow()
+    now = now or utcnow()
+    revoked = db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.id == token.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if revoked.rowcount == 1:  # type: ignore[attr-defined]
+        set_committed_value(token, "revoked_at", now)
         record("api_token.revoked", token, by=by, prefix=token.prefix)
-        db.session.commit()
     return token
+
+
+def revoke_all_tokens(user: User, now: dt.datetime) -> int:
+    """Revoke every usable token of ``user`` (their password was reset); how many."""
+    result = db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def user_for_token(raw: str, now: dt.datetime | None = None) -> tuple[ApiToken, User] | None:
@@ -118,6 +138,11 @@ def user_for_token(raw: str, now: dt.datetime | None = None) -> tuple[ApiToken, 
     if not token.is_usable(now) or not user.is_active_member:
         return None
     if token.last_used_at is None or now - token.last_used_at > TOUCH_EVERY:
-        db.session.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
-        db.session.commit()
+        # Committed with the request (a refused request forgets it: no harm).
+        db.session.execute(
+            update(ApiToken)
+            .where(ApiToken.id == token.id)
+            .values(last_used_at=now)
+            .execution_options(synchronize_session=False)
+        )
     return token, user

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, jsonify, request
+from flask.blueprints import BlueprintSetupState
 
 from nrhub.api import (
     campaign_views,
@@ -18,7 +19,7 @@ from nrhub.api import (
     tokens,
 )
 from nrhub.api.core import PAGINATION_PARAMS, Param, bp, route
-from nrhub.auth.services import LoginError
+from nrhub.auth.services import LoginError, on_password_reset
 from nrhub.catalog import queries as catalog_queries
 from nrhub.extensions import limiter
 from nrhub.security import Role
@@ -34,6 +35,13 @@ __all__ = [
 ]
 
 REFURBISHER = (Role.REFURBISHER,)
+
+
+@bp.record_once
+def _revoke_tokens_on_password_reset(state: BlueprintSetupState) -> None:
+    """The auth area, below this one, has a person's tokens revoked when their password is
+    reset from an e-mailed link."""
+    on_password_reset(state.app, tokens.revoke_all_tokens)
 
 
 def _login_limit() -> str:
@@ -57,7 +65,9 @@ def _login_limit() -> str:
 def create_token():  # type: ignore[no-untyped-def]
     body = core.parse_body(schemas.TokenCreate)
     try:
-        token, raw = tokens.issue_token_with_password(body.email, body.password, body.label)
+        token, raw = tokens.issue_token_with_password(
+            body.email, body.password, body.label, client=request.remote_addr
+        )
     except LoginError as err:
         keep_writes_on_refusal()  # the failure counts towards the account's lock
         return core.problem(err.status_code, err.message)

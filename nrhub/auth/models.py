@@ -6,7 +6,7 @@ import datetime as dt
 import secrets
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, func
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from nrhub.db import UTCDateTime, utcnow
@@ -31,8 +31,12 @@ class User(db.Model):  # type: ignore[name-defined,misc]
     is_removed: Mapped[bool] = mapped_column(default=False)
     # Rotated on logout and password change so that an old session cookie stops working.
     session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
+    # Failures from every address since the last success or lock, and the short lock of
+    # the whole account they lead to (nrhub.auth.lockout).
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # When the owner was last told of a lock: at most one such e-mail an hour.
+    lock_notified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     locale: Mapped[str | None] = mapped_column(String(5))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -86,6 +90,21 @@ class User(db.Model):  # type: ignore[name-defined,misc]
 
 # E-mails are unique whatever their case.
 Index("uq_user_account_email_lower", func.lower(User.email), unique=True)
+
+
+class LoginThrottle(db.Model):  # type: ignore[name-defined,misc]
+    """Failed logins to one account from one client address (an IPv4 address or an IPv6
+    /64), and the lock of that address on that account (nrhub.auth.lockout)."""
+
+    __tablename__ = "login_throttle"
+    __table_args__ = (UniqueConstraint("user_id", "client"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    client: Mapped[str] = mapped_column(String(50))
+    failures: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_failure_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class TokenPurpose(StrEnum):

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
-from flask import current_app
+from flask import Flask, current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select, update
 
 from nrhub.audit.services import record
+from nrhub.auth import lockout
 from nrhub.auth.models import AccountToken, TokenPurpose, User
 from nrhub.auth.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_dummy, verify_password
 from nrhub.auth.tokens import consume_token, find_usable_token, issue_token
 from nrhub.db import utcnow
 from nrhub.errors import DomainError, NotFoundError, PermissionDeniedError, ValidationError
 from nrhub.extensions import db
-from nrhub.mail import absolute_url, send_mail
+from nrhub.mail import Recipient, absolute_url, queue_mail
 
 
 class LoginError(DomainError):
@@ -39,13 +42,19 @@ def find_user_by_email(email: str) -> User | None:
     ).scalar_one_or_none()
 
 
-def authenticate(email: str, password: str, now: dt.datetime | None = None) -> User:
-    """Check credentials; after too many failures the account is locked for a while.
+def authenticate(
+    email: str, password: str, now: dt.datetime | None = None, *, client: str | None = None
+) -> User:
+    """Check credentials; too many failures lock the client out of the account for a while
+    (and, past a higher limit, the whole account briefly): see :mod:`nrhub.auth.lockout`.
 
-    Unknown e-mail, wrong password and locked account give the same message (which
-    mentions the lock), so that nobody can learn which e-mails have an account.
+    ``client`` is the address the attempt comes from. Unknown e-mail, wrong password and
+    locked account give the same message (which mentions the lock), so that nobody can
+    learn which e-mails have an account. The caller keeps the failure's writes although it
+    refuses the login (``keep_writes_on_refusal``).
     """
     now = now or utcnow()
+    key = lockout.client_key(client)
     generic = LoginError(
         _(
             "Adresse e-mail ou mot de passe incorrect. Après plusieurs échecs, le compte "
@@ -56,11 +65,11 @@ def authenticate(email: str, password: str, now: dt.datetime | None = None) -> U
     if user is None or user.is_removed:
         verify_dummy(password)
         raise generic
-    if user.locked_until is not None and user.locked_until > now:
+    if lockout.is_locked(user, key, now):
         verify_dummy(password)
         raise generic
     if not verify_password(user.password_hash, password):
-        _register_failure(user, now)
+        lockout.record_failure(user, key, now)
         raise generic
     if not user.is_active:
         raise LoginError(
@@ -69,29 +78,18 @@ def authenticate(email: str, password: str, now: dt.datetime | None = None) -> U
                 "est impossible."
             )
         )
-    user.failed_logins = 0
-    user.locked_until = None
+    lockout.record_success(user, key)
     user.last_login_at = now
     record("auth.login", user, by=user)
-    db.session.commit()
+    db.session.flush()
     return user
-
-
-def _register_failure(user: User, now: dt.datetime) -> None:
-    config = current_app.config
-    user.failed_logins += 1
-    if user.failed_logins >= config["LOGIN_MAX_FAILURES"]:
-        user.locked_until = now + dt.timedelta(minutes=config["LOGIN_LOCK_MINUTES"])
-        user.failed_logins = 0
-        record("auth.locked", user, by=None, organisation_id=user.organisation_id)
-    db.session.commit()
 
 
 def logout(user: User) -> None:
     """Rotate the session token so that any copy of the old cookie stops working."""
     user.rotate_session()
     record("auth.logout", user, by=user)
-    db.session.commit()
+    db.session.flush()
 
 
 def request_password_reset(email: str, now: dt.datetime | None = None) -> str | None:
@@ -108,10 +106,9 @@ def request_password_reset(email: str, now: dt.datetime | None = None) -> str | 
     )
     db.session.flush()
     record("auth.reset_requested", token, by=None, organisation_id=user.organisation_id)
-    db.session.commit()
-    send_mail(
-        user.email,
-        _("Réinitialisation de votre mot de passe"),
+    queue_mail(
+        Recipient(user.email, user.locale),
+        _l("Réinitialisation de votre mot de passe"),
         "auth_password_reset",
         user=user,
         url=absolute_url("auth.reset_password", token=raw),
@@ -130,7 +127,9 @@ def reset_token_for(raw: str, now: dt.datetime | None = None) -> AccountToken:
 
 
 def reset_password(raw: str, password: str, now: dt.datetime | None = None) -> User:
-    """Set a new password from a reset link; every open session of the person ends."""
+    """Set a new password from a reset link. Whoever knew the old one is shut out: every
+    session of the person ends, their API tokens are revoked (the areas holding other
+    credentials register with :func:`on_password_reset`), and every lock is lifted."""
     now = now or utcnow()
     token = reset_token_for(raw, now)
     user = db.session.get(User, token.user_id)
@@ -139,8 +138,7 @@ def reset_password(raw: str, password: str, now: dt.datetime | None = None) -> U
             _("Ce lien de réinitialisation n'est pas valable : il a déjà servi ou a expiré.")
         )
     _set_password(user, password)
-    user.failed_logins = 0
-    user.locked_until = None
+    lockout.clear(user)
     # Any other reset link sent earlier stops working too.
     db.session.execute(
         update(AccountToken)
@@ -152,9 +150,28 @@ def reset_password(raw: str, password: str, now: dt.datetime | None = None) -> U
         .values(used_at=now)
         .execution_options(synchronize_session=False)
     )
-    record("auth.password_reset", user, by=user)
-    db.session.commit()
+    revoked = sum(revoke(user, now) for revoke in _credential_revokers())
+    record("auth.password_reset", user, by=user, credentials_revoked=revoked)
+    db.session.flush()
     return user
+
+
+# Areas above this one that hold credentials of a person (the API's tokens) revoke them
+# when the person's password is reset; each revoker returns how many it revoked.
+CredentialRevoker = Callable[[User, dt.datetime], int]
+_REVOKERS = "nrhub_credential_revokers"
+
+
+def on_password_reset(app: Flask, revoker: CredentialRevoker) -> None:
+    """Register ``revoker`` (called at blueprint registration by the area that holds the
+    credentials: areas import downward only)."""
+    revokers: list[CredentialRevoker] = app.extensions.setdefault(_REVOKERS, [])
+    if revoker not in revokers:
+        revokers.append(revoker)
+
+
+def _credential_revokers() -> list[CredentialRevoker]:
+    return list(current_app.extensions.get(_REVOKERS, []))
 
 
 def _set_password(user: User, password: str) -> None:
@@ -174,7 +191,7 @@ def change_password(user: User, current_password: str, new_password: str, *, by:
         raise ValidationError(_("Le mot de passe actuel est incorrect."), field="current_password")
     _set_password(user, new_password)
     record("auth.password_change", user, by=by)
-    db.session.commit()
+    db.session.flush()
 
 
 def update_account(user: User, name: str, locale: str, *, by: User) -> None:
@@ -186,4 +203,4 @@ def update_account(user: User, name: str, locale: str, *, by: User) -> None:
     user.name = name.strip()
     user.locale = locale
     record("auth.update_account", user, by=by)
-    db.session.commit()
+    db.session.flush()

@@ -7,6 +7,7 @@ import hashlib
 import secrets
 
 from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from nrhub.auth.models import AccountToken, TokenPurpose
 from nrhub.db import utcnow
@@ -31,7 +32,8 @@ def issue_token(
     created_by_id: int | None = None,
     now: dt.datetime | None = None,
 ) -> tuple[AccountToken, str]:
-    """Add a new link to the session (the caller commits); return it with its raw token."""
+    """Add a new link to the session (the unit of work commits); return it with its raw
+    token."""
     now = now or utcnow()
     raw = secrets.token_urlsafe(32)
     token = AccountToken(
@@ -65,11 +67,19 @@ def find_usable_token(
 
 
 def consume_token(token: AccountToken, now: dt.datetime) -> bool:
-    """Mark the link used, atomically: False when another request used it first."""
+    """Mark the link used, in one conditional UPDATE (compare-and-set): False when it has
+    expired or another request used it first, so that a link serves exactly once."""
     result = db.session.execute(
         update(AccountToken)
-        .where(AccountToken.id == token.id, AccountToken.used_at.is_(None))
+        .where(
+            AccountToken.id == token.id,
+            AccountToken.used_at.is_(None),
+            AccountToken.expires_at > now,
+        )
         .values(used_at=now)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    consumed = result.rowcount == 1  # type: ignore[attr-defined]
+    if consumed:
+        set_committed_value(token, "used_at", now)
+    return consumed

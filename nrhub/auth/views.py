@@ -52,7 +52,9 @@ def login():  # type: ignore[no-untyped-def]
         status = 422 if request.method == "POST" else 200
         return render_template("auth/login.html", form=form), status
     try:
-        user = services.authenticate(form.email.data or "", form.password.data or "")
+        user = services.authenticate(
+            form.email.data or "", form.password.data or "", client=request.remote_addr
+        )
     except services.LoginError as err:
         keep_writes_on_refusal()  # the failure counts towards the account's lock
         form.form_errors.append(str(err))

@@ -11,6 +11,7 @@ per-line ORM queries), so that 10,000 lines take seconds.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import re
 import secrets
@@ -23,15 +24,17 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from nrhub.audit.models import AuditEvent
 from nrhub.auth.models import User
-from nrhub.catalog.models import Category, Listing, ListingStatus, PriceTier
+from nrhub.catalog.models import Category, Listing, ListingStatus, PriceTier, StockImport
 from nrhub.catalog.rules import FieldError, ListingData, TierData, parse_listing, parse_tiers_text
 from nrhub.db import utcnow
 from nrhub.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from nrhub.extensions import db
 from nrhub.spreadsheets import SpreadsheetError, read_table
+from nrhub.transactions import after_commit
 
 MAX_LINES = 20_000
 TOKEN_LIFETIME = dt.timedelta(hours=2)
@@ -560,14 +563,50 @@ def _columns_of(data: ListingData) -> dict[str, Any]:
 
 
 def apply_import(token: str, *, by: User) -> ImportResult:
-    """Write a previewed import in one transaction: every line or none.
+    """Write a previewed import: every line or none, and once only.
+
+    The preview's token is claimed first (a unique row, :class:`StockImport`): a second
+    apply, even arriving at the same moment on another worker, waits for the first and is
+    refused with a conflict, changing nothing. Everything happens in a savepoint, so that a
+    refusal leaves nothing behind even when the view answers it with a redirect.
 
     Lines are matched to listings by SKU again at this moment, so a listing created since
     the preview is updated rather than duplicated. Each created listing and each change of
     quantity or price gets its audit record, with old and new values.
     """
     _require_refurbisher(by)
-    path, payload = _load(token, by)
+    try:
+        with db.session.begin_nested():
+            _claim(token, by)
+            path, payload = _load(token, by)
+            result = _apply(payload, by)
+    except IntegrityError as err:  # a listing of the file was created meanwhile by another way
+        raise ConflictError(
+            "Une offre de ce fichier vient d'être créée par ailleurs ; aucune offre n'a été "
+            "modifiée. Envoyez le fichier de nouveau."
+        ) from err
+    after_commit(lambda: path.unlink(missing_ok=True))
+    return result
+
+
+def _claim(token: str, by: User) -> None:
+    try:
+        with db.session.begin_nested():
+            db.session.add(
+                StockImport(
+                    token_hash=hashlib.sha256(token.encode("utf-8")).hexdigest(),
+                    organisation_id=by.organisation_id,
+                    applied_by_id=by.id,
+                    applied_at=utcnow(),
+                )
+            )
+    except IntegrityError as err:
+        raise ConflictError(
+            "Cet import a déjà été appliqué : aucune offre n'a été modifiée une seconde fois."
+        ) from err
+
+
+def _apply(payload: dict[str, Any], by: User) -> ImportResult:
     org_id = by.organisation_id
     now = utcnow()
     existing = _existing(org_id)
@@ -611,33 +650,22 @@ def apply_import(token: str, *, by: User) -> ImportResult:
         if data.tiers != current["tiers"]:
             new_tiers[data.sku] = data.tiers
         audits.extend(_update_audits(current, data, by, now))
-    try:
-        _write(org_id, creates, updates, new_tiers, existing, audits, by, now)
-        db.session.add(
-            AuditEvent(
-                actor_id=by.id,
-                organisation_id=org_id,
-                action="listing.import_applied",
-                object_type="listing",
-                details={
-                    "filename": payload.get("filename", ""),
-                    "created": len(creates),
-                    "updated": len(updates),
-                    "unchanged": unchanged,
-                },
-            )
+    _write(org_id, creates, updates, new_tiers, existing, audits, by, now)
+    db.session.add(
+        AuditEvent(
+            actor_id=by.id,
+            organisation_id=org_id,
+            action="listing.import_applied",
+            object_type="listing",
+            details={
+                "filename": payload.get("filename", ""),
+                "created": len(creates),
+                "updated": len(updates),
+                "unchanged": unchanged,
+            },
         )
-        db.session.commit()
-    except Exception as err:
-        db.session.rollback()
-        if isinstance(err, ConflictError):
-            raise
-        current_app.logger.exception("stock import failed")
-        raise ConflictError(
-            "L'import n'a pas pu être appliqué ; aucune offre n'a été modifiée. "
-            "Envoyez le fichier de nouveau."
-        ) from err
-    path.unlink(missing_ok=True)
+    )
+    db.session.flush()
     return ImportResult(created=len(creates), updated=len(updates), unchanged=unchanged)
 
 

@@ -185,6 +185,19 @@ class ListingPhoto(db.Model):  # type: ignore[name-defined,misc]
     listing: Mapped[Listing] = relationship(back_populates="photos", lazy="raise")
 
 
+class StockImport(db.Model):  # type: ignore[name-defined,misc]
+    """A previewed stock import once applied: the unique hash of its preview's token makes
+    the apply single-use, even when several arrive at once."""
+
+    __tablename__ = "stock_import"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    applied_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    applied_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class MaintenanceKind(StrEnum):
     MAINTENANCE = "maintenance"
     EXTENDED_WARRANTY = "extended_warranty"

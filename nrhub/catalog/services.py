@@ -1,6 +1,7 @@
 """Use cases of the catalogue: refurbishers create, edit, publish and archive listings,
-add photos and import their stock. One transaction each; every change of quantity or
-price is written to the audit log with its old and new values."""
+add photos and import their stock. They write inside the caller's unit of work
+(:mod:`nrhub.transactions`); every change of quantity or price is written to the audit log
+with its old and new values."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from nrhub.db import utcnow
 from nrhub.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from nrhub.extensions import db
 from nrhub.organisations.models import Organisation
+from nrhub.transactions import after_commit
 
 MAX_PHOTOS = 5
 
@@ -83,11 +85,13 @@ def _tiers_of(listing: Listing) -> list[list[str]]:
     return [[str(t.min_quantity), str(t.unit_price)] for t in listing.tiers]
 
 
-def _commit_or_sku_error(sku: str) -> None:
+def _flush_or_sku_error(sku: str) -> None:
+    """Write the pending rows; a listing given the same SKU by a parallel request is the
+    field's error (in a savepoint, so that the request's transaction stays usable)."""
     try:
-        db.session.commit()
+        with db.session.begin_nested():
+            db.session.flush()
     except IntegrityError as err:
-        db.session.rollback()
         raise ListingValidationError(
             {"sku": f"La référence « {sku} » est déjà utilisée par une autre de vos offres."}
         ) from err
@@ -127,7 +131,7 @@ def create_listing(
         PriceTier(min_quantity=t.min_quantity, unit_price=t.unit_price) for t in data.tiers
     ]
     db.session.add(listing)
-    db.session.flush()
+    _flush_or_sku_error(data.sku)
     record(
         "listing.created",
         listing,
@@ -138,7 +142,7 @@ def create_listing(
         tiers=[[t.min_quantity, t.unit_price] for t in data.tiers],
         status=listing.status,
     )
-    _commit_or_sku_error(data.sku)
+    db.session.flush()
     return listing
 
 
@@ -185,7 +189,7 @@ def update_listing(
             PriceTier(min_quantity=t.min_quantity, unit_price=t.unit_price) for t in data.tiers
         )
     listing.updated_at = utcnow()
-    db.session.flush()
+    _flush_or_sku_error(data.sku)
     if data.quantity != old_quantity:
         _set_quantity(listing, old_quantity, data.quantity)
         record("listing.quantity_changed", listing, by=by, old=old_quantity, new=data.quantity)
@@ -203,7 +207,7 @@ def update_listing(
         record("listing.updated", listing, by=by, fields=sorted(changed))
     if status in (ListingStatus.PUBLISHED, ListingStatus.ARCHIVED):
         _change_status(listing, status, by=by)
-    _commit_or_sku_error(data.sku)
+    db.session.flush()
     return listing
 
 
@@ -215,7 +219,6 @@ def _set_quantity(listing: Listing, old: int, new: int) -> None:
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        db.session.rollback()
         raise ConflictError(
             "Le stock de cette offre vient de changer (engagement dans une campagne ?) : "
             "rechargez la page et recommencez."
@@ -227,7 +230,7 @@ def publish_listing(listing: Listing, *, by: User) -> Listing:
     """Show a draft or archived listing in the catalogue."""
     _own(listing, by)
     _change_status(listing, ListingStatus.PUBLISHED, by=by)
-    db.session.commit()
+    db.session.flush()
     return listing
 
 
@@ -235,19 +238,33 @@ def archive_listing(listing: Listing, *, by: User) -> Listing:
     """Withdraw a listing from the catalogue; it stays in the refurbisher's list."""
     _own(listing, by)
     _change_status(listing, ListingStatus.ARCHIVED, by=by)
-    db.session.commit()
+    db.session.flush()
     return listing
 
 
 def _change_status(listing: Listing, status: ListingStatus, *, by: User) -> None:
-    """Publish or archive inside the caller's transaction (audited); no-op when unchanged."""
-    if listing.status == status:
+    """Publish or archive (audited), as one conditional UPDATE from the status read: a
+    listing changed meanwhile by another request is a conflict, never overwritten. No-op
+    when the listing already has that status."""
+    old = ListingStatus(listing.status)
+    if old == status:
         return
-    old = listing.status
-    listing.status = status
-    listing.updated_at = utcnow()
+    now = utcnow()
+    values: dict[str, Any] = {"status": status, "updated_at": now}
     if status == ListingStatus.PUBLISHED:
-        listing.published_at = utcnow()
+        values["published_at"] = now
+    moved = db.session.execute(
+        update(Listing)
+        .where(Listing.id == listing.id, Listing.status == old)
+        .values(values)
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
+        raise ConflictError(
+            "Cette offre vient d'être publiée ou retirée par ailleurs : rechargez la page."
+        )
+    for name, value in values.items():
+        set_committed_value(listing, name, value)
     record(f"listing.{status.value}", listing, by=by, old_status=old)
 
 
@@ -283,14 +300,10 @@ def add_photo(listing: Listing, data: bytes, *, by: User, alt_text: str = "") ->
     record(
         "listing.photo_added", listing, by=by, photo_id=photo.id, content_type=photo.content_type
     )
+    # Stored before the commit, so that a committed photo always has its files (a rolled
+    # back request leaves two unreferenced files under random names).
     uploads.store(_upload_dir(), name, image.data)
     uploads.store(_upload_dir(), thumb, image.thumbnail)
-    try:
-        db.session.commit()
-    except Exception:
-        uploads.remove(_upload_dir(), name)
-        uploads.remove(_upload_dir(), thumb)
-        raise
     return photo
 
 
@@ -306,9 +319,14 @@ def remove_photo(listing: Listing, photo_id: int, *, by: User) -> None:
     names = (photo.filename, photo.thumbnail)
     db.session.delete(photo)
     record("listing.photo_removed", listing, by=by, photo_id=photo_id)
-    db.session.commit()
-    for name in names:
-        uploads.remove(_upload_dir(), name)
+    db.session.flush()
+    directory = _upload_dir()
+
+    def remove_files() -> None:  # once the photo's row is gone for good
+        for name in names:
+            uploads.remove(directory, name)
+
+    after_commit(remove_files)
 
 
 def listing_form_values(listing: Listing) -> dict[str, Any]:

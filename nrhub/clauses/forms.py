@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -34,6 +34,8 @@ class ClauseEditForm(FlaskForm):
     source = TextAreaField(
         _l("Source"), validators=[Optional(), Length(max=4000)], render_kw={"rows": 3}
     )
+    # The state of the clause the edit started from (compare-and-set on saving).
+    version = HiddenField(validators=[Optional(), Length(max=64)])
 
     def data_object(self) -> ClauseData:
         return ClauseData(

@@ -8,12 +8,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
+from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from nrhub.audit.services import record
 from nrhub.auth.models import User
 from nrhub.clauses.models import Clause, ClauseForm, ClauseKind, ClauseStrength, ClauseTheme
 from nrhub.db import utcnow
-from nrhub.errors import PermissionDeniedError, ValidationError
+from nrhub.errors import ConflictError, PermissionDeniedError, ValidationError
 from nrhub.extensions import db
 
 NO_SOCIAL = "Pas de considération sociale"
@@ -53,20 +55,27 @@ def _require_coordinator(by: User) -> None:
         raise PermissionDeniedError(_("Seule la coordination peut modifier le clausier."))
 
 
-def _apply(clause: Clause, data: ClauseData) -> None:
+def _values(data: ClauseData) -> dict[str, object]:
     title = data.title.strip()
     text = data.text.strip()
     if not title:
         raise ValidationError(_("Indiquez un titre."), field="title")
     if not text:
         raise ValidationError(_("Indiquez le texte de la clause."), field="text")
-    clause.title = title
-    clause.text = text
-    clause.kind = ClauseKind(data.kind)
-    clause.form = ClauseForm(data.form)
-    clause.strength = ClauseStrength(data.strength)
-    clause.theme = ClauseTheme(data.theme)
-    clause.source = data.source.strip()
+    return {
+        "title": title,
+        "text": text,
+        "kind": ClauseKind(data.kind),
+        "form": ClauseForm(data.form),
+        "strength": ClauseStrength(data.strength),
+        "theme": ClauseTheme(data.theme),
+        "source": data.source.strip(),
+    }
+
+
+def version_of(clause: Clause) -> str:
+    """What an edit form carries to say which state of the clause it started from."""
+    return clause.updated_at.isoformat()
 
 
 def _slug(text: str) -> str:
@@ -94,21 +103,44 @@ def _unique_code(title: str) -> str:
 def create_clause(data: ClauseData, *, by: User) -> Clause:
     """A coordinator adds a clause to the shared library."""
     _require_coordinator(by)
-    clause = Clause()
-    _apply(clause, data)
+    clause = Clause(**_values(data))
     clause.code = _unique_code(clause.title)
     db.session.add(clause)
     db.session.flush()
     record("clause.created", clause, by=by, title=clause.title)
-    db.session.commit()
     return clause
 
 
-def update_clause(clause: Clause, data: ClauseData, *, by: User) -> Clause:
-    """A coordinator corrects a clause; campaigns already using it see the new text."""
+def update_clause(
+    clause: Clause, data: ClauseData, *, by: User, version: str | None = None
+) -> Clause:
+    """A coordinator corrects a clause; campaigns already using it see the new text.
+
+    The edit applies to the state of the clause it started from (``version``, carried by
+    the form, else the state read now), in one conditional UPDATE: of two coordinators
+    editing the same clause, the second is told instead of silently undoing the first.
+    """
     _require_coordinator(by)
-    _apply(clause, data)
-    clause.updated_at = utcnow()
+    values = _values(data)
+    conflict = ConflictError(
+        _(
+            "Cette clause vient d'être modifiée par quelqu'un d'autre : rechargez la page "
+            "pour repartir de sa version actuelle."
+        )
+    )
+    if version is not None and version != version_of(clause):
+        raise conflict
+    values["updated_at"] = utcnow()
+    moved = db.session.execute(
+        update(Clause)
+        .where(Clause.id == clause.id, Clause.updated_at == clause.updated_at)
+        .values(values)
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
+        raise conflict
+    for name, value in values.items():
+        set_committed_value(clause, name, value)
     record("clause.updated", clause, by=by, title=clause.title)
-    db.session.commit()
+    db.session.flush()
     return clause

@@ -57,10 +57,14 @@ def create():  # type: ignore[no-untyped-def]
 def edit(clause_id: int):  # type: ignore[no-untyped-def]
     clause = queries.get_clause(clause_id)
     form = ClauseEditForm(obj=clause, clause_form=clause.form)
+    if not form.is_submitted():
+        form.version.data = services.version_of(clause)
     if not form.validate_on_submit():
         return _form_page(form, clause, 422 if form.is_submitted() else 200)
     try:
-        services.update_clause(clause, form.data_object(), by=current_user)
+        services.update_clause(
+            clause, form.data_object(), by=current_user, version=form.version.data or None
+        )
     except DomainError as err:
         form.form_errors.append(str(err))
         return _form_page(form, clause, err.status_code)

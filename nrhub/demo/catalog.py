@@ -1021,4 +1021,4 @@ def load() -> None:
             )
             listing.tiers = [PriceTier(min_quantity=q, unit_price=p) for q, p in row["tiers"]]  # type: ignore[attr-defined]
             db.session.add(listing)
-    db.session.commit()
+    db.session.flush()  # the caller's unit of work commits

@@ -233,4 +233,4 @@ def load() -> None:
         ).first()
         if found is None:
             db.session.add(RetiredStock(buyer_id=buyer.id, year=year, units=units, weight_kg=kg))
-    db.session.commit()
+    db.session.flush()  # the caller's unit of work commits

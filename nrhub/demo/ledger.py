@@ -93,4 +93,4 @@ def load() -> None:
             comment=text,
             by=None,
         )
-    db.session.commit()
+    db.session.flush()  # the caller's unit of work commits

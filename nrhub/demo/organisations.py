@@ -333,7 +333,7 @@ def load() -> None:
                         is_org_admin=index == 0,
                     )
                 )
-    db.session.commit()
+    db.session.flush()  # the caller's unit of work commits
 
 
 def demo_accounts() -> list[tuple[str, str, str]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from nrhub.extensions import db, limiter
+from nrhub.extensions import limiter
 from nrhub.organisations.queries import count_pending_organisations
 from nrhub.security import is_safe_next
 
@@ -38,8 +38,7 @@ def set_language():  # type: ignore[no-untyped-def]
     if lang in ("fr", "en"):
         session["lang"] = lang
         if current_user.is_authenticated:
-            current_user.locale = lang
-            db.session.commit()
+            current_user.locale = lang  # committed with the request
     target = request.form.get("next")
     return redirect(target if is_safe_next(target) else url_for("main.index"))
 

@@ -99,11 +99,13 @@ def list_open_invitations(organisation_id: int) -> list[AccountToken]:
     )
 
 
-def coordinator_emails() -> list[str]:
-    """Where to tell the hub that something needs a coordinator."""
-    return list(
-        db.session.execute(
-            db.select(User.email)
+def coordinator_recipients() -> list[Recipient]:
+    """Where to tell the hub that something needs a coordinator: each coordinator, with the
+    language of their account."""
+    return [
+        Recipient(email, locale)
+        for email, locale in db.session.execute(
+            db.select(User.email, User.locale)
             .join(Organisation, Organisation.id == User.organisation_id)
             .where(
                 Organisation.kind == OrgKind.HUB,
@@ -111,8 +113,8 @@ def coordinator_emails() -> list[str]:
                 User.is_removed.is_(False),
             )
             .order_by(User.id)
-        ).scalars()
-    )
+        )
+    ]
 
 
 def member_recipients(organisation_ids: Iterable[int]) -> dict[int, list[Recipient]]:

@@ -6,12 +6,14 @@ import datetime as dt
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from stdnum.exceptions import ValidationError as StdnumValidationError
 from stdnum.fr import siret as stdnum_siret
 
 from nrhub.audit.services import record
-from nrhub.auth.models import TokenPurpose, User
+from nrhub.auth.models import TokenPurpose, User, new_session_token
 from nrhub.auth.passwords import MIN_PASSWORD_LENGTH, hash_password
 from nrhub.auth.services import find_user_by_email
 from nrhub.auth.tokens import consume_token, find_usable_token, issue_token
@@ -19,7 +21,7 @@ from nrhub.db import utcnow
 from nrhub.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from nrhub.extensions import db
 from nrhub.ledger import summary as ledger_summary
-from nrhub.mail import absolute_url, send_mail
+from nrhub.mail import Recipient, absolute_url, queue_mail
 from nrhub.organisations import geo, queries
 from nrhub.organisations.models import (
     BuyerType,
@@ -98,19 +100,28 @@ def signup_organisation(
     profile: OrganisationProfile,
     person: NewPerson,
     now: dt.datetime | None = None,
-) -> User:
-    """Create a pending organisation with its first person, its admin; tell the coordinators.
+) -> User | None:
+    """Create a pending organisation with its first person, its admin; tell the coordinators
+    and the person.
 
-    The SIRET and the person's e-mail (case-insensitively) must be new.
+    Whether the e-mail already has an account must not show (it would tell anyone which
+    addresses are members): then nothing is created, the account's owner is e-mailed
+    instead, and None is returned; the caller answers the same page either way. Every
+    refusal (password, address, SIRET: a public register) comes before the e-mail is
+    looked at, so that no answer depends on it.
     """
     now = now or utcnow()
     if kind not in (OrgKind.REFURBISHER, OrgKind.BUYER):
         raise ValidationError(_("Type d'organisation invalide."), field="kind")
     _check_password(person.password)
+    _check_address(profile)
     if db.session.execute(db.select(Organisation.id).where(Organisation.siret == siret)).first():
         raise ConflictError(_("Une organisation avec ce SIRET est déjà inscrite."), field="siret")
-    if find_user_by_email(person.email) is not None:
-        raise ConflictError(_("Un compte existe déjà avec cette adresse e-mail."), field="email")
+    password_hash = hash_password(person.password)  # for both answers: they take as long
+    existing = find_user_by_email(person.email)
+    if existing is not None:
+        _tell_owner_of_signup_attempt(existing, name.strip())
+        return None
     org = Organisation(
         kind=kind, name=name.strip(), siret=siret, status=OrgStatus.PENDING, created_at=now
     )
@@ -118,7 +129,7 @@ def signup_organisation(
     user = User(
         email=person.email.strip(),
         name=person.name.strip(),
-        password_hash=hash_password(person.password),
+        password_hash=password_hash,
         organisation=org,
         is_org_admin=True,
         created_at=now,
@@ -126,23 +137,51 @@ def signup_organisation(
     )
     db.session.add_all([org, user])
     try:
-        db.session.flush()
-        record("organisation.signup", org, by=user, kind=str(kind), siret=siret)
-        db.session.commit()
-    except IntegrityError as err:
-        db.session.rollback()
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError as err:  # a parallel sign-up with the same SIRET or e-mail
         raise ConflictError(
             _("Cette organisation ou cette adresse e-mail est déjà inscrite."), field="email"
         ) from err
-    send_mail(
-        queries.coordinator_emails(),
-        _("Nouvelle inscription à valider : %(name)s", name=org.name),
+    record("organisation.signup", org, by=user, kind=str(kind), siret=siret)
+    queue_mail(
+        queries.coordinator_recipients(),
+        _l("Nouvelle inscription à valider : %(name)s", name=org.name),
         "organisation_signup",
         organisation=org,
         person=user,
         url=absolute_url("organisations.admin_detail", organisation_id=org.id),
     )
+    queue_mail(
+        Recipient(user.email, user.locale),
+        _l("Votre demande d'inscription sur nrhub"),
+        "organisation_signup_received",
+        organisation=org,
+        person=user,
+        url=absolute_url("auth.login"),
+    )
     return user
+
+
+def _tell_owner_of_signup_attempt(owner: User, organisation_name: str) -> None:
+    """Someone signed up with the e-mail of an existing account: its owner learns it (and
+    how to get back in), nobody else does."""
+    record(
+        "organisation.signup_existing_email",
+        owner,
+        by=None,
+        organisation_id=owner.organisation_id,
+        organisation_name=organisation_name,
+    )
+    queue_mail(
+        Recipient(owner.email, owner.locale),
+        _l("Votre demande d'inscription sur nrhub"),
+        "organisation_signup_existing_account",
+        person=owner,
+        organisation_name=organisation_name,
+        login_url=absolute_url("auth.login"),
+        reset_url=absolute_url("auth.forgot_password"),
+    )
 
 
 def create_hub(name: str, siret: str, profile: OrganisationProfile, person: NewPerson) -> User:
@@ -183,7 +222,6 @@ def create_hub(name: str, siret: str, profile: OrganisationProfile, person: NewP
     db.session.add_all([hub, user])
     db.session.flush()
     record("organisation.hub_created", hub, by=user, siret=siret)
-    db.session.commit()
     return user
 
 
@@ -194,25 +232,33 @@ def _require_coordinator(by: User) -> None:
 
 def _change_status(
     org: Organisation,
-    allowed_from: tuple[OrgStatus, ...],
+    from_status: OrgStatus,
     to: OrgStatus,
     action: str,
     by: User,
     reason: str | None,
     now: dt.datetime,
 ) -> None:
+    """Move ``org`` from ``from_status`` to ``to`` in one conditional UPDATE: of two
+    coordinators deciding at once, one wins and the other gets a conflict; only the winner
+    ends sessions, writes the audit and (its caller) sends the e-mail."""
     _require_coordinator(by)
     if org.kind == OrgKind.HUB:
         raise ConflictError(_("Le statut de la centrale elle-même ne peut pas être modifié."))
-    if org.status not in allowed_from:
+    table = Organisation.__table__
+    values: dict[str, object] = {"status": to, "status_reason": reason}
+    if to == OrgStatus.ACTIVE:
+        values["validated_at"] = func.coalesce(table.c.validated_at, now)
+    moved = db.session.execute(
+        update(table)
+        .where(table.c.id == org.id, table.c.status == from_status, table.c.kind != OrgKind.HUB)
+        .values(values)
+    )
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
         raise ConflictError(
             _("Cette action n'est pas possible pour une organisation dans cet état.")
         )
-    previous = org.status
-    org.status = to
-    org.status_reason = reason
-    if to == OrgStatus.ACTIVE and org.validated_at is None:
-        org.validated_at = now
+    db.session.expire(org, ["status", "status_reason", "validated_at"])
     if to in (OrgStatus.SUSPENDED, OrgStatus.REJECTED):
         # Every open session of its people stops working at once.
         for member in queries.list_members(org.id):
@@ -222,32 +268,26 @@ def _change_status(
         org,
         by=by,
         organisation_id=org.id,
-        previous=str(previous),
+        previous=str(from_status),
         status=str(to),
         reason=reason,
     )
-    db.session.commit()
+    db.session.flush()
 
 
-def _notify(org: Organisation, subject: str, template: str, **context: object) -> None:
-    recipients = [org.contact_email, *queries.recipients_of([org.id])]
-    send_mail(recipients, subject, template, organisation=org, **context)
+def _notify(org: Organisation, subject: object, template: str, **context: object) -> None:
+    recipients = [Recipient(org.contact_email), *queries.recipients_of([org.id])]
+    queue_mail(recipients, subject, template, organisation=org, **context)
 
 
 def validate_organisation(org: Organisation, *, by: User, now: dt.datetime | None = None) -> None:
     """A pending organisation becomes active: its people can use nrhub."""
     _change_status(
-        org,
-        (OrgStatus.PENDING,),
-        OrgStatus.ACTIVE,
-        "organisation.validate",
-        by,
-        None,
-        now or utcnow(),
+        org, OrgStatus.PENDING, OrgStatus.ACTIVE, "organisation.validate", by, None, now or utcnow()
     )
     _notify(
         org,
-        _("Votre organisation est validée"),
+        _l("Votre organisation est validée"),
         "organisation_validated",
         url=absolute_url("auth.login"),
     )
@@ -260,7 +300,7 @@ def reject_organisation(
     reason = _required_reason(reason)
     _change_status(
         org,
-        (OrgStatus.PENDING,),
+        OrgStatus.PENDING,
         OrgStatus.REJECTED,
         "organisation.reject",
         by,
@@ -268,7 +308,7 @@ def reject_organisation(
         now or utcnow(),
     )
     _notify(
-        org, _("Votre inscription n'a pas été acceptée"), "organisation_rejected", reason=reason
+        org, _l("Votre inscription n'a pas été acceptée"), "organisation_rejected", reason=reason
     )
 
 
@@ -279,21 +319,21 @@ def suspend_organisation(
     reason = _required_reason(reason)
     _change_status(
         org,
-        (OrgStatus.ACTIVE,),
+        OrgStatus.ACTIVE,
         OrgStatus.SUSPENDED,
         "organisation.suspend",
         by,
         reason,
         now or utcnow(),
     )
-    _notify(org, _("Votre organisation est suspendue"), "organisation_suspended", reason=reason)
+    _notify(org, _l("Votre organisation est suspendue"), "organisation_suspended", reason=reason)
 
 
 def reactivate_organisation(org: Organisation, *, by: User, now: dt.datetime | None = None) -> None:
     """A suspended organisation becomes active again."""
     _change_status(
         org,
-        (OrgStatus.SUSPENDED,),
+        OrgStatus.SUSPENDED,
         OrgStatus.ACTIVE,
         "organisation.reactivate",
         by,
@@ -302,7 +342,7 @@ def reactivate_organisation(org: Organisation, *, by: User, now: dt.datetime | N
     )
     _notify(
         org,
-        _("Votre organisation est réactivée"),
+        _l("Votre organisation est réactivée"),
         "organisation_reactivated",
         url=absolute_url("auth.login"),
     )
@@ -326,7 +366,7 @@ def update_profile(org: Organisation, profile: OrganisationProfile, *, by: User)
     ledger_summary.track_buyer_location(org)  # the spend summary follows a move
     _apply_profile(org, profile)
     record("organisation.update_profile", org, by=by, organisation_id=org.id)
-    db.session.commit()
+    db.session.flush()
 
 
 def invite_member(
@@ -346,10 +386,9 @@ def invite_member(
     )
     db.session.flush()
     record("organisation.invite", token, by=by, organisation_id=org.id, email=email)
-    db.session.commit()
-    send_mail(
-        email,
-        _("Invitation à rejoindre %(name)s sur nrhub", name=org.name),
+    queue_mail(
+        Recipient(email, by.locale),  # the invitee's language is unknown: the inviter's
+        _l("Invitation à rejoindre %(name)s sur nrhub", name=org.name),
         "organisation_invitation",
         organisation=org,
         inviter=by,
@@ -395,24 +434,29 @@ def accept_invitation(raw: str, name: str, password: str, now: dt.datetime | Non
     )
     db.session.add(user)
     try:
-        db.session.flush()
-        record("organisation.join", user, by=user, invitation_id=token.id)
-        db.session.commit()
-    except IntegrityError as err:
-        db.session.rollback()
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError as err:  # a parallel sign-up took the address
         raise ConflictError(_("Un compte existe déjà avec cette adresse e-mail.")) from err
+    record("organisation.join", user, by=user, invitation_id=token.id)
+    db.session.flush()
     return user
 
 
 def remove_member(member: User, *, by: User) -> None:
-    """An admin removes a colleague (never themself); the person's sessions end."""
+    """An admin removes a colleague (never themself); the person's sessions end. One
+    conditional UPDATE: removing twice at once removes once."""
     _require_admin_of(member.organisation, by)
     if member.id == by.id:
         raise ConflictError(_("Vous ne pouvez pas vous retirer vous-même de l'organisation."))
-    if member.is_removed:
+    removed = db.session.execute(
+        update(User)
+        .where(User.id == member.id, User.is_removed.is_(False))
+        .values(is_removed=True, is_org_admin=False, session_token=new_session_token())
+        .execution_options(synchronize_session=False)
+    )
+    if removed.rowcount != 1:  # type: ignore[attr-defined]
         raise ConflictError(_("Cette personne a déjà été retirée."))
-    member.is_removed = True
-    member.is_org_admin = False
-    member.rotate_session()
+    db.session.expire(member, ["is_removed", "is_org_admin", "session_token"])
     record("organisation.remove_member", member, by=by, email=member.email)
-    db.session.commit()
+    db.session.flush()

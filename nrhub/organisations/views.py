@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
 from nrhub.audit.queries import list_events
 from nrhub.errors import DomainError, attach_to_form
+from nrhub.extensions import limiter
 from nrhub.organisations import queries, services
 from nrhub.organisations.forms import (
     AcceptInvitationForm,
@@ -49,8 +50,15 @@ def _profile_from(form: Any) -> services.OrganisationProfile:
     )
 
 
+def _signup_limit() -> str:
+    return str(current_app.config["SIGNUP_RATE_LIMIT"])
+
+
 @bp.route("/inscription", methods=["GET", "POST"])
+@limiter.limit(_signup_limit, methods=["POST"])
 def signup():  # type: ignore[no-untyped-def]
+    """The same answer whether the e-mail typed has an account or not (the service e-mails
+    its owner instead): no logging in here, the person logs in once the request is sent."""
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = SignupForm()
@@ -61,7 +69,7 @@ def signup():  # type: ignore[no-untyped-def]
         form.person_name.data or "", form.email.data or "", form.password.data or ""
     )
     try:
-        user = services.signup_organisation(
+        services.signup_organisation(
             OrgKind(form.kind.data),
             form.name.data or "",
             form.siret.data or "",
@@ -71,8 +79,12 @@ def signup():  # type: ignore[no-untyped-def]
     except DomainError as err:
         attach_to_form(form, err)
         return render_template("organisations/signup.html", form=form), err.status_code
-    login_user(user)
-    return redirect(url_for("main.pending"))
+    return redirect(url_for("organisations.signup_sent"))
+
+
+@bp.get("/inscription/envoyee")
+def signup_sent():  # type: ignore[no-untyped-def]
+    return render_template("organisations/signup_sent.html")
 
 
 # --- Coordinators -------------------------------------------------------------------

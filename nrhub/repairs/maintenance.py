@@ -79,7 +79,7 @@ def create_maintenance_offer(
     db.session.add(offer)
     db.session.flush()
     record("maintenance.created", offer, by=by, listing_id=listing.id, price=data.unit_price)
-    db.session.commit()
+    db.session.flush()
     return offer
 
 
@@ -97,7 +97,7 @@ def update_maintenance_offer(
     offer.coverage = data.coverage.strip()
     offer.is_active = data.is_active
     record("maintenance.updated", offer, by=by, listing_id=listing.id, price=data.unit_price)
-    db.session.commit()
+    db.session.flush()
     return offer
 
 
@@ -115,4 +115,4 @@ def delete_maintenance_offer(listing: Listing, offer: MaintenanceOffer, *, by: U
         )
     record("maintenance.deleted", offer, by=by, listing_id=listing.id)
     db.session.delete(offer)
-    db.session.commit()
+    db.session.flush()

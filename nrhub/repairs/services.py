@@ -1,8 +1,9 @@
 """Repair requests: a buyer opens one on units it received; the refurbisher answers and
 moves it open → in progress → repaired / replaced / refused. Both sides are e-mailed.
 
-Each use case is one transaction: checks first, then the writes and one commit; a refusal
-raises a :class:`~nrhub.errors.DomainError` with a French message and writes nothing.
+Each use case checks first, then writes inside the caller's unit of work
+(:mod:`nrhub.transactions`); a refusal raises a :class:`~nrhub.errors.DomainError` with a
+French message and writes nothing. E-mails leave after the commit.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from nrhub import uploads
 from nrhub.audit.services import record
@@ -26,7 +29,7 @@ from nrhub.extensions import db
 from nrhub.mail import absolute_url, queue_mail
 from nrhub.organisations.models import Organisation
 from nrhub.organisations.queries import member_recipients
-from nrhub.repairs.labels import status_label
+from nrhub.repairs.labels import STATUS_LABELS, status_label
 from nrhub.repairs.models import (
     NEXT_STATUSES,
     RepairMessage,
@@ -126,7 +129,8 @@ def open_repair_request(
     )
     db.session.add(request)
     db.session.flush()
-    stored: list[str] = []
+    # Files are stored before the commit, so that a committed photo always has them (a
+    # rolled back request leaves unreferenced files under random names).
     for image in images:
         name, thumb = uploads.new_name(image.extension)
         db.session.add(
@@ -140,7 +144,6 @@ def open_repair_request(
         )
         uploads.store(_upload_dir(), name, image.data)
         uploads.store(_upload_dir(), thumb, image.thumbnail)
-        stored += [name, thumb]
     record(
         "repair.opened",
         request,
@@ -150,15 +153,13 @@ def open_repair_request(
         quantity=data.quantity,
         photos=len(images),
     )
-    try:
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        for name in stored:
-            uploads.remove(_upload_dir(), name)
-        raise
+    db.session.flush()
     if notify:
-        _notify(request, "repair_opened", _("Nouvelle demande de réparation"))
+        _notify(
+            request,
+            "repair_opened",
+            _l("Nouvelle demande de réparation — n° %(id)s", id=request.id),
+        )
     return request
 
 
@@ -199,9 +200,14 @@ def add_message(
     db.session.add(message)
     db.session.flush()
     record("repair.message", request, by=by, message_id=message.id)
-    db.session.commit()
+    db.session.flush()
     if notify:
-        _notify(request, "repair_message", _("Nouveau message"), message=body)
+        _notify(
+            request,
+            "repair_message",
+            _l("Nouveau message — demande de réparation n° %(id)s", id=request.id),
+            message=body,
+        )
     return message
 
 
@@ -260,8 +266,9 @@ def change_status(
         .execution_options(synchronize_session=False)
     ).rowcount
     if moved != 1:
-        db.session.rollback()
         raise ConflictError(_("La demande vient d'être modifiée : rechargez la page."))
+    for name, value in values.items():
+        set_committed_value(request, name, value)
     db.session.add(
         RepairMessage(
             request_id=request.id,
@@ -273,20 +280,24 @@ def change_status(
         )
     )
     record("repair.status", request, by=by, previous=str(current), status=str(new))
-    db.session.commit()
-    db.session.refresh(request)
+    db.session.flush()
     if notify:
         _notify(
             request,
             "repair_status",
-            _("Demande de réparation : %(status)s", status=status_label(new)),
+            _l(
+                "Demande de réparation n° %(id)s : %(status)s",
+                id=request.id,
+                status=STATUS_LABELS[new],
+            ),
             message=body,
         )
     return request
 
 
-def _notify(request: RepairRequest, template: str, subject: str, message: str = "") -> None:
-    """Both organisations' people learn of each step (after the commit)."""
+def _notify(request: RepairRequest, template: str, subject: object, message: str = "") -> None:
+    """Both organisations' people learn of each step (after the commit), each in the
+    language of their account."""
     names = dict(
         db.session.execute(
             select(Organisation.id, Organisation.name).where(
@@ -299,17 +310,17 @@ def _notify(request: RepairRequest, template: str, subject: str, message: str = 
         .join(DeliveryLine, DeliveryLine.purchase_order_line_id == PurchaseOrderLine.id)
         .where(DeliveryLine.id == request.delivery_line_id)
     ).scalar_one()
-    emails = member_recipients((request.buyer_id, request.refurbisher_id))
+    recipients = member_recipients((request.buyer_id, request.refurbisher_id))
     for org_id, endpoint in (
         (request.buyer_id, "repairs.buyer_detail"),
         (request.refurbisher_id, "repairs.refurbisher_detail"),
     ):
         queue_mail(
-            emails.get(org_id, []),
-            f"{subject} — n° {request.id}",
+            recipients.get(org_id, []),
+            subject,
             template,
             request=request,
-            status=status_label(RepairStatus(request.status)),
+            status=STATUS_LABELS[RepairStatus(request.status)],
             designation=designation,
             buyer_name=names.get(request.buyer_id, ""),
             refurbisher_name=names.get(request.refurbisher_id, ""),

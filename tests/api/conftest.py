@@ -18,7 +18,9 @@ from tests.factories import (
 
 
 def bearer(user: User) -> dict[str, str]:
+    """A committed token of ``user``: a refused request (rolled back) does not take it."""
     _token, raw = tokens.issue_token(user, "test", by=user)
+    db.session.commit()
     return {"Authorization": f"Bearer {raw}"}
 
 

@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 
 from nrhub.api import tokens
 from nrhub.api.core import REGISTRY, encode_cursor
-from nrhub.api.models import ApiToken
+from nrhub.api.models import ApiToken, IdempotentRequest
 from nrhub.audit.models import AuditEvent
+from nrhub.auth.models import LoginThrottle
 from nrhub.catalog.models import Listing, ListingStatus, PriceTier
 from nrhub.db import utcnow
 from nrhub.extensions import db
@@ -63,6 +64,26 @@ def test_create_token_wrong_credentials_same_401(api, people, email, password): 
     body = assert_problem(response, 401)
     assert body["detail"].startswith("Adresse e-mail ou mot de passe incorrect.")
     assert db.session.scalar(select(func.count(ApiToken.id))) == 0
+
+
+def test_create_token_failures_lock_that_address_and_are_kept(api, people):  # type: ignore[no-untyped-def]
+    def create(password: str, address: str = "127.0.0.1"):  # type: ignore[no-untyped-def]
+        return api.post(
+            "/api/v1/tokens",
+            json={"email": "b@example.fr", "password": password, "label": "x"},
+            environ_overrides={"REMOTE_ADDR": address},
+        )
+
+    for _ in range(5):
+        assert_problem(create("wrong-password-123"), 401)
+    # The failures were committed although every answer was a refusal: the address is
+    # locked out of the account, the right password included...
+    assert_problem(create(PASSWORD), 401)
+    throttle = db.session.scalars(select(LoginThrottle)).one()
+    assert throttle.client == "127.0.0.1" and throttle.locked_until is not None
+    # ...but not the owner's other addresses.
+    assert create(PASSWORD, "2001:db8::1").status_code == 201
+    assert db.session.scalar(select(func.count(ApiToken.id))) == 1
 
 
 def test_create_token_refused_for_pending_organisation(api, people):  # type: ignore[no-untyped-def]
@@ -458,15 +479,40 @@ def test_idempotent_replay_returns_first_response_and_changes_nothing(api, peopl
     assert db.session.get(Listing, own_listing.id).quantity == 2
 
 
-def test_idempotency_key_with_other_body_422(api, people, own_listing):  # type: ignore[no-untyped-def]
+def test_idempotency_key_with_other_body_or_path_422_and_nothing_run(api, people, own_listing):  # type: ignore[no-untyped-def]
     headers = bearer(people["refurbisher"]) | {"Idempotency-Key": "k"}
     api.post("/api/v1/stock", json={"items": [{"sku": "T480-1", "quantity": 9}]}, headers=headers)
     response = api.post(
         "/api/v1/stock", json={"items": [{"sku": "T480-1", "quantity": 1}]}, headers=headers
     )
     assert "Idempotency-Key" in assert_problem(response, 422)["errors"]
+    response = api.put("/api/v1/listings/by-sku/AUTRE", json=LISTING_BODY, headers=headers)
+    assert "Idempotency-Key" in assert_problem(response, 422)["errors"]
     db.session.expire_all()
     assert db.session.get(Listing, own_listing.id).quantity == 9
+    assert db.session.scalar(select(func.count(Listing.id))) == 1
+    stored = db.session.scalars(select(IdempotentRequest)).one()
+    assert (stored.key, stored.path, stored.status) == ("k", "/api/v1/stock", 200)
+
+
+def test_refused_request_is_not_stored_and_its_key_can_be_retried(api, people, own_listing):  # type: ignore[no-untyped-def]
+    headers = bearer(people["refurbisher"]) | {"Idempotency-Key": "sync-retry"}
+    payload = {"items": [{"sku": "T480-1", "quantity": 7}, {"sku": "NOUVEAU", "quantity": 3}]}
+    refused = api.post("/api/v1/stock", json=payload, headers=headers)
+    assert "items.1.sku" in assert_problem(refused, 422)["errors"]
+    assert db.session.scalar(select(func.count(IdempotentRequest.id))) == 0
+    # The client fixes the cause (the listing now exists) and retries with the same key.
+    ListingFactory(refurbisher=people["refurbisher"].organisation, sku="NOUVEAU", quantity=1)
+    db.session.commit()
+    retried = api.post("/api/v1/stock", json=payload, headers=headers)
+    assert retried.status_code == 200
+    assert "Idempotent-Replayed" not in retried.headers
+    assert retried.get_json() == {"updated": 2, "unchanged": 0}
+    replayed = api.post("/api/v1/stock", json=payload, headers=headers)
+    assert replayed.headers["Idempotent-Replayed"] == "true"
+    assert replayed.get_json() == {"updated": 2, "unchanged": 0}
+    stored = db.session.scalars(select(IdempotentRequest)).one()
+    assert (stored.key, stored.status) == ("sync-retry", 200)
 
 
 def test_idempotent_put_replays_201(api, people):  # type: ignore[no-untyped-def]

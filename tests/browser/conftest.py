@@ -106,6 +106,8 @@ def _server_env(database_url: str, instance: Path) -> dict[str, str]:
         # Many logins from one address: the login rate limit must not be what fails.
         LOGIN_RATE_LIMIT="10000 per minute",
         LOGIN_MAX_FAILURES="1000",
+        LOGIN_ACCOUNT_MAX_FAILURES="1000",
+        SIGNUP_RATE_LIMIT="10000 per hour",
         # Cheap password hashes, as in TestingConfig (the demo accounts are hashed at seed
         # time with these settings): a dozen logins per journey stay fast.
         ARGON2_TIME_COST="1",
@@ -123,10 +125,12 @@ SEED = """
 from nrhub import create_app
 from nrhub.demo import load_demo
 from nrhub.extensions import db
+from nrhub.transactions import unit_of_work
 
 with create_app().app_context():
     db.create_all()
-    load_demo()
+    with unit_of_work():
+        load_demo()
 """
 
 

@@ -46,6 +46,12 @@ def test_signup_then_validation_by_the_coordinator(journey: Browser, axe: AxeAud
     b.shot("inscription-formulaire")
     b.submit("Envoyer l'inscription")
     b.assert_no_form_errors()
+    # The same page whether or not the address had an account: no logging in here.
+    assert b.path == "/inscription/envoyee", b.path
+    b.shot("inscription-envoyee")
+    axe.check("inscription envoyée")
+    b.login(email, "un mot de passe assez long 2026")
+    b.get("/")
     assert b.path.startswith("/en-attente"), b.path
     b.shot("inscription-en-attente")
     axe.check("inscription en attente")

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from nrhub.audit.models import AuditEvent
 from nrhub.catalog import services
-from nrhub.catalog.models import Listing, ListingStatus, PriceTier
-from nrhub.errors import NotFoundError, ValidationError
+from nrhub.catalog.models import Listing, ListingStatus, PriceTier, StockImport
+from nrhub.errors import ConflictError, NotFoundError, ValidationError
 from nrhub.extensions import db
 from tests.catalog.conftest import make_listing, multipart
 from tests.conftest import login
@@ -76,8 +76,9 @@ def test_apply_writes_everything_with_audit(people):
     assert events["listing.quantity_changed"] == {"old": 10, "new": 12, "source": "import"}
     assert events["listing.price_changed"]["old"] == "250.00"
     assert events["listing.import_applied"]["created"] == 1
-    with pytest.raises(NotFoundError):  # the token is used once
+    with pytest.raises(ConflictError, match="Cet import a déjà été appliqué"):  # used once
         services.apply_import(preview.token, by=people.refurbisher)
+    assert _count() == 2
 
 
 def test_preview_lists_every_error_with_line_and_column(people):
@@ -131,6 +132,15 @@ def test_import_page_preview_then_confirm(client, people):
     confirm = client.post("/reconditionneur/offres/import/appliquer", data={"token": token})
     assert confirm.status_code == 302
     assert _count() == 1
+    again = client.post("/reconditionneur/offres/import/appliquer", data={"token": token})
+    assert again.status_code == 302
+    assert "Cet import a déjà été appliqué" in client.get(again.headers["Location"]).get_data(
+        as_text=True
+    )
+    assert _count() == 1
+    assert _count(StockImport) == 1
+    actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
+    assert actions == ["auth.login", "listing.created", "listing.import_applied"]
 
 
 def test_token_is_bound_to_the_organisation(client, people):
@@ -143,8 +153,12 @@ def test_token_is_bound_to_the_organisation(client, people):
     )
     assert response.status_code == 302
     assert _count() == 0
+    # The refusal, although answered with a redirect (committed), claimed nothing...
+    assert _count(StockImport) == 0
     with pytest.raises(NotFoundError):
         services.apply_import("../../etc/passwd", by=people.refurbisher)
+    # ...so its owner still applies it.
+    assert services.apply_import(preview.token, by=people.refurbisher).created == 1
 
 
 def test_windows_1252_semicolon_decimal_comma_is_read(people):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from markupsafe import escape
 
+from nrhub.audit.models import AuditEvent
 from nrhub.clauses.models import Clause, ClauseForm, ClauseKind
 from nrhub.clauses.reference import load_clauses
 from nrhub.clauses.services import decp_considerations
@@ -147,6 +150,36 @@ def test_coordinator_edits_a_clause(client, users):
     db.session.refresh(clause)
     assert clause.title == "Titre revu"
     assert clause.decp_value == "Marché réservé"
+
+
+def test_an_edit_started_before_another_one_is_refused_not_applied(app, client, users):
+    clause = _clauses()[0]
+    login(client, "coord@example.fr")
+    page = client.get(f"/clauses/{clause.id}/modifier").get_data(as_text=True)
+    version = re.search(r'name="version" type="hidden" value="([^"]+)"', page).group(1)
+    # A colleague saves the same clause meanwhile, from a form opened just now.
+    colleague = app.test_client()
+    login(colleague, "coord@example.fr")
+    colleague_page = colleague.get(f"/clauses/{clause.id}/modifier").get_data(as_text=True)
+    fresh = re.search(r'name="version" type="hidden" value="([^"]+)"', colleague_page).group(1)
+    assert fresh == version
+    saved = colleague.post(
+        f"/clauses/{clause.id}/modifier",
+        data=VALID | {"title": "Titre du collègue"} | {"version": fresh},
+    )
+    assert saved.status_code == 302
+
+    late = client.post(
+        f"/clauses/{clause.id}/modifier", data=VALID | {"title": "Mon titre", "version": version}
+    )
+    assert late.status_code == 409
+    assert "vient d&#39;être modifiée par quelqu&#39;un d&#39;autre" in late.get_data(as_text=True)
+    db.session.refresh(clause)
+    assert clause.title == "Titre du collègue"
+    updates = db.session.scalar(
+        db.select(db.func.count(AuditEvent.id)).where(AuditEvent.action == "clause.updated")
+    )
+    assert updates == 1
 
 
 def test_buyer_cannot_create_or_edit(client, users):

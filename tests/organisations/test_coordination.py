@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from nrhub.audit.models import AuditEvent
 from nrhub.errors import ConflictError, PermissionDeniedError, ValidationError
 from nrhub.extensions import db
 from nrhub.organisations import services
-from nrhub.organisations.models import OrgStatus
+from nrhub.organisations.models import Organisation, OrgStatus
+from nrhub.transactions import unit_of_work
 from tests import factories
 from tests.conftest import login
 from tests.web.people import clear_outbox, make_people, outbox
@@ -153,6 +156,36 @@ def test_hub_status_cannot_change(people, request_ctx):
     with pytest.raises(ConflictError):
         services.suspend_organisation(hub, "test", by=people.coordinator)
     assert hub.status == OrgStatus.ACTIVE
+
+
+def test_a_decision_on_a_stale_organisation_is_a_conflict_and_does_nothing(
+    app, people, request_ctx
+):
+    org = people.pending.organisation
+    org_id = org.id
+    assert org.status == OrgStatus.PENDING  # what the coordinator's page showed
+    db.session.commit()  # end the transaction, which holds SQLite's lock
+    with db.engine.begin() as connection:  # another coordinator rejected it meanwhile
+        connection.execute(
+            update(Organisation).where(Organisation.id == org_id).values(status="rejected")
+        )
+    # This request read the organisation before that (as two requests do in a race).
+    set_committed_value(org, "status", OrgStatus.PENDING)
+    with pytest.raises(ConflictError), unit_of_work():
+        services.validate_organisation(org, by=people.coordinator)
+    db.session.refresh(org)
+    assert org.status == OrgStatus.REJECTED and org.validated_at is None
+    assert "organisation.validate" not in audit_actions()
+    assert outbox(app) == []
+
+
+def test_removing_a_member_twice_removes_once(people, request_ctx):
+    colleague = people.buyer_colleague
+    with unit_of_work():
+        services.remove_member(colleague, by=people.buyer)
+    with pytest.raises(ConflictError, match="déjà été retirée"), unit_of_work():
+        services.remove_member(colleague, by=people.buyer)
+    assert audit_actions().count("organisation.remove_member") == 1
 
 
 def test_only_coordinators_decide(people, request_ctx):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from nrhub.audit.models import AuditEvent
@@ -9,6 +11,7 @@ from nrhub.auth.models import User
 from nrhub.extensions import db
 from nrhub.organisations.models import Organisation, OrgStatus
 from tests import factories
+from tests.conftest import login
 from tests.web.people import clear_outbox, outbox
 
 VALID_SIRET = "73282932000074"
@@ -79,10 +82,15 @@ def test_signup_page_is_french_and_labelled(client):
     assert '<label for="siret">SIRET' in html
 
 
-def test_signup_buyer_creates_pending_org_logs_in_and_tells_coordinators(app, client, coordinator):
+def test_signup_buyer_creates_pending_org_and_tells_coordinators_and_person(
+    app, client, coordinator
+):
     response = client.post("/inscription", data=buyer_form())
     assert response.status_code == 302
-    assert response.headers["Location"] == "/en-attente"
+    assert response.headers["Location"] == "/inscription/envoyee"
+    page = client.get("/inscription/envoyee")
+    assert page.status_code == 200
+    assert "<h1>Demande d'inscription envoyée</h1>" in page.get_data(as_text=True)
 
     org = db.session.execute(
         db.select(Organisation).where(Organisation.siret == VALID_SIRET)
@@ -94,19 +102,28 @@ def test_signup_buyer_creates_pending_org_logs_in_and_tells_coordinators(app, cl
     user = db.session.execute(db.select(User).where(User.organisation_id == org.id)).scalar_one()
     assert user.is_org_admin and user.email == "elodie.martin@montfort.example.fr"
 
+    # Not logged in by the sign-up (the answer must not differ for a known e-mail)...
+    assert client.get("/compte").headers["Location"].startswith("/connexion")
+    # ...but the person logs in with the password chosen and sees only the waiting page.
+    login(client, "elodie.martin@montfort.example.fr", "un-mot-de-passe-long")
     page = client.get("/en-attente")
     assert page.status_code == 200
     assert "en attente de validation" in page.get_data(as_text=True)
-    # A pending person sees only the waiting page.
     assert client.get("/").headers["Location"] == "/en-attente"
     assert client.get("/compte").headers["Location"] == "/en-attente"
 
     messages = outbox(app)
-    assert [m.to for m in messages] == [["coord@example.fr"]]
+    assert [m.to for m in messages] == [
+        ["coord@example.fr"],
+        ["elodie.martin@montfort.example.fr"],
+    ]
     assert "Commune de Montfort-sur-Meu" in messages[0].subject
     assert f"/coordination/organisations/{org.id}" in messages[0].body
-    actions = db.session.scalars(db.select(AuditEvent.action)).all()
-    assert actions == ["organisation.signup"]
+    assert messages[1].subject == "[nrhub] Votre demande d'inscription sur nrhub"
+    assert "Commune de Montfort-sur-Meu sur nrhub est enregistrée" in messages[1].body
+    assert "http://localhost/connexion" in messages[1].body
+    actions = db.session.scalars(db.select(AuditEvent.action).order_by(AuditEvent.id)).all()
+    assert actions == ["organisation.signup", "auth.login"]
 
 
 def test_signup_refurbisher_in_corsica_derives_2a_and_keeps_ess_fields(client):
@@ -186,18 +203,69 @@ def test_signup_refurbisher_requires_legal_form_and_esus_expiry(client):
     assert counts() == (0, 0, 0)
 
 
-def test_signup_rejects_existing_email_in_other_case_and_writes_nothing(client):
-    factories.UserFactory(email="Elodie.Martin@montfort.example.fr")
+def strip_csrf(html: str) -> str:
+    return re.sub(r'name="csrf_token"[^>]*>|value="[^"]*"', "", html)
+
+
+def test_signup_with_an_existing_email_answers_the_same_page_and_mails_its_owner(app, coordinator):
+    owner = factories.UserFactory(
+        email="Elodie.Martin@montfort.example.fr", name="Élodie Martin", locale="fr"
+    )
     db.session.commit()
+    clear_outbox(app)
     before = counts()
-    response = client.post(
+
+    known, unknown = app.test_client(), app.test_client()
+    known_answer = known.post(
         "/inscription", data=buyer_form(email="ELODIE.MARTIN@MONTFORT.EXAMPLE.FR")
     )
-    assert response.status_code == 409
-    html = response.get_data(as_text=True)
-    assert 'id="email-erreur"' in html
-    assert "Un compte existe déjà avec cette adresse e-mail." in html
-    assert counts() == before
+    assert counts() == (before[0], before[1], before[2] + 1)  # one audit event, no account
+    unknown_answer = unknown.post(
+        "/inscription", data=buyer_form(siret=LA_POSTE_SIRET, email="nouvelle@montfort.example.fr")
+    )
+    assert known_answer.status_code == unknown_answer.status_code == 302
+    assert known_answer.headers["Location"] == unknown_answer.headers["Location"]
+    assert strip_csrf(known.get("/inscription/envoyee").get_data(as_text=True)) == strip_csrf(
+        unknown.get("/inscription/envoyee").get_data(as_text=True)
+    )
+    assert (
+        known.get_cookie("session") is None or "_user_id" not in known.get_cookie("session").value
+    )
+
+    mails = outbox(app)
+    to_owner = [m for m in mails if m.to == ["Elodie.Martin@montfort.example.fr"]]
+    assert len(to_owner) == 1
+    assert to_owner[0].subject == "[nrhub] Votre demande d'inscription sur nrhub"
+    body = to_owner[0].body
+    assert "Un compte existe déjà avec cette adresse : aucune inscription n'a été créée." in body
+    assert "« Commune de Montfort-sur-Meu »" in body
+    assert "http://localhost/connexion" in body
+    assert "http://localhost/mot-de-passe-oublie" in body
+    # Only the new address's sign-up reached the coordinators.
+    assert [m.to for m in mails].count(["coord@example.fr"]) == 1
+    assert (
+        db.session.scalar(
+            db.select(AuditEvent.object_id).where(
+                AuditEvent.action == "organisation.signup_existing_email"
+            )
+        )
+        == owner.id
+    )
+    assert db.session.scalar(db.select(db.func.count(User.id)).where(User.id != owner.id)) == 2
+
+
+def test_signup_is_rate_limited_per_address(app, client):
+    app.config["SIGNUP_RATE_LIMIT"] = "3 per hour"
+    for _ in range(3):
+        assert client.post("/inscription", data=buyer_form(siret="1")).status_code == 422
+    response = client.post("/inscription", data=buyer_form())
+    assert response.status_code == 429
+    assert "Trop de tentatives" in response.get_data(as_text=True)
+    assert counts() == (0, 0, 0)
+    other = client.post(
+        "/inscription", data=buyer_form(), environ_overrides={"REMOTE_ADDR": "192.0.2.7"}
+    )
+    assert other.status_code == 302
 
 
 def test_signup_rejects_existing_siret_and_writes_nothing(client):
@@ -211,8 +279,6 @@ def test_signup_rejects_existing_siret_and_writes_nothing(client):
 
 
 def test_signup_redirects_people_already_logged_in(app, client):
-    from tests.conftest import login
-
     factories.UserFactory(email="deja@example.fr")
     db.session.commit()
     login(client, "deja@example.fr")

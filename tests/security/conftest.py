@@ -222,6 +222,7 @@ def build_world(app: Flask) -> World:
             people["refurbisher_b"], "Test", by=people["refurbisher_b"]
         )
         _tc, raw_c = api_tokens.issue_token(people["coordinator"], "Test", by=people["coordinator"])
+        db.session.commit()  # the service only flushes: the unit of work commits
     world.bearer = {
         "buyer1": raw1,
         "buyer2": raw2,

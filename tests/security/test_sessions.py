@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 
 from config import ProductionConfig
 from nrhub import create_app
-from nrhub.auth.models import User
+from nrhub.auth.models import LoginThrottle, User
 from nrhub.db import utcnow
 from nrhub.extensions import db
 from nrhub.ledger.models import SpendEntry
@@ -45,45 +45,62 @@ def _web_login(client, email: str, password: str, ip: str = "198.51.100.1"):  # 
 # ----------------------------------------------------------------------------- brute force
 
 
-def test_api_token_guessing_locks_the_account_for_the_web_too_then_expires(app, world):
+def test_api_token_guessing_locks_that_address_for_the_web_too_then_expires(app, world):
     email = world.emails["buyer2"]
     client = app.test_client()
-    for n in range(5):  # five addresses, so the per-address throttle plays no part
-        response = _api_token(client, email, WRONG, ip=f"198.51.100.{n + 10}")
+    for _n in range(5):
+        response = _api_token(client, email, WRONG, ip="198.51.100.10")
         assert response.status_code == 401
         assert response.mimetype == "application/problem+json"
-    # Locked: the right password is refused too, through the API and the web form.
-    assert _api_token(client, email, PASSWORD, ip="198.51.100.50").status_code == 401
-    response = _web_login(client, email, PASSWORD, ip="198.51.100.51")
+    # That address is locked out of the account: the right password is refused too,
+    # through the API and the web form...
+    assert _api_token(client, email, PASSWORD, ip="198.51.100.10").status_code == 401
+    response = _web_login(client, email, PASSWORD, ip="198.51.100.10")
     assert response.status_code == 401
     assert "temporairement bloqué" in response.get_data(as_text=True)
-    assert _user(email).locked_until is not None
-    # Once the lock has passed, the right password works again.
+    # ...not the owner, elsewhere, whom the guesser cannot keep out.
+    assert _web_login(app.test_client(), email, PASSWORD, ip="198.51.100.11").status_code == 302
+    assert _user(email).locked_until is None
+    # Once the lock has passed, the right password works again from that address.
     db.session.execute(
-        update(User)
-        .where(User.email == email)
-        .values(locked_until=utcnow() - dt.timedelta(seconds=1))
+        update(LoginThrottle).values(locked_until=utcnow() - dt.timedelta(seconds=1))
     )
     db.session.commit()
-    assert _api_token(client, email, PASSWORD, ip="198.51.100.52").status_code == 201
-    assert _web_login(client, email, PASSWORD, ip="198.51.100.53").status_code == 302
+    assert _api_token(client, email, PASSWORD, ip="198.51.100.10").status_code == 201
+    assert _web_login(client, email, PASSWORD, ip="198.51.100.10").status_code == 302
 
 
 def test_web_guessing_locks_the_api_too(app, world):
     email = world.emails["buyer2"]
     client = app.test_client()
-    for n in range(5):
-        assert _web_login(client, email, WRONG, ip=f"198.51.100.{n + 20}").status_code == 401
-    assert _api_token(client, email, PASSWORD, ip="198.51.100.60").status_code == 401
+    for _n in range(5):
+        assert _web_login(client, email, WRONG, ip="198.51.100.20").status_code == 401
+    assert _api_token(client, email, PASSWORD, ip="198.51.100.20").status_code == 401
+    assert _api_token(client, email, PASSWORD, ip="198.51.100.21").status_code == 201
 
 
-def test_guessing_a_locked_account_does_not_reveal_the_right_password(app, world):
+def test_guessing_from_many_addresses_locks_the_whole_account(app, world):
     email = world.emails["buyer2"]
     client = app.test_client()
-    for n in range(5):
-        _web_login(client, email, WRONG, ip=f"198.51.100.{n + 30}")
-    wrong = _web_login(client, email, WRONG, ip="198.51.100.70")
-    right = _web_login(client, email, PASSWORD, ip="198.51.100.71")
+    for n in range(20):  # four failures from each of five addresses: none locked by itself
+        assert _web_login(client, email, WRONG, ip=f"198.51.100.{30 + n % 5}").status_code == 401
+    assert _api_token(client, email, PASSWORD, ip="198.51.100.60").status_code == 401
+    assert _web_login(client, email, PASSWORD, ip="198.51.100.61").status_code == 401
+    locked_until = _user(email).locked_until
+    assert locked_until is not None
+    assert locked_until - utcnow() <= dt.timedelta(minutes=2)
+
+
+@pytest.mark.parametrize(
+    "addresses", [["198.51.100.40"] * 5, [f"198.51.100.{n}" for n in range(20)]]
+)
+def test_guessing_a_locked_account_does_not_reveal_the_right_password(app, world, addresses):
+    email = world.emails["buyer2"]
+    client = app.test_client()
+    for address in addresses:
+        _web_login(client, email, WRONG, ip=address)
+    wrong = _web_login(client, email, WRONG, ip=addresses[0])
+    right = _web_login(client, email, PASSWORD, ip=addresses[0])
     assert wrong.status_code == right.status_code == 401
     assert wrong.get_data(as_text=True).count("bloqué") == right.get_data(as_text=True).count(
         "bloqué"
