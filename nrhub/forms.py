@@ -104,7 +104,10 @@ class IntegerField(wtforms.IntegerField):
             self.data = database_int(valuelist[0])
         except NumberOutOfRange as err:
             raise ValueError(
-                _("Nombre trop grand : %(maximum)s au plus.", maximum=format_number(MAX_ID))
+                _(
+                    "Nombre trop grand : %(maximum)s au plus.",
+                    maximum=format_number(MAX_ID, locale=current_language()),
+                )
             ) from err
         except ValueError as err:
             raise ValueError(self.invalid_value_message or WHOLE_NUMBER_MESSAGE) from err

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask.wrappers import Request
 from flask_babel import gettext as _
 from werkzeug.datastructures import ImmutableMultiDict
@@ -144,7 +144,7 @@ class InputRequest(Request):
 
 
 def _texts_with_nul() -> Iterable[str]:
-    """The parts of the request that hold a NUL character (names only, for the log)."""
+    """The parts of the request that hold a NUL character (named, not quoted, for the log)."""
     if NUL in request.path:
         yield "path"
     for source_name, source in (("query", request.args), ("form", request.form)):
@@ -165,6 +165,7 @@ def refuse_nul_characters() -> Any:
         return None
     from nrhub.errors import render_error
 
+    current_app.logger.info("NUL character refused in %s of %s", ", ".join(found), request.path)
     return render_error(
         400,
         _(
