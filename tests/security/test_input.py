@@ -446,10 +446,14 @@ def test_nul_in_an_uploaded_file_name_is_a_400_and_stores_nothing(app, world):
     client = client_for(app, world, "refurbisher_a")
     body, content_type = multipart({"alt_text": "Vue"}, "photo", "vue\x00.png", png_bytes())
     before = fingerprint()
+    uploads = Path(app.config["UPLOAD_DIR"])
+    files = sorted(uploads.rglob("*"))
     url = f"/reconditionneur/offres/{world.ids['draft_a']}/photos"
     response = client.post(url, data=body, content_type=content_type)
     assert response.status_code == 400
+    assert NUL_PAGE in response.text
     assert fingerprint() == before
+    assert sorted(uploads.rglob("*")) == files
 
 
 def test_nul_in_a_path_is_a_400(app, world):
