@@ -64,6 +64,9 @@ def create_app(config: str | type[Config] | None = None, **overrides: Any) -> Fl
         )
 
     _init_extensions(app)
+    from nrhub.validation import register_input_rules
+
+    register_input_rules(app)  # before the blueprints: their <int:...> rules take its converter
     for module_name in BLUEPRINT_MODULES:
         app.register_blueprint(importlib.import_module(module_name).bp)
 

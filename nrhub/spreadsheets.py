@@ -132,13 +132,14 @@ def _row(header: list[str], cells: Sequence[str]) -> dict[str, str]:
     return {name: (cells[i].strip() if i < len(cells) else "") for i, name in enumerate(header)}
 
 
-_DECIMAL = re.compile(r"^-?\d+([.,]\d+)?$")
+# ASCII digits only: Decimal() would also read "٣" or "３".
+_DECIMAL = re.compile(r"-?[0-9]+([.,][0-9]+)?")
 
 
 def parse_decimal(text: str) -> Decimal:
     """``1 234,50``, ``1234.50`` or ``1234,5 €`` → Decimal; ValueError otherwise."""
     cleaned = text.replace("\xa0", "").replace("\u202f", "").replace(" ", "").replace("€", "")
-    if not _DECIMAL.match(cleaned):
+    if not _DECIMAL.fullmatch(cleaned):
         raise ValueError(text)
     try:
         return Decimal(cleaned.replace(",", "."))

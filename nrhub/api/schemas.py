@@ -10,7 +10,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, RootModel
 
 from nrhub.api.core import MAX_ID
 
-MONEY_PATTERN = r"^\d{1,6}(\.\d{1,2})?$"
+MONEY_PATTERN = r"^[0-9]{1,6}(\.[0-9]{1,2})?$"  # ASCII digits: pydantic's \d also takes "٣"
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
@@ -127,13 +127,13 @@ class ListingIn(_In):
     )
     price_tiers: list[TierIn] = Field(default_factory=list, max_length=6)
     warranty_months: int = Field(default=12, ge=0, le=120)
-    repairability_index: str | None = Field(default=None, pattern=r"^\d{1,2}(\.\d)?$")
+    repairability_index: str | None = Field(default=None, pattern=r"^[0-9]{1,2}(\.[0-9])?$")
     os_update_years: int | None = Field(default=None, ge=0, le=30)
     spare_parts_years: int | None = Field(default=None, ge=0, le=30)
     processor: str | None = Field(default=None, max_length=120)
     ram_gb: int | None = Field(default=None, ge=0, le=4096)
     storage_gb: int | None = Field(default=None, ge=0, le=1_000_000)
-    screen_inches: str | None = Field(default=None, pattern=r"^\d{1,3}(\.\d)?$")
+    screen_inches: str | None = Field(default=None, pattern=r"^[0-9]{1,3}(\.[0-9])?$")
     status: Literal["draft", "published", "archived"] | None = Field(
         default=None,
         description="À la création : draft par défaut. Au remplacement : inchangé si absent.",
@@ -492,12 +492,12 @@ class ExpenseIn(_In):
     nature: Literal["new", "reuse", "donation"] = "new"
     amount_ht: str | None = Field(
         default=None,
-        pattern=r"^\d{1,9}(\.\d{1,2})?$",
+        pattern=r"^[0-9]{1,9}(\.[0-9]{1,2})?$",
         description="Obligatoire sauf pour un don (valorisé par la grille forfaitaire).",
     )
     donation_age_bracket: str | None = Field(default=None, max_length=20)
     supplier_name: str = Field(default="", max_length=200)
-    supplier_siret: str | None = Field(default=None, pattern=r"^\d{14}$")
+    supplier_siret: str | None = Field(default=None, pattern=r"^[0-9]{14}$")
     has_recycled_materials: bool = False
     social_consideration: SOCIAL = "Pas de considération sociale"
     environmental_consideration: ENVIRONMENTAL = "Pas de considération environnementale"

@@ -8,7 +8,6 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
@@ -16,12 +15,13 @@ from nrhub.api import tokens
 from nrhub.api.openapi import document
 from nrhub.db import utcnow
 from nrhub.errors import DomainError, attach_to_form
+from nrhub.forms import Form
 from nrhub.security import member_required
 
 bp = Blueprint("api_pages", __name__)
 
 
-class TokenForm(FlaskForm):
+class TokenForm(Form):
     label = StringField(
         _l("Libellé (à quoi sert ce jeton)"),
         validators=[

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from nrhub.auth.passwords import MIN_PASSWORD_LENGTH
+from nrhub.forms import Form
 
 LANGUAGE_CHOICES = [SelectChoice("fr", "Français"), SelectChoice("en", "English")]
 
@@ -51,7 +51,7 @@ def email_field(label: Any) -> EmailField:
     )
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(
         _l("Adresse e-mail"),
         validators=[DataRequired(_l("Indiquez votre adresse e-mail.")), Length(max=254)],
@@ -65,17 +65,17 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
     email = email_field(_l("Adresse e-mail de votre compte"))
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     password, password_confirm = new_password_fields(
         _l("Nouveau mot de passe (12 caractères minimum)")
     )
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     name = StringField(
         _l("Prénom et nom"),
         validators=[DataRequired(_l("Indiquez vos prénom et nom.")), Length(max=200)],
@@ -84,7 +84,7 @@ class ProfileForm(FlaskForm):
     locale = SelectField(_l("Langue de l'interface"), choices=LANGUAGE_CHOICES, default="fr")
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(Form):
     current_password = PasswordField(
         _l("Mot de passe actuel"),
         validators=[DataRequired(_l("Indiquez votre mot de passe actuel.")), Length(max=1024)],

@@ -7,14 +7,9 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
-    DateTimeLocalField,
     FieldList,
-    Form,
     FormField,
-    IntegerField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -29,7 +24,15 @@ from nrhub.campaigns.offers import MAX_TIERS
 from nrhub.campaigns.pricing import Tier
 from nrhub.campaigns.services import MAX_ORDER_QUANTITY, CampaignData
 from nrhub.formatting import format_money, paris_to_utc
-from nrhub.spreadsheets import parse_decimal
+from nrhub.forms import (
+    DateField,
+    DateTimeLocalField,
+    Form,
+    IntegerField,
+    MoneyField,
+    SubForm,
+)
+from nrhub.validation import database_int
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -37,7 +40,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class CampaignForm(FlaskForm):
+class CampaignForm(Form):
     title = StringField(
         _l("Titre"), validators=[DataRequired(_l("Indiquez un titre.")), Length(max=200)]
     )
@@ -58,10 +61,10 @@ class CampaignForm(FlaskForm):
     delivery_to = DateField(_l("Fin des livraisons"), validators=[Optional()])
     category_ids = MultiCheckboxField(
         _l("Catégories éligibles"),
-        coerce=int,
+        coerce=database_int,
         validators=[DataRequired(_l("Choisissez au moins une catégorie éligible."))],
     )
-    clause_ids = MultiCheckboxField(_l("Clauses de la campagne"), coerce=int)
+    clause_ids = MultiCheckboxField(_l("Clauses de la campagne"), coerce=database_int)
 
     def data_object(self) -> CampaignData:
         return CampaignData(
@@ -76,7 +79,7 @@ class CampaignForm(FlaskForm):
         )
 
 
-class CancelCampaignForm(FlaskForm):
+class CancelCampaignForm(Form):
     reason = TextAreaField(
         _l("Motif de l'annulation (envoyé aux participants)"),
         validators=[
@@ -87,7 +90,7 @@ class CancelCampaignForm(FlaskForm):
     )
 
 
-class TierForm(Form):
+class TierForm(SubForm):
     min_quantity = IntegerField(
         _l("À partir de (unités)"),
         validators=[
@@ -95,31 +98,26 @@ class TierForm(Form):
             NumberRange(min=2, max=MAX_ORDER_QUANTITY, message=_l("Au moins 2 unités.")),
         ],
     )
-    unit_price = StringField(_l("Prix unitaire HT (€)"), validators=[Optional(), Length(max=20)])
+    unit_price = MoneyField(
+        _l("Prix unitaire HT (€)"),
+        validators=[Optional()],
+        invalid_message=_l("Indiquez un montant, par exemple 189,90."),
+    )
 
-    def validate_unit_price(self, field: StringField) -> None:
-        if field.data:
-            try:
-                value = parse_decimal(field.data)
-            except ValueError as err:
-                raise FieldError(_l("Indiquez un montant, par exemple 189,90.")) from err
-            if value <= 0:
-                raise FieldError(_l("Le prix doit être positif."))
+    def validate_unit_price(self, field: MoneyField) -> None:
+        if field.data is not None and field.data <= 0:
+            raise FieldError(_l("Le prix doit être positif."))
 
     def tier(self) -> Tier | None:
-        if self.min_quantity.data is None and not self.unit_price.data:
+        if self.min_quantity.data is None or self.unit_price.data is None:
             return None
-        if self.min_quantity.data is None or not self.unit_price.data:
-            return None
-        return Tier(
-            self.min_quantity.data, parse_decimal(self.unit_price.data).quantize(Decimal("0.01"))
-        )
+        return Tier(self.min_quantity.data, self.unit_price.data.quantize(Decimal("0.01")))
 
 
-class CommitOfferForm(FlaskForm):
+class CommitOfferForm(Form):
     listing_id = SelectField(
         _l("Offre du catalogue"),
-        coerce=int,
+        coerce=database_int,
         validators=[DataRequired(_l("Choisissez une offre publiée."))],
     )
     committed_quantity = IntegerField(
@@ -134,14 +132,14 @@ class CommitOfferForm(FlaskForm):
     def validate_tiers(self, field: FieldList) -> None:
         for entry in field.entries:
             sub = entry.form
-            if (sub.min_quantity.data is None) != (not sub.unit_price.data):
+            if (sub.min_quantity.data is None) != (sub.unit_price.data is None):
                 raise FieldError(_l("Chaque palier demande une quantité et un prix."))
 
     def tier_list(self) -> list[Tier]:
         return [t for t in (entry.form.tier() for entry in self.tiers.entries) if t is not None]
 
 
-class OfferQuantityForm(FlaskForm):
+class OfferQuantityForm(Form):
     committed_quantity = IntegerField(
         _l("Nouvelle quantité engagée"),
         validators=[
@@ -163,7 +161,7 @@ def order_form(
     ``mnt_<offer id>`` of maintenance for offers whose listing has some (``maintenance``:
     listing id → its active maintenance offers)."""
 
-    class OrderForm(FlaskForm):
+    class OrderForm(Form):
         def quantities(self) -> dict[int, int]:
             return {
                 int(name.removeprefix("qty_")): field.data or 0

@@ -6,11 +6,10 @@ stock import, so that "12,5" or "-3" get the same French message in both places.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
@@ -18,8 +17,10 @@ from wtforms.validators import Optional
 from nrhub.catalog.models import Grade, ListingState
 from nrhub.catalog.queries import ANY_INSERTION, CatalogueFilters, Sort
 from nrhub.catalog.rules import MAX_TIERS, ListingData, parse_listing
+from nrhub.forms import Form
 from nrhub.organisations import geo
 from nrhub.organisations.models import InsertionType, LegalForm
+from nrhub.validation import database_int, parse_decimal_text
 
 GRADE_LABELS = {
     Grade.A_PLUS: _l("A+ : comme neuf"),
@@ -72,7 +73,7 @@ TEXT_FIELDS = (
 )
 
 
-class ListingForm(FlaskForm):
+class ListingForm(Form):
     category_code = SelectField(_l("Catégorie"), validate_choice=False)
     sku = StringField(_l("Votre référence (SKU)"))
     brand = StringField(_l("Marque"))
@@ -126,8 +127,10 @@ class ListingForm(FlaskForm):
 
     @property
     def donation_lot_value(self) -> int | None:
-        value = self.donation_lot_id.data or ""
-        return int(value) if str(value).isdigit() else None
+        try:
+            return database_int(self.donation_lot_id.data or "")
+        except ValueError:
+            return None
 
     def set_tiers(self, tiers: list[tuple[int, Decimal]]) -> None:
         for index, (min_quantity, price) in enumerate(tiers[: self.TIER_ROWS], start=1):
@@ -146,7 +149,8 @@ class ListingForm(FlaskForm):
     def validate(self, extra_validators: Any = None) -> bool:
         if not super().validate(extra_validators):
             return False
-        raw = {name: (getattr(self, name).data or "") for name in TEXT_FIELDS}
+        # A field missing from the post keeps the listing's stored value (an int, say).
+        raw = {name: str(getattr(self, name).data or "") for name in TEXT_FIELDS}
         raw["category_code"] = self.category_code.data or ""
         raw["grade"] = self.grade.data or ""
         raw["state"] = self.state.data or ""
@@ -167,7 +171,7 @@ class ListingForm(FlaskForm):
                 field.errors = [*field.errors, message]
 
 
-class PhotoForm(FlaskForm):
+class PhotoForm(Form):
     photo = FileField(
         _l("Photo (JPEG, PNG ou WebP, 5 Mo au plus)"),
         validators=[FileRequired(_l("Choisissez une image à envoyer."))],
@@ -175,7 +179,7 @@ class PhotoForm(FlaskForm):
     alt_text = StringField(_l("Description de la photo pour les personnes non voyantes"))
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     file = FileField(
         _l("Fichier de stock (CSV ou XLSX)"),
         validators=[FileRequired(_l("Choisissez un fichier CSV ou XLSX à envoyer."))],
@@ -190,7 +194,7 @@ SORT_LABELS = {
 }
 
 
-class CatalogueFilterForm(FlaskForm):
+class CatalogueFilterForm(Form):
     """The browse filters, read from the query string (GET, no CSRF token)."""
 
     class Meta:
@@ -282,14 +286,15 @@ class CatalogueFilterForm(FlaskForm):
 
     @staticmethod
     def _number(field: StringField, places: int) -> Decimal | None:
-        text = (field.data or "").strip().replace(",", ".").replace(" ", "")
+        text = (field.data or "").strip()
         if not text:
             return None
         try:
-            value = Decimal(text)
-        except InvalidOperation:
+            value = parse_decimal_text(text)
+        except ValueError:
             value = Decimal(-1)
-        if not value.is_finite() or value < 0 or value != round(value, places) or value > 10**7:
+        # The size first: rounding a 30-digit number exceeds Decimal's precision.
+        if value < 0 or value > 10**7 or value != round(value, places):
             field.errors = [_l("Nombre positif attendu : ce filtre est ignoré.")]
             return None
         return value

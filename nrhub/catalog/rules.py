@@ -64,7 +64,8 @@ def _number(text: str) -> Decimal:
     cleaned = (
         text.replace("\xa0", "").replace("\u202f", "").replace(" ", "").replace("€", "").strip()
     )
-    if not re.fullmatch(r"[-+]?\d+([.,]\d+)?", cleaned):
+    # ASCII digits only: Decimal() would also read "٣" or "３".
+    if not re.fullmatch(r"[-+]?[0-9]+([.,][0-9]+)?", cleaned):
         raise InvalidOperation(text)
     return Decimal(cleaned.replace(",", "."))
 
@@ -79,10 +80,11 @@ def parse_price(text: str, label: str = "Le prix") -> Decimal:
         raise FieldError(f"{label} doit être un montant en euros, par exemple 249,90.") from err
     if value <= 0:
         raise FieldError(f"{label} doit être supérieur à 0 €.")
-    if value != value.quantize(Decimal("0.01")):
-        raise FieldError(f"{label} a au plus 2 décimales (les centimes).")
+    # The size before the cents: quantizing a 30-digit number exceeds Decimal's precision.
     if value > MAX_PRICE:
         raise FieldError(f"{label} ne peut pas dépasser 999 999,99 €.")
+    if value != value.quantize(Decimal("0.01")):
+        raise FieldError(f"{label} a au plus 2 décimales (les centimes).")
     return value.quantize(Decimal("0.01"))
 
 

@@ -74,8 +74,8 @@ def _viewer_location() -> tuple[str, str] | None:
 
 
 def _page_arg() -> int:
-    page = request.args.get("page", "1")
-    return int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
+    page = request.args.get("page", 1, type=int)  # ASCII digits (nrhub.validation)
+    return page if 0 < page < 100_000 else 1
 
 
 # ----------------------------------------------------------------------------- public

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
@@ -11,13 +10,14 @@ from wtforms.validators import DataRequired, Length, Optional
 from nrhub.clauses.labels import FORM_LABELS, KIND_LABELS, STRENGTH_LABELS, THEME_LABELS
 from nrhub.clauses.models import ClauseForm, ClauseKind, ClauseStrength, ClauseTheme
 from nrhub.clauses.services import ClauseData
+from nrhub.forms import Form
 
 
 def _choices(labels: dict) -> list[SelectChoice]:  # type: ignore[type-arg]
     return [SelectChoice(str(key), label) for key, label in labels.items()]
 
 
-class ClauseEditForm(FlaskForm):
+class ClauseEditForm(Form):
     title = StringField(
         _l("Titre"),
         validators=[DataRequired(_l("Indiquez un titre.")), Length(max=200)],

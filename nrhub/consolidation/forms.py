@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, IntegerField, TextAreaField
+from wtforms import HiddenField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from nrhub.consolidation.allocation import Rule
 from nrhub.consolidation.labels import RULES
 from nrhub.consolidation.models import Delivery
+from nrhub.forms import DateField, Form, IntegerField
 
 
 def rule_choices() -> list[tuple[str, Any]]:
@@ -26,11 +26,11 @@ def parse_rule(value: str | None) -> Rule:
         return Rule.PROPORTIONAL
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     rule = HiddenField(default=Rule.PROPORTIONAL.value)
 
 
-class OverrideForm(FlaskForm):
+class OverrideForm(Form):
     quantity = IntegerField(
         _l("Quantité attribuée"),
         validators=[
@@ -48,7 +48,7 @@ class OverrideForm(FlaskForm):
     rule = HiddenField(default=Rule.PROPORTIONAL.value)
 
 
-class ShipForm(FlaskForm):
+class ShipForm(Form):
     shipped_on = DateField(
         _l("Date d'expédition"),
         validators=[InputRequired(_l("Indiquez une date valide (jj/mm/aaaa)."))],
@@ -59,7 +59,7 @@ class ShipForm(FlaskForm):
     )
 
 
-class ReceiptForm(FlaskForm):
+class ReceiptForm(Form):
     received_on = DateField(
         _l("Date de réception (service fait)"),
         validators=[InputRequired(_l("Indiquez une date valide (jj/mm/aaaa)."))],

@@ -4,16 +4,13 @@ the database live in :mod:`nrhub.donations.services`."""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
-    DateField,
-    IntegerField,
     SelectChoice,
     SelectField,
     StringField,
@@ -31,6 +28,7 @@ from nrhub.donations.models import (
     LotStatus,
 )
 from nrhub.donations.services import LotData
+from nrhub.forms import DateField, DecimalField, Form, IntegerField
 
 AGE_LABELS = {
     AgeBracket.UNDER_5: _l("Moins de 5 ans"),
@@ -58,25 +56,19 @@ REACH_LABELS = {
 }
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 WHOLE = _l("Indiquez un nombre entier.")
+WEIGHT = _l("Un poids positif en kg, par exemple 2,3.")
 
 
 def _choices(labels: dict[Any, Any]) -> list[SelectChoice]:
     return [SelectChoice(key.value, label) for key, label in labels.items()]
 
 
-def parse_kg(text: str) -> int | None:
-    """Kilograms typed with a decimal comma or point, to whole grams (None if unreadable)."""
-    cleaned = (text or "").strip().replace(" ", "").replace("\xa0", "").replace(",", ".")
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        return None
-    if not value.is_finite() or value != round(value, 3):
-        return None
-    return int(value * 1000)
+def kg_to_grams(kg: Decimal | None) -> int | None:
+    """Kilograms (three decimals at most, see :class:`LotForm`) to whole grams."""
+    return None if kg is None else int(kg * 1000)
 
 
-class LotForm(FlaskForm):
+class LotForm(Form):
     category_code = SelectField(_l("Catégorie"), validate_choice=False)
     quantity = IntegerField(
         _l("Nombre d'unités"),
@@ -87,9 +79,11 @@ class LotForm(FlaskForm):
     )
     age_bracket = SelectField(_l("Âge du matériel"), choices=_choices(AGE_LABELS))
     condition = SelectField(_l("État"), choices=_choices(CONDITION_LABELS))
-    unit_weight_kg = StringField(
+    unit_weight_kg = DecimalField(
         _l("Poids estimé d'une unité (kg)"),
         validators=[InputRequired(_l("Indiquez le poids estimé d'une unité."))],
+        places=3,
+        invalid_message=WEIGHT,
     )
     description = TextAreaField(
         _l("Description (modèles, accessoires…)"), validators=[Optional(), Length(max=5000)]
@@ -123,9 +117,8 @@ class LotForm(FlaskForm):
         ]
 
     def validate_unit_weight_kg(self, field: Any) -> None:
-        grams = parse_kg(field.data)
-        if grams is None or grams <= 0:
-            raise FieldError(_l("Un poids positif en kg, par exemple 2,3."))
+        if field.data is not None and field.data <= 0:  # unreadable: already said
+            raise FieldError(WEIGHT)
 
     def validate_category_code(self, field: Any) -> None:
         if not field.data:
@@ -137,7 +130,7 @@ class LotForm(FlaskForm):
             quantity=int(self.quantity.data or 0),
             age_bracket=AgeBracket(self.age_bracket.data),
             condition=LotCondition(self.condition.data),
-            unit_weight_g=parse_kg(self.unit_weight_kg.data) or 0,
+            unit_weight_g=kg_to_grams(self.unit_weight_kg.data) or 0,
             pickup_address=self.pickup_address.data or "",
             pickup_postcode=(self.pickup_postcode.data or "").strip(),
             pickup_city=self.pickup_city.data or "",
@@ -151,7 +144,7 @@ class LotForm(FlaskForm):
 def lot_form_values(lot: DonationLot) -> dict[str, Any]:
     """A lot's fields as :class:`LotForm` shows them (weight in kg, decimal comma); the
     lot's category must be loaded."""
-    kg = format(Decimal(lot.unit_weight_g) / 1000, "f").replace(".", ",")
+    kg = Decimal(lot.unit_weight_g) / 1000
     return {
         "category_code": lot.category.code,
         "quantity": lot.quantity,
@@ -168,7 +161,7 @@ def lot_form_values(lot: DonationLot) -> dict[str, Any]:
     }
 
 
-class PhotoForm(FlaskForm):
+class PhotoForm(Form):
     photo = FileField(
         _l("Photo (JPEG, PNG ou WebP, 5 Mo au plus)"),
         validators=[FileRequired(_l("Choisissez une image à envoyer."))],
@@ -179,7 +172,7 @@ class PhotoForm(FlaskForm):
     )
 
 
-class ClaimForm(FlaskForm):
+class ClaimForm(Form):
     quantity = IntegerField(
         _l("Unités à réserver"),
         validators=[
@@ -192,14 +185,14 @@ class ClaimForm(FlaskForm):
     )
 
 
-class RefuseForm(FlaskForm):
+class RefuseForm(Form):
     reason = TextAreaField(
         _l("Motif du refus"),
         validators=[InputRequired(_l("Expliquez brièvement le refus.")), Length(min=3, max=2000)],
     )
 
 
-class PickupForm(FlaskForm):
+class PickupForm(Form):
     picked_up_on = DateField(
         _l("Date d'enlèvement"),
         format=DATE_FORMATS,
@@ -211,7 +204,7 @@ class PickupForm(FlaskForm):
     )
 
 
-class OutcomeForm(FlaskForm):
+class OutcomeForm(Form):
     units_reused = IntegerField(
         _l("Unités réemployées"),
         default=0,
@@ -225,7 +218,7 @@ class OutcomeForm(FlaskForm):
     certificate = FileField(_l("Certificat d'effacement des données (PDF ou image, 10 Mo au plus)"))
 
 
-class RetiredStockForm(FlaskForm):
+class RetiredStockForm(Form):
     year = IntegerField(
         _l("Année (parc au 1er janvier)"),
         validators=[
@@ -246,7 +239,7 @@ class RetiredStockForm(FlaskForm):
     )
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(Form):
     widen_after_days = IntegerField(
         _l("Délai avant d'élargir la diffusion d'un lot non réservé (jours)"),
         validators=[
@@ -256,5 +249,5 @@ class SettingsForm(FlaskForm):
     )
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(Form):
     """CSRF only: the accept, cancel and withdraw buttons."""

@@ -6,13 +6,10 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from stdnum.fr import siret as stdnum_siret
 from wtforms import (
     BooleanField,
-    DateField,
-    IntegerField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -23,6 +20,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.validators import ValidationError as FieldError
 
+from nrhub.forms import DateField, DecimalField, Form, IntegerField, MoneyField
 from nrhub.ledger.models import TargetKind
 from nrhub.ledger.reference import donation_grid
 from nrhub.ledger.services import (
@@ -32,7 +30,7 @@ from nrhub.ledger.services import (
     SpendNature,
     TargetInput,
 )
-from nrhub.spreadsheets import parse_decimal
+from nrhub.validation import database_int
 
 # The enum of type_produit_acquis in the national declaration schema.
 LEGAL_CATEGORIES = (
@@ -67,23 +65,13 @@ TARGET_KIND_LABELS = {
 }
 
 
-def _decimal(field: Any) -> Decimal | None:
-    text = (field.data or "").strip()
-    if not text:
-        return None
-    try:
-        return parse_decimal(text)
-    except ValueError as err:
-        raise FieldError(_l("Nombre invalide (exemple : 1 234,50).")) from err
-
-
-class SpendForm(FlaskForm):
+class SpendForm(Form):
     spent_on = DateField(
         _l("Date de la dépense"),
         format=["%Y-%m-%d", "%d/%m/%Y"],
         validators=[InputRequired(_l("Indiquez une date valide (jj/mm/aaaa)."))],
     )
-    category_id = SelectField(_l("Catégorie"), coerce=int, validators=[InputRequired()])
+    category_id = SelectField(_l("Catégorie"), coerce=database_int, validators=[InputRequired()])
     quantity = IntegerField(
         _l("Quantité"),
         validators=[
@@ -98,7 +86,9 @@ class SpendForm(FlaskForm):
         validators=[InputRequired()],
     )
     # No Optional(): it would stop the chain before validate_amount (required unless a gift).
-    amount = StringField(_l("Montant HT (€)"), validators=[Length(max=30)])
+    amount = MoneyField(
+        _l("Montant HT (€)"), invalid_message=_l("Nombre invalide (exemple : 1 234,50).")
+    )
     donation_age_bracket = SelectField(_l("Âge du matériel donné"), default="")
     supplier_name = StringField(
         _l("Fournisseur ou donateur"), validators=[Optional(), Length(max=200)]
@@ -118,7 +108,9 @@ class SpendForm(FlaskForm):
         default=ENVIRONMENTAL_VALUES[-1],
     )
     clause_ids = SelectMultipleField(
-        _l("Clauses du clausier présentes dans le marché"), coerce=int, validators=[Optional()]
+        _l("Clauses du clausier présentes dans le marché"),
+        coerce=database_int,
+        validators=[Optional()],
     )
     comment = TextAreaField(_l("Commentaire"), validators=[Optional(), Length(max=2000)])
 
@@ -131,11 +123,10 @@ class SpendForm(FlaskForm):
         ]
 
     def validate_amount(self, field: Any) -> None:
-        value = _decimal(field)
-        if self.nature.data != SpendNature.DONATION and value is None:
+        if field.raw_data and field.raw_data[0].strip():
+            return  # typed: read (or refused) by the field itself
+        if self.nature.data != SpendNature.DONATION:
             raise FieldError(_l("Indiquez le montant HT."))
-        if value is not None and value < 0:
-            raise FieldError(_l("Le montant ne peut pas être négatif."))
 
     def validate_donation_age_bracket(self, field: Any) -> None:
         if self.nature.data == SpendNature.DONATION and not field.data:
@@ -152,7 +143,7 @@ class SpendForm(FlaskForm):
             spent_on=self.spent_on.data,
             category_id=self.category_id.data,
             quantity=self.quantity.data,
-            amount=None if nature == SpendNature.DONATION else _decimal(self.amount),
+            amount=None if nature == SpendNature.DONATION else self.amount.data,
             supplier_name=(self.supplier_name.data or "").strip(),
             nature=nature,
             supplier_siret=(self.supplier_siret.data or "").replace(" ", "") or None,
@@ -175,7 +166,7 @@ class SpendForm(FlaskForm):
             self.nature.data = SpendNature.DONATION.value
         else:
             self.nature.data = (SpendNature.REUSE if entry.is_reuse else SpendNature.NEW).value
-        self.amount.data = str(entry.amount).replace(".", ",")
+        self.amount.data = entry.amount
         self.donation_age_bracket.data = entry.donation_age_bracket or ""
         self.supplier_name.data = entry.supplier_name
         self.supplier_siret.data = entry.supplier_siret or ""
@@ -186,17 +177,17 @@ class SpendForm(FlaskForm):
         self.comment.data = entry.comment or ""
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     file = FileField(
         _l("Fichier CSV ou XLSX"), validators=[FileRequired(_l("Choisissez un fichier."))]
     )
 
 
-class ApplyImportForm(FlaskForm):
+class ApplyImportForm(Form):
     payload = StringField(validators=[DataRequired()])
 
 
-class TargetForm(FlaskForm):
+class TargetForm(Form):
     kind = SelectField(
         _l("Type d'objectif"),
         choices=[SelectChoice(k.value, label) for k, label in TARGET_KIND_LABELS.items()],
@@ -213,39 +204,39 @@ class TargetForm(FlaskForm):
             NumberRange(min=2000, max=2100, message=_l("Année invalide.")),
         ],
     )
-    reuse_percent = StringField(
+    # Two decimals of a percent: the rates are stored in basis points.
+    reuse_percent = DecimalField(
         _l("Taux de réemploi / réutilisation (%)"),
-        validators=[InputRequired(_l("Indiquez un taux.")), Length(max=10)],
+        validators=[InputRequired(_l("Indiquez un taux."))],
+        places=2,
     )
-    recycled_percent = StringField(
-        _l("Taux de matières recyclées (%, facultatif)"), validators=[Optional(), Length(max=10)]
+    recycled_percent = DecimalField(
+        _l("Taux de matières recyclées (%, facultatif)"), validators=[Optional()], places=2
     )
     source = TextAreaField(
         _l("Source légale"), validators=[InputRequired(_l("Indiquez la source."))]
     )
 
-    def _percent(self, field: Any) -> Decimal | None:
-        value = _decimal(field)
-        if value is not None and not Decimal(0) <= value <= Decimal(100):
+    @staticmethod
+    def _percent(field: Any) -> None:
+        if field.data is not None and not Decimal(0) <= field.data <= Decimal(100):
             raise FieldError(_l("Un taux est compris entre 0 et 100 %."))
-        return value
 
     def validate_reuse_percent(self, field: Any) -> None:
-        if self._percent(field) is None:
-            raise FieldError(_l("Indiquez un taux."))
+        self._percent(field)
 
     def validate_recycled_percent(self, field: Any) -> None:
         self._percent(field)
 
     def to_input(self) -> TargetInput:
-        reuse = _decimal(self.reuse_percent)
+        reuse = self.reuse_percent.data
         assert reuse is not None  # validated
         return TargetInput(
             kind=TargetKind(self.kind.data),
             legal_category=self.legal_category.data,
             first_year=self.first_year.data,
             reuse_percent=reuse,
-            recycled_percent=_decimal(self.recycled_percent),
+            recycled_percent=self.recycled_percent.data,
             source=self.source.data or "",
         )
 
@@ -253,9 +244,7 @@ class TargetForm(FlaskForm):
         self.kind.data = target.kind
         self.legal_category.data = target.legal_category
         self.first_year.data = target.first_year
-        self.reuse_percent.data = format(target.reuse_percent.normalize(), "f").replace(".", ",")
+        self.reuse_percent.data = target.reuse_percent.normalize()
         recycled = target.recycled_percent
-        self.recycled_percent.data = (
-            "" if recycled is None else format(recycled.normalize(), "f").replace(".", ",")
-        )
+        self.recycled_percent.data = None if recycled is None else recycled.normalize()
         self.source.data = target.source

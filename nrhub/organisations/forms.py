@@ -5,14 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from stdnum.exceptions import ValidationError as StdnumValidationError
 from stdnum.fr import siret as stdnum_siret
 from wtforms import (
     BooleanField,
-    DateField,
     EmailField,
-    IntegerField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -31,6 +28,7 @@ from wtforms.validators import (
 )
 
 from nrhub.auth.forms import new_password_fields
+from nrhub.forms import DateField, Form, IntegerField
 from nrhub.organisations import geo
 from nrhub.organisations.models import BuyerType, InsertionType, LegalForm, OrgKind, OrgStatus
 
@@ -92,7 +90,7 @@ def department_choices() -> list[SelectChoice]:
     ]
 
 
-def validate_siret(form: FlaskForm, field: Any) -> None:
+def validate_siret(form: Form, field: Any) -> None:
     """14 digits with a valid check digit (Luhn, or La Poste's own rule)."""
     value = "".join((field.data or "").split())
     try:
@@ -106,7 +104,7 @@ def validate_siret(form: FlaskForm, field: Any) -> None:
         ) from err
 
 
-class AddressFields(FlaskForm):
+class AddressFields(Form):
     """Address with a postcode checked against its department (2A/2B included)."""
 
     address = StringField(
@@ -148,7 +146,7 @@ class AddressFields(FlaskForm):
         return self.department.data or geo.department_from_postcode(self.postcode.data) or ""
 
 
-class EssFields(FlaskForm):
+class EssFields(Form):
     legal_form = SelectField(
         _l("Forme juridique"),
         choices=_choices(LEGAL_FORM_LABELS, _l("Choisissez…")),
@@ -163,7 +161,7 @@ class EssFields(FlaskForm):
     )
 
 
-class BuyerFields(FlaskForm):
+class BuyerFields(Form):
     buyer_type = SelectField(
         _l("Type d'acheteur"), choices=_choices(BUYER_TYPE_LABELS, _l("Choisissez…")), default=""
     )
@@ -267,7 +265,7 @@ def profile_form_for(kind: str, **kwargs: Any) -> ProfileFormBase:
     return ProfileFormBase(**kwargs)
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     email = EmailField(
         _l("Adresse e-mail de la personne à inviter"),
         validators=[
@@ -278,7 +276,7 @@ class InviteForm(FlaskForm):
     )
 
 
-class AcceptInvitationForm(FlaskForm):
+class AcceptInvitationForm(Form):
     name = StringField(
         _l("Vos prénom et nom"),
         validators=[DataRequired(_l("Indiquez vos prénom et nom.")), Length(max=200)],
@@ -287,14 +285,14 @@ class AcceptInvitationForm(FlaskForm):
     password, password_confirm = new_password_fields()
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     reason = TextAreaField(
         _l("Motif (communiqué à l'organisation)"),
         validators=[DataRequired(_l("Indiquez le motif.")), Length(max=2000)],
     )
 
 
-class OrganisationFilterForm(FlaskForm):
+class OrganisationFilterForm(Form):
     class Meta:
         csrf = False
 

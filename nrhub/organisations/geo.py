@@ -65,7 +65,7 @@ DEPARTMENTS: dict[str, tuple[str, str]] = {
     "976": ("Mayotte", "06"),
 }  # fmt: skip
 
-_POSTCODE = re.compile(r"^\d{5}$")
+_POSTCODE = re.compile(r"[0-9]{5}")  # ASCII: "٣٥٠٠٠" is no postcode
 
 
 def normalize_department(code: str) -> str:
@@ -95,7 +95,7 @@ def department_name(department_code: str | None) -> str:
 def departments_of_postcode(postcode: str) -> set[str]:
     """The departments a postcode can belong to (Corsican ones are 20xxx for both)."""
     postcode = postcode.strip()
-    if not _POSTCODE.match(postcode) or postcode == "00000":
+    if not _POSTCODE.fullmatch(postcode) or postcode == "00000":
         return set()
     if postcode.startswith("20"):
         return {"2A", "2B"}

@@ -6,14 +6,11 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
-    IntegerField,
     SelectChoice,
     SelectField,
-    StringField,
     TextAreaField,
 )
 from wtforms import ValidationError as FieldError
@@ -22,12 +19,15 @@ from wtforms.validators import Optional as OptionalValidator
 
 from nrhub.catalog.maintenance import kind_choices
 from nrhub.catalog.models import MaintenanceKind, MaintenanceOffer
+from nrhub.forms import Form, IntegerField, MoneyField
 from nrhub.repairs.maintenance import MAX_COVERAGE_LENGTH, MAX_DURATION_MONTHS, MaintenanceData
 from nrhub.repairs.services import MAX_DESCRIPTION_LENGTH, MAX_MESSAGE_LENGTH, RepairInput
-from nrhub.spreadsheets import parse_decimal
+from nrhub.validation import database_int
+
+PRICE = _l("Indiquez un prix HT positif en euros, par exemple 49,90.")
 
 
-class MaintenanceForm(FlaskForm):
+class MaintenanceForm(Form):
     kind = SelectField(_l("Type de prestation"), validators=[DataRequired()])
     duration_months = IntegerField(
         _l("Durée (mois)"),
@@ -37,10 +37,10 @@ class MaintenanceForm(FlaskForm):
         ],
         render_kw={"inputmode": "numeric"},
     )
-    unit_price = StringField(
+    unit_price = MoneyField(
         _l("Prix HT par unité (€)"),
         validators=[InputRequired(_l("Indiquez un prix HT."))],
-        render_kw={"inputmode": "decimal"},
+        invalid_message=PRICE,
     )
     coverage = TextAreaField(
         _l("Ce qui est couvert"),
@@ -56,18 +56,14 @@ class MaintenanceForm(FlaskForm):
         self.kind.choices = [SelectChoice(value, label) for value, label in kind_choices()]
 
     def validate_unit_price(self, field: Any) -> None:
-        try:
-            value = parse_decimal(field.data or "")
-        except ValueError:
-            value = Decimal("0")
-        if value <= 0 or value != value.quantize(Decimal("0.01")):
-            raise FieldError(_l("Indiquez un prix HT positif en euros, par exemple 49,90."))
+        if field.data is not None and field.data <= 0:  # unreadable: already said
+            raise FieldError(PRICE)
 
     def data_out(self) -> MaintenanceData:
         return MaintenanceData(
             kind=MaintenanceKind(self.kind.data),
             duration_months=int(self.duration_months.data or 0),
-            unit_price=parse_decimal(self.unit_price.data or "0"),
+            unit_price=self.unit_price.data or Decimal(0),
             coverage=self.coverage.data or "",
             is_active=bool(self.is_active.data),
         )
@@ -77,16 +73,16 @@ class MaintenanceForm(FlaskForm):
         return {
             "kind": offer.kind,
             "duration_months": offer.duration_months,
-            "unit_price": str(offer.unit_price).replace(".", ","),
+            "unit_price": offer.unit_price,
             "coverage": offer.coverage,
             "is_active": offer.is_active,
         }
 
 
-class RepairRequestForm(FlaskForm):
+class RepairRequestForm(Form):
     delivery_line_id = SelectField(
         _l("Matériel reçu concerné (livraison et ligne)"),
-        coerce=int,
+        coerce=database_int,
         validators=[InputRequired(_l("Choisissez le matériel concerné."))],
     )
     quantity = IntegerField(
@@ -117,14 +113,14 @@ class RepairRequestForm(FlaskForm):
         )
 
 
-class MessageForm(FlaskForm):
+class MessageForm(Form):
     body = TextAreaField(
         _l("Votre message"),
         validators=[DataRequired(_l("Le message est vide.")), Length(max=MAX_MESSAGE_LENGTH)],
     )
 
 
-class StatusForm(FlaskForm):
+class StatusForm(Form):
     status = SelectField(_l("Nouvelle étape"), validators=[DataRequired()])
     message = TextAreaField(
         _l("Message à l'acheteur (obligatoire pour un refus)"),

@@ -57,8 +57,8 @@ def _sort() -> tuple[str, bool]:
 
 
 def _page() -> int:
-    raw = request.args.get("page", "1")
-    return int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else 1
+    page = request.args.get("page", 1, type=int)  # ASCII digits (nrhub.validation)
+    return page if 0 < page < 100_000 else 1
 
 
 @bp.get("/indicateurs")

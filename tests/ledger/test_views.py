@@ -125,7 +125,9 @@ def test_declare_purchase_through_the_form(client, people):
             "âge du matériel donné",
             "donation_age_bracket",
         ),
-        ({"spent_on": "2999-01-01"}, "La date ne peut pas être dans le futur", "spent_on"),
+        ({"spent_on": "2099-01-01"}, "La date ne peut pas être dans le futur", "spent_on"),
+        ({"spent_on": "2999-01-01"}, "entre le 01/01/2000 et le 31/12/2100", "spent_on"),
+        ({"amount": "12,345"}, "au plus 2 décimales", "amount"),
     ],
 )
 def test_bad_form_input_is_shown_next_to_the_field(client, people, changes, message, field):

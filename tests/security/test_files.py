@@ -152,10 +152,8 @@ def test_a_tampered_stored_name_is_not_followed(app, world: World):
     assert b"secret" not in response.get_data()
 
 
-@pytest.mark.parametrize(
-    "name",
-    ["../../../../tmp/evil.png", "/tmp/evil.png", "a\x00.png"],  # noqa: S108
-)
+# A name holding a NUL is refused with a 400 before any view (tests/security/test_input.py).
+@pytest.mark.parametrize("name", ["../../../../tmp/evil.png", "/tmp/evil.png"])  # noqa: S108
 def test_uploaded_file_names_are_never_used_as_paths(app, world, name, tmp_path):
     client = client_for(app, world, "refurbisher_a")
     body, content_type = multipart({"alt_text": "Vue"}, "photo", name, png_bytes())
