@@ -1,7 +1,7 @@
 """login throttle and applied stock imports
 
 Revision ID: 0010
-Revises: 0006
+Revises: 0009
 Create Date: 2026-12-02 15:31:28.321369
 
 """
@@ -13,7 +13,7 @@ import nrhub.db
 
 # revision identifiers, used by Alembic.
 revision = '0010'
-down_revision = '0006'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
