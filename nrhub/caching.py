@@ -31,6 +31,7 @@ UNCACHED_TABLES = frozenset(
         "api_idempotent_request",
         "audit_event",
         "cache_generation",
+        "login_throttle",
         "outbox_mail",
     }
 )
