@@ -29,6 +29,14 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
+def needs_rehash(password_hash: str) -> bool:
+    """Whether a stored hash was made with other parameters than today's configuration."""
+    try:
+        return _hasher().check_needs_rehash(password_hash)
+    except InvalidHashError:
+        return True
+
+
 # A valid hash to verify against when the e-mail is unknown, so that both cases take
 # the same time and give the same answer.
 _DUMMY_HASHES: dict[tuple[int, int, int], str] = {}

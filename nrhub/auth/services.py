@@ -13,7 +13,13 @@ from sqlalchemy import bindparam, select, update
 from nrhub.audit.services import record
 from nrhub.auth import lockout
 from nrhub.auth.models import AccountToken, TokenPurpose, User
-from nrhub.auth.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_dummy, verify_password
+from nrhub.auth.passwords import (
+    MIN_PASSWORD_LENGTH,
+    hash_password,
+    needs_rehash,
+    verify_dummy,
+    verify_password,
+)
 from nrhub.auth.tokens import consume_token, find_usable_token, issue_token
 from nrhub.db import utcnow
 from nrhub.errors import DomainError, NotFoundError, PermissionDeniedError, ValidationError
@@ -79,6 +85,8 @@ def authenticate(
             )
         )
     lockout.record_success(user, key)
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
     user.last_login_at = now
     record("auth.login", user, by=user)
     db.session.flush()

@@ -200,6 +200,3 @@ def absolute_url(endpoint: str, **values: Any) -> str:
     with current_app.test_request_context(base_url=base_url):
         return url_for(endpoint, _external=True, **values)
 
-
-# Transitional name, removed once every area calls queue_mail.
-send_mail = queue_mail

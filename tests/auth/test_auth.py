@@ -54,6 +54,22 @@ def test_login_is_case_insensitive_on_email(client, user):
     assert is_logged_in(client)
 
 
+def test_a_hash_made_with_older_parameters_is_renewed_at_login(app, client, user):
+    from argon2 import PasswordHasher
+
+    user.password_hash = PasswordHasher(time_cost=1, memory_cost=2048, parallelism=2).hash(
+        factories.PASSWORD
+    )
+    db.session.commit()
+    assert post_login(client, user.email, factories.PASSWORD).status_code == 302
+    db.session.refresh(user)
+    expected = f"m={app.config['ARGON2_MEMORY_COST']},t={app.config['ARGON2_TIME_COST']}"
+    assert user.password_hash.startswith("$argon2id$")
+    assert expected in user.password_hash
+    client.post("/deconnexion")
+    assert post_login(client, user.email, factories.PASSWORD).status_code == 302
+
+
 def test_unknown_email_and_wrong_password_get_the_same_answer(client, user):
     unknown = post_login(client, "personne@example.fr", "peu-importe-ici")
     wrong = post_login(client, "claire@example.fr", "mauvais-mot-de-passe")
