@@ -50,7 +50,7 @@ def test_upgrade_from_empty_matches_models(tmp_path):
 
 
 def _codes(table: str) -> set[str]:
-    return set(db.session.execute(text(f"SELECT code FROM {table}")).scalars())  # noqa: S608
+    return set(db.session.execute(text(f"SELECT code FROM {table}")).scalars())
 
 
 @EXPRESSION_INDEX_WARNINGS[0]
