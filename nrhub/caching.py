@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Integer, event, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
-from nrhub.extensions import cache, db
+from nrhub.extensions import Model, cache, db
 
 T = TypeVar("T")
 
@@ -39,7 +39,7 @@ STALE = "nrhub_cache_stale"
 GENERATION_ROW = 1
 
 
-class CacheGeneration(db.Model):  # type: ignore[name-defined,misc]
+class CacheGeneration(Model):
     """One row: how many committed writes have changed what cached pages show."""
 
     __tablename__ = "cache_generation"

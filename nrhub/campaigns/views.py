@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
@@ -28,7 +29,7 @@ bp = Blueprint("campaigns", __name__, url_prefix="/campagnes")
 
 @bp.get("/")
 @role_required(Role.COORDINATOR, Role.REFURBISHER, Role.BUYER)
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     campaigns = queries.list_campaigns_for(current_user)
     counts = queries.counts_by_campaign([c.id for c in campaigns])
     return render_template(
@@ -38,7 +39,7 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.get("/<int:campaign_id>")
 @member_required
-def detail(campaign_id: int):  # type: ignore[no-untyped-def]
+def detail(campaign_id: int) -> ResponseReturnValue:
     campaign = queries.get_campaign_for(current_user, campaign_id)
     return render_detail(campaign)
 
@@ -96,7 +97,7 @@ def _form_page(form: CampaignForm, campaign: Campaign | None, status: int):  # t
 
 @bp.route("/nouvelle", methods=["GET", "POST"])
 @role_required(Role.COORDINATOR)
-def create():  # type: ignore[no-untyped-def]
+def create() -> ResponseReturnValue:
     form = _choices(CampaignForm())
     if not form.validate_on_submit():
         return _form_page(form, None, 422 if form.is_submitted() else 200)
@@ -111,7 +112,7 @@ def create():  # type: ignore[no-untyped-def]
 
 @bp.route("/<int:campaign_id>/modifier", methods=["GET", "POST"])
 @role_required(Role.COORDINATOR)
-def edit(campaign_id: int):  # type: ignore[no-untyped-def]
+def edit(campaign_id: int) -> ResponseReturnValue:
     campaign = queries.get_campaign_for(current_user, campaign_id)
     form = _choices(CampaignForm(obj=_form_values(campaign)))
     if not form.validate_on_submit():
@@ -172,19 +173,19 @@ def _transition(campaign_id: int, action: Any, message: str):  # type: ignore[no
 
 @bp.post("/<int:campaign_id>/ouvrir")
 @role_required(Role.COORDINATOR)
-def open_(campaign_id: int):  # type: ignore[no-untyped-def]
+def open_(campaign_id: int) -> ResponseReturnValue:
     return _transition(campaign_id, services.open_campaign, _("Campagne ouverte."))
 
 
 @bp.post("/<int:campaign_id>/cloturer")
 @role_required(Role.COORDINATOR)
-def close(campaign_id: int):  # type: ignore[no-untyped-def]
+def close(campaign_id: int) -> ResponseReturnValue:
     return _transition(campaign_id, services.close_campaign, _("Campagne clôturée."))
 
 
 @bp.route("/<int:campaign_id>/annuler", methods=["GET", "POST"])
 @role_required(Role.COORDINATOR)
-def cancel(campaign_id: int):  # type: ignore[no-untyped-def]
+def cancel(campaign_id: int) -> ResponseReturnValue:
     campaign = queries.get_campaign_for(current_user, campaign_id)
     form = CancelCampaignForm()
     page = "campaigns/campaign_cancel.html"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -35,7 +36,7 @@ def _labels() -> dict[str, object]:
 
 @bp.get("/campagnes/<int:campaign_id>/consolidation")
 @role_required(Role.COORDINATOR)
-def consolidate(campaign_id: int):  # type: ignore[no-untyped-def]
+def consolidate(campaign_id: int) -> ResponseReturnValue:
     campaign = queries.get_campaign(campaign_id)
     consolidation = queries.get_consolidation(campaign_id)
     if consolidation is not None:
@@ -66,7 +67,7 @@ def consolidate(campaign_id: int):  # type: ignore[no-untyped-def]
     methods=["GET", "POST"],
 )
 @role_required(Role.COORDINATOR)
-def override(campaign_id: int, line_id: int):  # type: ignore[no-untyped-def]
+def override(campaign_id: int, line_id: int) -> ResponseReturnValue:
     campaign = queries.get_campaign(campaign_id)
     rule = parse_rule(request.values.get("rule") or request.args.get("regle"))
     offer, line = services.preview_consolidation(campaign, rule).find_line(line_id)
@@ -90,7 +91,7 @@ def override(campaign_id: int, line_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/campagnes/<int:campaign_id>/consolidation/lignes/<int:line_id>/ajustement/suppression")
 @role_required(Role.COORDINATOR)
-def remove_override(campaign_id: int, line_id: int):  # type: ignore[no-untyped-def]
+def remove_override(campaign_id: int, line_id: int) -> ResponseReturnValue:
     campaign = queries.get_campaign(campaign_id)
     services.remove_override(campaign, line_id, by=current_user)
     flash(_("Ajustement supprimé : la règle s'applique de nouveau à cette ligne."), "success")
@@ -100,7 +101,7 @@ def remove_override(campaign_id: int, line_id: int):  # type: ignore[no-untyped-
 
 @bp.post("/campagnes/<int:campaign_id>/consolidation/confirmation")
 @role_required(Role.COORDINATOR)
-def confirm(campaign_id: int):  # type: ignore[no-untyped-def]
+def confirm(campaign_id: int) -> ResponseReturnValue:
     campaign = queries.get_campaign(campaign_id)
     form = ConfirmForm()
     if not form.validate():
@@ -130,7 +131,7 @@ def confirm(campaign_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/bons-de-commande")
 @role_required(Role.REFURBISHER, Role.COORDINATOR)
-def purchase_orders():  # type: ignore[no-untyped-def]
+def purchase_orders() -> ResponseReturnValue:
     return render_template(
         "consolidation/purchase_order_list.html",
         purchase_orders=queries.list_purchase_orders_for(current_user),
@@ -139,7 +140,7 @@ def purchase_orders():  # type: ignore[no-untyped-def]
 
 @bp.get("/bons-de-commande/<int:purchase_order_id>")
 @role_required(Role.REFURBISHER, Role.COORDINATOR)
-def purchase_order(purchase_order_id: int):  # type: ignore[no-untyped-def]
+def purchase_order(purchase_order_id: int) -> ResponseReturnValue:
     purchase_order = queries.get_purchase_order_for(current_user, purchase_order_id)
     return render_template(
         "consolidation/purchase_order_detail.html",
@@ -152,7 +153,7 @@ def purchase_order(purchase_order_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/bons-de-commande/<int:purchase_order_id>.csv")
 @role_required(Role.REFURBISHER, Role.COORDINATOR)
-def purchase_order_export(purchase_order_id: int):  # type: ignore[no-untyped-def]
+def purchase_order_export(purchase_order_id: int) -> ResponseReturnValue:
     return purchase_order_csv(queries.get_purchase_order_for(current_user, purchase_order_id))
 
 
@@ -161,7 +162,7 @@ def purchase_order_export(purchase_order_id: int):  # type: ignore[no-untyped-de
 
 @bp.get("/livraisons")
 @role_required(Role.BUYER, Role.REFURBISHER, Role.COORDINATOR)
-def deliveries():  # type: ignore[no-untyped-def]
+def deliveries() -> ResponseReturnValue:
     return render_template(
         "consolidation/delivery_list.html", deliveries=queries.list_deliveries_for(current_user)
     )
@@ -169,20 +170,20 @@ def deliveries():  # type: ignore[no-untyped-def]
 
 @bp.get("/livraisons/<int:delivery_id>")
 @role_required(Role.BUYER, Role.REFURBISHER, Role.COORDINATOR)
-def delivery(delivery_id: int):  # type: ignore[no-untyped-def]
+def delivery(delivery_id: int) -> ResponseReturnValue:
     delivery = queries.get_delivery_for(current_user, delivery_id)
     return _delivery_page(delivery, ShipForm(shipped_on=_today()), receipt_form(delivery))
 
 
 @bp.get("/livraisons/<int:delivery_id>.csv")
 @role_required(Role.BUYER, Role.REFURBISHER, Role.COORDINATOR)
-def delivery_export(delivery_id: int):  # type: ignore[no-untyped-def]
+def delivery_export(delivery_id: int) -> ResponseReturnValue:
     return delivery_csv(queries.get_delivery_for(current_user, delivery_id))
 
 
 @bp.post("/livraisons/<int:delivery_id>/expedition")
 @role_required(Role.REFURBISHER)
-def ship(delivery_id: int):  # type: ignore[no-untyped-def]
+def ship(delivery_id: int) -> ResponseReturnValue:
     delivery = queries.get_delivery_for(current_user, delivery_id)
     form = ShipForm()
     if not form.validate():
@@ -200,7 +201,7 @@ def ship(delivery_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/livraisons/<int:delivery_id>/reception")
 @role_required(Role.BUYER)
-def receive(delivery_id: int):  # type: ignore[no-untyped-def]
+def receive(delivery_id: int) -> ResponseReturnValue:
     delivery = queries.get_delivery_for(current_user, delivery_id)
     form = receipt_form(delivery)
     ship_form = ShipForm(formdata=None)
