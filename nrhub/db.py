@@ -5,9 +5,9 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import BigInteger, DateTime, Engine, MetaData, event
+from sqlalchemy import BigInteger, CursorResult, DateTime, Engine, MetaData, Result, event
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -24,6 +24,12 @@ CENT = Decimal("0.01")
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def rows_changed(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE changed: the answer of every compare-and-set.
+    (``Session.execute`` is typed as returning a plain ``Result``; DML gives a cursor's.)"""
+    return int(cast("CursorResult[Any]", result).rowcount)
 
 
 def utcnow() -> dt.datetime:

@@ -10,7 +10,7 @@ from sqlalchemy import update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from nrhub.auth.models import AccountToken, TokenPurpose
-from nrhub.db import utcnow
+from nrhub.db import rows_changed, utcnow
 from nrhub.extensions import db
 
 LIFETIMES = {
@@ -79,7 +79,7 @@ def consume_token(token: AccountToken, now: dt.datetime) -> bool:
         .values(used_at=now)
         .execution_options(synchronize_session=False)
     )
-    consumed = result.rowcount == 1  # type: ignore[attr-defined]
+    consumed = rows_changed(result) == 1
     if consumed:
         set_committed_value(token, "used_at", now)
     return consumed

@@ -27,6 +27,7 @@ from nrhub.campaigns.models import (
     Order,
     OrderStatus,
 )
+from nrhub.db import rows_changed
 from nrhub.extensions import db
 
 
@@ -47,7 +48,7 @@ def move_campaign(
         .execution_options(synchronize_session=False)
     )
     _expire(Campaign, [campaign_id], ["state", *values])
-    return bool(result.rowcount == 1)
+    return bool(rows_changed(result) == 1)
 
 
 def current_state(campaign_id: int) -> CampaignState:
@@ -69,7 +70,7 @@ def move_offer(
         .execution_options(synchronize_session=False)
     )
     _expire(CampaignOffer, [offer_id], ["status", *values])
-    return bool(result.rowcount == 1)
+    return bool(rows_changed(result) == 1)
 
 
 def change_commitment(offer_id: int, before: int, after: int) -> bool:
@@ -86,7 +87,7 @@ def change_commitment(offer_id: int, before: int, after: int) -> bool:
         .execution_options(synchronize_session=False)
     )
     _expire(CampaignOffer, [offer_id], ["committed_quantity"])
-    return bool(result.rowcount == 1)
+    return bool(rows_changed(result) == 1)
 
 
 def move_offers_of(
@@ -125,7 +126,7 @@ def move_order(
         .execution_options(synchronize_session=False)
     )
     _expire(Order, [order_id], ["status", *values])
-    return bool(result.rowcount == 1)
+    return bool(rows_changed(result) == 1)
 
 
 def move_orders_of(

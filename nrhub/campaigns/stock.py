@@ -16,6 +16,7 @@ from sqlalchemy.orm.util import identity_key
 
 from nrhub.campaigns.messages import n_
 from nrhub.catalog.models import Listing
+from nrhub.db import rows_changed
 from nrhub.errors import InsufficientStockError
 from nrhub.extensions import db
 
@@ -31,7 +32,7 @@ def take_units(listing_id: int, units: int) -> None:
         .execution_options(synchronize_session=False)
     )
     _expire_quantity(listing_id)
-    if result.rowcount != 1:
+    if rows_changed(result) != 1:
         free = db.session.execute(
             db.select(Listing.quantity).where(Listing.id == listing_id)
         ).scalar_one_or_none()

@@ -14,7 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from nrhub.audit.services import record
 from nrhub.auth.models import User
 from nrhub.clauses.models import Clause, ClauseForm, ClauseKind, ClauseStrength, ClauseTheme
-from nrhub.db import utcnow
+from nrhub.db import rows_changed, utcnow
 from nrhub.errors import ConflictError, PermissionDeniedError, ValidationError
 from nrhub.extensions import db
 
@@ -137,7 +137,7 @@ def update_clause(
         .values(values)
         .execution_options(synchronize_session=False)
     )
-    if moved.rowcount != 1:  # type: ignore[attr-defined]
+    if rows_changed(moved) != 1:
         raise conflict
     for name, value in values.items():
         set_committed_value(clause, name, value)

@@ -33,7 +33,7 @@ from nrhub.consolidation.models import (
     PurchaseOrderLine,
     PurchaseOrderMaintenanceLine,
 )
-from nrhub.db import quantize_money, utcnow
+from nrhub.db import quantize_money, rows_changed, utcnow
 from nrhub.errors import ConflictError, PermissionDeniedError, ValidationError
 from nrhub.extensions import db
 from nrhub.formatting import format_date, paris_date_of, paris_today
@@ -82,18 +82,20 @@ def ship_delivery(
     if serial_text and len(serial_text) > MAX_SERIALS_LENGTH:
         raise ValidationError(_("Trop de numéros de série pour un seul envoi."), "serials")
     _lock_campaign(delivery.campaign_id)
-    shipped = db.session.execute(
-        update(Delivery)
-        .where(Delivery.id == delivery.id, Delivery.status == DeliveryStatus.PENDING)
-        .values(
-            status=DeliveryStatus.SHIPPED,
-            shipped_on=shipped_on,
-            serial_numbers=serial_text,
-            shipped_by_id=by.id,
-            shipped_at=utcnow(),
+    shipped = rows_changed(
+        db.session.execute(
+            update(Delivery)
+            .where(Delivery.id == delivery.id, Delivery.status == DeliveryStatus.PENDING)
+            .values(
+                status=DeliveryStatus.SHIPPED,
+                shipped_on=shipped_on,
+                serial_numbers=serial_text,
+                shipped_by_id=by.id,
+                shipped_at=utcnow(),
+            )
+            .execution_options(synchronize_session=False)
         )
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     if shipped != 1:
         raise ConflictError(_("Cette livraison a déjà été expédiée."))
     db.session.execute(
@@ -237,18 +239,20 @@ def _write_receipt(
     by: User,
 ) -> None:
     now = utcnow()
-    done = db.session.execute(
-        update(Delivery)
-        .where(Delivery.id == delivery.id, Delivery.status == DeliveryStatus.SHIPPED)
-        .values(
-            status=DeliveryStatus.RECEIVED,
-            received_on=received_on,
-            receipt_comment=comment,
-            received_by_id=by.id,
-            received_at=now,
+    done = rows_changed(
+        db.session.execute(
+            update(Delivery)
+            .where(Delivery.id == delivery.id, Delivery.status == DeliveryStatus.SHIPPED)
+            .values(
+                status=DeliveryStatus.RECEIVED,
+                received_on=received_on,
+                receipt_comment=comment,
+                received_by_id=by.id,
+                received_at=now,
+            )
+            .execution_options(synchronize_session=False)
         )
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     if done != 1:
         raise ConflictError(_("La réception de cette livraison a déjà été confirmée."))
     buyer = db.session.get(Organisation, delivery.buyer_id)

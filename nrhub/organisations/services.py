@@ -17,7 +17,7 @@ from nrhub.auth.models import TokenPurpose, User, new_session_token
 from nrhub.auth.passwords import MIN_PASSWORD_LENGTH, hash_password
 from nrhub.auth.services import find_user_by_email
 from nrhub.auth.tokens import consume_token, find_usable_token, issue_token
-from nrhub.db import utcnow
+from nrhub.db import rows_changed, utcnow
 from nrhub.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from nrhub.extensions import db
 from nrhub.ledger import summary as ledger_summary
@@ -254,7 +254,7 @@ def _change_status(
         .where(table.c.id == org.id, table.c.status == from_status, table.c.kind != OrgKind.HUB)
         .values(values)
     )
-    if moved.rowcount != 1:  # type: ignore[attr-defined]
+    if rows_changed(moved) != 1:
         raise ConflictError(
             _("Cette action n'est pas possible pour une organisation dans cet état.")
         )
@@ -455,7 +455,7 @@ def remove_member(member: User, *, by: User) -> None:
         .values(is_removed=True, is_org_admin=False, session_token=new_session_token())
         .execution_options(synchronize_session=False)
     )
-    if removed.rowcount != 1:  # type: ignore[attr-defined]
+    if rows_changed(removed) != 1:
         raise ConflictError(_("Cette personne a déjà été retirée."))
     db.session.expire(member, ["is_removed", "is_org_admin", "session_token"])
     record("organisation.remove_member", member, by=by, email=member.email)
