@@ -5,9 +5,18 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from sqlalchemy import BigInteger, CursorResult, DateTime, Engine, MetaData, Result, event
+from sqlalchemy import (
+    BigInteger,
+    CursorResult,
+    DateTime,
+    Engine,
+    MetaData,
+    Result,
+    Table,
+    event,
+)
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -24,6 +33,9 @@ CENT = Decimal("0.01")
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+    if TYPE_CHECKING:  # every model is mapped to a Table (SQLAlchemy says FromClause)
+        __table__: ClassVar[Table]
 
 
 def rows_changed(result: Result[Any]) -> int:

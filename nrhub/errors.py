@@ -73,7 +73,7 @@ def _error_messages() -> dict[int, str]:
     }
 
 
-def render_error(code: int, message: str | None = None):  # type: ignore[no-untyped-def]
+def render_error(code: int, message: str | None = None) -> ResponseReturnValue:
     if request.path.startswith("/api/"):
         from flask import jsonify
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import jsonify
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from nrhub.api import core, queries, schemas, serializers
@@ -62,7 +63,7 @@ def _campaign_body(item: Campaign, user: User) -> dict[str, Any]:
     errors=(401, 403, 422),
     tag="Coordination",
 )
-def create_campaign():  # type: ignore[no-untyped-def]
+def create_campaign() -> ResponseReturnValue:
     body = core.parse_body(schemas.CampaignIn)
     _in_range(
         {
@@ -113,7 +114,7 @@ def create_campaign():  # type: ignore[no-untyped-def]
     errors=(401, 403, 404, 409, 422),
     tag="Coordination",
 )
-def campaign_transition(id: int):  # type: ignore[no-untyped-def]
+def campaign_transition(id: int) -> ResponseReturnValue:
     body = core.parse_body(schemas.TransitionIn)
     user = core.api_user()
     item = campaign_queries.get_campaign_for(user, id)
@@ -145,7 +146,7 @@ def _offer_body(campaign_id: int, offer_id: int) -> dict[str, Any]:
     errors=(401, 403, 404, 409, 422),
     tag="Coordination",
 )
-def decide_offer(id: int):  # type: ignore[no-untyped-def]
+def decide_offer(id: int) -> ResponseReturnValue:
     body = core.parse_body(schemas.DecisionIn)
     offer = queries.get_offer(id)
     offer_services.decide_offer(offer, body.accept, by=core.api_user())
@@ -168,7 +169,7 @@ def decide_offer(id: int):  # type: ignore[no-untyped-def]
     errors=(401, 403, 404, 409, 422),
     tag="Reconditionneur",
 )
-def commit_offer(id: int):  # type: ignore[no-untyped-def]
+def commit_offer(id: int) -> ResponseReturnValue:
     body = core.parse_body(schemas.OfferIn)
     user = core.api_user()
     item = campaign_queries.get_campaign_for(user, id)
@@ -196,7 +197,7 @@ def commit_offer(id: int):  # type: ignore[no-untyped-def]
     errors=(401, 403, 404, 409, 422),
     tag="Coordination",
 )
-def consolidate(id: int):  # type: ignore[no-untyped-def]
+def consolidate(id: int) -> ResponseReturnValue:
     body = core.parse_body(schemas.ConsolidationIn)
     user = core.api_user()
     item = campaign_queries.get_campaign_for(user, id)

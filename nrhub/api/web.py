@@ -32,7 +32,7 @@ class TokenForm(Form):
     )
 
 
-def _page(form: TokenForm, new_token: str | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+def _page(form: TokenForm, new_token: str | None = None, status: int = 200) -> ResponseReturnValue:
     me = current_user._get_current_object()
     return (
         render_template(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import (
     Blueprint,
     current_app,
@@ -112,7 +114,9 @@ def reset_password(token: str) -> ResponseReturnValue:
     return redirect(url_for("auth.login"))
 
 
-def _render_profile(profile_form=None, password_form=None, status: int = 200):  # type: ignore[no-untyped-def]
+def _render_profile(
+    profile_form: Any = None, password_form: Any = None, status: int = 200
+) -> ResponseReturnValue:
     user = current_user._get_current_object()
     profile_form = profile_form or ProfileForm(
         name=user.name, locale=user.locale or "fr", formdata=None

@@ -16,7 +16,7 @@ from nrhub.errors import DomainError, NotFoundError
 from nrhub.security import Role, role_required
 
 
-def _back(campaign_id: int):  # type: ignore[no-untyped-def]
+def _back(campaign_id: int) -> ResponseReturnValue:
     return redirect(url_for("campaigns.detail", campaign_id=campaign_id) + "#offres")
 
 
@@ -81,7 +81,7 @@ def withdraw_offer(campaign_id: int, offer_id: int) -> ResponseReturnValue:
     return _back(campaign_id)
 
 
-def _decide(campaign_id: int, offer_id: int, accept: bool):  # type: ignore[no-untyped-def]
+def _decide(campaign_id: int, offer_id: int, accept: bool) -> ResponseReturnValue:
     campaign = queries.get_campaign_for(current_user, campaign_id)
     offer = queries.get_offer(campaign, offer_id)
     try:

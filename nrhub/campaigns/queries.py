@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from nrhub.auth.models import User
@@ -40,7 +40,7 @@ from nrhub.organisations.models import Organisation
 from nrhub.security import Role
 
 
-def _visible(user: User):  # type: ignore[no-untyped-def]
+def _visible(user: User) -> Select[tuple[Campaign]]:
     query = select(Campaign)
     if user.role != Role.COORDINATOR:
         query = query.where(Campaign.state != CampaignState.DRAFT)

@@ -44,7 +44,7 @@ def detail(campaign_id: int) -> ResponseReturnValue:
     return render_detail(campaign)
 
 
-def render_detail(campaign: Campaign, status: int = 200, **forms: Any):  # type: ignore[no-untyped-def]
+def render_detail(campaign: Campaign, status: int = 200, **forms: Any) -> ResponseReturnValue:
     """The campaign page for the current person (forms passed in keep their errors)."""
     page = queries.campaign_page(current_user, campaign, utcnow())
     if current_user.role == Role.REFURBISHER and "commit_form" not in forms:
@@ -91,7 +91,7 @@ def _choices(form: CampaignForm) -> CampaignForm:
     return form
 
 
-def _form_page(form: CampaignForm, campaign: Campaign | None, status: int):  # type: ignore[no-untyped-def]
+def _form_page(form: CampaignForm, campaign: Campaign | None, status: int) -> ResponseReturnValue:
     return render_template("campaigns/campaign_form.html", form=form, campaign=campaign), status
 
 
@@ -159,7 +159,7 @@ def undone_if_refused() -> Iterator[None]:
         yield
 
 
-def _transition(campaign_id: int, action: Any, message: str):  # type: ignore[no-untyped-def]
+def _transition(campaign_id: int, action: Any, message: str) -> ResponseReturnValue:
     campaign = queries.get_campaign_for(current_user, campaign_id)
     try:
         with undone_if_refused():

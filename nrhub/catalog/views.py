@@ -191,7 +191,9 @@ def _picked_up_lots() -> list[tuple[int, str]]:
     return origins.lots_picked_up_by(current_user.organisation_id)
 
 
-def _render_listing_form(form: ListingForm, listing: Listing | None, status: int = 200):  # type: ignore[no-untyped-def]
+def _render_listing_form(
+    form: ListingForm, listing: Listing | None, status: int = 200
+) -> ResponseReturnValue:
     return render_template("catalog/listing_form.html", form=form, listing=listing), status
 
 

@@ -10,7 +10,7 @@ from flask_login import current_user
 from nrhub.clauses import queries, services
 from nrhub.clauses.forms import ClauseEditForm
 from nrhub.clauses.labels import labels
-from nrhub.clauses.models import ClauseKind, ClauseTheme
+from nrhub.clauses.models import Clause, ClauseKind, ClauseTheme
 from nrhub.errors import DomainError
 from nrhub.security import Role, member_required, role_required
 
@@ -73,5 +73,5 @@ def edit(clause_id: int) -> ResponseReturnValue:
     return redirect(url_for("clauses.detail", clause_id=clause.id))
 
 
-def _form_page(form: ClauseEditForm, clause, status: int):  # type: ignore[no-untyped-def]
+def _form_page(form: ClauseEditForm, clause: Clause | None, status: int) -> ResponseReturnValue:
     return render_template("clauses/clause_form.html", form=form, clause=clause), status

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -18,6 +21,7 @@ from nrhub.consolidation.forms import (
     receipt_form,
     rule_choices,
 )
+from nrhub.consolidation.models import Delivery
 from nrhub.db import utcnow
 from nrhub.errors import DomainError, ValidationError
 from nrhub.formatting import paris_date_of
@@ -221,11 +225,13 @@ def receive(delivery_id: int) -> ResponseReturnValue:
 # --- Helpers ----------------------------------------------------------------------------
 
 
-def _today():  # type: ignore[no-untyped-def]
+def _today() -> dt.date:
     return paris_date_of(utcnow())
 
 
-def _delivery_page(delivery, ship_form, receipt, status: int = 200):  # type: ignore[no-untyped-def]
+def _delivery_page(
+    delivery: Delivery, ship_form: Any, receipt: Any, status: int = 200
+) -> ResponseReturnValue:
     lines = queries.delivery_lines(delivery)
     if receipt.received_on.data is None and not receipt.errors:
         receipt.received_on.data = _today()
@@ -243,7 +249,7 @@ def _delivery_page(delivery, ship_form, receipt, status: int = 200):  # type: ig
     )
 
 
-def _attach_error(form, err: DomainError) -> None:  # type: ignore[no-untyped-def]
+def _attach_error(form: Any, err: DomainError) -> None:
     """Show a refusal next to its field when the service named one, else at the top."""
     field = (
         getattr(form, err.field, None) if isinstance(err, ValidationError) and err.field else None

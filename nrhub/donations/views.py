@@ -105,7 +105,7 @@ def create() -> ResponseReturnValue:
     return redirect(url_for("donations.detail", lot_id=lot.id))
 
 
-def _render_edit(form: forms.LotForm, lot: DonationLot, status: int):  # type: ignore[no-untyped-def]
+def _render_edit(form: forms.LotForm, lot: DonationLot, status: int) -> ResponseReturnValue:
     held = lot.quantity - lot.remaining_quantity
     return render_template("donations/lot_form.html", form=form, lot=lot, held=held), status
 
@@ -134,7 +134,7 @@ def edit(lot_id: int) -> ResponseReturnValue:
     return redirect(url_for("donations.detail", lot_id=lot_id))
 
 
-def _render_detail(lot: DonationLot, status: int = 200, **extra: Any):  # type: ignore[no-untyped-def]
+def _render_detail(lot: DonationLot, status: int = 200, **extra: Any) -> ResponseReturnValue:
     claim_form = extra.pop("claim_form", None)
     if claim_form is None:
         claim_form = forms.ClaimForm(formdata=None, data={"quantity": lot.remaining_quantity})

@@ -54,7 +54,7 @@ def _spend_form(**kwargs: Any) -> SpendForm:
     return SpendForm(categories=queries.list_categories(), clauses=queries.list_clauses(), **kwargs)
 
 
-def _refused(form: Any, err: DomainError, template: str, **ctx: Any):  # type: ignore[no-untyped-def]
+def _refused(form: Any, err: DomainError, template: str, **ctx: Any) -> ResponseReturnValue:
     field = getattr(form, err.field, None) if err.field else None
     if field is not None:
         field.errors = [*field.errors, err.message]
@@ -158,7 +158,7 @@ def _serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="ledger-import")
 
 
-def _parse_upload(data: bytes, filename: str):  # type: ignore[no-untyped-def]
+def _parse_upload(data: bytes, filename: str) -> tuple[list[Any], list[str]]:
     sheet = read_table(data, filename)
     parsed = parse_sheet(sheet, queries.list_categories())
     errors = parsed.errors + services.check_import(parsed.rows)
@@ -251,7 +251,7 @@ def target_edit(target_id: int) -> ResponseReturnValue:
     return _target_form(queries.get_target(target_id))
 
 
-def _target_form(target: Any):  # type: ignore[no-untyped-def]
+def _target_form(target: Any) -> ResponseReturnValue:
     form = TargetForm()
     if request.method == "GET" and target is not None:
         form.fill_from(target)

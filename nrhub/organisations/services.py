@@ -13,7 +13,7 @@ from stdnum.exceptions import ValidationError as StdnumValidationError
 from stdnum.fr import siret as stdnum_siret
 
 from nrhub.audit.services import record
-from nrhub.auth.models import TokenPurpose, User, new_session_token
+from nrhub.auth.models import AccountToken, TokenPurpose, User, new_session_token
 from nrhub.auth.passwords import MIN_PASSWORD_LENGTH, hash_password
 from nrhub.auth.services import find_user_by_email
 from nrhub.auth.tokens import consume_token, find_usable_token, issue_token
@@ -398,7 +398,7 @@ def invite_member(
     return raw
 
 
-def invitation_for(raw: str, now: dt.datetime | None = None):  # type: ignore[no-untyped-def]
+def invitation_for(raw: str, now: dt.datetime | None = None) -> AccountToken:
     """The usable invitation behind a link, else NotFoundError."""
     token = find_usable_token(raw, TokenPurpose.INVITATION, now)
     if token is None or token.organisation is None:

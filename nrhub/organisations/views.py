@@ -102,7 +102,9 @@ def admin_list() -> ResponseReturnValue:
     return render_template("organisations/admin_list.html", rows=rows, filters=filters)
 
 
-def _render_detail(org: Organisation, reject_form=None, suspend_form=None, status=200):  # type: ignore[no-untyped-def]
+def _render_detail(
+    org: Organisation, reject_form: Any = None, suspend_form: Any = None, status: int = 200
+) -> ResponseReturnValue:
     return render_template(
         "organisations/admin_detail.html",
         organisation=org,
@@ -137,7 +139,7 @@ def reactivate(organisation_id: int) -> ResponseReturnValue:
     return redirect(url_for("organisations.admin_detail", organisation_id=org.id))
 
 
-def _decide_with_reason(organisation_id: int, decision: str):  # type: ignore[no-untyped-def]
+def _decide_with_reason(organisation_id: int, decision: str) -> ResponseReturnValue:
     org = queries.get_organisation(organisation_id)
     form = ReasonForm(prefix=decision)
     forms = {f"{decision}_form": form}
@@ -169,7 +171,7 @@ def suspend(organisation_id: int) -> ResponseReturnValue:
 # --- Organisation admins ------------------------------------------------------------
 
 
-def _render_members(invite_form=None, status: int = 200):  # type: ignore[no-untyped-def]
+def _render_members(invite_form: Any = None, status: int = 200) -> ResponseReturnValue:
     org = current_user.organisation
     return render_template(
         "organisations/members.html",

@@ -64,7 +64,9 @@ def repair_figures_for_viewer(year: int | None = None) -> dict[str, Any]:
 # --- Maintenance offers of a listing (refurbisher) --------------------------------------
 
 
-def _maintenance_page(listing: Any, form: MaintenanceForm, status: int = 200):  # type: ignore[no-untyped-def]
+def _maintenance_page(
+    listing: Any, form: MaintenanceForm, status: int = 200
+) -> ResponseReturnValue:
     return (
         render_template(
             "repairs/maintenance_list.html",
@@ -145,7 +147,7 @@ def _status_arg() -> RepairStatus | None:
     return RepairStatus(value) if value in set(RepairStatus) else None
 
 
-def _list(side: str):  # type: ignore[no-untyped-def]
+def _list(side: str) -> ResponseReturnValue:
     status = _status_arg()
     return render_template(
         "repairs/request_list.html",
@@ -156,7 +158,9 @@ def _list(side: str):  # type: ignore[no-untyped-def]
     )
 
 
-def _detail(side: str, repair: RepairRequest, status: int = 200, **forms: Any):  # type: ignore[no-untyped-def]
+def _detail(
+    side: str, repair: RepairRequest, status: int = 200, **forms: Any
+) -> ResponseReturnValue:
     if side != "coordinator":
         forms.setdefault("message_form", MessageForm(formdata=None))
     if side == "refurbisher" and repair.next_statuses:
@@ -247,7 +251,7 @@ def refurbisher_status(request_id: int) -> ResponseReturnValue:
     return redirect(url_for(".refurbisher_detail", request_id=request_id))
 
 
-def _post_message(side: str, request_id: int):  # type: ignore[no-untyped-def]
+def _post_message(side: str, request_id: int) -> ResponseReturnValue:
     repair = queries.get_request_for(current_user, request_id)
     form = MessageForm()
     if not form.validate_on_submit():
