@@ -40,7 +40,7 @@ from nrhub.organisations.models import Organisation
 from nrhub.security import Role
 
 
-def _visible(user: User) -> Select[tuple[Campaign]]:
+def _visible(user: User) -> Select[Campaign]:
     query = select(Campaign)
     if user.role != Role.COORDINATOR:
         query = query.where(Campaign.state != CampaignState.DRAFT)

@@ -92,7 +92,7 @@ def change_commitment(offer_id: int, before: int, after: int) -> bool:
 
 def move_offers_of(
     campaign_id: int, allowed: Collection[OfferStatus], to: OfferStatus, **values: Any
-) -> Sequence[Row[tuple[int, int, int, int]]]:
+) -> Sequence[Row[int, int, int, int]]:
     """Move every offer of the campaign whose status is in ``allowed``; the moved ones, as
     (id, listing_id, committed_quantity, refurbisher_id), by id.
 
@@ -131,7 +131,7 @@ def move_order(
 
 def move_orders_of(
     campaign_id: int, allowed: Collection[OrderStatus], to: OrderStatus, **values: Any
-) -> Sequence[Row[tuple[int, int]]]:
+) -> Sequence[Row[int, int]]:
     """Move every order of the campaign whose status is in ``allowed``; the moved ones, as
     (id, buyer_id), by id."""
     rows = db.session.execute(

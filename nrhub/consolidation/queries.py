@@ -50,7 +50,7 @@ def count_overridden_allocations(campaign_id: int) -> int:
 # --- Purchase orders --------------------------------------------------------------------
 
 
-def _purchase_orders_visible_to(user: User) -> Select[tuple[PurchaseOrder]]:
+def _purchase_orders_visible_to(user: User) -> Select[PurchaseOrder]:
     query = select(PurchaseOrder)
     if user.role == Role.COORDINATOR:
         return query
@@ -204,7 +204,7 @@ def received_total(lines: list[DocumentLine]) -> Amounts | None:
 # --- Deliveries -------------------------------------------------------------------------
 
 
-def _deliveries_visible_to(user: User) -> Select[tuple[Delivery]]:
+def _deliveries_visible_to(user: User) -> Select[Delivery]:
     query = select(Delivery)
     if user.role == Role.COORDINATOR:
         return query
