@@ -11,7 +11,7 @@ from nrhub.api import core, queries, schemas, serializers
 from nrhub.api.core import PAGINATION_PARAMS, ApiProblem, Param, route
 from nrhub.campaigns import orders as order_services
 from nrhub.campaigns import queries as campaign_queries
-from nrhub.campaigns.models import CampaignState
+from nrhub.campaigns.models import CampaignState, Order
 from nrhub.db import utcnow
 from nrhub.security import Role
 
@@ -72,7 +72,7 @@ def campaign(id: int) -> ResponseReturnValue:
     return jsonify(serializers.campaign(item, page.offers))
 
 
-def _order_or_404(campaign_id: int) -> ResponseReturnValue:
+def _order_or_404(campaign_id: int) -> Order:
     user = core.api_user()
     order = campaign_queries.buyer_order(campaign_id, user.organisation_id)
     if order is None:

@@ -118,9 +118,9 @@ def campaign_transition(id: int) -> ResponseReturnValue:
     body = core.parse_body(schemas.TransitionIn)
     user = core.api_user()
     item = campaign_queries.get_campaign_for(user, id)
-    if body.to == CampaignState.OPEN:
+    if body.to == CampaignState.OPEN.value:
         campaign_services.open_campaign(item, by=user)
-    elif body.to == CampaignState.CLOSED:
+    elif body.to == CampaignState.CLOSED.value:
         campaign_services.close_campaign(item, by=user)
     else:
         campaign_services.cancel_campaign(item, body.reason or "", by=user)

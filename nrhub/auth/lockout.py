@@ -29,7 +29,7 @@ import ipaddress
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, insert, or_, update
+from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from nrhub.audit.services import record
@@ -61,7 +61,7 @@ def is_locked(user: User, client: str, now: dt.datetime) -> bool:
     if user.locked_until is not None and user.locked_until > now:
         return True
     until = db.session.execute(
-        db.select(LoginThrottle.locked_until).where(
+        select(LoginThrottle.locked_until).where(
             LoginThrottle.user_id == user.id, LoginThrottle.client == client
         )
     ).scalar_one_or_none()

@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 import secrets
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from nrhub.auth.models import AccountToken, TokenPurpose
@@ -57,7 +57,7 @@ def find_usable_token(
     if not raw or len(raw) > 200:
         return None
     token = db.session.execute(
-        db.select(AccountToken).where(
+        select(AccountToken).where(
             AccountToken.token_hash == hash_token(raw), AccountToken.purpose == purpose
         )
     ).scalar_one_or_none()

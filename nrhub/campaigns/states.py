@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, update
+from sqlalchemy import ColumnElement, Row, select, update
 from sqlalchemy.orm.util import identity_key
 
 from nrhub.campaigns.models import (
@@ -54,7 +54,7 @@ def move_campaign(
 def current_state(campaign_id: int) -> CampaignState:
     """The campaign's state as committed now (after a move that changed nothing)."""
     state = db.session.execute(
-        db.select(Campaign.state).where(Campaign.id == campaign_id)
+        select(Campaign.state).where(Campaign.id == campaign_id)
     ).scalar_one()
     return CampaignState(state)
 

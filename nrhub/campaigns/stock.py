@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm.util import identity_key
 
 from nrhub.campaigns.messages import n_
@@ -34,7 +34,7 @@ def take_units(listing_id: int, units: int) -> None:
     _expire_quantity(listing_id)
     if rows_changed(result) != 1:
         free = db.session.execute(
-            db.select(Listing.quantity).where(Listing.id == listing_id)
+            select(Listing.quantity).where(Listing.id == listing_id)
         ).scalar_one_or_none()
         free = free or 0
         raise InsufficientStockError(

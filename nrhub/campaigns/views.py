@@ -10,6 +10,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from nrhub.campaigns import queries, services
@@ -82,11 +83,11 @@ def commit_form_for(listings: Any) -> CommitOfferForm:
 def _choices(form: CampaignForm) -> CampaignForm:
     form.category_ids.choices = [
         SelectChoice(c.id, c.label_fr)
-        for c in db.session.execute(db.select(Category).order_by(Category.sort_order)).scalars()
+        for c in db.session.execute(select(Category).order_by(Category.sort_order)).scalars()
     ]
     form.clause_ids.choices = [
         SelectChoice(c.id, c.title)
-        for c in db.session.execute(db.select(Clause).order_by(Clause.kind, Clause.title)).scalars()
+        for c in db.session.execute(select(Clause).order_by(Clause.kind, Clause.title)).scalars()
     ]
     return form
 

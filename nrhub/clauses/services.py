@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from nrhub.audit.services import record
@@ -92,7 +92,7 @@ def _slug(text: str) -> str:
 def _unique_code(title: str) -> str:
     base = _slug(title)
     taken = set(
-        db.session.execute(db.select(Clause.code).where(Clause.code.like(f"{base}%"))).scalars()
+        db.session.execute(select(Clause.code).where(Clause.code.like(f"{base}%"))).scalars()
     )
     code, n = base, 2
     while code in taken:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from stdnum.exceptions import ValidationError as StdnumValidationError
 from stdnum.fr import siret as stdnum_siret
@@ -115,7 +115,7 @@ def signup_organisation(
         raise ValidationError(_("Type d'organisation invalide."), field="kind")
     _check_password(person.password)
     _check_address(profile)
-    if db.session.execute(db.select(Organisation.id).where(Organisation.siret == siret)).first():
+    if db.session.execute(select(Organisation.id).where(Organisation.siret == siret)).first():
         raise ConflictError(_("Une organisation avec ce SIRET est déjà inscrite."), field="siret")
     password_hash = hash_password(person.password)  # for both answers: they take as long
     existing = find_user_by_email(person.email)
@@ -195,9 +195,7 @@ def create_hub(name: str, siret: str, profile: OrganisationProfile, person: NewP
     except StdnumValidationError as err:
         raise ValidationError(_("Le SIRET n'est pas valide."), field="siret") from err
     _check_password(person.password)
-    if db.session.execute(
-        db.select(Organisation.id).where(Organisation.kind == OrgKind.HUB)
-    ).first():
+    if db.session.execute(select(Organisation.id).where(Organisation.kind == OrgKind.HUB)).first():
         raise ConflictError(_("La centrale existe déjà sur cette installation."), field="siret")
     if find_user_by_email(person.email) is not None:
         raise ConflictError(_("Un compte existe déjà avec cette adresse e-mail."), field="email")
