@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
+import weakref
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
@@ -115,8 +116,15 @@ sqlite_write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar(
 )
 
 
+_CONFIGURED_SQLITE: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
 def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
-    """WAL, foreign keys and a busy timeout on every SQLite connection."""
+    """WAL, foreign keys and a busy timeout on every SQLite connection (once per engine:
+    the tests give every app of a session the same engine)."""
+    if engine in _CONFIGURED_SQLITE:
+        return
+    _CONFIGURED_SQLITE.add(engine)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

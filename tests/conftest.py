@@ -16,7 +16,7 @@ import pytest
 from flask import Flask, g, request_started
 from flask.testing import FlaskClient
 from jinja2.bccache import Bucket, BytecodeCache
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import Engine, create_engine, make_url, text
 from werkzeug.routing.rules import Rule
 
 from config import TestingConfig
@@ -78,6 +78,26 @@ def _share_compiled_templates() -> None:
 
 
 _share_compiled_templates()
+
+
+def _share_engines() -> None:
+    """One engine per database for the whole session: SQLAlchemy keeps the SQL it compiled
+    per engine, so a new engine per test compiled every statement of every test again."""
+    engines: dict[str, Engine] = {}
+    make_engine = type(db)._make_engine
+
+    def shared(self: Any, bind_key: str | None, options: dict[str, Any], app: Flask) -> Engine:
+        if make_url(options["url"]).database in (None, "", ":memory:"):
+            return make_engine(self, bind_key, options, app)  # a fresh memory database
+        key = repr(sorted((name, repr(value)) for name, value in options.items()))
+        if key not in engines:
+            engines[key] = make_engine(self, bind_key, options, app)
+        return engines[key]
+
+    type(db)._make_engine = shared  # type: ignore[method-assign]
+
+
+_share_engines()
 
 
 @pytest.fixture(scope="session")
