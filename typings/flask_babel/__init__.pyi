@@ -1,5 +1,5 @@
 # Types for the part of Flask-Babel that nrhub uses (the package ships none).
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
 
