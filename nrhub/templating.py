@@ -15,6 +15,7 @@ from nrhub import formatting
 from nrhub.formatting import current_language as language
 from nrhub.navigation import nav_html
 from nrhub.organisations import geo
+from nrhub.tables import stack_labels
 
 
 def _translations() -> NullTranslations:
@@ -71,6 +72,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["percent"] = _percent
     app.jinja_env.filters["date"] = lambda v: formatting.format_date(v, language())
     app.jinja_env.filters["datetime"] = lambda v: formatting.format_datetime(v, language())
+    app.jinja_env.filters["stack_labels"] = stack_labels
     app.jinja_env.filters["department_name"] = geo.department_name
     app.jinja_env.filters["region_name"] = geo.region_name
     app.jinja_env.globals["nav_html"] = nav_html
