@@ -17,7 +17,8 @@ from markupsafe import Markup, escape
 _HEAD = re.compile(r"<thead\b.*?</thead>", re.S | re.I)
 _ROW = re.compile(r"<tr\b.*?</tr>", re.S | re.I)
 _CELL = re.compile(r"<(t[hd])\b([^>]*)>(.*?)</\1>", re.S | re.I)
-_OPENING = re.compile(r"<(t[hd])\b([^>]*)>", re.I)
+# In a table's body: the start of a row, or a cell's opening tag (its tag letter, attributes).
+_BODY_TOKEN = re.compile(r"<tr\b|<t([hd])\b([^>]*)>", re.I)
 _TAG = re.compile(r"<[^>]+>")
 _SPACES = re.compile(r"\s+")
 _SPAN = re.compile(r'\bcolspan="?(\d+)', re.I)
@@ -50,24 +51,6 @@ def column_labels(table_html: str) -> list[str]:
     return labels
 
 
-def _labelled_row(row: str, labels: list[str]) -> str:
-    """The row with its column's label added to each cell that spans a single column."""
-    column = 0
-    parts: list[str] = []
-    last = 0
-    for match in _OPENING.finditer(row):
-        attributes = match.group(2)
-        span = _span(attributes)
-        label = labels[column] if column < len(labels) else ""
-        column += span
-        if label and span == 1 and "data-label" not in attributes:
-            parts.append(row[last : match.end() - 1])
-            parts.append(f' data-label="{escape(label)}">')
-            last = match.end()
-    parts.append(row[last:])
-    return "".join(parts)
-
-
 def stack_labels(table_html: Markup) -> Markup:
     """The table with ``data-label="<column header>"`` on each cell of its body and foot.
 
@@ -79,8 +62,24 @@ def stack_labels(table_html: Markup) -> Markup:
     if not any(labels):
         return Markup(html)  # noqa: S704  # nosec B704
 
+    named = [str(escape(label)) for label in labels]
+
     def body(match: re.Match[str]) -> str:
-        rows = _ROW.sub(lambda row: _labelled_row(row.group(0), labels), match.group(2))
-        return match.group(1) + rows + match.group(3)
+        column = 0
+
+        def labelled(token: re.Match[str]) -> str:
+            nonlocal column
+            if token.group(1) is None:  # a new row
+                column = 0
+                return token.group(0)
+            attributes = token.group(2)
+            span = _span(attributes) if "colspan" in attributes else 1
+            name = named[column] if column < len(named) else ""
+            column += span
+            if not name or span > 1 or "data-label" in attributes:
+                return token.group(0)
+            return f'<t{token.group(1)}{attributes} data-label="{name}">'
+
+        return match.group(1) + _BODY_TOKEN.sub(labelled, match.group(2)) + match.group(3)
 
     return Markup(_BODY.sub(body, html))  # noqa: S704  # nosec B704
