@@ -1,9 +1,9 @@
 """Fast formatting for the large tables of the indicators (2,000 members).
 
 Same output as the pages' filters of nrhub.formatting (``1 234,50 €``, ``23,5 %``, with
-no-break spaces, so that an amount never wraps) for French and English, with Python's own number formatting instead of Babel's, which costs
-tens of microseconds a call and dominated the hub dashboard's time. Pass the locale
-to skip its lookup.
+no-break spaces, so that an amount never wraps) for French and English, with Python's own
+number formatting instead of Babel's, which costs tens of microseconds a call and
+dominated the hub dashboard's time. Pass the locale to skip its lookup.
 """
 
 from __future__ import annotations

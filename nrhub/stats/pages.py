@@ -61,9 +61,7 @@ def figures(
     """The indicator lines shown in the tables and their CSV export."""
     return [
         Figure(_("Dépense informatique HT"), ind.it_spend, "money"),
-        Figure(
-            _("Dépense issue du réemploi, dons compris"), ind.reuse_spend, "money"
-        ),
+        Figure(_("Dépense issue du réemploi, dons compris"), ind.reuse_spend, "money"),
         Figure(_("Part du réemploi"), ind.reuse_share, "percent"),
         Figure(_("Dont dons reçus (valeur forfaitaire)"), ind.donation_spend, "money"),
         Figure(_("Dépense intégrant des matières recyclées"), ind.recycled_spend, "money"),
