@@ -61,6 +61,9 @@ class Config:
     MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
     MAIL_USE_SSL = _bool("MAIL_USE_SSL", False)
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "nrhub <ne-pas-repondre@nrhub.fr>")
+    # The address people write to (pages and mails name it): read by the hub's team, unlike
+    # the sender above.
+    HUB_CONTACT_EMAIL = os.environ.get("HUB_CONTACT_EMAIL", "contact@nrhub.fr")
     # E-mails wait in the outbox table until their transaction commits. On: sent right after
     # the commit by the process that wrote them. Off (production default): sent by the cron
     # command `flask --app nrhub mail send`, so that no request waits for the mail server.

@@ -19,37 +19,43 @@ def current_language() -> str:
 
 
 # Babel groups French thousands with a narrow no-break space; plain spaces are what people
-# type and what spreadsheets and tests expect, and templates keep amounts on one line.
-_SPACES = {"\u202f": " ", "\xa0": " "}
+# type and what spreadsheets, CSV files and text mails expect. Pages ask for no-break spaces
+# (``space=NBSP``) so that an amount or a percentage never wraps onto two lines.
+NBSP = "\xa0"
+_ODD_SPACES = ("\u202f", "\xa0")
 
 
-def _plain_spaces(text: str) -> str:
-    for odd, plain in _SPACES.items():
-        text = text.replace(odd, plain)
+def _spaces(text: str, space: str) -> str:
+    for odd in _ODD_SPACES:
+        text = text.replace(odd, space)
     return text
 
 
-def format_number(value: Decimal | int | float | None, digits: int = 0, locale: str = "fr") -> str:
+def format_number(
+    value: Decimal | int | float | None, digits: int = 0, locale: str = "fr", space: str = " "
+) -> str:
     if value is None:
         return "—"
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
-    return _plain_spaces(format_decimal(value, format=pattern, locale=locale))
+    return _spaces(format_decimal(value, format=pattern, locale=locale), space)
 
 
-def format_money(value: Decimal | int | None, locale: str = "fr") -> str:
+def format_money(value: Decimal | int | None, locale: str = "fr", space: str = " ") -> str:
     """``1 234,50 €`` in French, ``€1,234.50`` in English; an em dash for no value."""
     if value is None:
         return "—"
-    amount = format_number(Decimal(value), 2, locale)
-    return f"€{amount}" if locale == "en" else f"{amount} €"
+    amount = format_number(Decimal(value), 2, locale, space)
+    return f"€{amount}" if locale == "en" else f"{amount}{space}€"
 
 
-def format_percent(value: Decimal | float | None, digits: int = 1, locale: str = "fr") -> str:
+def format_percent(
+    value: Decimal | float | None, digits: int = 1, locale: str = "fr", space: str = " "
+) -> str:
     """A share between 0 and 1 as ``23,5 %``."""
     if value is None:
         return "—"
-    number = format_number(Decimal(value) * 100, digits, locale)
-    return f"{number}%" if locale == "en" else f"{number} %"
+    number = format_number(Decimal(value) * 100, digits, locale, space)
+    return f"{number}%" if locale == "en" else f"{number}{space}%"
 
 
 def to_paris(moment: dt.datetime) -> dt.datetime:

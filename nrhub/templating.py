@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from babel.support import NullTranslations
 from flask import Flask, g
 from flask_babel import get_locale, get_translations
+from jinja2.nodes import EvalContext
+from jinja2.utils import pass_eval_context
 
 from nrhub import formatting
 from nrhub.formatting import current_language as language
 from nrhub.navigation import nav_html
 from nrhub.organisations import geo
+from nrhub.tables import stack_labels
 
 
 def _translations() -> NullTranslations:
@@ -41,13 +45,34 @@ def _install_gettext(app: Flask) -> None:
     )
 
 
+def _space(context: EvalContext) -> str:
+    """No-break spaces in a page (an amount never wraps), plain ones in a text mail."""
+    return formatting.NBSP if context.autoescape else " "
+
+
+@pass_eval_context
+def _money(context: EvalContext, value: Decimal | int | None) -> str:
+    return formatting.format_money(value, language(), _space(context))
+
+
+@pass_eval_context
+def _number(context: EvalContext, value: Decimal | int | float | None, digits: int = 0) -> str:
+    return formatting.format_number(value, digits, language(), _space(context))
+
+
+@pass_eval_context
+def _percent(context: EvalContext, value: Decimal | float | None, digits: int = 1) -> str:
+    return formatting.format_percent(value, digits, language(), _space(context))
+
+
 def register_template_helpers(app: Flask) -> None:
     _install_gettext(app)
-    app.jinja_env.filters["money"] = lambda v: formatting.format_money(v, language())
-    app.jinja_env.filters["number"] = lambda v, d=0: formatting.format_number(v, d, language())
-    app.jinja_env.filters["percent"] = lambda v, d=1: formatting.format_percent(v, d, language())
+    app.jinja_env.filters["money"] = _money
+    app.jinja_env.filters["number"] = _number
+    app.jinja_env.filters["percent"] = _percent
     app.jinja_env.filters["date"] = lambda v: formatting.format_date(v, language())
     app.jinja_env.filters["datetime"] = lambda v: formatting.format_datetime(v, language())
+    app.jinja_env.filters["stack_labels"] = stack_labels
     app.jinja_env.filters["department_name"] = geo.department_name
     app.jinja_env.filters["region_name"] = geo.region_name
     app.jinja_env.globals["nav_html"] = nav_html
@@ -58,4 +83,8 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def _globals() -> dict[str, Any]:
-        return {"current_locale": language(), "has_endpoint": has_endpoint}
+        return {
+            "current_locale": language(),
+            "has_endpoint": has_endpoint,
+            "hub_contact_email": app.config["HUB_CONTACT_EMAIL"],
+        }

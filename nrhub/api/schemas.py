@@ -18,6 +18,19 @@ def _money() -> Any:
     return Field(pattern=MONEY_PATTERN, examples=["249.90"])
 
 
+# A listing's decimals are compared by value: "249.9", "249.90" and "249.900" are one price.
+PRICE_IN_PATTERN = r"^[0-9]{1,6}(\.[0-9]{1,2}0{0,4})?$"
+VAT_IN_PATTERN = r"^[0-9]{1,2}(\.[0-9]{1,2}0{0,4})?$"
+
+
+def _price_in() -> Any:
+    return Field(
+        pattern=PRICE_IN_PATTERN,
+        examples=["249.90"],
+        description="Euros HT, au plus 2 décimales significatives (« 249.9 » = « 249.90 »).",
+    )
+
+
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -105,25 +118,49 @@ class ListingPage(BaseModel):
 
 
 class TierIn(_In):
-    min_quantity: int = Field(ge=2, le=1_000_000)
-    unit_price_ht: str = _money()
+    min_quantity: int = Field(
+        ge=1,
+        le=1_000_000,
+        description="2 ou plus ; un palier dès 1 unité n'est accepté qu'au prix de base "
+        "(il est alors ignoré : c'est le prix unitaire de l'offre).",
+    )
+    unit_price_ht: str = _price_in()
+
+
+class RefurbisherIn(_In):
+    id: int
+    name: str = Field(max_length=300)
+    department: str = Field(max_length=3)
 
 
 class ListingIn(_In):
-    """A whole listing (PUT replaces every field; the SKU is the one of the URL)."""
+    """A whole listing (PUT replaces every field). The representation that GET returns is
+    accepted as is: its read-only fields (id, sku, refurbisher, dates) are ignored when they
+    match the stored listing, and refused (422) when they differ; ``sku`` must be the URL's."""
 
+    id: int | None = Field(default=None, description="Lecture seule.")
+    sku: str | None = Field(
+        default=None, max_length=64, description="Lecture seule : celle de l'adresse."
+    )
+    refurbisher: RefurbisherIn | None = Field(default=None, description="Lecture seule.")
+    created_at: str | None = Field(default=None, max_length=40, description="Lecture seule.")
+    updated_at: str | None = Field(default=None, max_length=40, description="Lecture seule.")
+    published_at: str | None = Field(default=None, max_length=40, description="Lecture seule.")
     category: str = Field(min_length=1, max_length=40, examples=["laptop"])
     brand: str = Field(min_length=1, max_length=80)
     model: str = Field(min_length=1, max_length=160)
     grade: Literal["A+", "A", "B", "C"]
     quantity: int = Field(ge=0, le=1_000_000)
-    unit_price_ht: str = _money()
+    unit_price_ht: str = _price_in()
     state: Literal["refurbished", "used"] = "refurbished"
     description: str = Field(default="", max_length=5000)
     refurbished_in_france: bool = False
     data_wiping_attested: bool = False
-    vat_rate: Literal["20", "20.00", "10", "10.00", "5.5", "5.50", "2.1", "2.10", "0", "0.00"] = (
-        "20"
+    vat_rate: str = Field(
+        default="20",
+        pattern=VAT_IN_PATTERN,
+        description="Taux de TVA en % : 20, 10, 5.5, 2.1 ou 0, comparé par valeur "
+        "(« 20.0 » = « 20.00 » = « 20 »).",
     )
     price_tiers: list[TierIn] = Field(default_factory=list, max_length=6)
     warranty_months: int = Field(default=12, ge=0, le=120)

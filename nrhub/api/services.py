@@ -3,10 +3,14 @@ create-or-replace a listing by SKU, and the all-or-nothing bulk stock sync."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
 
+from nrhub.api import serializers
 from nrhub.audit.models import AuditEvent
 from nrhub.auth.models import User
 from nrhub.catalog import queries as catalog_queries
@@ -48,29 +52,104 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+# Fields of the listing representation that a PUT cannot change.
+READ_ONLY_FIELDS = ("id", "sku", "refurbisher", "created_at", "updated_at", "published_at")
+
+
+def _tiers_above_one(body: dict[str, Any]) -> list[tuple[str, str]]:
+    """The body's tiers; a tier at 1 unit is the base price said again, and is dropped."""
+    tiers = []
+    for index, tier in enumerate(body["price_tiers"]):
+        if tier["min_quantity"] == 1:
+            if Decimal(tier["unit_price_ht"]) != Decimal(body["unit_price_ht"]):
+                raise FieldsError(
+                    {
+                        f"price_tiers.{index}.unit_price_ht": [
+                            "Un palier dès 1 unité est le prix unitaire de base "
+                            f"({body['unit_price_ht']}) : indiquez ce prix ou retirez le palier."
+                        ]
+                    }
+                )
+            continue
+        tiers.append((str(tier["min_quantity"]), str(tier["unit_price_ht"])))
+    return tiers
+
+
 def listing_data(sku: str, body: dict[str, Any]) -> ListingData:
     """Read an API listing body with the catalogue's own field rules (same messages)."""
-    raw = {name: _text(body.get(name)) for name in body}
+    raw = {name: _text(body.get(name)) for name in body if name not in READ_ONLY_FIELDS}
     raw["sku"] = sku
     raw["category_code"] = raw.pop("category", "")
     raw["unit_price"] = raw.pop("unit_price_ht", "")
-    tiers = [(str(t["min_quantity"]), str(t["unit_price_ht"])) for t in body["price_tiers"]]
+    tiers = _tiers_above_one(body)
     data, errors = rules.parse_listing(raw, tiers)
     if data is None:
         raise FieldsError({FIELD_NAMES.get(k, k): [v] for k, v in errors.items()})
     return data
 
 
-def put_listing(sku: str, data: ListingData, status: str | None, *, by: User) -> tuple[int, bool]:
+def _same(value: Any, current: Any) -> bool:
+    """Equal, timestamps compared as instants (``…+01:00`` = the same ``…Z``)."""
+    if isinstance(value, str) and isinstance(current, str) and "T" in value:
+        try:
+            return dt.datetime.fromisoformat(value) == dt.datetime.fromisoformat(current)
+        except ValueError:
+            return False
+    return bool(value == current)
+
+
+def check_read_only(
+    sku: str, shown: dict[str, Any], current: Callable[[], dict[str, Any]] | None
+) -> None:
+    """Read-only fields sent back as GET gave them are ignored; a different value is refused
+    (422): ``sku`` must be the URL's, the others those of the stored listing (``current``
+    gives its representation; None: the listing does not exist yet)."""
+    errors: dict[str, list[str]] = {}
+    if shown.get("sku") is not None and shown["sku"] != sku:
+        errors["sku"] = [
+            f"La référence du corps (« {shown['sku']} ») doit être celle de l'adresse (« {sku} »)."
+        ]
+    given = {n: shown[n] for n in READ_ONLY_FIELDS if n != "sku" and shown.get(n) is not None}
+    if given and current is None:
+        for name in given:
+            errors[name] = [f"Champ en lecture seule : l'offre « {sku} » n'existe pas encore."]
+    elif given and current is not None:
+        stored = current()
+        for name, value in given.items():
+            if not _same(value, stored[name]):
+                errors[name] = [
+                    "Champ en lecture seule : sa valeur diffère de celle de l'offre "
+                    "(relisez-la avec GET)."
+                ]
+    if errors:
+        raise FieldsError(errors)
+
+
+def put_listing(
+    sku: str,
+    data: ListingData,
+    status: str | None,
+    *,
+    by: User,
+    shown: dict[str, Any] | None = None,
+) -> tuple[int, bool]:
     """Create the listing of this SKU, or replace its fields; returns (its id, created).
 
     Goes through the catalogue's create and update services, so that the SKU, category,
-    conditional stock write, status and audit rules are theirs.
+    conditional stock write, status and audit rules are theirs. ``shown``: the read-only
+    fields of the body, checked by :func:`check_read_only` before anything is written.
     """
     _require_refurbisher(by)
     existing_id = db.session.execute(
         select(Listing.id).where(Listing.refurbisher_id == by.organisation_id, Listing.sku == sku)
     ).scalar_one_or_none()
+    if shown:
+
+        def current() -> dict[str, Any]:
+            item = catalog_queries.get_visible_listing(existing_id, by)  # type: ignore[arg-type]
+            return serializers.listing(item)
+
+        check_read_only(sku, shown, current if existing_id is not None else None)
     if existing_id is None:
         if status == ListingStatus.ARCHIVED:
             raise FieldsError({"status": ["Une nouvelle offre est publiée ou en brouillon."]})

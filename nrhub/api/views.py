@@ -150,7 +150,9 @@ def listing(id: int) -> ResponseReturnValue:
     "PUT",
     summary="Créer ou remplacer une offre par sa référence",
     description="201 à la création, 200 au remplacement. Les changements de quantité et de "
-    "prix sont journalisés comme dans l'interface web.",
+    "prix sont journalisés comme dans l'interface web. Le corps peut être la représentation "
+    "que renvoie GET : ses champs en lecture seule (id, sku, refurbisher, dates) sont ignorés "
+    "s'ils correspondent à l'offre, refusés (422) sinon ; sku doit être celui de l'adresse.",
     roles=REFURBISHER,
     body=schemas.ListingIn,
     response=schemas.ListingOut,
@@ -161,9 +163,11 @@ def listing(id: int) -> ResponseReturnValue:
 def put_listing(sku: str) -> ResponseReturnValue:
     body = core.parse_body(schemas.ListingIn)
     user = core.api_user()
-    data = services.listing_data(sku, body.model_dump())
+    fields = body.model_dump()
+    data = services.listing_data(sku, fields)
+    shown = {name: fields[name] for name in services.READ_ONLY_FIELDS}
     with core.fields_renamed(services.FIELD_NAMES):
-        listing_id, created = services.put_listing(sku, data, body.status, by=user)
+        listing_id, created = services.put_listing(sku, data, body.status, by=user, shown=shown)
     item = catalog_queries.get_visible_listing(listing_id, user)
     return jsonify(serializers.listing(item)), 201 if created else 200
 

@@ -8,11 +8,19 @@ from flask_babel import gettext as _
 from wtforms import SelectChoice
 
 from nrhub.audit.forms import AuditFilterForm
+from nrhub.audit.labels import EventText, action_label, describe
+from nrhub.audit.models import AuditEvent
 from nrhub.audit.queries import list_actions, list_events
 from nrhub.organisations.queries import organisation_choices
 from nrhub.security import Role, role_required
 
 bp = Blueprint("audit", __name__)
+
+
+@bp.app_template_global()
+def audit_text(event: AuditEvent) -> EventText:
+    """The journal's sentence for an event (also on an organisation's page)."""
+    return describe(event.action, event.object_type, event.object_id, event.details)
 
 
 @bp.get("/coordination/journal")
@@ -22,7 +30,7 @@ def index() -> ResponseReturnValue:
     organisations = organisation_choices()
     everything = SelectChoice("", _("Toutes"))
     form.organisation.choices = [everything] + [SelectChoice(str(i), n) for i, n in organisations]
-    form.action.choices = [everything] + [SelectChoice(a, a) for a in list_actions()]
+    form.action.choices = [everything] + [SelectChoice(a, action_label(a)) for a in list_actions()]
     valid = form.validate()
     organisation_id = int(form.organisation.data) if valid and form.organisation.data else None
     action = form.action.data if valid and form.action.data else None

@@ -40,7 +40,7 @@ from nrhub.donations.queries import lot_visible_to
 from nrhub.donations.rules import donor_claim, own_claim, refurbisher_of, today
 from nrhub.errors import ConflictError, NotFoundError, ValidationError
 from nrhub.extensions import db
-from nrhub.formatting import paris_date_of
+from nrhub.formatting import format_date, paris_date_of
 from nrhub.mail import queue_mail
 from nrhub.organisations.queries import recipients_of
 
@@ -313,6 +313,14 @@ def record_pickup(
         )
     if picked_up_on > today(now):
         raise ValidationError(_("La date d'enlèvement est dans le futur."), field="picked_up_on")
+    if picked_up_on < lot.available_from:
+        raise ValidationError(
+            _(
+                "La date d'enlèvement précède la disponibilité du lot (à partir du %(date)s).",
+                date=format_date(lot.available_from),
+            ),
+            field="picked_up_on",
+        )
     if picked_up_on < paris_date_of(claim.claimed_at):
         raise ValidationError(
             _("La date d'enlèvement précède la réservation."), field="picked_up_on"

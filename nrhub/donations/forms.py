@@ -4,9 +4,11 @@ the database live in :mod:`nrhub.donations.services`."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -28,6 +30,7 @@ from nrhub.donations.models import (
     LotStatus,
 )
 from nrhub.donations.services import LotData
+from nrhub.formatting import format_date
 from nrhub.forms import DateField, DecimalField, Form, IntegerField
 
 AGE_LABELS = {
@@ -202,6 +205,22 @@ class PickupForm(Form):
         _l("Unités réellement enlevées"),
         validators=[InputRequired(WHOLE), NumberRange(min=1, message=_l("Au moins une unité."))],
     )
+
+    def bound_by(self, available_from: dt.date) -> PickupForm:
+        """No pickup before the lot is available (the service checks it again)."""
+        self.available_from = available_from
+        self.picked_up_on.render_kw = {"min": available_from.isoformat()}
+        return self
+
+    def validate_picked_up_on(self, field: DateField) -> None:
+        available_from = getattr(self, "available_from", None)
+        if field.data is not None and available_from is not None and field.data < available_from:
+            raise FieldError(
+                _(
+                    "La date d'enlèvement précède la disponibilité du lot (à partir du %(date)s).",
+                    date=format_date(available_from),
+                )
+            )
 
 
 class OutcomeForm(Form):

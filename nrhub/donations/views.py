@@ -310,7 +310,7 @@ def cancel(claim_id: int) -> ResponseReturnValue:
 @role_required(Role.REFURBISHER)
 def pickup(claim_id: int) -> ResponseReturnValue:
     item = _claim_of(claim_id)
-    form = forms.PickupForm()
+    form = forms.PickupForm().bound_by(item.lot.available_from)
     if request.method == "GET" and item.status == "accepted":
         form.quantity.data = item.quantity
     if form.validate_on_submit():

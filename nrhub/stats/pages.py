@@ -60,11 +60,9 @@ def figures(
 ) -> list[Figure]:
     """The indicator lines shown in the tables and their CSV export."""
     return [
-        Figure(_("Dépense informatique HT (it_spend)"), ind.it_spend, "money"),
-        Figure(
-            _("Dépense issue du réemploi, dons compris (reuse_spend)"), ind.reuse_spend, "money"
-        ),
-        Figure(_("Part du réemploi (reuse_share)"), ind.reuse_share, "percent"),
+        Figure(_("Dépense informatique HT"), ind.it_spend, "money"),
+        Figure(_("Dépense issue du réemploi, dons compris"), ind.reuse_spend, "money"),
+        Figure(_("Part du réemploi"), ind.reuse_share, "percent"),
         Figure(_("Dont dons reçus (valeur forfaitaire)"), ind.donation_spend, "money"),
         Figure(_("Dépense intégrant des matières recyclées"), ind.recycled_spend, "money"),
         Figure(_("Part intégrant des matières recyclées"), ind.recycled_share, "percent"),
@@ -76,12 +74,12 @@ def figures(
             _("Dépense sous clause sociale ou environnementale"), ind.spend_with_clause, "money"
         ),
         Figure(
-            _("Part de la dépense sous clause (spend_with_clause_share)"),
+            _("Part de la dépense sous clause"),
             ind.spend_with_clause_share,
             "percent",
         ),
         Figure(_("Unités issues du réemploi"), ind.reuse_quantity, "number"),
-        Figure(_("CO2e évité (kg, co2e_avoided_kg)"), ind.co2e_avoided_kg, "kg"),
+        Figure(_("CO2e évité (kg)"), ind.co2e_avoided_kg, "kg"),
         Figure(_("Part locale du réemploi (même département)"), ind.local_share, "percent"),
         Figure(_("Part régionale du réemploi (même région)"), ind.regional_share, "percent"),
         Figure(_("Part ESS du réemploi"), ind.ess_share, "percent"),

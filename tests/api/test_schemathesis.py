@@ -63,6 +63,9 @@ RULE_FIELDS = {
     "PUT /api/v1/listings/by-sku/{sku}": {
         "sku", "category", "brand", "model", "unit_price_ht", "price_tiers", "status",
         "repairability_index", "screen_inches", "vat_rate",
+        # Read-only fields of the GET representation: refused when they differ from the
+        # stored listing, or when there is none yet.
+        "id", "refurbisher", "created_at", "updated_at", "published_at",
     },
     "POST /api/v1/stock": {"items"},
     "PUT /api/v1/campaigns/{id}/order": {"lines"},

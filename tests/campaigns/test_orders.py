@@ -247,8 +247,8 @@ def test_campaign_tiers_override_listing_tiers(people, make_campaign, listing, m
     )
     login(client, people.other_buyer.email)
     html = client.get(f"/campagnes/{campaign.id}").get_data(as_text=True)
-    assert "encore 3 unité(s) pour 275,50 €" in html
-    assert "290,00 €" in html
+    assert "encore 3 unité(s) pour 275,50\xa0€" in html
+    assert "290,00\xa0€" in html
 
 
 def test_offer_figures_runs_a_constant_number_of_queries(people, make_campaign, make_offer):

@@ -124,13 +124,13 @@ def test_pagination_splits_pages(client, people):
 def test_prices_hidden_from_anonymous_when_hub_so_configures(app, client, people, shelf):
     app.config["CATALOGUE_PRICES_PUBLIC"] = False
     html = client.get("/catalogue?tri=prix").get_data(as_text=True)
-    assert "279,00 €" not in html
+    assert "279,00\xa0€" not in html
     assert "Prix réservés aux membres de la centrale." in html
     assert 'name="prix_min"' not in html
     listing_id = _first_id(client)
     assert "€" not in client.get(f"/catalogue/{listing_id}").get_data(as_text=True)
     login(client, people.buyer.email)
-    assert "279,00 €" in client.get("/catalogue").get_data(as_text=True)
+    assert "279,00\xa0€" in client.get("/catalogue").get_data(as_text=True)
 
 
 def _first_id(client) -> int:
@@ -159,7 +159,7 @@ def test_listing_page_shows_sustainability_badges_and_profile(client, people):
         "Reconditionné en France",
         "Structure d'insertion",
         "Ordi'Breizh",
-        "225,00 €",
+        "225,00\xa0€",
         "Atelier et chantier d'insertion (ACI)",
     ):
         assert badge in html, badge

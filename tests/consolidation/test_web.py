@@ -41,8 +41,8 @@ def test_preview_page_shows_allocations_prices_and_totals(world, client):
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "Demande supérieure à l" in html
-    assert "210,00 €" in html  # the laptop's pooled price at 10 units
-    assert "4 139,94 €" in html  # total HT
+    assert "210,00\xa0€" in html  # the laptop's pooled price at 10 units
+    assert "4\xa0139,94\xa0€" in html  # total HT
     assert 'value="proportional" checked' in html
     # The method, ties included, is written on the page.
     assert '<h2 id="methode">Méthode</h2>' in html
@@ -129,11 +129,11 @@ def test_purchase_order_page_has_ht_vat_ttc_rounded_per_line(world, client):
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     # 6 × 179.99 = 1 079,94 HT; VAT 5.5 % = 59,3967 → 59,40; TTC 1 139,34.
-    assert "1 079,94 €" in html
-    assert "59,40 €" in html
-    assert "1 139,34 €" in html
+    assert "1\xa0079,94\xa0€" in html
+    assert "59,40\xa0€" in html
+    assert "1\xa0139,34\xa0€" in html
     # Per-buyer breakdown: Commune 2 (5 × 179.99 = 899,95; VAT 49,50) and Commune 3.
-    assert "Commune 2" in html and "899,95 €" in html and "49,50 €" in html
+    assert "Commune 2" in html and "899,95\xa0€" in html and "49,50\xa0€" in html
     assert "consolidation.css" in html
 
 

@@ -419,6 +419,22 @@ def test_pickup_in_the_future_or_before_acceptance_refused(people, make_lot):
     assert "futur" in str(err.value)
 
 
+def test_pickup_before_the_lot_is_available_refused(people, make_lot):
+    """A lot offered from a later day: the units cannot have been taken before it."""
+    available_from = today() + dt.timedelta(days=3)
+    lot = make_lot(available_from=available_from)
+    claim = claimed(lot, people.refurbisher, people.donor, 2, "accepted")
+    with pytest.raises(ValidationError) as err:
+        services.record_pickup(claim, today(), 2, by=people.refurbisher)
+    assert str(err.value) == (
+        "La date d'enlèvement précède la disponibilité du lot "
+        f"(à partir du {available_from.strftime('%d/%m/%Y')})."
+    )
+    assert err.value.field == "picked_up_on"
+    db.session.expire_all()
+    assert db.session.get(DonationClaim, claim.id).status == ClaimStatus.ACCEPTED
+
+
 def test_pickup_by_another_refurbisher_not_found(people, make_lot):
     lot = make_lot()
     claim = claimed(lot, people.refurbisher, people.donor, 2, "accepted")

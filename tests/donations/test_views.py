@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 from nrhub.catalog.models import Listing
@@ -83,6 +84,24 @@ def test_donor_refusal_needs_a_reason(client, people, make_lot):
     assert "Expliquez brièvement le refus." in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(DonationClaim, claim.id).status == ClaimStatus.PENDING
+
+
+def test_pickup_form_is_bounded_by_the_lot_availability(client, people, make_lot):
+    available_from = today() + dt.timedelta(days=2)
+    lot = make_lot(quantity=5, available_from=available_from)
+    claim = claimed(lot, people.refurbisher, people.donor, 5, "accepted")
+    login(client, people.refurbisher.email)
+    url = f"/dons/reservations/{claim.id}/enlevement"
+    page = client.get(url).get_data(as_text=True)
+    assert f'min="{available_from.isoformat()}"' in page
+    assert f"à partir du {available_from.strftime('%d/%m/%Y')} (disponibilité du lot)" in page
+    response = client.post(url, data={"picked_up_on": today().isoformat(), "quantity": "5"})
+    assert response.status_code == 422
+    assert "La date d&#39;enlèvement précède la disponibilité du lot" in response.get_data(
+        as_text=True
+    )
+    db.session.expire_all()
+    assert db.session.get(DonationClaim, claim.id).status == ClaimStatus.ACCEPTED
 
 
 def test_pickup_and_outcome_forms(client, people, make_lot):

@@ -110,7 +110,7 @@ def test_declare_purchase_through_the_form(client, people):
     assert entry.is_reuse is True
     assert entry.social_consideration == "Clause sociale"
     html = client.get("/acheteur/depenses?annee=2025").get_data(as_text=True)
-    assert "1 234,50 €" in html
+    assert "1\xa0234,50\xa0€" in html
 
 
 @pytest.mark.parametrize(

@@ -121,7 +121,7 @@ def test_buyer_dashboard_shows_gauge_sentence_and_method(client, people):
     assert "Méthode" in html
     assert "ADEME" in html
     assert "<script" not in html
-    assert "1 000,00 €" in html
+    assert "1\xa0000,00\xa0€" in html
 
 
 def test_year_without_spend_shows_no_data(client, people):
@@ -134,7 +134,7 @@ def test_coordinator_can_open_a_member_dashboard_and_sort_members(client, people
     login(client, people["coordinator"].email)
     other = people["other_buyer"].organisation_id
     html = client.get(f"/indicateurs?annee=2025&organisation={other}").get_data(as_text=True)
-    assert "1 234,56 €" in html
+    assert "1\xa0234,56\xa0€" in html
     html = client.get("/indicateurs?annee=2025&tri=-depense").get_data(as_text=True)
     assert html.index(people["other_buyer"].organisation.name) < html.index(
         people["buyer"].organisation.name
@@ -202,7 +202,7 @@ def test_report_page_is_printable(client, people):
 def test_department_figures_are_public_only_if_the_hub_chooses(app, client, people):
     app.config["PUBLIC_DEPARTMENT_STATS"] = True
     html = client.get("/indicateurs/territoires?annee=2025").get_data(as_text=True)
-    assert "2 234,56 €" in html
+    assert "2\xa0234,56\xa0€" in html
     app.config["PUBLIC_DEPARTMENT_STATS"] = False
     assert client.get("/indicateurs/territoires").status_code == 404
 

@@ -191,3 +191,13 @@ def test_api_paths_get_problem_json(client):
     assert response.status_code == 404
     assert response.mimetype == "application/problem+json"
     assert response.get_json()["title"] == "Page introuvable"
+
+
+def test_pending_page_gives_the_hubs_contact_address_not_a_no_reply(app, client):
+    make_people()
+    app.config["HUB_CONTACT_EMAIL"] = "centrale@exemple.fr"
+    login(client, "attente@example.fr")
+    html = client.get("/en-attente").get_data(as_text=True)
+    assert '<a href="mailto:centrale@exemple.fr">centrale@exemple.fr</a>' in html
+    assert "répondez à l" not in html
+    assert "ne-pas-repondre" not in html

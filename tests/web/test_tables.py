@@ -15,7 +15,7 @@ def test_each_table_region_is_named_by_its_own_caption(app, client):
     login(client, "achat@example.fr")
     html = client.get("/organisation/membres").get_data(as_text=True)
     regions = re.findall(
-        r'<div class="table-scroll" role="region" aria-labelledby="([^"]+)" tabindex="0">\s*'
+        r'<div class="table-scroll stack" role="region" aria-labelledby="([^"]+)" tabindex="0">\s*'
         r'<table class="data[^"]*">\s*<caption id="([^"]+)">',
         html,
     )
