@@ -1,6 +1,6 @@
 """The public catalogue page kept cheap under load: its filter lists and its rendered
 filters-and-results block are cached (``CATALOGUE_CACHE_SECONDS`` at most, and only until
-the next committed write: see nrhub.caching).
+the next committed write to what the catalogue shows: see nrhub.caching).
 
 The cached block holds nothing personal. It depends only on the language, the query
 string, whether prices show, whether the "nearest" sort is offered and, for that sort,
@@ -32,12 +32,12 @@ def _seconds() -> int:
 
 def cached(key: str, compute: Callable[[], T]) -> T:
     """``compute()``, kept under ``key`` for CATALOGUE_CACHE_SECONDS (0: not kept)."""
-    return caching.cached(key, _seconds(), compute)
+    return caching.cached(key, _seconds(), compute, area=caching.Area.CATALOGUE)
 
 
 def cached_block(key: str, render: Callable[[], str]) -> Markup:
     """The rendered filters-and-results block, kept like :func:`cached`."""
-    return caching.cached_html(key, _seconds(), render)
+    return caching.cached_html(key, _seconds(), render, area=caching.Area.CATALOGUE)
 
 
 def category_choices(locale: str) -> list[tuple[str, str]]:
