@@ -13,6 +13,7 @@ from sqlalchemy import create_engine, inspect
 
 from config import TestingConfig
 from nrhub import create_app
+from nrhub.catalog import search
 from nrhub.catalog.models import Category
 from nrhub.extensions import db
 
@@ -40,7 +41,12 @@ def test_upgrade_from_empty_matches_models(tmp_path):
         db.session.rollback()  # release SQLite's write lock before comparing schemas
         with db.engine.connect() as connection:
             context = MigrationContext.configure(
-                connection, opts={"compare_type": True, "render_as_batch": True}
+                connection,
+                opts={
+                    "compare_type": True,
+                    "render_as_batch": True,
+                    "include_name": search.include_name,
+                },
             )
             differences = compare_metadata(context, db.metadata)
         assert differences == []
@@ -68,7 +74,10 @@ def test_upgrade_on_postgresql_matches_models():
         with app.app_context():
             upgrade(directory=MIGRATIONS)
             with db.engine.connect() as connection:
-                context = MigrationContext.configure(connection, opts={"compare_type": True})
+                context = MigrationContext.configure(
+                    connection,
+                    opts={"compare_type": True, "include_name": search.include_name},
+                )
                 assert compare_metadata(context, db.metadata) == []
             db.session.remove()
             db.engine.dispose()

@@ -17,6 +17,7 @@ from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from nrhub.auth.models import User
+from nrhub.catalog import search
 from nrhub.catalog.models import Category, Grade, Listing, ListingPhoto, ListingStatus
 from nrhub.errors import NotFoundError
 from nrhub.extensions import db
@@ -133,15 +134,9 @@ def _conditions(filters: CatalogueFilters) -> list[Any]:
         conditions.append(Listing.repairability_index >= filters.min_repairability)
     if filters.in_stock:
         conditions.append(Listing.quantity > 0)
-    for word in filters.text.split()[:8]:
-        pattern = f"%{_escape_like(word)}%"
-        conditions.append(
-            or_(
-                Listing.brand.ilike(pattern, escape="\\"),
-                Listing.model.ilike(pattern, escape="\\"),
-                Listing.description.ilike(pattern, escape="\\"),
-            )
-        )
+    text_match = search.matches(Listing.__table__, filters.text)
+    if text_match is not None:
+        conditions.append(text_match)
     return conditions
 
 
