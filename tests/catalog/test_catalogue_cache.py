@@ -16,6 +16,7 @@ from nrhub import caching
 from nrhub.catalog import browse
 from nrhub.catalog.models import Listing, PriceTier
 from nrhub.extensions import cache, db
+from nrhub.organisations.communes import Point
 from tests.catalog.conftest import make_listing
 from tests.conftest import login
 from tests.queries import tables_read
@@ -115,16 +116,16 @@ def test_page_around_the_kept_block_is_rendered_per_request(cached_app, client, 
 
 
 def test_nearest_sort_is_kept_per_viewer_location(cached_app, people):
-    near = ("35", "53")
+    near = Point(48.1228, -1.2098)  # Vitré
     args = {"tri": "proximite"}
     key = browse.block_key("fr", True, near, MultiDict(args))
-    assert key != browse.block_key("fr", True, ("29", "53"), MultiDict(args))
+    assert key != browse.block_key("fr", True, Point(48.3903, -4.4863), MultiDict(args))
     assert key != browse.block_key("en", True, near, MultiDict(args))
     assert key != browse.block_key("fr", False, near, MultiDict(args))
-    # Without that sort, members of every department share one entry.
+    # Without that sort, members of every place share one entry.
     plain = MultiDict({"tri": "prix"})
     assert browse.block_key("fr", True, near, plain) == browse.block_key(
-        "fr", True, ("29", "53"), plain
+        "fr", True, Point(48.3903, -4.4863), plain
     )
 
 
