@@ -155,7 +155,7 @@ class Listing(db.Model):  # type: ignore[name-defined,misc]
 
 # French full-text search (nrhub.catalog.search): its GIN index on PostgreSQL, its FTS5 table
 # on SQLite, created and dropped with the table.
-search.search_index(Listing.__table__)
+search.add_search_index(Listing.__table__)
 search.register(Listing.__table__)
 
 

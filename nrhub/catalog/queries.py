@@ -145,11 +145,17 @@ UNKNOWN_DISTANCE_KM = 100_000
 
 
 def _order(filters: CatalogueFilters, distances: dict[int, int] | None) -> list[Any]:
+    price, published, ident = Listing.unit_price, Listing.published_at, Listing.id
+    if search.words(filters.text) and db.engine.dialect.name == "postgresql":
+        # PostgreSQL cannot tell how many listings a prefix search finds: walking a sort
+        # index while testing each row's text would read them all for a rare word. An
+        # order no index gives makes it take the search index first, then sort the matches.
+        price, published, ident = (func.coalesce(col, col) for col in (price, published, ident))
     if filters.sort == Sort.PRICE_ASC:
-        return [Listing.unit_price.asc(), Listing.id.asc()]
+        return [price.asc(), ident.asc()]
     if filters.sort == Sort.PRICE_DESC:
-        return [Listing.unit_price.desc(), Listing.id.desc()]
-    newest = [Listing.published_at.desc(), Listing.id.desc()]
+        return [price.desc(), ident.desc()]
+    newest = [published.desc(), ident.desc()]
     if filters.sort == Sort.NEAREST and distances:
         distance = case(distances, value=Listing.refurbisher_id, else_=UNKNOWN_DISTANCE_KM)
         return [distance, *newest]

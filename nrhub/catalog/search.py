@@ -118,14 +118,17 @@ def matches(listing_table: Any, text: str) -> ColumnElement[bool] | None:
     return c.id.in_(found)
 
 
-def search_index(listing_table: Any) -> Index:
-    """The GIN index of the document, PostgreSQL only."""
+def add_search_index(listing_table: Any) -> None:
+    """The GIN index of the document, PostgreSQL only (given to the table explicitly: its
+    expression's first column, the configuration, belongs to no table)."""
     c = listing_table.c
-    return Index(
-        SEARCH_INDEX,
-        pg_document(c.brand, c.model, c.description),
-        postgresql_using="gin",
-    ).ddl_if(dialect="postgresql")
+    listing_table.append_constraint(
+        Index(
+            SEARCH_INDEX,
+            pg_document(c.brand, c.model, c.description),
+            postgresql_using="gin",
+        ).ddl_if(dialect="postgresql")
+    )
 
 
 def _before_create(target: Any, connection: Connection, **_kw: Any) -> None:
