@@ -29,9 +29,20 @@ def _plain_spaces(text: str) -> str:
     return text
 
 
+# Babel's group and decimal symbols of the two interface languages, for the fast path below.
+_SYMBOLS = {"fr": ("\u202f", ","), "en": (",", ".")}
+
+
 def format_number(value: Decimal | int | float | None, digits: int = 0, locale: str = "fr") -> str:
     if value is None:
         return "—"
+    symbols = _SYMBOLS.get(locale)
+    if symbols is not None and isinstance(value, Decimal | int) and not isinstance(value, bool):
+        # Python's own formatting (the same half-even rounding) with Babel's symbols: the
+        # same text for a tenth of the cost (a consolidation's e-mails print 60,000 amounts).
+        group, decimal = symbols
+        text = f"{value:,.{digits}f}".replace(",", "\0").replace(".", decimal)
+        return _plain_spaces(text.replace("\0", group))
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
     return _plain_spaces(format_decimal(value, format=pattern, locale=locale))
 

@@ -26,7 +26,7 @@ from nrhub.extensions import db
 CONFIGURATION = "nrhub_french"
 FTS_TABLE = "listing_fts"
 MAX_WORDS = 8
-_WORD = re.compile(r"\w+")
+_WORD = re.compile(r"[^\W_]+")  # letters and digits (the underscore splits words)
 
 # PostgreSQL: the configuration (unaccent if available: a trusted extension since 13, but a
 # server may lack the contrib package or the right to create it).
