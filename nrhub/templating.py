@@ -6,7 +6,7 @@ from typing import Any
 
 from babel.support import NullTranslations
 from flask import Flask, g
-from flask_babel import get_locale, get_translations
+from flask_babel import get_translations
 
 from nrhub import formatting
 from nrhub.formatting import current_language as language
@@ -17,7 +17,7 @@ from nrhub.organisations import geo
 def _translations() -> NullTranslations:
     """Flask-Babel's translations for the current locale, found once per request and locale
     (its own lookup costs several context reads per string, and a page has dozens)."""
-    locale = get_locale()
+    locale = formatting.current_locale()
     known: dict[Any, NullTranslations] = g.setdefault("nrhub_translations", {})
     translations = known.get(locale)
     if translations is None:

@@ -39,3 +39,18 @@ def test_known_figures() -> None:
     assert formatting.format_number(Decimal("2.675"), 2) == "2,68"  # half-even on 2.675
     assert formatting.format_number(2.5, 0) == _babel(Decimal("2.5"), 0, "fr")  # float: Babel
     assert formatting.format_number(None) == "—"
+
+
+def test_current_language_follows_the_request_and_force_locale(app) -> None:  # type: ignore[no-untyped-def]
+    from flask_babel import force_locale
+
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        language = formatting.current_language()
+        assert language in ("fr", "en")
+        other = "en" if language == "fr" else "fr"
+        with force_locale(other):
+            assert formatting.current_language() == other
+            assert formatting.format_money(Decimal("1234.5"), formatting.current_language()) == (
+                "€1,234.50" if other == "en" else "1 234,50 €"
+            )
+        assert formatting.current_language() == language
