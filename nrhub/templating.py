@@ -7,6 +7,8 @@ from typing import Any
 from babel.support import NullTranslations
 from flask import Flask, g
 from flask_babel import get_translations
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
 from nrhub import formatting
 from nrhub.formatting import current_language as language
@@ -41,11 +43,33 @@ def _install_gettext(app: Flask) -> None:
     )
 
 
+def _language_of(context: Context) -> str:
+    # The language the render started in (the context processor's ``current_locale``): a
+    # table or a batch of e-mails prints thousands of amounts, each asking for it otherwise.
+    known = context.get("current_locale")
+    return known if isinstance(known, str) else language()
+
+
+@pass_context
+def _money(context: Context, value: Any) -> str:
+    return formatting.format_money(value, _language_of(context))
+
+
+@pass_context
+def _number(context: Context, value: Any, digits: int = 0) -> str:
+    return formatting.format_number(value, digits, _language_of(context))
+
+
+@pass_context
+def _percent(context: Context, value: Any, digits: int = 1) -> str:
+    return formatting.format_percent(value, digits, _language_of(context))
+
+
 def register_template_helpers(app: Flask) -> None:
     _install_gettext(app)
-    app.jinja_env.filters["money"] = lambda v: formatting.format_money(v, language())
-    app.jinja_env.filters["number"] = lambda v, d=0: formatting.format_number(v, d, language())
-    app.jinja_env.filters["percent"] = lambda v, d=1: formatting.format_percent(v, d, language())
+    app.jinja_env.filters["money"] = _money
+    app.jinja_env.filters["number"] = _number
+    app.jinja_env.filters["percent"] = _percent
     app.jinja_env.filters["date"] = lambda v: formatting.format_date(v, language())
     app.jinja_env.filters["datetime"] = lambda v: formatting.format_datetime(v, language())
     app.jinja_env.filters["department_name"] = geo.department_name
