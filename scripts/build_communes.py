@@ -24,20 +24,15 @@ import gzip
 import io
 import json
 import math
-import re
 import sys
-import unicodedata
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from nrhub.organisations.communes import normalise
 
 OUTPUT = Path(__file__).resolve().parent.parent / "nrhub" / "data" / "communes.csv.gz"
 # GeoNames lists the overseas departments as countries of their own.
 OVERSEAS = {"GP": "01", "MQ": "02", "GF": "03", "RE": "04", "YT": "06"}
-
-
-def normalise(name: str) -> str:
-    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
-    plain = re.sub(r"\bsainte?\b", lambda m: "ste" if m.group(0) == "sainte" else "st", plain)
-    return " ".join(re.findall(r"[a-z0-9]+", plain))
 
 
 def main(communes_path: str, places_path: str) -> None:
