@@ -109,9 +109,14 @@ def _init_extensions(app: Flask) -> None:
             "pool_pre_ping": False,
         }
     db.init_app(app)
-    # The catalogue's FTS5 tables (SQLite) are no model: autogenerate leaves them alone.
+    # The catalogue's search structures are no model: autogenerate leaves them alone.
     migrate.init_app(
-        app, db, render_as_batch=True, compare_type=True, include_name=search.include_name
+        app,
+        db,
+        render_as_batch=True,
+        compare_type=True,
+        include_name=search.include_name,
+        include_object=search.include_object,
     )
     csrf.init_app(app)
     mail.init_app(app)

@@ -46,6 +46,7 @@ def test_upgrade_from_empty_matches_models(tmp_path):
                     "compare_type": True,
                     "render_as_batch": True,
                     "include_name": search.include_name,
+                    "include_object": search.include_object,
                 },
             )
             differences = compare_metadata(context, db.metadata)
@@ -76,7 +77,11 @@ def test_upgrade_on_postgresql_matches_models():
             with db.engine.connect() as connection:
                 context = MigrationContext.configure(
                     connection,
-                    opts={"compare_type": True, "include_name": search.include_name},
+                    opts={
+                        "compare_type": True,
+                        "include_name": search.include_name,
+                        "include_object": search.include_object,
+                    },
                 )
                 assert compare_metadata(context, db.metadata) == []
             db.session.remove()

@@ -72,11 +72,14 @@ SEARCH_INDEX = "ix_listing_search"
 
 
 def include_name(name: str | None, type_: str, _parent: Any) -> bool:
-    """Alembic's ``include_name``: everything but the search structures, which are no model
-    (the FTS5 table and its shadow tables) or which autogenerate cannot compare (the
-    expression index, skipped on the models' side but reflected from PostgreSQL)."""
-    if type_ == "table":
-        return not str(name).startswith(FTS_TABLE)
+    """Alembic's ``include_name`` (what it reflects from the database): every table but the
+    FTS5 table and its shadow tables, which are no model."""
+    return not (type_ == "table" and str(name).startswith(FTS_TABLE))
+
+
+def include_object(_object: Any, name: str | None, type_: str, *_args: Any) -> bool:
+    """Alembic's ``include_object`` (on both sides): not the search index, whose expression
+    autogenerate cannot compare (migration 0013 creates it with the same statement)."""
     return not (type_ == "index" and name == SEARCH_INDEX)
 
 
