@@ -66,7 +66,8 @@ SQLITE_FTS = [
     "INSERT INTO listing_fts(listing_fts, rowid, brand, model, description) "
     "VALUES ('delete', old.id, old.brand, old.model, old.description); END",
     "CREATE TRIGGER IF NOT EXISTS listing_fts_update AFTER UPDATE OF brand, model, description "
-    "ON listing BEGIN "
+    "ON listing WHEN old.brand IS NOT new.brand OR old.model IS NOT new.model "
+    "OR old.description IS NOT new.description BEGIN "
     "INSERT INTO listing_fts(listing_fts, rowid, brand, model, description) "
     "VALUES ('delete', old.id, old.brand, old.model, old.description); "
     "INSERT INTO listing_fts(rowid, brand, model, description) "
