@@ -97,6 +97,7 @@ def _init_extensions(app: Flask) -> None:
         caching,
         models,  # noqa: F401  (register every table)
     )
+    from nrhub.catalog import search
     from nrhub.db import configure_sqlite, sqlite_write_intent
     from nrhub.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 
@@ -108,7 +109,15 @@ def _init_extensions(app: Flask) -> None:
             "pool_pre_ping": False,
         }
     db.init_app(app)
-    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
+    # The catalogue's search structures are no model: autogenerate leaves them alone.
+    migrate.init_app(
+        app,
+        db,
+        render_as_batch=True,
+        compare_type=True,
+        include_name=search.include_name,
+        include_object=search.include_object,
+    )
     csrf.init_app(app)
     mail.init_app(app)
     limiter.init_app(app)

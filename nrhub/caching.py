@@ -1,15 +1,25 @@
 """Short-lived copies of expensive reads and renderings (Flask-Caching, see config.py).
 
-Every cached copy is keyed by the *data generation*, a counter in the database that each
-committed write to the business tables increments. A copy is therefore never served after
-the data under it changed, whichever worker made the change; the timeout only bounds the
-memory. Writes to tables that no cached page shows (sessions, tokens, the audit log) do not
-count, so logging in or calling the API does not empty the cache.
+Cached pages are grouped in *areas* (:class:`Area`: the catalogue, the indicators), each
+with the tables its pages show. Every copy is keyed by its area's *data generation*, a
+counter in the database (one row per area) that each committed write to one of the area's
+tables increments. A copy is therefore never served after the data under it changed,
+whichever worker made the change, and a write elsewhere keeps it: an order changed during a
+campaign does not empty the catalogue. The timeout only bounds the memory. Writes to tables
+that no cached page shows (sessions, tokens, the audit log) count for no area, so logging
+in or calling the API empties nothing.
+
+Writes are seen at two levels: objects flushed by the ORM (their class's table; rows of an
+association table count as their owner's, e.g. a campaign's clauses as ``campaign``) and
+Core/bulk statements (their table). A statement whose table cannot be told counts for every
+area. ``tests/catalog/test_catalogue_cache.py`` and ``tests/stats`` check that each area's
+pages read only the tables listed here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from enum import IntEnum
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, g
@@ -36,12 +46,52 @@ UNCACHED_TABLES = frozenset(
         "outbox_mail",
     }
 )
+# Stands for a write whose table could not be told: it counts for every area.
+ANY_TABLE = "*"
 STALE = "nrhub_cache_stale"
-GENERATION_ROW = 1
+
+
+class Area(IntEnum):
+    """A group of cached pages; its value is the id of its row in ``cache_generation``
+    (row 1 was the single generation of every page before areas)."""
+
+    CATALOGUE = 2
+    STATS = 3
+
+
+# The tables each area's cached pages read (directly, or as the owner of an association
+# table written through the ORM).
+AREA_TABLES: dict[Area, frozenset[str]] = {
+    Area.CATALOGUE: frozenset(
+        {"category", "listing", "price_tier", "listing_photo", "organisation"}
+    ),
+    Area.STATS: frozenset(
+        {
+            "category",
+            "organisation",
+            "campaign",
+            "campaign_clause",
+            "clause",
+            "repair_request",
+            "spend_entry",
+            "spend_import",
+            "spend_summary",
+            "spend_summary_buyer",
+            "spend_summary_department",
+            "legal_target",
+            "donation_lot",
+            "donation_lot_photo",
+            "donation_claim",
+            "retired_stock",
+            "donation_settings",
+        }
+    ),
+}
 
 
 class CacheGeneration(Model):
-    """One row: how many committed writes have changed what cached pages show."""
+    """One row per :class:`Area`: how many committed writes have changed what its cached
+    pages show."""
 
     __tablename__ = "cache_generation"
 
@@ -49,25 +99,33 @@ class CacheGeneration(Model):
     value: Mapped[int] = mapped_column(Integer, default=0)
 
 
-# Read on every cached page: a plain Core statement, built once.
-_READ_GENERATION = select(CacheGeneration.__table__.c.value).where(
-    CacheGeneration.__table__.c.id == GENERATION_ROW
-)
+_GENERATIONS = CacheGeneration.__table__
+# Read on every cached page: a plain Core statement, built once; every area in one go.
+_READ_GENERATIONS = select(_GENERATIONS.c.id, _GENERATIONS.c.value)
 
 
-def generation() -> int:
-    """The data generation, read once per request."""
-    if "cache_generation" not in g:
-        g.cache_generation = db.session.execute(_READ_GENERATION).scalar_one_or_none() or 0
-    return int(g.cache_generation)
+def areas_of(tables: Iterable[str]) -> set[Area]:
+    """The areas whose cached pages show one of ``tables``."""
+    written = set(tables) - UNCACHED_TABLES
+    if ANY_TABLE in written:
+        return set(Area)
+    return {area for area, shown in AREA_TABLES.items() if written & shown}
 
 
-def cached(key: str, seconds: int, compute: Callable[[], T]) -> T:
-    """``compute()``, kept under ``key`` (and the data generation) for at most ``seconds``;
-    0 or less keeps nothing (for Flask-Caching a timeout of 0 would mean "forever")."""
+def generation(area: Area) -> int:
+    """The data generation of ``area``; every area's is read once per request."""
+    if "cache_generations" not in g:
+        g.cache_generations = {row.id: row.value for row in db.session.execute(_READ_GENERATIONS)}
+    return int(g.cache_generations.get(int(area), 0))
+
+
+def cached(key: str, seconds: int, compute: Callable[[], T], *, area: Area) -> T:
+    """``compute()``, kept under ``key`` (and the data generation of ``area``, the pages
+    ``compute`` belongs to) for at most ``seconds``; 0 or less keeps nothing (for
+    Flask-Caching a timeout of 0 would mean "forever")."""
     if seconds <= 0 or current_app.config["CACHE_TYPE"] == "NullCache":
         return compute()
-    full_key = f"{key}:g{generation()}"
+    full_key = f"{key}:{area.name.lower()}{generation(area)}"
     value = cache.get(full_key)
     if value is None:
         value = compute()
@@ -75,52 +133,66 @@ def cached(key: str, seconds: int, compute: Callable[[], T]) -> T:
     return value  # type: ignore[no-any-return]
 
 
-def cached_html(key: str, seconds: int, render: Callable[[], str]) -> Markup:
+def cached_html(key: str, seconds: int, render: Callable[[], str], *, area: Area) -> Markup:
     """A fragment rendered by our own (autoescaped) templates, kept by :func:`cached` as
     plain text and marked safe again when read back."""
-    return Markup(cached(key, seconds, render))  # noqa: S704  # nosec B704
+    return Markup(cached(key, seconds, render, area=area))  # noqa: S704  # nosec B704
 
 
-def _touches_cached_data(objects: Any) -> bool:
-    return any(getattr(obj, "__tablename__", None) not in UNCACHED_TABLES for obj in objects)
+def _written(session: Session) -> set[str]:
+    tables: set[str] = session.info.setdefault(STALE, set())
+    return tables
 
 
 def _note_flush(session: Session, _context: Any, _instances: Any) -> None:
-    if _touches_cached_data([*session.new, *session.dirty, *session.deleted]):
-        session.info[STALE] = True
+    tables = {
+        getattr(obj, "__tablename__", None) or ANY_TABLE
+        for obj in (*session.new, *session.dirty, *session.deleted)
+    }
+    if tables - UNCACHED_TABLES:
+        _written(session).update(tables - UNCACHED_TABLES)
 
 
 def _note_statement(state: ORMExecuteState) -> None:
     # Bulk and conditional writes (stock updates, consolidation) bypass the flush.
     if state.is_insert or state.is_update or state.is_delete:
         table = getattr(state.statement, "table", None)
-        if getattr(table, "name", None) not in UNCACHED_TABLES:
-            state.session.info[STALE] = True
+        name = getattr(table, "name", None) or ANY_TABLE
+        if name not in UNCACHED_TABLES:
+            _written(state.session).add(name)
 
 
-def _increment(connection: Connection) -> bool:
-    row = CacheGeneration.__table__
+def _increment(connection: Connection, area: Area) -> bool:
     bumped = connection.execute(
-        update(row).where(row.c.id == GENERATION_ROW).values(value=row.c.value + 1)
+        update(_GENERATIONS)
+        .where(_GENERATIONS.c.id == int(area))
+        .values(value=_GENERATIONS.c.value + 1)
     )
     return bool(rows_changed(bumped))
 
 
+def _bump(connection: Connection, area: Area) -> None:
+    if _increment(connection, area):
+        return
+    try:
+        with connection.begin_nested():
+            connection.execute(insert(_GENERATIONS).values(id=int(area), value=1))
+    except IntegrityError:  # another worker inserted it first
+        _increment(connection, area)
+
+
 def _bump_after_commit(session: Session) -> None:
     # SQLAlchemy also calls this when a SAVEPOINT is released: the data is not committed yet.
-    if session.in_nested_transaction() or not session.info.pop(STALE, False):
+    if session.in_nested_transaction():
         return
-    # The session's transaction is over: a short one of its own, on its own connection.
+    areas = areas_of(session.info.pop(STALE, ()))
+    if not areas:
+        return
+    # The session's transaction is over: a short one of its own, on its own connection,
+    # taking the rows in id order (the same lock order for every writer).
     with db.engine.begin() as connection:
-        if _increment(connection):
-            return
-        try:
-            with connection.begin_nested():
-                connection.execute(
-                    insert(CacheGeneration.__table__).values(id=GENERATION_ROW, value=1)
-                )
-        except IntegrityError:  # another worker inserted it first
-            _increment(connection)
+        for area in sorted(areas):
+            _bump(connection, area)
 
 
 def _forget(session: Session, *_args: Any) -> None:

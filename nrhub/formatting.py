@@ -6,15 +6,29 @@ import datetime as dt
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.numbers import format_decimal
+from flask import g
 from flask_babel import get_locale
 
 PARIS = ZoneInfo("Europe/Paris")
 
 
+def current_locale() -> Locale | None:
+    """Flask-Babel's ``get_locale()``, read from where Flask-Babel keeps it for the current
+    context once known (``get_locale()`` itself costs several context look-ups, and a page
+    or a batch of e-mails asks thousands of times); ``force_locale`` changes that same place."""
+    try:
+        kept = g.get("_flask_babel")
+    except RuntimeError:  # outside an application context
+        return get_locale()
+    locale = getattr(kept, "babel_locale", None)
+    return locale if locale is not None else get_locale()
+
+
 def current_language() -> str:
     """The language of the request being served (``fr`` outside one)."""
-    locale = get_locale()
+    locale = current_locale()
     return locale.language if locale else "fr"
 
 
@@ -31,11 +45,22 @@ def _spaces(text: str, space: str) -> str:
     return text
 
 
+# Babel's group and decimal symbols of the two interface languages, for the fast path below.
+_SYMBOLS = {"fr": ("\u202f", ","), "en": (",", ".")}
+
+
 def format_number(
     value: Decimal | int | float | None, digits: int = 0, locale: str = "fr", space: str = " "
 ) -> str:
     if value is None:
         return "—"
+    symbols = _SYMBOLS.get(locale)
+    if symbols is not None and isinstance(value, Decimal | int) and not isinstance(value, bool):
+        # Python's own formatting (the same half-even rounding) with Babel's symbols: the
+        # same text for a tenth of the cost (a consolidation's e-mails print 60,000 amounts).
+        group, decimal = symbols
+        text = f"{value:,.{digits}f}".replace(",", "\0").replace(".", decimal)
+        return _spaces(text.replace("\0", group), space)
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
     return _spaces(format_decimal(value, format=pattern, locale=locale), space)
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from babel.support import NullTranslations
 from flask import Flask, g
-from flask_babel import get_locale, get_translations
-from jinja2.nodes import EvalContext
-from jinja2.utils import pass_eval_context
+from flask_babel import get_translations
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
 from nrhub import formatting
 from nrhub.formatting import current_language as language
@@ -21,7 +20,7 @@ from nrhub.tables import stack_labels
 def _translations() -> NullTranslations:
     """Flask-Babel's translations for the current locale, found once per request and locale
     (its own lookup costs several context reads per string, and a page has dozens)."""
-    locale = get_locale()
+    locale = formatting.current_locale()
     known: dict[Any, NullTranslations] = g.setdefault("nrhub_translations", {})
     translations = known.get(locale)
     if translations is None:
@@ -45,24 +44,31 @@ def _install_gettext(app: Flask) -> None:
     )
 
 
-def _space(context: EvalContext) -> str:
+def _language_of(context: Context) -> str:
+    # The language the render started in (the context processor's ``current_locale``): a
+    # table or a batch of e-mails prints thousands of amounts, each asking for it otherwise.
+    known = context.get("current_locale")
+    return known if isinstance(known, str) else language()
+
+
+def _space(context: Context) -> str:
     """No-break spaces in a page (an amount never wraps), plain ones in a text mail."""
-    return formatting.NBSP if context.autoescape else " "
+    return formatting.NBSP if context.eval_ctx.autoescape else " "
 
 
-@pass_eval_context
-def _money(context: EvalContext, value: Decimal | int | None) -> str:
-    return formatting.format_money(value, language(), _space(context))
+@pass_context
+def _money(context: Context, value: Any) -> str:
+    return formatting.format_money(value, _language_of(context), _space(context))
 
 
-@pass_eval_context
-def _number(context: EvalContext, value: Decimal | int | float | None, digits: int = 0) -> str:
-    return formatting.format_number(value, digits, language(), _space(context))
+@pass_context
+def _number(context: Context, value: Any, digits: int = 0) -> str:
+    return formatting.format_number(value, digits, _language_of(context), _space(context))
 
 
-@pass_eval_context
-def _percent(context: EvalContext, value: Decimal | float | None, digits: int = 1) -> str:
-    return formatting.format_percent(value, digits, language(), _space(context))
+@pass_context
+def _percent(context: Context, value: Any, digits: int = 1) -> str:
+    return formatting.format_percent(value, digits, _language_of(context), _space(context))
 
 
 def register_template_helpers(app: Flask) -> None:

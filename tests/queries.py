@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Table, event
+from sqlalchemy.sql import visitors
 
 from nrhub.extensions import db
 
@@ -24,3 +25,21 @@ def count_queries() -> Iterator[list[str]]:
         yield statements
     finally:
         event.remove(db.engine, "before_cursor_execute", _before)
+
+
+@contextmanager
+def tables_read() -> Iterator[set[str]]:
+    """The names of the tables every statement executed meanwhile reads or writes,
+    subqueries included (to check a cached area's list of tables)."""
+    tables: set[str] = set()
+
+    def _before(conn: Any, element: Any, *args: Any) -> None:
+        for node in visitors.iterate(element):
+            if isinstance(node, Table):
+                tables.add(node.name)
+
+    event.listen(db.engine, "before_execute", _before)
+    try:
+        yield tables
+    finally:
+        event.remove(db.engine, "before_execute", _before)

@@ -14,6 +14,7 @@ from sqlalchemy import create_engine, inspect, text
 
 from config import TestingConfig
 from nrhub import create_app
+from nrhub.catalog import search
 from nrhub.catalog.models import Category
 from nrhub.extensions import db
 
@@ -41,7 +42,13 @@ def test_upgrade_from_empty_matches_models(tmp_path):
         db.session.rollback()  # release SQLite's write lock before comparing schemas
         with db.engine.connect() as connection:
             context = MigrationContext.configure(
-                connection, opts={"compare_type": True, "render_as_batch": True}
+                connection,
+                opts={
+                    "compare_type": True,
+                    "render_as_batch": True,
+                    "include_name": search.include_name,
+                    "include_object": search.include_object,
+                },
             )
             differences = compare_metadata(context, db.metadata)
         assert differences == []
@@ -102,7 +109,14 @@ def test_upgrade_on_postgresql_matches_models():
         with app.app_context():
             upgrade(directory=MIGRATIONS)
             with db.engine.connect() as connection:
-                context = MigrationContext.configure(connection, opts={"compare_type": True})
+                context = MigrationContext.configure(
+                    connection,
+                    opts={
+                        "compare_type": True,
+                        "include_name": search.include_name,
+                        "include_object": search.include_object,
+                    },
+                )
                 assert compare_metadata(context, db.metadata) == []
             db.session.remove()
             db.engine.dispose()

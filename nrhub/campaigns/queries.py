@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from typing import NamedTuple
 
 from sqlalchemy import Select, func, select
@@ -382,17 +383,18 @@ class CampaignPage:
     # Active maintenance offers by listing id (shown with each campaign offer).
     maintenance: dict[int, list[MaintenanceOffer]] = field(default_factory=dict)
 
-    @property
+    # Computed once: the order form reads them for each of its (up to hundreds of) rows.
+    @cached_property
     def groups(self) -> list[tuple[str, list[OfferFigures]]]:
         return group_by_category(self.offers)
 
-    @property
+    @cached_property
     def my_maintenance(self) -> dict[int, int | None]:
         if self.order is None or self.order.status != OrderStatus.ACTIVE:
             return {}
         return {line.offer_id: line.maintenance_offer_id for line in self.order.lines}
 
-    @property
+    @cached_property
     def my_quantities(self) -> dict[int, int]:
         if self.order is None or self.order.status != OrderStatus.ACTIVE:
             return {}

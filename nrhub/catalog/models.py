@@ -18,6 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from nrhub.catalog import search
 from nrhub.db import Money, UTCDateTime, utcnow
 from nrhub.extensions import Model
 from nrhub.organisations.models import Organisation
@@ -87,12 +88,16 @@ class Listing(Model):
         ),
         # Counting reads (status[, category], refurbisher) from an index alone; the page
         # walks an index already in the order asked (newest, or price) and stops at a page.
+        # The id ends each sort index: the pages sort on (column, id), and without it
+        # PostgreSQL sorted every matching listing to show 24 of them.
         Index("ix_listing_status_refurbisher", "status", "refurbisher_id"),
         Index("ix_listing_status_category_refurbisher", "status", "category_id", "refurbisher_id"),
-        Index("ix_listing_status_published_at", "status", "published_at"),
-        Index("ix_listing_status_unit_price", "status", "unit_price"),
-        Index("ix_listing_status_category_price", "status", "category_id", "unit_price"),
-        Index("ix_listing_status_category_published", "status", "category_id", "published_at"),
+        Index("ix_listing_status_published_at", "status", "published_at", "id"),
+        Index("ix_listing_status_unit_price", "status", "unit_price", "id"),
+        Index("ix_listing_status_category_price", "status", "category_id", "unit_price", "id"),
+        Index(
+            "ix_listing_status_category_published", "status", "category_id", "published_at", "id"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -146,6 +151,12 @@ class Listing(Model):
     @property
     def title(self) -> str:
         return f"{self.brand} {self.model}"
+
+
+# French full-text search (nrhub.catalog.search): its GIN index on PostgreSQL, its FTS5 table
+# on SQLite, created and dropped with the table.
+search.add_search_index(Listing.__table__)
+search.register(Listing.__table__)
 
 
 class PriceTier(Model):

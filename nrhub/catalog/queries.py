@@ -17,6 +17,7 @@ from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from nrhub.auth.models import User
+from nrhub.catalog import search
 from nrhub.catalog.models import Category, Grade, Listing, ListingPhoto, ListingStatus
 from nrhub.errors import NotFoundError
 from nrhub.extensions import db
@@ -133,45 +134,42 @@ def _conditions(filters: CatalogueFilters) -> list[Any]:
         conditions.append(Listing.repairability_index >= filters.min_repairability)
     if filters.in_stock:
         conditions.append(Listing.quantity > 0)
-    for word in filters.text.split()[:8]:
-        pattern = f"%{_escape_like(word)}%"
-        conditions.append(
-            or_(
-                Listing.brand.ilike(pattern, escape="\\"),
-                Listing.model.ilike(pattern, escape="\\"),
-                Listing.description.ilike(pattern, escape="\\"),
-            )
-        )
+    text_match = search.matches(Listing.__table__, filters.text)
+    if text_match is not None:
+        conditions.append(text_match)
     return conditions
 
 
-def _order(filters: CatalogueFilters, near: tuple[str, str] | None) -> list[Any]:
+# Refurbishers whose place is unknown come after every located one.
+UNKNOWN_DISTANCE_KM = 100_000
+
+
+def _order(filters: CatalogueFilters, distances: dict[int, int] | None) -> list[Any]:
+    price, published, ident = Listing.unit_price, Listing.published_at, Listing.id
+    if search.words(filters.text) and db.engine.dialect.name == "postgresql":
+        # PostgreSQL cannot tell how many listings a prefix search finds: walking a sort
+        # index while testing each row's text would read them all for a rare word. An
+        # order no index gives makes it take the search index first, then sort the matches.
+        price, published, ident = (func.coalesce(col, col) for col in (price, published, ident))
     if filters.sort == Sort.PRICE_ASC:
-        return [Listing.unit_price.asc(), Listing.id.asc()]
+        return [price.asc(), ident.asc()]
     if filters.sort == Sort.PRICE_DESC:
-        return [Listing.unit_price.desc(), Listing.id.desc()]
-    newest = [Listing.published_at.desc(), Listing.id.desc()]
-    if filters.sort == Sort.NEAREST and near is not None:
-        department, region = near
-        same_department = select(Organisation.id).where(Organisation.department_code == department)
-        same_region = select(Organisation.id).where(Organisation.region_code == region)
-        distance = case(
-            (Listing.refurbisher_id.in_(same_department), 0),
-            (Listing.refurbisher_id.in_(same_region), 1),
-            else_=2,
-        )
+        return [price.desc(), ident.desc()]
+    newest = [published.desc(), ident.desc()]
+    if filters.sort == Sort.NEAREST and distances:
+        distance = case(distances, value=Listing.refurbisher_id, else_=UNKNOWN_DISTANCE_KM)
         return [distance, *newest]
     return newest
 
 
 def search_catalogue(
-    filters: CatalogueFilters, *, near: tuple[str, str] | None = None
+    filters: CatalogueFilters, *, distances: dict[int, int] | None = None
 ) -> CataloguePage:
     """Published listings of active refurbishers matching ``filters``, one page of them.
 
     Five statements: the count, the page, its refurbishers and categories (by primary key),
-    and the first photo of each listing on the page. ``near`` is the viewer's (department, region)
-    for the "nearest" sort: same department first, then same region, then the rest.
+    and the first photo of each listing on the page. ``distances`` (refurbisher id: km from
+    the viewer, see :func:`nrhub.catalog.browse.distances`) orders the "nearest" sort.
     """
     conditions = _conditions(filters)
     # Counting stops at COUNT_LIMIT matches ("plus de 10 000 offres"): past that, a person
@@ -185,7 +183,7 @@ def search_catalogue(
         select(Listing)
         .options(selectinload(Listing.refurbisher), selectinload(Listing.category))
         .where(and_(*conditions))
-        .order_by(*_order(filters, near))
+        .order_by(*_order(filters, distances))
         .limit(filters.per_page)
         .offset((page - 1) * filters.per_page)
     )
@@ -338,12 +336,26 @@ def list_categories() -> list[Category]:
     return list(db.session.execute(select(Category).order_by(Category.sort_order)).scalars())
 
 
-def refurbisher_locations() -> list[tuple[str, str]]:
-    """(department, region) of active refurbishers, for the location filters."""
+@dataclass(frozen=True)
+class RefurbisherPlace:
+    id: int
+    department_code: str
+    region_code: str
+    postcode: str
+    city: str
+
+
+def refurbisher_places() -> list[RefurbisherPlace]:
+    """Where the active refurbishers are: for the location filters and the "nearest" sort."""
     rows = db.session.execute(
-        select(Organisation.department_code, Organisation.region_code)
+        select(
+            Organisation.id,
+            Organisation.department_code,
+            Organisation.region_code,
+            Organisation.postcode,
+            Organisation.city,
+        )
         .where(Organisation.kind == OrgKind.REFURBISHER, Organisation.status == OrgStatus.ACTIVE)
-        .distinct()
-        .order_by(Organisation.department_code)
+        .order_by(Organisation.department_code, Organisation.id)
     )
-    return [(d, r) for d, r in rows]
+    return [RefurbisherPlace(*row) for row in rows]

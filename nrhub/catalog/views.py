@@ -33,9 +33,12 @@ from nrhub.catalog.forms import (
     PhotoForm,
 )
 from nrhub.catalog.models import Listing, ListingPhoto, ListingStatus
+from nrhub.catalog.queries import Sort
 from nrhub.errors import DomainError, ValidationError
 from nrhub.extensions import db
 from nrhub.formatting import current_language
+from nrhub.organisations import communes
+from nrhub.organisations.communes import Point
 from nrhub.organisations.models import Organisation
 from nrhub.security import Role, role_required
 from nrhub.spreadsheets import csv_response
@@ -67,10 +70,11 @@ def prices_visible() -> bool:
     return bool(current_user.is_authenticated and current_user.is_active_member)
 
 
-def _viewer_location() -> tuple[str, str] | None:
+def _viewer_place() -> Point | None:
+    """Where a member's organisation is, for the "nearest" sort; None for anyone else."""
     if current_user.is_authenticated and current_user.is_active_member:
         org = current_user.organisation
-        return (org.department_code, org.region_code)
+        return communes.locate(org.postcode, org.city, org.department_code)
     return None
 
 
@@ -86,25 +90,36 @@ def _page_arg() -> int:
 def index() -> ResponseReturnValue:
     """The page shell per request; the filters and results from a short-lived cache
     (see :mod:`nrhub.catalog.browse`: stock may show up to CATALOGUE_CACHE_SECONDS old)."""
-    near = _viewer_location()
+    near = _viewer_place()
     show_prices = prices_visible()
     key = browse.block_key(current_language(), show_prices, near, request.args)
     block = browse.cached_block(key, lambda: _catalogue_block(near, show_prices))
     return render_template("catalog/catalogue.html", block=block)
 
 
-def _catalogue_block(near: tuple[str, str] | None, show_prices: bool) -> str:
+def _catalogue_block(near: Point | None, show_prices: bool) -> str:
+    places = browse.refurbisher_places()
     form = CatalogueFilterForm(
         request.args,
         categories=browse.category_choices(current_language()),
-        locations=browse.refurbisher_locations(),
+        locations=browse.refurbisher_locations(places),
         prices_visible=show_prices,
         can_sort_nearest=near is not None,
     )
-    page = queries.search_catalogue(form.filters(_page_arg()), near=near)
+    filters = form.filters(_page_arg())
+    # The "nearest" sort orders by, and shows, the distance to each refurbisher.
+    distances = (
+        browse.distances(near, places) if near is not None and filters.sort == Sort.NEAREST else {}
+    )
+    page = queries.search_catalogue(filters, distances=distances)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
-        "catalog/_catalogue_block.html", form=form, page=page, args=args, show_prices=show_prices
+        "catalog/_catalogue_block.html",
+        form=form,
+        page=page,
+        args=args,
+        show_prices=show_prices,
+        distances=distances,
     )
 
 

@@ -36,6 +36,7 @@ from nrhub.transactions import after_commit, before_commit, unit_of_work, unit_s
 LANGUAGES = ("fr", "en")
 # A claim older than this is taken to be from a sender that died before sending.
 CLAIM_TIMEOUT = dt.timedelta(minutes=10)
+_RENDERING_CONTEXT = "mail_rendering_context"
 
 
 class Recipient(NamedTuple):
@@ -134,12 +135,23 @@ def _group_by_locale(to: str | Recipient | Iterable[str | Recipient]) -> dict[st
 
 @contextmanager
 def _rendering_context() -> Iterator[None]:
-    """Templates and links need a request; outside one (cron, CLI, threads) simulate it."""
+    """Templates and links need a request; outside one (cron, CLI, threads) simulate it.
+
+    Building that simulated request costs more than rendering a short message: a unit of
+    work that queues many (a consolidation: one per buyer) builds it once and pushes it
+    again for each message.
+    """
     if has_request_context():
         yield
         return
-    base_url = current_app.config.get("BASE_URL") or "http://127.0.0.1:5000"
-    with current_app.test_request_context("/", base_url=base_url):
+    state = unit_state()
+    context = state.get(_RENDERING_CONTEXT) if state is not None else None
+    if context is None:
+        base_url = current_app.config.get("BASE_URL") or "http://127.0.0.1:5000"
+        context = current_app.test_request_context("/", base_url=base_url)
+        if state is not None:
+            state[_RENDERING_CONTEXT] = context
+    with context:
         yield
 
 
@@ -194,8 +206,5 @@ def absolute_url(endpoint: str, **values: Any) -> str:
 
     Outside a request the base comes from ``BASE_URL`` (default http://127.0.0.1:5000).
     """
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    base_url = current_app.config.get("BASE_URL") or "http://127.0.0.1:5000"
-    with current_app.test_request_context(base_url=base_url):
+    with _rendering_context():
         return url_for(endpoint, _external=True, **values)

@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_login import current_user
 
-from nrhub.caching import cached_html
+from nrhub.caching import Area, cached_html
 from nrhub.organisations.models import Organisation
 from nrhub.security import Role, member_required, role_required
 from nrhub.spreadsheets import csv_response
@@ -81,6 +81,7 @@ def dashboard() -> ResponseReturnValue:
         lambda: render_template(
             "stats/_hub_body.html", **pages.hub_page(year, *_sort(), page=page)
         ),
+        area=Area.STATS,
     )
     return render_template("stats/dashboard_hub.html", body=body, year=year)
 

@@ -40,6 +40,7 @@ def people(app) -> People:
         department_code="29",
         region_code="53",
         city="Brest",
+        postcode="29200",
         legal_form=LegalForm.SCOP,
         insertion_type=InsertionType.NONE,
         esus_agreement=False,
@@ -52,7 +53,9 @@ def people(app) -> People:
         other_refurbisher=factories.UserFactory(email="autre@example.fr", organisation=other),
         buyer=factories.UserFactory(
             email="achat@example.fr",
-            organisation=factories.BuyerFactory(department_code="29", region_code="53"),
+            organisation=factories.BuyerFactory(
+                department_code="29", region_code="53", postcode="29200", city="Brest"
+            ),
         ),
         coordinator=factories.UserFactory(
             email="coord@example.fr", organisation=factories.HubFactory()

@@ -3,18 +3,24 @@ entry per language, query string and kind of viewer, with the page around it per
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from decimal import Decimal
 
 import pytest
 from flask import Flask
-from sqlalchemy import update
+from sqlalchemy import select, update
 from werkzeug.datastructures import MultiDict
 
+from nrhub import caching
 from nrhub.catalog import browse
-from nrhub.catalog.models import Listing
+from nrhub.catalog.models import Listing, PriceTier
 from nrhub.extensions import cache, db
+from nrhub.organisations.communes import Point
 from tests.catalog.conftest import make_listing
 from tests.conftest import login
+from tests.queries import tables_read
+from tests.stats.helpers import spend
 
 
 def _titles(client, query: str = "") -> list[str]:  # type: ignore[no-untyped-def]
@@ -110,16 +116,16 @@ def test_page_around_the_kept_block_is_rendered_per_request(cached_app, client, 
 
 
 def test_nearest_sort_is_kept_per_viewer_location(cached_app, people):
-    near = ("35", "53")
+    near = Point(48.1228, -1.2098)  # Vitré
     args = {"tri": "proximite"}
     key = browse.block_key("fr", True, near, MultiDict(args))
-    assert key != browse.block_key("fr", True, ("29", "53"), MultiDict(args))
+    assert key != browse.block_key("fr", True, Point(48.3903, -4.4863), MultiDict(args))
     assert key != browse.block_key("en", True, near, MultiDict(args))
     assert key != browse.block_key("fr", False, near, MultiDict(args))
-    # Without that sort, members of every department share one entry.
+    # Without that sort, members of every place share one entry.
     plain = MultiDict({"tri": "prix"})
     assert browse.block_key("fr", True, near, plain) == browse.block_key(
-        "fr", True, ("29", "53"), plain
+        "fr", True, Point(48.3903, -4.4863), plain
     )
 
 
@@ -129,3 +135,60 @@ def test_zero_seconds_keeps_nothing(cached_app, client, people):
     assert _titles(client) == ["Lenovo T480"]
     make_listing(people.refurbisher, brand="Dell", model="Latitude")
     assert len(_titles(client)) == 2
+
+
+def test_the_catalogue_area_lists_every_table_its_pages_read(cached_app, people):
+    make_listing(people.refurbisher, brand="Lenovo", model="T480")
+    member = cached_app.test_client()
+    login(member, people.buyer.email)
+    with tables_read() as tables:
+        for query in (
+            "",
+            "?q=lenovo&tri=proximite&categorie=laptop",
+            "?region=53&insertion=toutes",
+        ):
+            cache.clear()
+            assert member.get(f"/catalogue{query}").status_code == 200
+    shown = tables - caching.UNCACHED_TABLES
+    assert "listing" in shown
+    assert shown <= caching.AREA_TABLES[caching.Area.CATALOGUE]
+
+
+def test_a_write_elsewhere_keeps_the_catalogue_copies(cached_app, client, people):
+    listing = make_listing(people.refurbisher, brand="Lenovo", model="T480")
+    assert _titles(client) == ["Lenovo T480"]
+    _rename_behind_the_app(listing.id, "T490")
+    # A ledger line (what an order or a delivery writes) moves the indicators' generation
+    # only: the catalogue's copy stays.
+    stats_before = _generation(caching.Area.STATS)
+    spend(people.buyer.organisation, dt.date(2025, 5, 1), "1.00")
+    assert _generation(caching.Area.STATS) == stats_before + 1
+    assert _titles(client) == ["Lenovo T480"]
+    # A write to what the catalogue shows (here a price tier) empties it.
+    db.session.add(PriceTier(listing_id=listing.id, min_quantity=10, unit_price=Decimal("5")))
+    db.session.commit()
+    assert _titles(client) == ["Lenovo T490"]
+
+
+def _generation(area: caching.Area) -> int:
+    db.session.rollback()
+    with db.engine.connect() as connection:
+        value = connection.execute(
+            select(caching.CacheGeneration.value).where(caching.CacheGeneration.id == area)
+        ).scalar()
+    return int(value or 0)
+
+
+@pytest.mark.parametrize(
+    ("tables", "areas"),
+    [
+        ({"listing"}, {caching.Area.CATALOGUE}),
+        ({"organisation"}, {caching.Area.CATALOGUE, caching.Area.STATS}),
+        ({"spend_entry", "audit_event"}, {caching.Area.STATS}),
+        ({"purchase_request", "purchase_request_line"}, set()),
+        ({"user_account", "login_throttle", "outbox_mail"}, set()),
+        ({caching.ANY_TABLE}, set(caching.Area)),
+    ],
+)
+def test_each_write_moves_the_generation_of_the_areas_that_show_it(tables, areas):
+    assert caching.areas_of(tables) == areas

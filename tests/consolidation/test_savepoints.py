@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from nrhub.caching import CacheGeneration
+from nrhub.caching import Area, CacheGeneration
 from nrhub.catalog.models import Listing
 from nrhub.consolidation import services
 from nrhub.db import sqlite_write_intent
@@ -20,13 +20,17 @@ from nrhub.transactions import unit_of_work
 from tests.consolidation import factories as f
 
 
-def committed_generation() -> int:
-    """The generation as another connection sees it (committed data only; a read-only
+def committed_generation(area: Area = Area.CATALOGUE) -> int:
+    """The generation of ``area`` as another connection sees it (committed data only; a read-only
     transaction, which SQLite lets run beside the unit's write lock)."""
     token = sqlite_write_intent.set(False)
     try:
         with db.engine.connect() as connection:
-            value = connection.execute(select(CacheGeneration.__table__.c.value)).scalar()
+            value = connection.execute(
+                select(CacheGeneration.__table__.c.value).where(
+                    CacheGeneration.__table__.c.id == area
+                )
+            ).scalar()
     finally:
         sqlite_write_intent.reset(token)
     return int(value or 0)
@@ -55,7 +59,9 @@ def test_savepoints_bump_the_generation_once_after_the_commit(app, world):
     assert db.session.get(Listing, listing_id).quantity == 12
 
 
-def test_a_consolidation_bumps_the_generation_once(app, world):
-    before = committed_generation()
+def test_a_consolidation_bumps_each_generation_once(app, world):
+    before = {area: committed_generation(area) for area in Area}
     f.run(services.confirm_consolidation, world.campaign, by=world.coordinator, notify=False)
-    assert committed_generation() == before + 1
+    assert {area: committed_generation(area) for area in Area} == {
+        area: value + 1 for area, value in before.items()
+    }

@@ -9,12 +9,13 @@ import re
 import pytest
 from sqlalchemy import update
 
+from nrhub import caching
 from nrhub.extensions import cache, db
 from nrhub.organisations.models import Organisation, OrgStatus
 from nrhub.stats.pages import MEMBERS_PER_PAGE
 from tests import factories
 from tests.conftest import login
-from tests.queries import count_queries
+from tests.queries import count_queries, tables_read
 from tests.stats.helpers import spend
 
 MEMBERS = 120  # pages of 50, 50 and 20
@@ -153,3 +154,21 @@ def test_hub_dashboard_is_kept_per_page_until_the_data_changes(app, client, hub)
         assert "Membre 000 ter" in _rows(client, "/indicateurs?annee=2025")
     finally:
         cache.clear()
+
+
+def test_the_stats_area_lists_every_table_the_hub_dashboard_reads(app, client, hub):
+    app.config.update(CACHE_TYPE="SimpleCache", STATS_CACHE_SECONDS=30)
+    cache.init_app(app)
+    try:
+        login(client, hub["coordinator"].email)
+        with tables_read() as tables:
+            for query in ("annee=2025", "annee=2025&tri=nom&page=2", "annee=2024&tri=-depense"):
+                cache.clear()
+                assert client.get(f"/indicateurs?{query}").status_code == 200
+    finally:
+        cache.clear()
+    shown = tables - caching.UNCACHED_TABLES
+    assert "spend_entry" in shown or "spend_summary" in shown
+    assert shown <= caching.AREA_TABLES[caching.Area.STATS], (
+        shown - caching.AREA_TABLES[caching.Area.STATS]
+    )
