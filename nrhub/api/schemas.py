@@ -177,9 +177,21 @@ class CampaignSummaryOut(BaseModel):
     id: int
     title: str
     description: str
-    state: Literal["draft", "open", "closed", "consolidated", "in_delivery", "done", "cancelled"]
+    state: Literal[
+        "draft",
+        "call_for_stock",
+        "open",
+        "closed",
+        "consolidated",
+        "in_delivery",
+        "done",
+        "cancelled",
+    ]
     opens_at: str
     closes_at: str
+    offers_due_at: str | None = Field(
+        description="Date limite de l'appel de stock (null : pas d'appel publié)."
+    )
     delivery_from: str | None = Field(description="Date ISO 8601 (AAAA-MM-JJ).")
     delivery_to: str | None
     categories: list[str] = Field(description="Codes de catégorie.", examples=[["laptop"]])
@@ -293,9 +305,14 @@ class CampaignIn(_In):
 
 
 class TransitionIn(_In):
-    to: Literal["open", "closed", "cancelled"]
+    to: Literal["call_for_stock", "open", "closed", "cancelled"]
     reason: str | None = Field(
         default=None, max_length=2000, description="Obligatoire pour cancelled (5 caractères)."
+    )
+    offers_due_at: AwareDatetime | None = Field(
+        default=None,
+        description="Obligatoire pour call_for_stock : date limite des engagements de stock "
+        "(ISO 8601 avec décalage horaire).",
     )
 
 

@@ -76,6 +76,7 @@ def campaign_summary(item: Campaign) -> dict[str, Any]:
         "state": str(item.state),
         "opens_at": timestamp(item.opens_at),
         "closes_at": timestamp(item.closes_at),
+        "offers_due_at": timestamp(item.offers_due_at),
         "delivery_from": day(item.delivery_from),
         "delivery_to": day(item.delivery_to),
         "categories": [c.code for c in item.categories],

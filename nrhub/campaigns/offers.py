@@ -28,10 +28,10 @@ from nrhub.campaigns import services as lifecycle
 from nrhub.campaigns.messages import _
 from nrhub.campaigns.models import (
     HOLDING_STATUSES,
+    OFFER_STATES,
     Campaign,
     CampaignOffer,
     CampaignOfferTier,
-    CampaignState,
     OfferStatus,
     OrderLine,
     campaign_category,
@@ -49,7 +49,7 @@ from nrhub.errors import (
     ValidationError,
 )
 from nrhub.extensions import db
-from nrhub.formatting import format_money
+from nrhub.formatting import format_datetime, format_money
 from nrhub.mail import queue_mail
 from nrhub.organisations.queries import recipients_of
 
@@ -88,27 +88,37 @@ def _check_quantity(quantity: int) -> None:
         )
 
 
-def _campaign_row(campaign_id: int) -> Row[tuple[str, dt.datetime]]:
+def _campaign_row(campaign_id: int) -> Row[tuple[str, dt.datetime, dt.datetime | None]]:
     """The campaign's state and closing time as committed now, its row held (FOR SHARE on
     PostgreSQL) until the end of the transaction: a close, a cancel or a consolidation
     waits for this offer's change, then sees it. Taken before the offer's row (the lock
     order of every writer)."""
     return db.session.execute(
-        select(Campaign.state, Campaign.closes_at)
+        select(Campaign.state, Campaign.closes_at, Campaign.offers_due_at)
         .where(Campaign.id == campaign_id)
         .with_for_update(read=True)
     ).one()
 
 
 def _accepts_offers(state: str) -> bool:
-    return state in (CampaignState.DRAFT, CampaignState.OPEN)
+    return state in OFFER_STATES
 
 
 def _check_campaign_takes_offers(campaign_id: int, now: dt.datetime) -> None:
+    """Refurbishers change stock in the call or open states, before the call's deadline
+    (when the campaign had a call) and before ordering closes."""
     row = _campaign_row(campaign_id)
     if not _accepts_offers(row.state) or now >= row.closes_at:
         raise ConflictError(
             _("Cette campagne n'accepte plus d'engagement de stock (état ou date de clôture).")
+        )
+    if row.offers_due_at is not None and now >= row.offers_due_at:
+        raise ConflictError(
+            _(
+                "La date limite de l'appel de stock est passée (%(date)s) : "
+                "les engagements ne se modifient plus.",
+                date=format_datetime(row.offers_due_at),
+            )
         )
 
 
@@ -324,10 +334,8 @@ def withdraw_offer(
 ) -> CampaignOffer:
     """A refurbisher takes its offer back, only while no order uses it; units return."""
     now = now or utcnow()
-    campaign_state = _campaign_row(offer.campaign_id).state
+    _check_campaign_takes_offers(offer.campaign_id, now)
     offer = _offer_for_update(offer.id, by)
-    if not _accepts_offers(campaign_state):
-        raise ConflictError(_("Cette campagne est clôturée : l'offre ne peut plus être retirée."))
     units = offer.committed_quantity
     _release(
         offer,

@@ -39,16 +39,25 @@ from nrhub.extensions import db
 from nrhub.organisations.models import Organisation
 from nrhub.security import Role
 
+# What each role does not see yet: a draft is the hub's; the call for stock is the
+# refurbishers' (buyers see a campaign once ordering opens).
+HIDDEN_STATES = {
+    Role.REFURBISHER: (CampaignState.DRAFT,),
+    Role.BUYER: (CampaignState.DRAFT, CampaignState.CALL_FOR_STOCK),
+}
+
 
 def _visible(user: User):  # type: ignore[no-untyped-def]
     query = select(Campaign)
     if user.role != Role.COORDINATOR:
-        query = query.where(Campaign.state != CampaignState.DRAFT)
+        hidden = HIDDEN_STATES.get(user.role, HIDDEN_STATES[Role.BUYER])
+        query = query.where(Campaign.state.not_in(hidden))
     return query
 
 
 def list_campaigns_for(user: User) -> Sequence[Campaign]:
-    """Coordinators see every campaign; members see them once published (not drafts)."""
+    """Coordinators see every campaign; refurbishers once its call for stock is published;
+    buyers once ordering opens."""
     return (
         db.session.execute(
             _visible(user)
@@ -405,7 +414,7 @@ def campaign_page(user: User, campaign: Campaign, now: dt.datetime) -> CampaignP
         campaign=campaign,
         offers=[],
         ordering_open=campaign.is_open_at(now),
-        offers_open=campaign.accepts_offers and now < campaign.closes_at,
+        offers_open=campaign.takes_offers_at(now),
     )
     if user.role == Role.COORDINATOR:
         page.offers = offer_figures(campaign.id, statuses=None)
