@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Row, exists, select
+from sqlalchemy import Row, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -56,8 +56,20 @@ from nrhub.organisations.queries import recipients_of
 MAX_TIERS = 5
 
 
-def _validate_tiers(tiers: Sequence[Tier], base_price: Decimal) -> list[Tier]:
+def _validate_tiers(tiers: Sequence[Tier], base_price: Decimal, committed: int) -> list[Tier]:
+    """Tiers start at 2 units or more, each lowers the price, and none needs more units than
+    the offer commits (allocation never exceeds them: such a tier could never be reached)."""
     tiers = sorted(tiers, key=lambda t: t.min_quantity)
+    if tiers and tiers[-1].min_quantity > committed:
+        raise ValidationError(
+            _(
+                "Le palier « dès %(n)s » dépasse les %(committed)s unités engagées : "
+                "il ne pourrait jamais être atteint.",
+                n=tiers[-1].min_quantity,
+                committed=committed,
+            ),
+            field="tiers",
+        )
     if len(tiers) > MAX_TIERS:
         raise ValidationError(_("Au plus %(n)d paliers de prix.", n=MAX_TIERS), field="tiers")
     previous_price = base_price
@@ -166,7 +178,7 @@ def commit_offer(
         raise ValidationError(
             _("Cette catégorie de matériel n'est pas éligible à la campagne."), field="listing_id"
         )
-    tiers = _validate_tiers(tiers, listing.unit_price)
+    tiers = _validate_tiers(tiers, listing.unit_price, quantity)
     offer = db.session.execute(
         select(CampaignOffer)
         .options(selectinload(CampaignOffer.tiers))
@@ -253,6 +265,20 @@ def change_offer_quantity(
     _check_campaign_takes_offers(offer.campaign_id, now)
     offer = _offer_for_update(offer.id, by)
     before = offer.committed_quantity
+    highest_own_tier = db.session.execute(
+        select(func.max(CampaignOfferTier.min_quantity)).where(
+            CampaignOfferTier.offer_id == offer.id
+        )
+    ).scalar_one()
+    if highest_own_tier is not None and quantity < highest_own_tier:
+        raise ValidationError(
+            _(
+                "Votre palier « dès %(n)s » ne serait plus atteignable : engagez au moins "
+                "%(n)s unités.",
+                n=highest_own_tier,
+            ),
+            field="committed_quantity",
+        )
     if offer.status not in HOLDING_STATUSES or not change_commitment(offer.id, before, quantity):
         raise _not_committed()
     if quantity > before:
