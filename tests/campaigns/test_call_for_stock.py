@@ -104,12 +104,13 @@ def test_stock_changes_stop_at_the_call_deadline(people, make_campaign, listing,
         services.publish_call(campaign, due, by=people.coordinator)
     offer = make_offer(campaign, listing, 5, accept=False)
     later = due + dt.timedelta(minutes=1)
-    with pytest.raises(ConflictError, match="date limite de l'appel de stock est passée"):
-        with unit_of_work():
-            offer_services.change_offer_quantity(offer, 7, by=people.refurbisher, now=later)
-    with pytest.raises(ConflictError, match="date limite"):
-        with unit_of_work():
-            offer_services.withdraw_offer(offer, by=people.refurbisher, now=later)
+    with (
+        pytest.raises(ConflictError, match="date limite de l'appel de stock est passée"),
+        unit_of_work(),
+    ):
+        offer_services.change_offer_quantity(offer, 7, by=people.refurbisher, now=later)
+    with pytest.raises(ConflictError, match="date limite"), unit_of_work():
+        offer_services.withdraw_offer(offer, by=people.refurbisher, now=later)
     db.session.expire_all()
     assert db.session.get(CampaignOffer, offer.id).committed_quantity == 5
 
@@ -123,9 +124,8 @@ def test_stock_changes_stop_at_the_call_deadline(people, make_campaign, listing,
 )
 def test_call_deadline_must_be_future_and_not_after_closing(people, make_campaign, due, message):  # type: ignore[no-untyped-def]
     campaign = _draft(make_campaign)
-    with pytest.raises(ValidationError, match=message):
-        with unit_of_work():
-            services.publish_call(campaign, utcnow() + due, by=people.coordinator)
+    with pytest.raises(ValidationError, match=message), unit_of_work():
+        services.publish_call(campaign, utcnow() + due, by=people.coordinator)
     db.session.expire_all()
     stored = db.session.get(Campaign, campaign.id)
     assert (stored.state, stored.offers_due_at) == (CampaignState.DRAFT, None)
@@ -136,16 +136,17 @@ def test_call_published_once_only(people, make_campaign):  # type: ignore[no-unt
     due = dt.datetime(2099, 1, 10, tzinfo=dt.UTC)
     with unit_of_work():
         services.publish_call(campaign, due, by=people.coordinator)
-    with pytest.raises(ConflictError, match="appel de stock d'une campagne en appel de stock"):
-        with unit_of_work():
-            services.publish_call(campaign, due, by=people.coordinator)
+    with (
+        pytest.raises(ConflictError, match="appel de stock d'une campagne en appel de stock"),
+        unit_of_work(),
+    ):
+        services.publish_call(campaign, due, by=people.coordinator)
 
 
 def test_drafts_take_no_offer(people, make_campaign, listing):  # type: ignore[no-untyped-def]
     campaign = _draft(make_campaign)
-    with pytest.raises(ConflictError):
-        with unit_of_work():
-            offer_services.commit_offer(campaign, listing.id, 3, by=people.refurbisher)
+    with pytest.raises(ConflictError), unit_of_work():
+        offer_services.commit_offer(campaign, listing.id, 3, by=people.refurbisher)
 
 
 def test_api_follows_the_same_states(client, people, make_campaign, listing):  # type: ignore[no-untyped-def]

@@ -132,7 +132,7 @@ def test_only_the_recipient_records_units_as_not_delivered(shipped):
 
 
 def test_web_partial_receipt_then_not_delivered_and_wording_per_role(shipped, client):
-    world, delivery = shipped
+    _world, delivery = shipped
     laptop, monitor = lines_of(delivery)
     login(client, "atelier-a@test.fr")
     page = client.get(f"/livraisons/{delivery.id}").get_data(as_text=True)
