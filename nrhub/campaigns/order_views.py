@@ -48,12 +48,15 @@ def place_order(campaign_id: int):  # type: ignore[no-untyped-def]
 def order_detail(campaign_id: int, order_id: int):  # type: ignore[no-untyped-def]
     campaign = queries.get_campaign_for(current_user, campaign_id)
     order = queries.get_order_for(current_user, campaign, order_id)
-    offers = {o.offer_id: o for o in queries.offer_figures(campaign.id, statuses=None)}
+    figures = queries.offer_figures(campaign.id, statuses=None)
+    offers = {o.offer_id: o for o in figures}
+    quantities = {line.offer_id: line.quantity for line in order.lines}
     return render_template(
         "campaigns/order_detail.html",
         campaign=campaign,
         order=order,
         offers=offers,
+        estimate=queries.estimate_order(figures, quantities),
         history=queries.order_history(order.id),
         labels=labels(),
         ordering_open=campaign.is_open_at(utcnow()),
