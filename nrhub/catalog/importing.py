@@ -131,7 +131,7 @@ TEMPLATE_ROWS = [
         "smartphone",
         "Apple",
         "iPhone 12 64 Go",
-        "",
+        "-",
         "4",
         "64",
         "6,1",
