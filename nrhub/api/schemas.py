@@ -411,7 +411,12 @@ class DeliveryLineOut(BaseModel):
     quantity: int = Field(description="Unités attribuées à livrer.")
     unit_price_ht: str
     shipped: int = Field(description="Unités expédiées (0 avant l'expédition).")
-    received: int | None = Field(description="Unités reçues ; null avant la réception.")
+    received: int | None = Field(
+        description="Unités reçues jusqu'ici (somme des réceptions) ; null avant la première."
+    )
+    not_delivered: int = Field(
+        description="Unités enregistrées par l'acheteur comme non livrées (déduites du montant)."
+    )
 
 
 class DeliveryOut(BaseModel):
@@ -420,7 +425,9 @@ class DeliveryOut(BaseModel):
     campaign_id: int
     buyer: NamedRef
     refurbisher: NamedRef
-    state: Literal["pending", "shipped", "received"]
+    state: Literal["pending", "shipped", "partial", "received"] = Field(
+        description="partial : reçue en partie, des unités sont encore attendues."
+    )
     total_ht: str
     shipped_on: str | None
     received_on: str | None
@@ -430,7 +437,9 @@ class DeliveryOut(BaseModel):
 class PurchaseOrderDeliveryOut(BaseModel):
     id: int
     buyer: NamedRef
-    state: Literal["pending", "shipped", "received"]
+    state: Literal["pending", "shipped", "partial", "received"] = Field(
+        description="partial : reçue en partie, des unités sont encore attendues."
+    )
     total_ht: str
     shipped_on: str | None
     received_on: str | None
@@ -479,12 +488,20 @@ class ReceiptLineIn(_In):
 
 
 class ReceiptIn(_In):
-    """Received units of every line of the delivery (at most what was shipped)."""
+    """Units received now on every line still expecting some (at most what is expected)."""
 
     received_on: dt.date
     lines: list[ReceiptLineIn] = Field(min_length=1, max_length=1000)
     comment: str | None = Field(
-        default=None, max_length=2000, description="Obligatoire si une ligne est incomplète."
+        default=None, max_length=2000, description="Facultatif : ce qui manque ou a été refusé."
+    )
+
+
+class NotDeliveredIn(_In):
+    reason: str = Field(
+        min_length=5,
+        max_length=2000,
+        description="Pourquoi les unités manquantes ne viendront pas.",
     )
 
 

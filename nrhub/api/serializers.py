@@ -238,6 +238,7 @@ def _delivery_lines(item: Delivery) -> list[dict[str, Any]]:
             "unit_price_ht": money(line.unit_price),
             "shipped": line.quantity if sent else 0,
             "received": line.received_quantity,
+            "not_delivered": line.not_delivered_quantity,
         }
         for line in item.lines
     ]

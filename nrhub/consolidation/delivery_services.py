@@ -194,7 +194,8 @@ def confirm_receipt(
             _(
                 "Indiquez au moins une unité reçue ; si rien n'arrivera, déclarez les unités "
                 "manquantes comme non livrées."
-            )
+            ),
+            "lines",
         )
 
     _lock_campaign(delivery.campaign_id)
