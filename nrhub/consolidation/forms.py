@@ -72,11 +72,9 @@ class ReceiptForm(Form):
     def line_fields(self) -> list[tuple[Any, Any]]:
         """(delivery line, its quantity field) in the delivery's order, for the lines that
         still expect units (the others are not asked again)."""
-        return [
-            (line, self[f"line_{line.id}"])
-            for line in self._delivery.lines
-            if line.expected_quantity > 0
-        ]
+        delivery = getattr(self, "_delivery", None)
+        lines = delivery.lines if delivery is not None else []
+        return [(line, self[f"line_{line.id}"]) for line in lines if line.expected_quantity > 0]
 
     def quantities(self) -> dict[int, int]:
         return {line.id: int(field.data) for line, field in self.line_fields()}
@@ -84,7 +82,8 @@ class ReceiptForm(Form):
     def validate(self, extra_validators: Any = None) -> bool:
         """Only the lines still expecting units are checked (the others are not shown)."""
         shown = {f"line_{line.id}" for line, _field in self.line_fields()}
-        for line in self._delivery.lines:
+        delivery = getattr(self, "_delivery", None)
+        for line in delivery.lines if delivery is not None else []:
             if f"line_{line.id}" not in shown:
                 del self[f"line_{line.id}"]
         return super().validate(extra_validators)
