@@ -171,3 +171,17 @@ def test_refurbishers_have_a_deliveries_entry_in_the_menu(shipped, client):
     html = client.get("/livraisons").get_data(as_text=True)
     assert 'href="/livraisons"' in html
     assert Delivery.__tablename__ == "delivery"
+
+
+def test_purchase_order_page_shows_the_amount_adjusted_for_units_not_delivered(shipped, client):
+    world, delivery = shipped
+    laptop, monitor = lines_of(delivery)
+    buyer = world.people["buyer1"]
+    f.run(services.confirm_receipt, delivery, FIRST, {laptop.id: 3, monitor.id: 4}, None, by=buyer)
+    f.run(services.record_not_delivered, delivery, "Écran jamais arrivé", by=buyer)
+    purchase_order = db.session.get(PurchaseOrder, delivery.purchase_order_id)
+    login(client, "atelier-a@test.fr")
+    html = client.get(f"/bons-de-commande/{purchase_order.id}").get_data(as_text=True)
+    assert "120,00 € HT déduits" in html
+    total = f"{purchase_order.total_ht:,.2f}".replace(",", " ").replace(".", ",")
+    assert f"montant du matériel ajusté : {total} € HT" in html
