@@ -6,7 +6,7 @@ PY := $(BIN)/python
 FLASK := NRHUB_ENV=$${NRHUB_ENV:-development} $(BIN)/flask --app nrhub
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench demo db venv translations translations-update clean format
+.PHONY: run test lint typecheck bench demo db venv translations translations-update clean format
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 ou plus récent est requis." if sys.version_info < (3, 11) else 0)'
@@ -55,6 +55,10 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/bandit -q -c pyproject.toml -r nrhub config.py --severity-level medium
+
+# Strict mypy on nrhub/ (pyproject.toml, [tool.mypy]).
+typecheck: venv
+	$(BIN)/mypy
 
 format: venv
 	$(BIN)/ruff check --fix .

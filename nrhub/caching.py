@@ -18,7 +18,8 @@ from sqlalchemy import Connection, Integer, event, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
-from nrhub.extensions import cache, db
+from nrhub.db import rows_changed
+from nrhub.extensions import Model, cache, db
 
 T = TypeVar("T")
 
@@ -39,7 +40,7 @@ STALE = "nrhub_cache_stale"
 GENERATION_ROW = 1
 
 
-class CacheGeneration(db.Model):  # type: ignore[name-defined,misc]
+class CacheGeneration(Model):
     """One row: how many committed writes have changed what cached pages show."""
 
     __tablename__ = "cache_generation"
@@ -102,7 +103,7 @@ def _increment(connection: Connection) -> bool:
     bumped = connection.execute(
         update(row).where(row.c.id == GENERATION_ROW).values(value=row.c.value + 1)
     )
-    return bool(bumped.rowcount)
+    return bool(rows_changed(bumped))
 
 
 def _bump_after_commit(session: Session) -> None:

@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
+import weakref
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from sqlalchemy import BigInteger, DateTime, Engine, MetaData, event
+from sqlalchemy import (
+    BigInteger,
+    CursorResult,
+    DateTime,
+    Engine,
+    MetaData,
+    Result,
+    Table,
+    event,
+)
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -24,6 +34,15 @@ CENT = Decimal("0.01")
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+    if TYPE_CHECKING:  # every model is mapped to a Table (SQLAlchemy says FromClause)
+        __table__: ClassVar[Table]
+
+
+def rows_changed(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE changed: the answer of every compare-and-set.
+    (``Session.execute`` is typed as returning a plain ``Result``; DML gives a cursor's.)"""
+    return int(cast("CursorResult[Any]", result).rowcount)
 
 
 def utcnow() -> dt.datetime:
@@ -97,8 +116,15 @@ sqlite_write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar(
 )
 
 
+_CONFIGURED_SQLITE: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
 def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
-    """WAL, foreign keys and a busy timeout on every SQLite connection."""
+    """WAL, foreign keys and a busy timeout on every SQLite connection (once per engine:
+    the tests give every app of a session the same engine)."""
+    if engine in _CONFIGURED_SQLITE:
+        return
+    _CONFIGURED_SQLITE.add(engine)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -1,5 +1,7 @@
 """Flask extensions, created unbound and initialised in :func:`nrhub.create_app`."""
 
+from typing import TYPE_CHECKING
+
 from flask_babel import Babel
 from flask_caching import Cache
 from flask_limiter import Limiter
@@ -13,6 +15,13 @@ from flask_wtf.csrf import CSRFProtect
 from nrhub.db import Base
 
 db = SQLAlchemy(model_class=Base)
+
+# The base class of every model. Flask-SQLAlchemy builds ``db.Model`` at run time from
+# ``Base``; type checkers cannot follow that, so they are shown ``Base`` itself.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

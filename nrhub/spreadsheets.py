@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from flask.typing import ResponseReturnValue
 from openpyxl import load_workbook
 
 MAX_ROWS = 50_000
@@ -206,7 +207,9 @@ def french_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     return "\ufeff".encode() + buffer.getvalue().encode("utf-8")
 
 
-def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]):  # type: ignore[no-untyped-def]
+def csv_response(
+    filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> ResponseReturnValue:
     """A Flask response downloading :func:`french_csv`."""
     from flask import Response
 

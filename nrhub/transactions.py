@@ -56,7 +56,8 @@ def unit_of_work() -> Iterator[None]:
     actions: list[Callable[[], None]] = []
     session.info[_AFTER_COMMIT] = actions
     session.info[_STATE] = {}
-    session.info[_BEFORE_COMMIT] = before = []
+    before: list[Callable[[], None]] = []
+    session.info[_BEFORE_COMMIT] = before
     try:
         yield
         for prepare in before:

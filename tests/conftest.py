@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 from flask import Flask, g, request_started
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, make_url, text
+from jinja2.bccache import Bucket, BytecodeCache
+from sqlalchemy import Engine, create_engine, make_url, text
 from werkzeug.routing.rules import Rule
 
 from config import TestingConfig
@@ -45,6 +46,58 @@ def _share_url_builders() -> None:
 
 
 _share_url_builders()
+
+
+class _SessionBytecodeCache(BytecodeCache):
+    """Every test builds its own app, hence its own Jinja environment, which would parse,
+    generate and compile each template it renders again: half of a short test's time. The
+    compiled code depends only on the template's source (Jinja checks its checksum before
+    using a copy), so one copy per template serves every app of the session."""
+
+    def __init__(self) -> None:
+        self._copies: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self._copies:
+            bucket.bytecode_from_string(self._copies[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._copies[bucket.key] = bucket.bytecode_to_string()
+
+
+def _share_compiled_templates() -> None:
+    shared = _SessionBytecodeCache()
+    create_environment = Flask.create_jinja_environment
+
+    def create_jinja_environment(app: Flask) -> Any:
+        environment = create_environment(app)
+        environment.bytecode_cache = shared
+        return environment
+
+    Flask.create_jinja_environment = create_jinja_environment  # type: ignore[method-assign]
+
+
+_share_compiled_templates()
+
+
+def _share_engines() -> None:
+    """One engine per database for the whole session: SQLAlchemy keeps the SQL it compiled
+    per engine, so a new engine per test compiled every statement of every test again."""
+    engines: dict[str, Engine] = {}
+    make_engine = type(db)._make_engine
+
+    def shared(self: Any, bind_key: str | None, options: dict[str, Any], app: Flask) -> Engine:
+        if make_url(options["url"]).database in (None, "", ":memory:"):
+            return make_engine(self, bind_key, options, app)  # a fresh memory database
+        key = repr(sorted((name, repr(value)) for name, value in options.items()))
+        if key not in engines:
+            engines[key] = make_engine(self, bind_key, options, app)
+        return engines[key]
+
+    type(db)._make_engine = shared  # type: ignore[method-assign]
+
+
+_share_engines()
 
 
 @pytest.fixture(scope="session")

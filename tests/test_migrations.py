@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, text
 
 from config import TestingConfig
 from nrhub import create_app
@@ -44,6 +45,39 @@ def test_upgrade_from_empty_matches_models(tmp_path):
             )
             differences = compare_metadata(context, db.metadata)
         assert differences == []
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _codes(table: str) -> set[str]:
+    return set(db.session.execute(text(f"SELECT code FROM {table}")).scalars())
+
+
+@EXPRESSION_INDEX_WARNINGS[0]
+@EXPRESSION_INDEX_WARNINGS[1]
+def test_upgrade_from_empty_needs_none_of_the_application_loaders(tmp_path, monkeypatch):
+    """The migrations carry their own frozen data: with the application's loaders and data
+    reader made to fail, upgrading an empty database still seeds every reference row the
+    data files hold today."""
+    import nrhub.reference
+
+    expected = {
+        "category": {row["code"] for row in nrhub.reference.read_data("categories.json")},
+        "clause": {row["code"] for row in nrhub.reference.read_data("clauses.json")},
+        "legal_target": {row["code"] for row in nrhub.reference.read_data("targets.json")},
+    }
+
+    def removed(*_args: object) -> None:
+        raise AssertionError("a migration used the application's reference loaders")
+
+    monkeypatch.setitem(sys.modules, "nrhub.reference_loaders", None)  # unimportable
+    monkeypatch.setattr(nrhub.reference, "read_data", removed)
+    monkeypatch.setattr(nrhub.reference, "load_reference_data", removed)
+    monkeypatch.setattr(nrhub.reference, "_LOADERS", [removed])
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'm.sqlite3'}")
+    with app.app_context():
+        upgrade(directory=MIGRATIONS)
+        assert {table: _codes(table) for table in expected} == expected
         db.session.remove()
         db.engine.dispose()
 

@@ -4,13 +4,14 @@ order. Thin layers over nrhub.campaigns queries and services."""
 from __future__ import annotations
 
 from flask import jsonify, request
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from nrhub.api import core, queries, schemas, serializers
 from nrhub.api.core import PAGINATION_PARAMS, ApiProblem, Param, route
 from nrhub.campaigns import orders as order_services
 from nrhub.campaigns import queries as campaign_queries
-from nrhub.campaigns.models import CampaignState
+from nrhub.campaigns.models import CampaignState, Order
 from nrhub.db import utcnow
 from nrhub.security import Role
 
@@ -42,7 +43,7 @@ def _state() -> CampaignState | None:
     errors=(401, 422),
     tag="Campagnes",
 )
-def campaigns():  # type: ignore[no-untyped-def]
+def campaigns() -> ResponseReturnValue:
     limit = core.page_limit(request.args.get("limit"))
     after = core.decode_cursor(request.args.get("cursor"))
     items, more = queries.campaigns_page(core.api_user(), _state(), after, limit)
@@ -64,14 +65,14 @@ def campaigns():  # type: ignore[no-untyped-def]
     errors=(401, 404),
     tag="Campagnes",
 )
-def campaign(id: int):  # type: ignore[no-untyped-def]
+def campaign(id: int) -> ResponseReturnValue:
     user = core.api_user()
     item = campaign_queries.get_campaign_for(user, id)
     page = campaign_queries.campaign_page(user, item, utcnow())
     return jsonify(serializers.campaign(item, page.offers))
 
 
-def _order_or_404(campaign_id: int):  # type: ignore[no-untyped-def]
+def _order_or_404(campaign_id: int) -> Order:
     user = core.api_user()
     order = campaign_queries.buyer_order(campaign_id, user.organisation_id)
     if order is None:
@@ -93,7 +94,7 @@ def _order_or_404(campaign_id: int):  # type: ignore[no-untyped-def]
     errors=(401, 403, 404, 409, 422),
     tag="Commandes",
 )
-def put_order(id: int):  # type: ignore[no-untyped-def]
+def put_order(id: int) -> ResponseReturnValue:
     body = core.parse_body(schemas.OrderIn)
     quantities: dict[int, int] = {}
     for index, line in enumerate(body.lines):
@@ -117,6 +118,6 @@ def put_order(id: int):  # type: ignore[no-untyped-def]
     errors=(401, 403, 404),
     tag="Commandes",
 )
-def get_order(id: int):  # type: ignore[no-untyped-def]
+def get_order(id: int) -> ResponseReturnValue:
     campaign_queries.get_campaign_for(core.api_user(), id)
     return jsonify(serializers.order(_order_or_404(id)))

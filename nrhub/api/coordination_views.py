@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import jsonify
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from nrhub.api import core, queries, schemas, serializers
@@ -62,7 +63,7 @@ def _campaign_body(item: Campaign, user: User) -> dict[str, Any]:
     errors=(401, 403, 422),
     tag="Coordination",
 )
-def create_campaign():  # type: ignore[no-untyped-def]
+def create_campaign() -> ResponseReturnValue:
     body = core.parse_body(schemas.CampaignIn)
     _in_range(
         {
@@ -116,18 +117,18 @@ def create_campaign():  # type: ignore[no-untyped-def]
     errors=(401, 403, 404, 409, 422),
     tag="Coordination",
 )
-def campaign_transition(id: int):  # type: ignore[no-untyped-def]
+def campaign_transition(id: int) -> ResponseReturnValue:
     body = core.parse_body(schemas.TransitionIn)
     user = core.api_user()
     item = campaign_queries.get_campaign_for(user, id)
-    if body.to == CampaignState.CALL_FOR_STOCK:
+    if body.to == CampaignState.CALL_FOR_STOCK.value:
         if body.offers_due_at is None:
             raise core.invalid({"offers_due_at": ["Indiquez la date limite de l'appel de stock."]})
         _in_range({"offers_due_at": body.offers_due_at})
         campaign_services.publish_call(item, body.offers_due_at.astimezone(dt.UTC), by=user)
-    elif body.to == CampaignState.OPEN:
+    elif body.to == CampaignState.OPEN.value:
         campaign_services.open_campaign(item, by=user)
-    elif body.to == CampaignState.CLOSED:
+    elif body.to == CampaignState.CLOSED.value:
         campaign_services.close_campaign(item, by=user)
     else:
         campaign_services.cancel_campaign(item, body.reason or "", by=user)
@@ -153,7 +154,7 @@ def _offer_body(campaign_id: int, offer_id: int) -> dict[str, Any]:
     errors=(401, 403, 404, 409, 422),
     tag="Coordination",
 )
-def decide_offer(id: int):  # type: ignore[no-untyped-def]
+def decide_offer(id: int) -> ResponseReturnValue:
     body = core.parse_body(schemas.DecisionIn)
     offer = queries.get_offer(id)
     offer_services.decide_offer(offer, body.accept, by=core.api_user())
@@ -176,7 +177,7 @@ def decide_offer(id: int):  # type: ignore[no-untyped-def]
     errors=(401, 403, 404, 409, 422),
     tag="Reconditionneur",
 )
-def commit_offer(id: int):  # type: ignore[no-untyped-def]
+def commit_offer(id: int) -> ResponseReturnValue:
     body = core.parse_body(schemas.OfferIn)
     user = core.api_user()
     item = campaign_queries.get_campaign_for(user, id)
@@ -204,7 +205,7 @@ def commit_offer(id: int):  # type: ignore[no-untyped-def]
     errors=(401, 403, 404, 409, 422),
     tag="Coordination",
 )
-def consolidate(id: int):  # type: ignore[no-untyped-def]
+def consolidate(id: int) -> ResponseReturnValue:
     body = core.parse_body(schemas.ConsolidationIn)
     user = core.api_user()
     item = campaign_queries.get_campaign_for(user, id)

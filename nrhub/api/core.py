@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import pydantic
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask_babel import gettext as _
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import MethodNotAllowed
 
@@ -424,7 +425,7 @@ def _idempotent(run: Callable[[], Any]) -> Response:
 
 def _stored(user_id: int, key: str) -> IdempotentRequest | None:
     return db.session.execute(
-        db.select(IdempotentRequest)
+        select(IdempotentRequest)
         .where(IdempotentRequest.user_id == user_id, IdempotentRequest.key == key)
         .execution_options(populate_existing=True)
     ).scalar_one_or_none()

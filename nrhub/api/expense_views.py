@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask import jsonify, request
+from flask.typing import ResponseReturnValue
 
 from nrhub.api import core, queries, schemas, serializers
 from nrhub.api.core import PAGINATION_PARAMS, Param, route
@@ -31,7 +32,7 @@ BUYER = (Role.BUYER,)
     errors=(401, 403, 422),
     tag="Dépenses",
 )
-def create_expense():  # type: ignore[no-untyped-def]
+def create_expense() -> ResponseReturnValue:
     body = core.parse_body(schemas.ExpenseIn)
     category_id = queries.category_ids_by_code([body.category]).get(body.category)
     if category_id is None:
@@ -79,7 +80,7 @@ def create_expense():  # type: ignore[no-untyped-def]
     errors=(401, 403, 422),
     tag="Dépenses",
 )
-def expenses():  # type: ignore[no-untyped-def]
+def expenses() -> ResponseReturnValue:
     query = core.parse_query(schemas.ExpensesQuery)
     limit = core.page_limit(request.args.get("limit"))
     after = core.decode_cursor(request.args.get("cursor"))

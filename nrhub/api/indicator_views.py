@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from flask import jsonify
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from nrhub.api import core, schemas, serializers
@@ -64,7 +65,7 @@ ORG_PARAM = Param(
     errors=(401, 403, 404, 422),
     tag="Indicateurs",
 )
-def indicators():  # type: ignore[no-untyped-def]
+def indicators() -> ResponseReturnValue:
     query = core.parse_query(schemas.IndicatorsQuery)
     buyer = _buyer_in_scope(query.organisation)
     year = query.year or stats_queries.current_year()
@@ -101,7 +102,7 @@ def indicators():  # type: ignore[no-untyped-def]
     tag="Indicateurs",
     media_type="text/csv",
 )
-def declaration(year: str):  # type: ignore[no-untyped-def]
+def declaration(year: str) -> ResponseReturnValue:
     if not (re.fullmatch(r"[0-9]{4}", year) and 2000 <= int(year) <= 2100):
         raise core.invalid({"year": ["Une année entre 2000 et 2100 est attendue."]})
     query = core.parse_query(schemas.IndicatorsQuery)

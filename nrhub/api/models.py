@@ -9,10 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from nrhub.auth.models import User
 from nrhub.db import UTCDateTime, utcnow
-from nrhub.extensions import db
+from nrhub.extensions import Model
 
 
-class ApiToken(db.Model):  # type: ignore[name-defined,misc]
+class ApiToken(Model):
     """A personal API token: only its SHA-256 is stored, with a short visible prefix."""
 
     __tablename__ = "api_token"
@@ -33,7 +33,7 @@ class ApiToken(db.Model):  # type: ignore[name-defined,misc]
         return self.revoked_at is None and now < self.expires_at
 
 
-class IdempotentRequest(db.Model):  # type: ignore[name-defined,misc]
+class IdempotentRequest(Model):
     """The first answer to a POST/PUT sent with an ``Idempotency-Key``, replayed on retry."""
 
     __tablename__ = "api_idempotent_request"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from flask import jsonify, request
+from flask.typing import ResponseReturnValue
 
 from nrhub.api import core, queries, schemas, serializers
 from nrhub.api.core import MAX_ID, PAGINATION_PARAMS, Param, route
@@ -46,7 +47,7 @@ def _buyer_scope() -> int | None:
     errors=(401, 403, 422),
     tag="Bons de commande",
 )
-def purchase_orders():  # type: ignore[no-untyped-def]
+def purchase_orders() -> ResponseReturnValue:
     limit = core.page_limit(request.args.get("limit"))
     after = core.decode_cursor(request.args.get("cursor"))
     campaign = request.args.get("campaign_id", "")
@@ -76,7 +77,7 @@ def purchase_orders():  # type: ignore[no-untyped-def]
     errors=(401, 403, 404),
     tag="Bons de commande",
 )
-def purchase_order(id: int):  # type: ignore[no-untyped-def]
+def purchase_order(id: int) -> ResponseReturnValue:
     item = queries.get_purchase_order(core.api_user(), id)
     return jsonify(serializers.purchase_order(item, _buyer_scope()))
 
@@ -95,7 +96,7 @@ def purchase_order(id: int):  # type: ignore[no-untyped-def]
     errors=(401, 403, 404, 409, 422),
     tag="Bons de commande",
 )
-def ship_delivery(id: int):  # type: ignore[no-untyped-def]
+def ship_delivery(id: int) -> ResponseReturnValue:
     body = core.parse_body(schemas.ShipmentIn)
     user = core.api_user()
     delivery = consolidation_queries.get_delivery_for(user, id)
@@ -121,7 +122,7 @@ def ship_delivery(id: int):  # type: ignore[no-untyped-def]
     errors=(401, 403, 404, 409, 422),
     tag="Bons de commande",
 )
-def receive_delivery(id: int):  # type: ignore[no-untyped-def]
+def receive_delivery(id: int) -> ResponseReturnValue:
     body = core.parse_body(schemas.ReceiptIn)
     quantities: dict[int, int] = {}
     names: dict[str, str] = {}
@@ -156,7 +157,7 @@ def receive_delivery(id: int):  # type: ignore[no-untyped-def]
     errors=(401, 403, 404, 409, 422),
     tag="Bons de commande",
 )
-def record_not_delivered(id: int):  # type: ignore[no-untyped-def]
+def record_not_delivered(id: int) -> ResponseReturnValue:
     body = core.parse_body(schemas.NotDeliveredIn)
     user = core.api_user()
     delivery = consolidation_queries.get_delivery_for(user, id)

@@ -67,7 +67,7 @@ def campaigns_page(
     return rows[:limit], len(rows) > limit
 
 
-def _purchase_orders_visible_to(user: User) -> Select[tuple[PurchaseOrder]]:
+def _purchase_orders_visible_to(user: User) -> Select[PurchaseOrder]:
     """Coordinators: every purchase order; a refurbisher: its own; a buyer: those that
     deliver to it (the web pages' rule, widened to the buyer's deliveries)."""
     query = select(PurchaseOrder)

@@ -14,7 +14,7 @@ from nrhub.catalog import rules
 from nrhub.catalog import services as catalog_services
 from nrhub.catalog.models import Listing, ListingStatus
 from nrhub.catalog.rules import ListingData
-from nrhub.db import utcnow
+from nrhub.db import rows_changed, utcnow
 from nrhub.errors import ConflictError, PermissionDeniedError, ValidationError
 from nrhub.extensions import db
 
@@ -139,7 +139,7 @@ def sync_stock(items: list[tuple[str, int]], *, by: User) -> tuple[int, int]:
             changes,
         )
         sane = db.engine.dialect.supports_sane_multi_rowcount
-        if sane and result.rowcount != len(changes):  # type: ignore[attr-defined]
+        if sane and rows_changed(result) != len(changes):
             raise ConflictError(
                 "Le stock de certaines offres vient de changer (engagement dans une "
                 "campagne ?) : aucun stock n'a été modifié, renvoyez la synchronisation."

@@ -14,7 +14,7 @@ from nrhub.api.models import ApiToken
 from nrhub.audit.services import record
 from nrhub.auth import services as auth_services
 from nrhub.auth.models import User
-from nrhub.db import utcnow
+from nrhub.db import rows_changed, utcnow
 from nrhub.errors import NotFoundError, PermissionDeniedError, ValidationError
 from nrhub.extensions import db
 
@@ -107,7 +107,7 @@ def revoke_token(token_id: int, *, by: User, now: dt.datetime | None = None) -> 
         .values(revoked_at=now)
         .execution_options(synchronize_session=False)
     )
-    if revoked.rowcount == 1:  # type: ignore[attr-defined]
+    if rows_changed(revoked) == 1:
         set_committed_value(token, "revoked_at", now)
         record("api_token.revoked", token, by=by, prefix=token.prefix)
     return token
@@ -121,7 +121,7 @@ def revoke_all_tokens(user: User, now: dt.datetime) -> int:
         .values(revoked_at=now)
         .execution_options(synchronize_session=False)
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return int(rows_changed(result))
 
 
 def user_for_token(raw: str, now: dt.datetime | None = None) -> tuple[ApiToken, User] | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, jsonify, request
 from flask.blueprints import BlueprintSetupState
+from flask.typing import ResponseReturnValue
 
 from nrhub.api import (
     campaign_views,
@@ -62,7 +63,7 @@ def _login_limit() -> str:
     tag="Jetons",
 )
 @limiter.limit(_login_limit)
-def create_token():  # type: ignore[no-untyped-def]
+def create_token() -> ResponseReturnValue:
     body = core.parse_body(schemas.TokenCreate)
     try:
         token, raw = tokens.issue_token_with_password(
@@ -83,7 +84,7 @@ def create_token():  # type: ignore[no-untyped-def]
     errors=(401,),
     tag="Catalogue",
 )
-def categories():  # type: ignore[no-untyped-def]
+def categories() -> ResponseReturnValue:
     return jsonify({"items": [serializers.category(c) for c in queries.categories()]})
 
 
@@ -112,7 +113,7 @@ def _flag(name: str) -> bool:
     errors=(401, 422),
     tag="Catalogue",
 )
-def listings():  # type: ignore[no-untyped-def]
+def listings() -> ResponseReturnValue:
     limit = core.page_limit(request.args.get("limit"))
     after = core.decode_cursor(request.args.get("cursor"))
     filters = catalog_queries.CatalogueFilters(
@@ -139,7 +140,7 @@ ID_PARAM = Param("id", "path", {"type": "integer"}, "Identifiant.", required=Tru
     errors=(401, 404),
     tag="Catalogue",
 )
-def listing(id: int):  # type: ignore[no-untyped-def]
+def listing(id: int) -> ResponseReturnValue:
     item = catalog_queries.get_visible_listing(id, core.api_user())
     return jsonify(serializers.listing(item))
 
@@ -157,7 +158,7 @@ def listing(id: int):  # type: ignore[no-untyped-def]
     errors=(401, 403, 409, 422),
     tag="Reconditionneur",
 )
-def put_listing(sku: str):  # type: ignore[no-untyped-def]
+def put_listing(sku: str) -> ResponseReturnValue:
     body = core.parse_body(schemas.ListingIn)
     user = core.api_user()
     data = services.listing_data(sku, body.model_dump())
@@ -179,7 +180,7 @@ def put_listing(sku: str):  # type: ignore[no-untyped-def]
     errors=(401, 403, 409, 422),
     tag="Reconditionneur",
 )
-def stock():  # type: ignore[no-untyped-def]
+def stock() -> ResponseReturnValue:
     body = core.parse_body(schemas.StockSync)
     items = [(item.sku, item.quantity) for item in body.items]
     updated, unchanged = services.sync_stock(items, by=core.api_user())
@@ -193,7 +194,7 @@ def stock():  # type: ignore[no-untyped-def]
     auth=False,
     tag="Documentation",
 )
-def openapi():  # type: ignore[no-untyped-def]
+def openapi() -> ResponseReturnValue:
     from nrhub.api.openapi import document
 
     return jsonify(document())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -31,7 +32,7 @@ class TokenForm(Form):
     )
 
 
-def _page(form: TokenForm, new_token: str | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+def _page(form: TokenForm, new_token: str | None = None, status: int = 200) -> ResponseReturnValue:
     me = current_user._get_current_object()
     return (
         render_template(
@@ -47,7 +48,7 @@ def _page(form: TokenForm, new_token: str | None = None, status: int = 200):  # 
 
 @bp.route("/compte/jetons", methods=["GET", "POST"])
 @member_required
-def token_list():  # type: ignore[no-untyped-def]
+def token_list() -> ResponseReturnValue:
     form = TokenForm()
     if not form.validate_on_submit():
         return _page(form, status=422 if form.is_submitted() else 200)
@@ -62,7 +63,7 @@ def token_list():  # type: ignore[no-untyped-def]
 
 @bp.post("/compte/jetons/<int:token_id>/revoquer")
 @member_required
-def revoke(token_id: int):  # type: ignore[no-untyped-def]
+def revoke(token_id: int) -> ResponseReturnValue:
     """CSRF is checked by CSRFProtect on every POST (post_button sends the token)."""
     tokens.revoke_token(token_id, by=current_user._get_current_object())
     flash(_("Le jeton est révoqué : il ne permet plus d'accéder à l'API."), "success")
@@ -70,7 +71,7 @@ def revoke(token_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/api/docs")
-def docs():  # type: ignore[no-untyped-def]
+def docs() -> ResponseReturnValue:
     return render_template("api/docs.html", doc=document())
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from nrhub.audit.models import AuditEvent
@@ -45,10 +45,10 @@ def list_events(
         conditions.append(AuditEvent.organisation_id == organisation_id)
     if action:
         conditions.append(AuditEvent.action == action)
-    total = db.session.execute(db.select(func.count(AuditEvent.id)).where(*conditions)).scalar_one()
+    total = db.session.execute(select(func.count(AuditEvent.id)).where(*conditions)).scalar_one()
     page = max(1, page)
     items = db.session.execute(
-        db.select(AuditEvent)
+        select(AuditEvent)
         .where(*conditions)
         .options(joinedload(AuditEvent.actor), joinedload(AuditEvent.organisation))
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
@@ -62,6 +62,6 @@ def list_actions() -> list[str]:
     """Every action present in the log, for the filter."""
     return list(
         db.session.execute(
-            db.select(AuditEvent.action).distinct().order_by(AuditEvent.action)
+            select(AuditEvent.action).distinct().order_by(AuditEvent.action)
         ).scalars()
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from wtforms import SelectChoice
 
@@ -16,7 +17,7 @@ bp = Blueprint("audit", __name__)
 
 @bp.get("/coordination/journal")
 @role_required(Role.COORDINATOR)
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     form = AuditFilterForm(request.args)
     organisations = organisation_choices()
     everything = SelectChoice("", _("Toutes"))

@@ -29,11 +29,12 @@ import ipaddress
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, insert, or_, update
+from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from nrhub.audit.services import record
 from nrhub.auth.models import LoginThrottle, User
+from nrhub.db import rows_changed
 from nrhub.extensions import db
 from nrhub.mail import Recipient, absolute_url, queue_mail
 
@@ -60,7 +61,7 @@ def is_locked(user: User, client: str, now: dt.datetime) -> bool:
     if user.locked_until is not None and user.locked_until > now:
         return True
     until = db.session.execute(
-        db.select(LoginThrottle.locked_until).where(
+        select(LoginThrottle.locked_until).where(
             LoginThrottle.user_id == user.id, LoginThrottle.client == client
         )
     ).scalar_one_or_none()
@@ -153,7 +154,7 @@ def _lock_client(
         )
         .values(failures=0, locked_until=until)
     )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    return bool(rows_changed(result) == 1)
 
 
 def _count_account_failure(user_id: int) -> int:
@@ -179,7 +180,7 @@ def _lock_account(user_id: int, limit: int, now: dt.datetime, until: dt.datetime
         )
         .values(failed_logins=0, locked_until=until)
     )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    return bool(rows_changed(result) == 1)
 
 
 def _tell_owner(
@@ -199,7 +200,7 @@ def _tell_owner(
         .values(lock_notified_at=now)
     )
     db.session.expire(user, ["lock_notified_at"])
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    if rows_changed(claimed) != 1:
         return
     queue_mail(
         Recipient(user.email, user.locale),

@@ -10,7 +10,7 @@ from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from nrhub.db import UTCDateTime, utcnow
-from nrhub.extensions import db
+from nrhub.extensions import Model
 from nrhub.organisations.models import Organisation, OrgStatus
 from nrhub.security import Role
 
@@ -19,7 +19,7 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-class User(db.Model):  # type: ignore[name-defined,misc]
+class User(Model):
     __tablename__ = "user_account"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -92,7 +92,7 @@ class User(db.Model):  # type: ignore[name-defined,misc]
 Index("uq_user_account_email_lower", func.lower(User.email), unique=True)
 
 
-class LoginThrottle(db.Model):  # type: ignore[name-defined,misc]
+class LoginThrottle(Model):
     """Failed logins to one account from one client address (an IPv4 address or an IPv6
     /64), and the lock of that address on that account (nrhub.auth.lockout)."""
 
@@ -112,7 +112,7 @@ class TokenPurpose(StrEnum):
     PASSWORD_RESET = "password_reset"  # noqa: S105  (a purpose, not a secret)
 
 
-class AccountToken(db.Model):  # type: ignore[name-defined,misc]
+class AccountToken(Model):
     """A single-use link sent by e-mail; only its SHA-256 is stored."""
 
     __tablename__ = "account_token"

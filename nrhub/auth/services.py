@@ -44,7 +44,7 @@ def user_for_session(session_token: str) -> User | None:
 
 def find_user_by_email(email: str) -> User | None:
     return db.session.execute(
-        db.select(User).where(db.func.lower(User.email) == email.strip().lower())
+        select(User).where(db.func.lower(User.email) == email.strip().lower())
     ).scalar_one_or_none()
 
 

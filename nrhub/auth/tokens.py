@@ -6,11 +6,11 @@ import datetime as dt
 import hashlib
 import secrets
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from nrhub.auth.models import AccountToken, TokenPurpose
-from nrhub.db import utcnow
+from nrhub.db import rows_changed, utcnow
 from nrhub.extensions import db
 
 LIFETIMES = {
@@ -57,7 +57,7 @@ def find_usable_token(
     if not raw or len(raw) > 200:
         return None
     token = db.session.execute(
-        db.select(AccountToken).where(
+        select(AccountToken).where(
             AccountToken.token_hash == hash_token(raw), AccountToken.purpose == purpose
         )
     ).scalar_one_or_none()
@@ -79,7 +79,7 @@ def consume_token(token: AccountToken, now: dt.datetime) -> bool:
         .values(used_at=now)
         .execution_options(synchronize_session=False)
     )
-    consumed = result.rowcount == 1  # type: ignore[attr-defined]
+    consumed = rows_changed(result) == 1
     if consumed:
         set_committed_value(token, "used_at", now)
     return consumed

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import (
     Blueprint,
     current_app,
@@ -12,6 +14,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -44,7 +47,7 @@ def _login_limit() -> str:
 
 @bp.route("/connexion", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
-def login():  # type: ignore[no-untyped-def]
+def login() -> ResponseReturnValue:
     form = LoginForm()
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
@@ -69,7 +72,7 @@ def login():  # type: ignore[no-untyped-def]
 
 @bp.post("/deconnexion")
 @login_required
-def logout():  # type: ignore[no-untyped-def]
+def logout() -> ResponseReturnValue:
     services.logout(current_user._get_current_object())
     logout_user()
     flash(_("Vous êtes déconnecté."), "info")
@@ -78,7 +81,7 @@ def logout():  # type: ignore[no-untyped-def]
 
 @bp.route("/mot-de-passe-oublie", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
-def forgot_password():  # type: ignore[no-untyped-def]
+def forgot_password() -> ResponseReturnValue:
     form = ForgotPasswordForm()
     if not form.validate_on_submit():
         status = 422 if request.method == "POST" else 200
@@ -95,7 +98,7 @@ def forgot_password():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/reinitialisation/<token>", methods=["GET", "POST"])
-def reset_password(token: str):  # type: ignore[no-untyped-def]
+def reset_password(token: str) -> ResponseReturnValue:
     services.reset_token_for(token)  # 404 page when the link is not usable
     form = ResetPasswordForm()
     if not form.validate_on_submit():
@@ -111,7 +114,9 @@ def reset_password(token: str):  # type: ignore[no-untyped-def]
     return redirect(url_for("auth.login"))
 
 
-def _render_profile(profile_form=None, password_form=None, status: int = 200):  # type: ignore[no-untyped-def]
+def _render_profile(
+    profile_form: Any = None, password_form: Any = None, status: int = 200
+) -> ResponseReturnValue:
     user = current_user._get_current_object()
     profile_form = profile_form or ProfileForm(
         name=user.name, locale=user.locale or "fr", formdata=None
@@ -124,7 +129,7 @@ def _render_profile(profile_form=None, password_form=None, status: int = 200):  
 
 @bp.route("/compte", methods=["GET", "POST"])
 @member_required
-def profile():  # type: ignore[no-untyped-def]
+def profile() -> ResponseReturnValue:
     if request.method == "GET":
         return _render_profile()
     form = ProfileForm()
@@ -139,7 +144,7 @@ def profile():  # type: ignore[no-untyped-def]
 
 @bp.post("/compte/mot-de-passe")
 @member_required
-def change_password():  # type: ignore[no-untyped-def]
+def change_password() -> ResponseReturnValue:
     form = PasswordChangeForm()
     if not form.validate_on_submit():
         return _render_profile(password_form=form, status=422)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 
 from nrhub.campaigns.models import CampaignState, OfferStatus, OrderStatus
@@ -51,7 +53,7 @@ ORDER_EVENT_LABELS = {
 }
 
 
-def labels() -> dict[str, dict[str, object]]:
+def labels() -> dict[str, dict[Any, object]]:
     return {
         "state": dict(STATE_LABELS),
         "offer": dict(OFFER_STATUS_LABELS),

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from nrhub.catalog.models import Category, Listing
 from nrhub.clauses.models import Clause
 from nrhub.db import Money, UTCDateTime, utcnow
-from nrhub.extensions import db
+from nrhub.extensions import Model, db
 from nrhub.organisations.models import Organisation
 
 
@@ -56,7 +56,7 @@ campaign_clause = Table(
 )
 
 
-class Campaign(db.Model):  # type: ignore[name-defined,misc]
+class Campaign(Model):
     __tablename__ = "campaign"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -118,7 +118,7 @@ class OfferStatus(StrEnum):
 HOLDING_STATUSES = (OfferStatus.PENDING, OfferStatus.ACCEPTED)
 
 
-class CampaignOffer(db.Model):  # type: ignore[name-defined,misc]
+class CampaignOffer(Model):
     """A listing committed to a campaign; committed units left the listing's free stock."""
 
     __tablename__ = "campaign_offer"
@@ -147,7 +147,7 @@ class CampaignOffer(db.Model):  # type: ignore[name-defined,misc]
     )
 
 
-class CampaignOfferTier(db.Model):  # type: ignore[name-defined,misc]
+class CampaignOfferTier(Model):
     """A campaign-specific volume price; when an offer has none, the listing's tiers apply."""
 
     __tablename__ = "campaign_offer_tier"
@@ -170,7 +170,7 @@ class OrderStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-class Order(db.Model):  # type: ignore[name-defined,misc]
+class Order(Model):
     """One buyer's basket in one campaign. ``updated_at`` is its last change (tie-breaks)."""
 
     __tablename__ = "purchase_request"
@@ -193,7 +193,7 @@ class Order(db.Model):  # type: ignore[name-defined,misc]
     )
 
 
-class OrderLine(db.Model):  # type: ignore[name-defined,misc]
+class OrderLine(Model):
     __tablename__ = "purchase_request_line"
     __table_args__ = (
         UniqueConstraint("order_id", "offer_id"),
@@ -215,7 +215,7 @@ class OrderLine(db.Model):  # type: ignore[name-defined,misc]
     offer: Mapped[CampaignOffer] = relationship(lazy="raise")
 
 
-class OrderEvent(db.Model):  # type: ignore[name-defined,misc]
+class OrderEvent(Model):
     """Append-only history of an order: every change with its time and the lines after it."""
 
     __tablename__ = "purchase_request_event"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -15,13 +16,13 @@ from nrhub.errors import DomainError, NotFoundError
 from nrhub.security import Role, role_required
 
 
-def _back(campaign_id: int):  # type: ignore[no-untyped-def]
+def _back(campaign_id: int) -> ResponseReturnValue:
     return redirect(url_for("campaigns.detail", campaign_id=campaign_id) + "#offres")
 
 
 @bp.post("/<int:campaign_id>/offres")
 @role_required(Role.REFURBISHER)
-def commit_offer(campaign_id: int):  # type: ignore[no-untyped-def]
+def commit_offer(campaign_id: int) -> ResponseReturnValue:
     campaign = queries.get_campaign_for(current_user, campaign_id)
     form = commit_form_for(queries.committable_listings(campaign, current_user.organisation_id))
     if not form.validate_on_submit():
@@ -46,7 +47,7 @@ def commit_offer(campaign_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:campaign_id>/offres/<int:offer_id>/quantite")
 @role_required(Role.REFURBISHER)
-def change_offer(campaign_id: int, offer_id: int):  # type: ignore[no-untyped-def]
+def change_offer(campaign_id: int, offer_id: int) -> ResponseReturnValue:
     campaign = queries.get_campaign_for(current_user, campaign_id)
     offer = queries.get_offer(campaign, offer_id, refurbisher_id=current_user.organisation_id)
     form = OfferQuantityForm()
@@ -67,7 +68,7 @@ def change_offer(campaign_id: int, offer_id: int):  # type: ignore[no-untyped-de
 
 @bp.post("/<int:campaign_id>/offres/<int:offer_id>/retirer")
 @role_required(Role.REFURBISHER)
-def withdraw_offer(campaign_id: int, offer_id: int):  # type: ignore[no-untyped-def]
+def withdraw_offer(campaign_id: int, offer_id: int) -> ResponseReturnValue:
     campaign = queries.get_campaign_for(current_user, campaign_id)
     offer = queries.get_offer(campaign, offer_id, refurbisher_id=current_user.organisation_id)
     try:
@@ -80,7 +81,7 @@ def withdraw_offer(campaign_id: int, offer_id: int):  # type: ignore[no-untyped-
     return _back(campaign_id)
 
 
-def _decide(campaign_id: int, offer_id: int, accept: bool):  # type: ignore[no-untyped-def]
+def _decide(campaign_id: int, offer_id: int, accept: bool) -> ResponseReturnValue:
     campaign = queries.get_campaign_for(current_user, campaign_id)
     offer = queries.get_offer(campaign, offer_id)
     try:
@@ -95,11 +96,11 @@ def _decide(campaign_id: int, offer_id: int, accept: bool):  # type: ignore[no-u
 
 @bp.post("/<int:campaign_id>/offres/<int:offer_id>/accepter")
 @role_required(Role.COORDINATOR)
-def accept_offer(campaign_id: int, offer_id: int):  # type: ignore[no-untyped-def]
+def accept_offer(campaign_id: int, offer_id: int) -> ResponseReturnValue:
     return _decide(campaign_id, offer_id, True)
 
 
 @bp.post("/<int:campaign_id>/offres/<int:offer_id>/refuser")
 @role_required(Role.COORDINATOR)
-def refuse_offer(campaign_id: int, offer_id: int):  # type: ignore[no-untyped-def]
+def refuse_offer(campaign_id: int, offer_id: int) -> ResponseReturnValue:
     return _decide(campaign_id, offer_id, False)

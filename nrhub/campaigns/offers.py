@@ -32,6 +32,7 @@ from nrhub.campaigns.models import (
     Campaign,
     CampaignOffer,
     CampaignOfferTier,
+    CampaignState,
     OfferStatus,
     OrderLine,
     campaign_category,
@@ -100,7 +101,7 @@ def _check_quantity(quantity: int) -> None:
         )
 
 
-def _campaign_row(campaign_id: int) -> Row[tuple[str, dt.datetime, dt.datetime | None]]:
+def _campaign_row(campaign_id: int) -> Row[CampaignState, dt.datetime, dt.datetime | None]:
     """The campaign's state and closing time as committed now, its row held (FOR SHARE on
     PostgreSQL) until the end of the transaction: a close, a cancel or a consolidation
     waits for this offer's change, then sees it. Taken before the offer's row (the lock

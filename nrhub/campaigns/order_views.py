@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -20,7 +21,7 @@ from nrhub.security import Role, member_required, role_required
 
 @bp.post("/<int:campaign_id>/commande")
 @role_required(Role.BUYER)
-def place_order(campaign_id: int):  # type: ignore[no-untyped-def]
+def place_order(campaign_id: int) -> ResponseReturnValue:
     campaign = queries.get_campaign_for(current_user, campaign_id)
     offers = queries.offer_figures(campaign.id)
     maintenance = active_by_listing(o.listing_id for o in offers)
@@ -45,7 +46,7 @@ def place_order(campaign_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/<int:campaign_id>/commandes/<int:order_id>")
 @member_required
-def order_detail(campaign_id: int, order_id: int):  # type: ignore[no-untyped-def]
+def order_detail(campaign_id: int, order_id: int) -> ResponseReturnValue:
     campaign = queries.get_campaign_for(current_user, campaign_id)
     order = queries.get_order_for(current_user, campaign, order_id)
     figures = queries.offer_figures(campaign.id, statuses=None)
@@ -65,7 +66,7 @@ def order_detail(campaign_id: int, order_id: int):  # type: ignore[no-untyped-de
 
 @bp.route("/<int:campaign_id>/commandes/<int:order_id>/annuler", methods=["GET", "POST"])
 @role_required(Role.BUYER)
-def cancel_order(campaign_id: int, order_id: int):  # type: ignore[no-untyped-def]
+def cancel_order(campaign_id: int, order_id: int) -> ResponseReturnValue:
     campaign = queries.get_campaign_for(current_user, campaign_id)
     order = queries.get_order_for(current_user, campaign, order_id)
     if request.method == "GET":

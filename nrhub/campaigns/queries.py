@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from nrhub.auth.models import User
@@ -48,7 +48,7 @@ HIDDEN_STATES = {
 }
 
 
-def _visible(user: User):  # type: ignore[no-untyped-def]
+def _visible(user: User) -> Select[Campaign]:
     query = select(Campaign)
     if user.role != Role.COORDINATOR:
         hidden = HIDDEN_STATES.get(user.role, HIDDEN_STATES[Role.BUYER])

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, update
+from sqlalchemy import ColumnElement, Row, select, update
 from sqlalchemy.orm.util import identity_key
 
 from nrhub.campaigns.models import (
@@ -27,6 +27,7 @@ from nrhub.campaigns.models import (
     Order,
     OrderStatus,
 )
+from nrhub.db import rows_changed
 from nrhub.extensions import db
 
 
@@ -47,13 +48,13 @@ def move_campaign(
         .execution_options(synchronize_session=False)
     )
     _expire(Campaign, [campaign_id], ["state", *values])
-    return bool(result.rowcount == 1)
+    return bool(rows_changed(result) == 1)
 
 
 def current_state(campaign_id: int) -> CampaignState:
     """The campaign's state as committed now (after a move that changed nothing)."""
     state = db.session.execute(
-        db.select(Campaign.state).where(Campaign.id == campaign_id)
+        select(Campaign.state).where(Campaign.id == campaign_id)
     ).scalar_one()
     return CampaignState(state)
 
@@ -69,7 +70,7 @@ def move_offer(
         .execution_options(synchronize_session=False)
     )
     _expire(CampaignOffer, [offer_id], ["status", *values])
-    return bool(result.rowcount == 1)
+    return bool(rows_changed(result) == 1)
 
 
 def change_commitment(offer_id: int, before: int, after: int) -> bool:
@@ -86,12 +87,12 @@ def change_commitment(offer_id: int, before: int, after: int) -> bool:
         .execution_options(synchronize_session=False)
     )
     _expire(CampaignOffer, [offer_id], ["committed_quantity"])
-    return bool(result.rowcount == 1)
+    return bool(rows_changed(result) == 1)
 
 
 def move_offers_of(
     campaign_id: int, allowed: Collection[OfferStatus], to: OfferStatus, **values: Any
-) -> Sequence[Row[tuple[int, int, int, int]]]:
+) -> Sequence[Row[int, int, int, int]]:
     """Move every offer of the campaign whose status is in ``allowed``; the moved ones, as
     (id, listing_id, committed_quantity, refurbisher_id), by id.
 
@@ -125,12 +126,12 @@ def move_order(
         .execution_options(synchronize_session=False)
     )
     _expire(Order, [order_id], ["status", *values])
-    return bool(result.rowcount == 1)
+    return bool(rows_changed(result) == 1)
 
 
 def move_orders_of(
     campaign_id: int, allowed: Collection[OrderStatus], to: OrderStatus, **values: Any
-) -> Sequence[Row[tuple[int, int]]]:
+) -> Sequence[Row[int, int]]:
     """Move every order of the campaign whose status is in ``allowed``; the moved ones, as
     (id, buyer_id), by id."""
     rows = db.session.execute(

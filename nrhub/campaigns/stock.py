@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm.util import identity_key
 
 from nrhub.campaigns.messages import n_
 from nrhub.catalog.models import Listing
+from nrhub.db import rows_changed
 from nrhub.errors import InsufficientStockError
 from nrhub.extensions import db
 
@@ -31,9 +32,9 @@ def take_units(listing_id: int, units: int) -> None:
         .execution_options(synchronize_session=False)
     )
     _expire_quantity(listing_id)
-    if result.rowcount != 1:
+    if rows_changed(result) != 1:
         free = db.session.execute(
-            db.select(Listing.quantity).where(Listing.id == listing_id)
+            select(Listing.quantity).where(Listing.id == listing_id)
         ).scalar_one_or_none()
         free = free or 0
         raise InsufficientStockError(

@@ -7,8 +7,10 @@ from contextlib import contextmanager
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from nrhub.campaigns import queries, services
@@ -35,7 +37,7 @@ bp = Blueprint("campaigns", __name__, url_prefix="/campagnes")
 
 @bp.get("/")
 @role_required(Role.COORDINATOR, Role.REFURBISHER, Role.BUYER)
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     campaigns = queries.list_campaigns_for(current_user)
     counts = queries.counts_by_campaign([c.id for c in campaigns])
     return render_template(
@@ -45,12 +47,12 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.get("/<int:campaign_id>")
 @member_required
-def detail(campaign_id: int):  # type: ignore[no-untyped-def]
+def detail(campaign_id: int) -> ResponseReturnValue:
     campaign = queries.get_campaign_for(current_user, campaign_id)
     return render_detail(campaign)
 
 
-def render_detail(campaign: Campaign, status: int = 200, **forms: Any):  # type: ignore[no-untyped-def]
+def render_detail(campaign: Campaign, status: int = 200, **forms: Any) -> ResponseReturnValue:
     """The campaign page for the current person (forms passed in keep their errors)."""
     page = queries.campaign_page(current_user, campaign, utcnow())
     if current_user.role == Role.REFURBISHER and "commit_form" not in forms:
@@ -88,22 +90,22 @@ def commit_form_for(listings: Any) -> CommitOfferForm:
 def _choices(form: CampaignForm) -> CampaignForm:
     form.category_ids.choices = [
         SelectChoice(c.id, c.label_fr)
-        for c in db.session.execute(db.select(Category).order_by(Category.sort_order)).scalars()
+        for c in db.session.execute(select(Category).order_by(Category.sort_order)).scalars()
     ]
     form.clause_ids.choices = [
         SelectChoice(c.id, c.title)
-        for c in db.session.execute(db.select(Clause).order_by(Clause.kind, Clause.title)).scalars()
+        for c in db.session.execute(select(Clause).order_by(Clause.kind, Clause.title)).scalars()
     ]
     return form
 
 
-def _form_page(form: CampaignForm, campaign: Campaign | None, status: int):  # type: ignore[no-untyped-def]
+def _form_page(form: CampaignForm, campaign: Campaign | None, status: int) -> ResponseReturnValue:
     return render_template("campaigns/campaign_form.html", form=form, campaign=campaign), status
 
 
 @bp.route("/nouvelle", methods=["GET", "POST"])
 @role_required(Role.COORDINATOR)
-def create():  # type: ignore[no-untyped-def]
+def create() -> ResponseReturnValue:
     form = _choices(CampaignForm())
     if not form.validate_on_submit():
         return _form_page(form, None, 422 if form.is_submitted() else 200)
@@ -118,7 +120,7 @@ def create():  # type: ignore[no-untyped-def]
 
 @bp.route("/<int:campaign_id>/modifier", methods=["GET", "POST"])
 @role_required(Role.COORDINATOR)
-def edit(campaign_id: int):  # type: ignore[no-untyped-def]
+def edit(campaign_id: int) -> ResponseReturnValue:
     campaign = queries.get_campaign_for(current_user, campaign_id)
     form = _choices(CampaignForm(obj=_form_values(campaign)))
     if not form.validate_on_submit():
@@ -165,7 +167,7 @@ def undone_if_refused() -> Iterator[None]:
         yield
 
 
-def _transition(campaign_id: int, action: Any, message: str):  # type: ignore[no-untyped-def]
+def _transition(campaign_id: int, action: Any, message: str) -> ResponseReturnValue:
     campaign = queries.get_campaign_for(current_user, campaign_id)
     try:
         with undone_if_refused():
@@ -179,7 +181,7 @@ def _transition(campaign_id: int, action: Any, message: str):  # type: ignore[no
 
 @bp.route("/<int:campaign_id>/appel-de-stock", methods=["GET", "POST"])
 @role_required(Role.COORDINATOR)
-def publish_call(campaign_id: int):  # type: ignore[no-untyped-def]
+def publish_call(campaign_id: int) -> ResponseReturnValue:
     campaign = queries.get_campaign_for(current_user, campaign_id)
     form = CallForStockForm()
     page = "campaigns/campaign_call.html"
@@ -197,7 +199,7 @@ def publish_call(campaign_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:campaign_id>/ouvrir")
 @role_required(Role.COORDINATOR)
-def open_(campaign_id: int):  # type: ignore[no-untyped-def]
+def open_(campaign_id: int) -> ResponseReturnValue:
     return _transition(
         campaign_id,
         services.open_campaign,
@@ -207,7 +209,7 @@ def open_(campaign_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/<int:campaign_id>/cloturer", methods=["GET", "POST"])
 @role_required(Role.COORDINATOR)
-def close(campaign_id: int):  # type: ignore[no-untyped-def]
+def close(campaign_id: int) -> ResponseReturnValue:
     if request.method == "POST":
         return _transition(campaign_id, services.close_campaign, _("Campagne clôturée."))
     campaign = queries.get_campaign_for(current_user, campaign_id)
@@ -229,7 +231,7 @@ def close(campaign_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/<int:campaign_id>/annuler", methods=["GET", "POST"])
 @role_required(Role.COORDINATOR)
-def cancel(campaign_id: int):  # type: ignore[no-untyped-def]
+def cancel(campaign_id: int) -> ResponseReturnValue:
     campaign = queries.get_campaign_for(current_user, campaign_id)
     form = CancelCampaignForm()
     page = "campaigns/campaign_cancel.html"

@@ -19,13 +19,13 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from nrhub.db import Money, UTCDateTime, utcnow
-from nrhub.extensions import db
+from nrhub.extensions import Model
 from nrhub.organisations.models import Organisation
 
 LEGAL_CATEGORY_IT = "Matériel informatique et téléphonie"
 
 
-class Category(db.Model):  # type: ignore[name-defined,misc]
+class Category(Model):
     """A product kind; its rows are seeded by a migration and editable as data."""
 
     __tablename__ = "category"
@@ -68,7 +68,7 @@ class Grade(StrEnum):
     C = "C"
 
 
-class Listing(db.Model):  # type: ignore[name-defined,misc]
+class Listing(Model):
     """A refurbished product line of one refurbisher.
 
     ``quantity`` is the free stock: units neither sold nor committed to a campaign.
@@ -148,7 +148,7 @@ class Listing(db.Model):  # type: ignore[name-defined,misc]
         return f"{self.brand} {self.model}"
 
 
-class PriceTier(db.Model):  # type: ignore[name-defined,misc]
+class PriceTier(Model):
     """Volume price: from ``min_quantity`` units, each costs ``unit_price`` HT."""
 
     __tablename__ = "price_tier"
@@ -168,7 +168,7 @@ class PriceTier(db.Model):  # type: ignore[name-defined,misc]
     listing: Mapped[Listing] = relationship(back_populates="tiers", lazy="raise")
 
 
-class ListingPhoto(db.Model):  # type: ignore[name-defined,misc]
+class ListingPhoto(Model):
     __tablename__ = "listing_photo"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -185,7 +185,7 @@ class ListingPhoto(db.Model):  # type: ignore[name-defined,misc]
     listing: Mapped[Listing] = relationship(back_populates="photos", lazy="raise")
 
 
-class StockImport(db.Model):  # type: ignore[name-defined,misc]
+class StockImport(Model):
     """A previewed stock import once applied: the unique hash of its preview's token makes
     the apply single-use, even when several arrive at once."""
 
@@ -209,7 +209,7 @@ MAINTENANCE_KIND_LABELS = {
 }
 
 
-class MaintenanceOffer(db.Model):  # type: ignore[name-defined,misc]
+class MaintenanceOffer(Model):
     """Maintenance or an extended warranty that a refurbisher sells with a listing, per unit.
 
     Buyers may add an active one to a campaign order line; it is then consolidated and

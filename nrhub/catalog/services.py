@@ -21,7 +21,7 @@ from nrhub.auth.models import User
 from nrhub.catalog import importing, origins
 from nrhub.catalog.models import Category, Listing, ListingPhoto, ListingStatus, PriceTier
 from nrhub.catalog.rules import ListingData
-from nrhub.db import utcnow
+from nrhub.db import rows_changed, utcnow
 from nrhub.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from nrhub.extensions import db
 from nrhub.organisations.models import Organisation
@@ -218,7 +218,7 @@ def _set_quantity(listing: Listing, old: int, new: int) -> None:
         .values(quantity=new)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if rows_changed(result) != 1:
         raise ConflictError(
             "Le stock de cette offre vient de changer (engagement dans une campagne ?) : "
             "rechargez la page et recommencez."
@@ -259,7 +259,7 @@ def _change_status(listing: Listing, status: ListingStatus, *, by: User) -> None
         .values(values)
         .execution_options(synchronize_session=False)
     )
-    if moved.rowcount != 1:  # type: ignore[attr-defined]
+    if rows_changed(moved) != 1:
         raise ConflictError(
             "Cette offre vient d'être publiée ou retirée par ailleurs : rechargez la page."
         )

@@ -15,6 +15,7 @@ from flask import (
     send_file,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -82,7 +83,7 @@ def _page_arg() -> int:
 
 
 @bp.get("/catalogue")
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     """The page shell per request; the filters and results from a short-lived cache
     (see :mod:`nrhub.catalog.browse`: stock may show up to CATALOGUE_CACHE_SECONDS old)."""
     near = _viewer_location()
@@ -108,7 +109,7 @@ def _catalogue_block(near: tuple[str, str] | None, show_prices: bool) -> str:
 
 
 @bp.get("/catalogue/<int:listing_id>")
-def detail(listing_id: int):  # type: ignore[no-untyped-def]
+def detail(listing_id: int) -> ResponseReturnValue:
     listing = queries.get_visible_listing(listing_id, current_user)
     return render_template(
         "catalog/listing_detail.html",
@@ -119,7 +120,7 @@ def detail(listing_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/reconditionneurs/<int:refurbisher_id>")
-def refurbisher_profile(refurbisher_id: int):  # type: ignore[no-untyped-def]
+def refurbisher_profile(refurbisher_id: int) -> ResponseReturnValue:
     refurbisher = queries.get_public_refurbisher(refurbisher_id)
     listings = queries.list_published(refurbisher_id=refurbisher.id)
     return render_template(
@@ -131,7 +132,7 @@ def refurbisher_profile(refurbisher_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/catalogue/photos/<name>")
-def photo(name: str):  # type: ignore[no-untyped-def]
+def photo(name: str) -> ResponseReturnValue:
     """A stored photo or thumbnail, with the Content-Type found when it was decoded."""
     if not uploads.STORED_NAME.fullmatch(name):
         abort(404)
@@ -172,7 +173,7 @@ def _read_upload(upload: Any) -> bytes:
 
 @bp.get("/reconditionneur/offres")
 @role_required(Role.REFURBISHER)
-def my_listings():  # type: ignore[no-untyped-def]
+def my_listings() -> ResponseReturnValue:
     status = request.args.get("statut", "")
     chosen = ListingStatus(status) if status in set(ListingStatus) else None
     text = request.args.get("q", "").strip()[:100]
@@ -190,13 +191,15 @@ def _picked_up_lots() -> list[tuple[int, str]]:
     return origins.lots_picked_up_by(current_user.organisation_id)
 
 
-def _render_listing_form(form: ListingForm, listing: Listing | None, status: int = 200):  # type: ignore[no-untyped-def]
+def _render_listing_form(
+    form: ListingForm, listing: Listing | None, status: int = 200
+) -> ResponseReturnValue:
     return render_template("catalog/listing_form.html", form=form, listing=listing), status
 
 
 @bp.route("/reconditionneur/offres/nouvelle", methods=["GET", "POST"])
 @role_required(Role.REFURBISHER)
-def create():  # type: ignore[no-untyped-def]
+def create() -> ResponseReturnValue:
     form = ListingForm(
         categories=browse.category_choices(current_language()), lots=_picked_up_lots()
     )
@@ -218,7 +221,7 @@ def create():  # type: ignore[no-untyped-def]
 
 @bp.route("/reconditionneur/offres/<int:listing_id>/modifier", methods=["GET", "POST"])
 @role_required(Role.REFURBISHER)
-def edit(listing_id: int):  # type: ignore[no-untyped-def]
+def edit(listing_id: int) -> ResponseReturnValue:
     listing = queries.get_listing_for_refurbisher(current_user, listing_id)
     form = ListingForm(
         categories=browse.category_choices(current_language()),
@@ -244,7 +247,7 @@ def edit(listing_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/reconditionneur/offres/<int:listing_id>/publier")
 @role_required(Role.REFURBISHER)
-def publish(listing_id: int):  # type: ignore[no-untyped-def]
+def publish(listing_id: int) -> ResponseReturnValue:
     listing = queries.get_listing_for_refurbisher(current_user, listing_id)
     services.publish_listing(listing, by=current_user)
     flash(_("Offre « %(title)s » publiée dans le catalogue.", title=listing.title), "success")
@@ -253,7 +256,7 @@ def publish(listing_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/reconditionneur/offres/<int:listing_id>/archiver")
 @role_required(Role.REFURBISHER)
-def archive(listing_id: int):  # type: ignore[no-untyped-def]
+def archive(listing_id: int) -> ResponseReturnValue:
     listing = queries.get_listing_for_refurbisher(current_user, listing_id)
     services.archive_listing(listing, by=current_user)
     flash(
@@ -265,7 +268,7 @@ def archive(listing_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/reconditionneur/offres/<int:listing_id>/photos", methods=["GET", "POST"])
 @role_required(Role.REFURBISHER)
-def photos(listing_id: int):  # type: ignore[no-untyped-def]
+def photos(listing_id: int) -> ResponseReturnValue:
     listing = queries.get_listing_for_refurbisher(current_user, listing_id)
     form = PhotoForm()
     status = 200
@@ -290,7 +293,7 @@ def photos(listing_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/reconditionneur/offres/<int:listing_id>/photos/<int:photo_id>/supprimer")
 @role_required(Role.REFURBISHER)
-def delete_photo(listing_id: int, photo_id: int):  # type: ignore[no-untyped-def]
+def delete_photo(listing_id: int, photo_id: int) -> ResponseReturnValue:
     listing = queries.get_listing_for_refurbisher(current_user, listing_id)
     services.remove_photo(listing, photo_id, by=current_user)
     flash(_("Photo supprimée."), "info")
@@ -302,7 +305,7 @@ def delete_photo(listing_id: int, photo_id: int):  # type: ignore[no-untyped-def
 
 @bp.route("/reconditionneur/offres/import", methods=["GET", "POST"])
 @role_required(Role.REFURBISHER)
-def import_stock():  # type: ignore[no-untyped-def]
+def import_stock() -> ResponseReturnValue:
     form = ImportForm()
     if not form.validate_on_submit():
         status = 422 if request.method == "POST" else 200
@@ -332,7 +335,7 @@ def _import_page(form: ImportForm, preview: Any) -> str:
 
 @bp.post("/reconditionneur/offres/import/appliquer")
 @role_required(Role.REFURBISHER)
-def import_apply():  # type: ignore[no-untyped-def]
+def import_apply() -> ResponseReturnValue:
     try:
         result = services.apply_import(request.form.get("token", ""), by=current_user)
     except DomainError as err:
@@ -353,6 +356,6 @@ def import_apply():  # type: ignore[no-untyped-def]
 
 @bp.get("/reconditionneur/offres/import/modele.csv")
 @role_required(Role.REFURBISHER)
-def import_template():  # type: ignore[no-untyped-def]
+def import_template() -> ResponseReturnValue:
     header, rows = importing.template_rows()
     return csv_response("modele-import-stock-nrhub.csv", header, rows)

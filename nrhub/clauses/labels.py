@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 
 from nrhub.clauses.models import ClauseForm, ClauseKind, ClauseStrength, ClauseTheme
@@ -37,7 +39,7 @@ THEME_LABELS = {
 }
 
 
-def labels() -> dict[str, dict[str, object]]:
+def labels() -> dict[str, dict[Any, object]]:
     """The label tables, as templates use them."""
     return {
         "kind": dict(KIND_LABELS),

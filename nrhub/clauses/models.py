@@ -9,7 +9,7 @@ from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from nrhub.db import UTCDateTime, utcnow
-from nrhub.extensions import db
+from nrhub.extensions import Model
 
 
 class ClauseKind(StrEnum):
@@ -42,7 +42,7 @@ class ClauseTheme(StrEnum):
     OTHER = "other"
 
 
-class Clause(db.Model):  # type: ignore[name-defined,misc]
+class Clause(Model):
     __tablename__ = "clause"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sqlalchemy import select
+
 from nrhub.clauses.models import Clause, ClauseKind
 from nrhub.errors import NotFoundError
 from nrhub.extensions import db
@@ -11,7 +13,7 @@ from nrhub.extensions import db
 
 def list_clauses(kind: ClauseKind | None = None, theme: str | None = None) -> Sequence[Clause]:
     """Every clause, social first then environmental, by theme and title."""
-    query = db.select(Clause).order_by(Clause.kind.desc(), Clause.theme, Clause.title)
+    query = select(Clause).order_by(Clause.kind.desc(), Clause.theme, Clause.title)
     if kind is not None:
         query = query.where(Clause.kind == kind)
     if theme:

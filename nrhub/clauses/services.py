@@ -8,13 +8,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from nrhub.audit.services import record
 from nrhub.auth.models import User
 from nrhub.clauses.models import Clause, ClauseForm, ClauseKind, ClauseStrength, ClauseTheme
-from nrhub.db import utcnow
+from nrhub.db import rows_changed, utcnow
 from nrhub.errors import ConflictError, PermissionDeniedError, ValidationError
 from nrhub.extensions import db
 
@@ -92,7 +92,7 @@ def _slug(text: str) -> str:
 def _unique_code(title: str) -> str:
     base = _slug(title)
     taken = set(
-        db.session.execute(db.select(Clause.code).where(Clause.code.like(f"{base}%"))).scalars()
+        db.session.execute(select(Clause.code).where(Clause.code.like(f"{base}%"))).scalars()
     )
     code, n = base, 2
     while code in taken:
@@ -137,7 +137,7 @@ def update_clause(
         .values(values)
         .execution_options(synchronize_session=False)
     )
-    if moved.rowcount != 1:  # type: ignore[attr-defined]
+    if rows_changed(moved) != 1:
         raise conflict
     for name, value in values.items():
         set_committed_value(clause, name, value)

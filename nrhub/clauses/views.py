@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from nrhub.clauses import queries, services
 from nrhub.clauses.forms import ClauseEditForm
 from nrhub.clauses.labels import labels
-from nrhub.clauses.models import ClauseKind, ClauseTheme
+from nrhub.clauses.models import Clause, ClauseKind, ClauseTheme
 from nrhub.errors import DomainError
 from nrhub.security import Role, member_required, role_required
 
@@ -18,7 +19,7 @@ bp = Blueprint("clauses", __name__, url_prefix="/clauses")
 
 @bp.get("/")
 @member_required
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     kind = request.args.get("nature")
     theme = request.args.get("theme")
     clauses = queries.list_clauses(
@@ -32,14 +33,14 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.get("/<int:clause_id>")
 @member_required
-def detail(clause_id: int):  # type: ignore[no-untyped-def]
+def detail(clause_id: int) -> ResponseReturnValue:
     clause = queries.get_clause(clause_id)
     return render_template("clauses/clause_detail.html", clause=clause, labels=labels())
 
 
 @bp.route("/nouvelle", methods=["GET", "POST"])
 @role_required(Role.COORDINATOR)
-def create():  # type: ignore[no-untyped-def]
+def create() -> ResponseReturnValue:
     form = ClauseEditForm()
     if not form.validate_on_submit():
         return _form_page(form, None, 422 if form.is_submitted() else 200)
@@ -54,7 +55,7 @@ def create():  # type: ignore[no-untyped-def]
 
 @bp.route("/<int:clause_id>/modifier", methods=["GET", "POST"])
 @role_required(Role.COORDINATOR)
-def edit(clause_id: int):  # type: ignore[no-untyped-def]
+def edit(clause_id: int) -> ResponseReturnValue:
     clause = queries.get_clause(clause_id)
     form = ClauseEditForm(obj=clause, clause_form=clause.form)
     if not form.is_submitted():
@@ -72,5 +73,5 @@ def edit(clause_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for("clauses.detail", clause_id=clause.id))
 
 
-def _form_page(form: ClauseEditForm, clause, status: int):  # type: ignore[no-untyped-def]
+def _form_page(form: ClauseEditForm, clause: Clause | None, status: int) -> ResponseReturnValue:
     return render_template("clauses/clause_form.html", form=form, clause=clause), status

@@ -35,7 +35,7 @@ from nrhub.consolidation.models import (
     PurchaseOrderLine,
     PurchaseOrderMaintenanceLine,
 )
-from nrhub.db import quantize_money, utcnow
+from nrhub.db import quantize_money, rows_changed, utcnow
 from nrhub.errors import ConflictError, PermissionDeniedError, ValidationError
 from nrhub.extensions import db
 from nrhub.formatting import format_date, paris_date_of, paris_today
@@ -84,18 +84,20 @@ def ship_delivery(
     if serial_text and len(serial_text) > MAX_SERIALS_LENGTH:
         raise ValidationError(_("Trop de numéros de série pour un seul envoi."), "serials")
     _lock_campaign(delivery.campaign_id)
-    shipped = db.session.execute(
-        update(Delivery)
-        .where(Delivery.id == delivery.id, Delivery.status == DeliveryStatus.PENDING)
-        .values(
-            status=DeliveryStatus.SHIPPED,
-            shipped_on=shipped_on,
-            serial_numbers=serial_text,
-            shipped_by_id=by.id,
-            shipped_at=utcnow(),
+    shipped = rows_changed(
+        db.session.execute(
+            update(Delivery)
+            .where(Delivery.id == delivery.id, Delivery.status == DeliveryStatus.PENDING)
+            .values(
+                status=DeliveryStatus.SHIPPED,
+                shipped_on=shipped_on,
+                serial_numbers=serial_text,
+                shipped_by_id=by.id,
+                shipped_at=utcnow(),
+            )
+            .execution_options(synchronize_session=False)
         )
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     if shipped != 1:
         raise ConflictError(_("Cette livraison a déjà été expédiée."))
     db.session.execute(
@@ -257,17 +259,19 @@ def _write_receipt(
     # The delivery's row first (a compare-and-set that also holds it): a concurrent receipt
     # or declaration of the same delivery waits, then finds the units it expected gone.
     comments = "\n".join(filter(None, (delivery.receipt_comment, comment))) or None
-    done = db.session.execute(
-        update(Delivery)
-        .where(Delivery.id == delivery.id, Delivery.status.in_(RECEIVABLE_STATUSES))
-        .values(
-            received_on=received_on,
-            receipt_comment=comments,
-            received_by_id=by.id,
-            received_at=now,
+    done = rows_changed(
+        db.session.execute(
+            update(Delivery)
+            .where(Delivery.id == delivery.id, Delivery.status.in_(RECEIVABLE_STATUSES))
+            .values(
+                received_on=received_on,
+                receipt_comment=comments,
+                received_by_id=by.id,
+                received_at=now,
+            )
+            .execution_options(synchronize_session=False)
         )
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     if done != 1:
         raise ConflictError(_("La réception de cette livraison a déjà été confirmée."))
     for line, _category in lines:
@@ -342,18 +346,20 @@ def _add_received(line: DeliveryLine, units: int) -> None:
         if line.received_quantity is None:
             line.received_quantity = 0
         return
-    added = db.session.execute(
-        update(DeliveryLine)
-        .where(
-            DeliveryLine.id == line.id,
-            func.coalesce(DeliveryLine.received_quantity, 0)
-            + DeliveryLine.not_delivered_quantity
-            + units
-            <= DeliveryLine.quantity,
+    added = rows_changed(
+        db.session.execute(
+            update(DeliveryLine)
+            .where(
+                DeliveryLine.id == line.id,
+                func.coalesce(DeliveryLine.received_quantity, 0)
+                + DeliveryLine.not_delivered_quantity
+                + units
+                <= DeliveryLine.quantity,
+            )
+            .values(received_quantity=func.coalesce(DeliveryLine.received_quantity, 0) + units)
+            .execution_options(synchronize_session=False)
         )
-        .values(received_quantity=func.coalesce(DeliveryLine.received_quantity, 0) + units)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     if added != 1:
         raise ConflictError(
             _("Cette livraison vient d'être mise à jour : rechargez la page et recommencez.")
@@ -414,12 +420,14 @@ def record_not_delivered(
     if len(reason) > MAX_COMMENT_LENGTH:
         raise ValidationError(_("Le motif est trop long (2 000 caractères au plus)."), "reason")
     _lock_campaign(delivery.campaign_id)
-    closed = db.session.execute(
-        update(Delivery)
-        .where(Delivery.id == delivery.id, Delivery.status.in_(RECEIVABLE_STATUSES))
-        .values(not_delivered_reason=reason)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    closed = rows_changed(
+        db.session.execute(
+            update(Delivery)
+            .where(Delivery.id == delivery.id, Delivery.status.in_(RECEIVABLE_STATUSES))
+            .values(not_delivered_reason=reason)
+            .execution_options(synchronize_session=False)
+        )
+    )
     if closed != 1:
         raise ConflictError(_("La réception de cette livraison a déjà été confirmée."))
     lines = list(

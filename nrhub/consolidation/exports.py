@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask.typing import ResponseReturnValue
+
 from nrhub.consolidation import labels, queries
 from nrhub.consolidation.models import Delivery, PurchaseOrder
 from nrhub.spreadsheets import csv_response
@@ -48,7 +50,7 @@ def _row(purchase_order: PurchaseOrder, buyer: str, line: queries.DocumentLine) 
     ]
 
 
-def purchase_order_csv(purchase_order: PurchaseOrder):  # type: ignore[no-untyped-def]
+def purchase_order_csv(purchase_order: PurchaseOrder) -> ResponseReturnValue:
     """One row per buyer and line: the per-buyer breakdown sums to the purchase order."""
     rows = [
         _row(purchase_order, delivery.buyer.name, line)
@@ -58,7 +60,7 @@ def purchase_order_csv(purchase_order: PurchaseOrder):  # type: ignore[no-untype
     return csv_response(f"{purchase_order.number}.csv", PURCHASE_ORDER_HEADER, rows)
 
 
-def delivery_csv(delivery: Delivery):  # type: ignore[no-untyped-def]
+def delivery_csv(delivery: Delivery) -> ResponseReturnValue:
     purchase_order = delivery.purchase_order
     rows = []
     for line in queries.delivery_lines(delivery):

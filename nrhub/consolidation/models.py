@@ -23,11 +23,11 @@ from nrhub.catalog.models import Category
 from nrhub.consolidation.allocation import Rule
 from nrhub.consolidation.amounts import Amounts, line_amounts
 from nrhub.db import Money, UTCDateTime, utcnow
-from nrhub.extensions import db
+from nrhub.extensions import Model
 from nrhub.organisations.models import Organisation
 
 
-class Consolidation(db.Model):  # type: ignore[name-defined,misc]
+class Consolidation(Model):
     """The one confirmed consolidation of a campaign (unique: confirming twice is refused)."""
 
     __tablename__ = "consolidation"
@@ -43,7 +43,7 @@ class Consolidation(db.Model):  # type: ignore[name-defined,misc]
     confirmed_by: Mapped[User | None] = relationship(lazy="raise")
 
 
-class AllocationOverride(db.Model):  # type: ignore[name-defined,misc]
+class AllocationOverride(Model):
     """A coordinator's pinned quantity for one order line, with the reason, before confirmation.
 
     ``computed_quantity`` is what the rule gave when the override was written; the
@@ -66,7 +66,7 @@ class AllocationOverride(db.Model):  # type: ignore[name-defined,misc]
     author: Mapped[User | None] = relationship(lazy="raise")
 
 
-class PurchaseOrder(db.Model):  # type: ignore[name-defined,misc]
+class PurchaseOrder(Model):
     """One refurbisher's consolidated order for a campaign, numbered ``BC-<year>-0001``."""
 
     __tablename__ = "purchase_order"
@@ -98,7 +98,7 @@ class PurchaseOrder(db.Model):  # type: ignore[name-defined,misc]
     )
 
 
-class PurchaseOrderLine(db.Model):  # type: ignore[name-defined,misc]
+class PurchaseOrderLine(Model):
     """One campaign offer in a purchase order: allocated units at the pooled unit price."""
 
     __tablename__ = "purchase_order_line"
@@ -125,7 +125,7 @@ class PurchaseOrderLine(db.Model):  # type: ignore[name-defined,misc]
         return line_amounts(self.quantity, self.unit_price, self.vat_rate)
 
 
-class PurchaseOrderMaintenanceLine(db.Model):  # type: ignore[name-defined,misc]
+class PurchaseOrderMaintenanceLine(Model):
     """Maintenance chosen with one purchase-order line: its units follow the allocation."""
 
     __tablename__ = "purchase_order_maintenance_line"
@@ -152,7 +152,7 @@ class PurchaseOrderMaintenanceLine(db.Model):  # type: ignore[name-defined,misc]
         return line_amounts(self.quantity, self.unit_price, self.vat_rate)
 
 
-class Allocation(db.Model):  # type: ignore[name-defined,misc]
+class Allocation(Model):
     """What one buyer's order line got: the rule's value, the final one, and any override."""
 
     __tablename__ = "allocation"
@@ -191,7 +191,7 @@ class DeliveryStatus(StrEnum):
 RECEIVABLE_STATUSES = (DeliveryStatus.SHIPPED, DeliveryStatus.PARTIAL)
 
 
-class Delivery(db.Model):  # type: ignore[name-defined,misc]
+class Delivery(Model):
     """What one buyer receives from one purchase order; shipped, then received."""
 
     __tablename__ = "delivery"
@@ -224,7 +224,7 @@ class Delivery(db.Model):  # type: ignore[name-defined,misc]
     )
 
 
-class DeliveryLine(db.Model):  # type: ignore[name-defined,misc]
+class DeliveryLine(Model):
     """One allocated order line in a delivery: units shipped, then units received (in one
     receipt or several), and any units recorded as never delivered."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from nrhub.auth.models import User
@@ -50,7 +50,7 @@ def count_overridden_allocations(campaign_id: int) -> int:
 # --- Purchase orders --------------------------------------------------------------------
 
 
-def _purchase_orders_visible_to(user: User):  # type: ignore[no-untyped-def]
+def _purchase_orders_visible_to(user: User) -> Select[PurchaseOrder]:
     query = select(PurchaseOrder)
     if user.role == Role.COORDINATOR:
         return query
@@ -206,7 +206,7 @@ def received_total(lines: list[DocumentLine]) -> Amounts | None:
 # --- Deliveries -------------------------------------------------------------------------
 
 
-def _deliveries_visible_to(user: User):  # type: ignore[no-untyped-def]
+def _deliveries_visible_to(user: User) -> Select[Delivery]:
     query = select(Delivery)
     if user.role == Role.COORDINATOR:
         return query

@@ -42,7 +42,7 @@ from nrhub.consolidation.preview import (
     load_snapshot,
     preview_consolidation,
 )
-from nrhub.db import utcnow
+from nrhub.db import rows_changed, utcnow
 from nrhub.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from nrhub.extensions import db
 from nrhub.mail import queue_mail
@@ -261,12 +261,14 @@ def _claim(campaign_id: int, now: dt.datetime) -> bool:
     On PostgreSQL a concurrent confirmation or cancellation waits here for the row, then
     finds the state changed; on SQLite writers are serialised by ``BEGIN IMMEDIATE``.
     """
-    moved = db.session.execute(
-        update(Campaign)
-        .where(Campaign.id == campaign_id, Campaign.state == CampaignState.CLOSED)
-        .values(state=CampaignState.CONSOLIDATED, consolidated_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    moved = rows_changed(
+        db.session.execute(
+            update(Campaign)
+            .where(Campaign.id == campaign_id, Campaign.state == CampaignState.CLOSED)
+            .values(state=CampaignState.CONSOLIDATED, consolidated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    )
     return bool(moved == 1)
 
 

@@ -39,7 +39,7 @@ from nrhub.consolidation.preview import (
     OfferPreview,
     Snapshot,
 )
-from nrhub.db import quantize_money, to_cents
+from nrhub.db import quantize_money, rows_changed, to_cents
 from nrhub.errors import ConflictError
 from nrhub.extensions import db
 from nrhub.formatting import paris_date_of
@@ -381,12 +381,14 @@ def release_undecided_offers(campaign_id: int, by: User, now: dt.datetime) -> di
     ).all()
     freed: dict[int, int] = defaultdict(int)
     for offer_id, listing_id, committed in undecided:
-        refused = db.session.execute(
-            update(CampaignOffer)
-            .where(CampaignOffer.id == offer_id, CampaignOffer.status == OfferStatus.PENDING)
-            .values(status=OfferStatus.REFUSED, decided_at=now, decided_by_id=by.id)
-            .execution_options(synchronize_session=False)
-        ).rowcount
+        refused = rows_changed(
+            db.session.execute(
+                update(CampaignOffer)
+                .where(CampaignOffer.id == offer_id, CampaignOffer.status == OfferStatus.PENDING)
+                .values(status=OfferStatus.REFUSED, decided_at=now, decided_by_id=by.id)
+                .execution_options(synchronize_session=False)
+            )
+        )
         if refused == 1 and committed > 0:
             freed[listing_id] += committed
     return dict(freed)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -19,7 +23,7 @@ from nrhub.consolidation.forms import (
     receipt_form,
     rule_choices,
 )
-from nrhub.consolidation.models import DeliveryStatus
+from nrhub.consolidation.models import Delivery, DeliveryStatus
 from nrhub.db import utcnow
 from nrhub.errors import DomainError, ValidationError
 from nrhub.formatting import paris_date_of
@@ -38,7 +42,7 @@ def _labels() -> dict[str, object]:
 
 @bp.get("/campagnes/<int:campaign_id>/consolidation")
 @role_required(Role.COORDINATOR)
-def consolidate(campaign_id: int):  # type: ignore[no-untyped-def]
+def consolidate(campaign_id: int) -> ResponseReturnValue:
     campaign = queries.get_campaign(campaign_id)
     consolidation = queries.get_consolidation(campaign_id)
     if consolidation is not None:
@@ -69,7 +73,7 @@ def consolidate(campaign_id: int):  # type: ignore[no-untyped-def]
     methods=["GET", "POST"],
 )
 @role_required(Role.COORDINATOR)
-def override(campaign_id: int, line_id: int):  # type: ignore[no-untyped-def]
+def override(campaign_id: int, line_id: int) -> ResponseReturnValue:
     campaign = queries.get_campaign(campaign_id)
     rule = parse_rule(request.values.get("rule") or request.args.get("regle"))
     offer, line = services.preview_consolidation(campaign, rule).find_line(line_id)
@@ -93,7 +97,7 @@ def override(campaign_id: int, line_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/campagnes/<int:campaign_id>/consolidation/lignes/<int:line_id>/ajustement/suppression")
 @role_required(Role.COORDINATOR)
-def remove_override(campaign_id: int, line_id: int):  # type: ignore[no-untyped-def]
+def remove_override(campaign_id: int, line_id: int) -> ResponseReturnValue:
     campaign = queries.get_campaign(campaign_id)
     services.remove_override(campaign, line_id, by=current_user)
     flash(_("Ajustement supprimé : la règle s'applique de nouveau à cette ligne."), "success")
@@ -103,7 +107,7 @@ def remove_override(campaign_id: int, line_id: int):  # type: ignore[no-untyped-
 
 @bp.route("/campagnes/<int:campaign_id>/consolidation/confirmation", methods=["GET", "POST"])
 @role_required(Role.COORDINATOR)
-def confirm(campaign_id: int):  # type: ignore[no-untyped-def]
+def confirm(campaign_id: int) -> ResponseReturnValue:
     campaign = queries.get_campaign(campaign_id)
     if request.method == "GET":
         rule = parse_rule(request.args.get("rule"))
@@ -150,7 +154,7 @@ def confirm(campaign_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/bons-de-commande")
 @role_required(Role.REFURBISHER, Role.COORDINATOR)
-def purchase_orders():  # type: ignore[no-untyped-def]
+def purchase_orders() -> ResponseReturnValue:
     return render_template(
         "consolidation/purchase_order_list.html",
         purchase_orders=queries.list_purchase_orders_for(current_user),
@@ -159,7 +163,7 @@ def purchase_orders():  # type: ignore[no-untyped-def]
 
 @bp.get("/bons-de-commande/<int:purchase_order_id>")
 @role_required(Role.REFURBISHER, Role.COORDINATOR)
-def purchase_order(purchase_order_id: int):  # type: ignore[no-untyped-def]
+def purchase_order(purchase_order_id: int) -> ResponseReturnValue:
     purchase_order = queries.get_purchase_order_for(current_user, purchase_order_id)
     return render_template(
         "consolidation/purchase_order_detail.html",
@@ -172,7 +176,7 @@ def purchase_order(purchase_order_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/bons-de-commande/<int:purchase_order_id>.csv")
 @role_required(Role.REFURBISHER, Role.COORDINATOR)
-def purchase_order_export(purchase_order_id: int):  # type: ignore[no-untyped-def]
+def purchase_order_export(purchase_order_id: int) -> ResponseReturnValue:
     return purchase_order_csv(queries.get_purchase_order_for(current_user, purchase_order_id))
 
 
@@ -181,7 +185,7 @@ def purchase_order_export(purchase_order_id: int):  # type: ignore[no-untyped-de
 
 @bp.get("/livraisons")
 @role_required(Role.BUYER, Role.REFURBISHER, Role.COORDINATOR)
-def deliveries():  # type: ignore[no-untyped-def]
+def deliveries() -> ResponseReturnValue:
     return render_template(
         "consolidation/delivery_list.html", deliveries=queries.list_deliveries_for(current_user)
     )
@@ -189,20 +193,20 @@ def deliveries():  # type: ignore[no-untyped-def]
 
 @bp.get("/livraisons/<int:delivery_id>")
 @role_required(Role.BUYER, Role.REFURBISHER, Role.COORDINATOR)
-def delivery(delivery_id: int):  # type: ignore[no-untyped-def]
+def delivery(delivery_id: int) -> ResponseReturnValue:
     delivery = queries.get_delivery_for(current_user, delivery_id)
     return _delivery_page(delivery, ShipForm(shipped_on=_today()), receipt_form(delivery))
 
 
 @bp.get("/livraisons/<int:delivery_id>.csv")
 @role_required(Role.BUYER, Role.REFURBISHER, Role.COORDINATOR)
-def delivery_export(delivery_id: int):  # type: ignore[no-untyped-def]
+def delivery_export(delivery_id: int) -> ResponseReturnValue:
     return delivery_csv(queries.get_delivery_for(current_user, delivery_id))
 
 
 @bp.post("/livraisons/<int:delivery_id>/expedition")
 @role_required(Role.REFURBISHER)
-def ship(delivery_id: int):  # type: ignore[no-untyped-def]
+def ship(delivery_id: int) -> ResponseReturnValue:
     delivery = queries.get_delivery_for(current_user, delivery_id)
     form = ShipForm()
     if not form.validate():
@@ -220,7 +224,7 @@ def ship(delivery_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/livraisons/<int:delivery_id>/reception")
 @role_required(Role.BUYER)
-def receive(delivery_id: int):  # type: ignore[no-untyped-def]
+def receive(delivery_id: int) -> ResponseReturnValue:
     delivery = queries.get_delivery_for(current_user, delivery_id)
     form = receipt_form(delivery)
     ship_form = ShipForm(formdata=None)
@@ -251,7 +255,7 @@ def receive(delivery_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/livraisons/<int:delivery_id>/non-livre")
 @role_required(Role.BUYER)
-def not_delivered(delivery_id: int):  # type: ignore[no-untyped-def]
+def not_delivered(delivery_id: int) -> ResponseReturnValue:
     delivery = queries.get_delivery_for(current_user, delivery_id)
     form = NotDeliveredForm()
     if not form.validate():
@@ -274,13 +278,17 @@ def not_delivered(delivery_id: int):  # type: ignore[no-untyped-def]
 # --- Helpers ----------------------------------------------------------------------------
 
 
-def _today():  # type: ignore[no-untyped-def]
+def _today() -> dt.date:
     return paris_date_of(utcnow())
 
 
-def _delivery_page(  # type: ignore[no-untyped-def]
-    delivery, ship_form=None, receipt=None, status: int = 200, missing_form=None
-):
+def _delivery_page(
+    delivery: Delivery,
+    ship_form: Any = None,
+    receipt: Any = None,
+    status: int = 200,
+    missing_form: NotDeliveredForm | None = None,
+) -> ResponseReturnValue:
     ship_form = ship_form or ShipForm(formdata=None)
     receipt = receipt or receipt_form(delivery, formdata=None)
     lines = queries.delivery_lines(delivery)
@@ -301,7 +309,7 @@ def _delivery_page(  # type: ignore[no-untyped-def]
     )
 
 
-def _attach_error(form, err: DomainError) -> None:  # type: ignore[no-untyped-def]
+def _attach_error(form: Any, err: DomainError) -> None:
     """Show a refusal next to its field when the service named one, else at the top."""
     field = (
         getattr(form, err.field, None) if isinstance(err, ValidationError) and err.field else None

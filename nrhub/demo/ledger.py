@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from sqlalchemy import select
+
 from nrhub.catalog.models import Category
 from nrhub.clauses.services import NO_ENVIRONMENTAL, NO_SOCIAL
 from nrhub.extensions import db
@@ -55,7 +57,7 @@ def load() -> None:
     from nrhub.demo.organisations import organisation
 
     today = paris_today()
-    categories = {c.code: c for c in db.session.execute(db.select(Category)).scalars()}
+    categories = {c.code: c for c in db.session.execute(select(Category)).scalars()}
     for spec in PURCHASES:
         key, ago, month, day, code, quantity, amount, origin, reuse, recycled = spec[:10]
         supplier, social, environmental, comment = spec[10:]
@@ -65,9 +67,7 @@ def load() -> None:
         buyer: Organisation = organisation(key)
         text = MARK + comment
         exists = db.session.execute(
-            db.select(SpendEntry.id).where(
-                SpendEntry.buyer_id == buyer.id, SpendEntry.comment == text
-            )
+            select(SpendEntry.id).where(SpendEntry.buyer_id == buyer.id, SpendEntry.comment == text)
         ).first()
         if exists:
             continue

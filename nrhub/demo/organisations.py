@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
 from stdnum import luhn
 
 from nrhub.auth.models import User
@@ -291,7 +292,7 @@ def organisation(key: str) -> Organisation:
     """The demo organisation with this key (for the other demo loaders)."""
     spec = next(o for o in ALL_ORGS if o.key == key)
     return db.session.execute(
-        db.select(Organisation).where(Organisation.siret == demo_siret(spec.siret_prefix))
+        select(Organisation).where(Organisation.siret == demo_siret(spec.siret_prefix))
     ).scalar_one()
 
 
@@ -300,7 +301,7 @@ def load() -> None:
     for spec in ALL_ORGS:
         siret = demo_siret(spec.siret_prefix)
         org = db.session.execute(
-            db.select(Organisation).where(Organisation.siret == siret)
+            select(Organisation).where(Organisation.siret == siret)
         ).scalar_one_or_none()
         if org is None:
             org = Organisation(
@@ -320,7 +321,7 @@ def load() -> None:
             db.session.flush()
         for index, (email, name) in enumerate(spec.people):
             exists = db.session.execute(
-                db.select(User.id).where(db.func.lower(User.email) == email)
+                select(User.id).where(db.func.lower(User.email) == email)
             ).scalar_one_or_none()
             if exists is None:
                 password_hash = password_hash or hash_password(DEMO_PASSWORD)

@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 
 from nrhub.audit.services import record
 from nrhub.auth.models import User
-from nrhub.db import utcnow
+from nrhub.db import rows_changed, utcnow
 from nrhub.donations import files
 from nrhub.donations.models import (
     HOLDING_CLAIMS,
@@ -75,7 +75,7 @@ def _set_status(claim: DonationClaim, allowed: tuple[ClaimStatus, ...], **values
         .execution_options(synchronize_session=False)
     )
     db.session.expire(claim)
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    return bool(rows_changed(result) == 1)
 
 
 def _give_back(lot: DonationLot, units: int) -> None:
@@ -183,7 +183,7 @@ def claim_lot(
                 .values(remaining_quantity=DonationLot.remaining_quantity - quantity)
                 .execution_options(synchronize_session=False)
             )
-            if taken.rowcount != 1:  # type: ignore[attr-defined]
+            if rows_changed(taken) != 1:
                 raise _NotEnoughUnits
             db.session.add(claim)
             db.session.flush()

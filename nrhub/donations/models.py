@@ -26,7 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from nrhub.catalog.models import Category
 from nrhub.db import UTCDateTime, utcnow
-from nrhub.extensions import db
+from nrhub.extensions import Model
 from nrhub.organisations.models import Organisation
 
 
@@ -74,7 +74,7 @@ class ClaimStatus(StrEnum):
 HOLDING_CLAIMS = (ClaimStatus.PENDING, ClaimStatus.ACCEPTED)
 
 
-class DonationLot(db.Model):  # type: ignore[name-defined,misc]
+class DonationLot(Model):
     """Retired equipment offered by a buyer to the hub's refurbishers."""
 
     __tablename__ = "donation_lot"
@@ -136,7 +136,7 @@ class DonationLot(db.Model):  # type: ignore[name-defined,misc]
         return self.status == LotStatus.OPEN and self.remaining_quantity > 0
 
 
-class DonationLotPhoto(db.Model):  # type: ignore[name-defined,misc]
+class DonationLotPhoto(Model):
     __tablename__ = "donation_lot_photo"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -153,7 +153,7 @@ class DonationLotPhoto(db.Model):  # type: ignore[name-defined,misc]
     lot: Mapped[DonationLot] = relationship(back_populates="photos", lazy="raise")
 
 
-class DonationClaim(db.Model):  # type: ignore[name-defined,misc]
+class DonationClaim(Model):
     """A refurbisher's claim on units of a lot, then its pickup and outcome."""
 
     __tablename__ = "donation_claim"
@@ -206,7 +206,7 @@ class DonationClaim(db.Model):  # type: ignore[name-defined,misc]
     refurbisher: Mapped[Organisation] = relationship(lazy="raise")
 
 
-class RetiredStock(db.Model):  # type: ignore[name-defined,misc]
+class RetiredStock(Model):
     """A buyer's retired IT equipment at 1 January of a year (the REEN denominator)."""
 
     __tablename__ = "retired_stock"
@@ -228,7 +228,7 @@ class RetiredStock(db.Model):  # type: ignore[name-defined,misc]
 DEFAULT_WIDEN_AFTER_DAYS = 7
 
 
-class DonationSettings(db.Model):  # type: ignore[name-defined,misc]
+class DonationSettings(Model):
     """The hub's settings of the donation loop (one row, created on first read)."""
 
     __tablename__ = "donation_settings"

@@ -19,7 +19,7 @@ from nrhub import uploads
 from nrhub.audit.services import record
 from nrhub.auth.models import User
 from nrhub.catalog.models import Category
-from nrhub.db import utcnow
+from nrhub.db import rows_changed, utcnow
 from nrhub.donations import claims, files
 from nrhub.donations.models import (
     AgeBracket,
@@ -167,7 +167,7 @@ def withdraw_lot(lot: DonationLot, *, by: User, now: dt.datetime | None = None) 
         .values(status=LotStatus.WITHDRAWN)
         .execution_options(synchronize_session=False)
     )
-    if withdrawn.rowcount != 1:  # type: ignore[attr-defined]
+    if rows_changed(withdrawn) != 1:
         raise ConflictError(_("Ce lot est déjà retiré."))
     refused = db.session.execute(
         select(DonationClaim.id, DonationClaim.refurbisher_id, DonationClaim.quantity)
@@ -281,7 +281,7 @@ def update_lot(
         )
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]  (the lock makes this rare)
+    if rows_changed(result) != 1:  # the lock makes this rare
         db.session.refresh(lot)
         check_lot_editable(lot)
         held = lot.quantity - lot.remaining_quantity

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask.blueprints import BlueprintSetupState
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -59,7 +60,7 @@ def _read(upload: Any) -> bytes:
 
 @bp.get("/dons")
 @member_required
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     org = current_user.organisation
     if current_user.role == Role.BUYER:
         return render_template(
@@ -76,14 +77,14 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.get("/dons/export.csv")
 @member_required
-def export():  # type: ignore[no-untyped-def]
+def export() -> ResponseReturnValue:
     """The lots of the person's /dons page, in French whatever the interface language."""
     return exports.lots_csv(queries.list_lots_for_export(current_user))
 
 
 @bp.route("/dons/nouveau", methods=["GET", "POST"])
 @role_required(Role.BUYER)
-def create():  # type: ignore[no-untyped-def]
+def create() -> ResponseReturnValue:
     form = forms.LotForm(categories=category_choices(current_language()))
     if request.method == "GET":
         org = current_user.organisation
@@ -104,14 +105,14 @@ def create():  # type: ignore[no-untyped-def]
     return redirect(url_for("donations.detail", lot_id=lot.id))
 
 
-def _render_edit(form: forms.LotForm, lot: DonationLot, status: int):  # type: ignore[no-untyped-def]
+def _render_edit(form: forms.LotForm, lot: DonationLot, status: int) -> ResponseReturnValue:
     held = lot.quantity - lot.remaining_quantity
     return render_template("donations/lot_form.html", form=form, lot=lot, held=held), status
 
 
 @bp.route("/dons/<int:lot_id>/modifier", methods=["GET", "POST"])
 @role_required(Role.BUYER)
-def edit(lot_id: int):  # type: ignore[no-untyped-def]
+def edit(lot_id: int) -> ResponseReturnValue:
     lot = queries.get_lot_for(current_user, lot_id)
     if request.method == "GET":
         try:
@@ -133,7 +134,7 @@ def edit(lot_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for("donations.detail", lot_id=lot_id))
 
 
-def _render_detail(lot: DonationLot, status: int = 200, **extra: Any):  # type: ignore[no-untyped-def]
+def _render_detail(lot: DonationLot, status: int = 200, **extra: Any) -> ResponseReturnValue:
     claim_form = extra.pop("claim_form", None)
     if claim_form is None:
         claim_form = forms.ClaimForm(formdata=None, data={"quantity": lot.remaining_quantity})
@@ -157,13 +158,13 @@ def _is_donor(lot: DonationLot) -> bool:
 
 @bp.get("/dons/<int:lot_id>")
 @member_required
-def detail(lot_id: int):  # type: ignore[no-untyped-def]
+def detail(lot_id: int) -> ResponseReturnValue:
     return _render_detail(queries.get_lot_for(current_user, lot_id))
 
 
 @bp.post("/dons/<int:lot_id>/retirer")
 @role_required(Role.BUYER)
-def withdraw(lot_id: int):  # type: ignore[no-untyped-def]
+def withdraw(lot_id: int) -> ResponseReturnValue:
     lot = queries.get_lot_for(current_user, lot_id)
     try:
         services.withdraw_lot(lot, by=current_user)
@@ -176,7 +177,7 @@ def withdraw(lot_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/dons/<int:lot_id>/photos", methods=["GET", "POST"])
 @role_required(Role.BUYER)
-def photos(lot_id: int):  # type: ignore[no-untyped-def]
+def photos(lot_id: int) -> ResponseReturnValue:
     lot = queries.get_lot_for(current_user, lot_id)
     form = forms.PhotoForm()
     status = 200
@@ -201,7 +202,7 @@ def photos(lot_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/dons/<int:lot_id>/photos/<int:photo_id>/supprimer")
 @role_required(Role.BUYER)
-def delete_photo(lot_id: int, photo_id: int):  # type: ignore[no-untyped-def]
+def delete_photo(lot_id: int, photo_id: int) -> ResponseReturnValue:
     lot = queries.get_lot_for(current_user, lot_id)
     try:
         services.remove_lot_photo(lot, photo_id, by=current_user)  # another lot's photo: 404
@@ -214,7 +215,7 @@ def delete_photo(lot_id: int, photo_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/dons/photos/<name>")
 @member_required
-def photo(name: str):  # type: ignore[no-untyped-def]
+def photo(name: str) -> ResponseReturnValue:
     """A lot's photo, to the people who may see the lot."""
     if not uploads.STORED_NAME.fullmatch(name):
         abort(404)
@@ -239,7 +240,7 @@ def photo(name: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/dons/<int:lot_id>/reserver")
 @role_required(Role.REFURBISHER)
-def claim(lot_id: int):  # type: ignore[no-untyped-def]
+def claim(lot_id: int) -> ResponseReturnValue:
     lot = queries.get_lot_for(current_user, lot_id)
     form = forms.ClaimForm()
     if not form.validate_on_submit():
@@ -262,7 +263,7 @@ def _claim_of(claim_id: int) -> DonationClaim:
 
 @bp.post("/dons/reservations/<int:claim_id>/accepter")
 @role_required(Role.BUYER)
-def accept(claim_id: int):  # type: ignore[no-untyped-def]
+def accept(claim_id: int) -> ResponseReturnValue:
     item = _claim_of(claim_id)
     lot_id = item.lot_id
     try:
@@ -276,7 +277,7 @@ def accept(claim_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/dons/reservations/<int:claim_id>/refuser")
 @role_required(Role.BUYER)
-def refuse(claim_id: int):  # type: ignore[no-untyped-def]
+def refuse(claim_id: int) -> ResponseReturnValue:
     item = _claim_of(claim_id)
     lot_id = item.lot_id
     form = forms.RefuseForm()
@@ -294,7 +295,7 @@ def refuse(claim_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/dons/reservations/<int:claim_id>/annuler")
 @role_required(Role.REFURBISHER)
-def cancel(claim_id: int):  # type: ignore[no-untyped-def]
+def cancel(claim_id: int) -> ResponseReturnValue:
     item = _claim_of(claim_id)
     try:
         services.cancel_claim(item, by=current_user)
@@ -307,7 +308,7 @@ def cancel(claim_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/dons/reservations/<int:claim_id>/enlevement", methods=["GET", "POST"])
 @role_required(Role.REFURBISHER)
-def pickup(claim_id: int):  # type: ignore[no-untyped-def]
+def pickup(claim_id: int) -> ResponseReturnValue:
     item = _claim_of(claim_id)
     form = forms.PickupForm()
     if request.method == "GET" and item.status == "accepted":
@@ -331,7 +332,7 @@ def pickup(claim_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/dons/reservations/<int:claim_id>/devenir", methods=["GET", "POST"])
 @role_required(Role.REFURBISHER)
-def outcome(claim_id: int):  # type: ignore[no-untyped-def]
+def outcome(claim_id: int) -> ResponseReturnValue:
     item = _claim_of(claim_id)
     form = forms.OutcomeForm()
     if form.validate_on_submit():
@@ -359,7 +360,7 @@ def outcome(claim_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/dons/reservations/<int:claim_id>/certificat")
 @member_required
-def certificate(claim_id: int):  # type: ignore[no-untyped-def]
+def certificate(claim_id: int) -> ResponseReturnValue:
     """The data-wiping certificate, to the donor, the claimant and the coordinator."""
     item = _claim_of(claim_id)
     if not item.certificate_filename:
@@ -387,7 +388,7 @@ def certificate(claim_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/dons/reglages", methods=["GET", "POST"])
 @role_required(Role.COORDINATOR)
-def settings():  # type: ignore[no-untyped-def]
+def settings() -> ResponseReturnValue:
     form = forms.SettingsForm(data={"widen_after_days": queries.widen_after_days()})
     if form.validate_on_submit():
         try:
@@ -406,7 +407,7 @@ def settings():  # type: ignore[no-untyped-def]
 
 @bp.route("/acheteur/parc-reforme", methods=["GET", "POST"])
 @role_required(Role.BUYER)
-def retired_stock():  # type: ignore[no-untyped-def]
+def retired_stock() -> ResponseReturnValue:
     form = forms.RetiredStockForm()
     if request.method == "GET" and request.args.get("annee", type=int):
         year = request.args.get("annee", type=int)

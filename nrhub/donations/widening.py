@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
+from nrhub.db import rows_changed
 from nrhub.donations.models import DonationLot, LotReach, LotStatus
 from nrhub.donations.queries import reaches, refurbishers_reached, widen_after_days
 from nrhub.extensions import db
@@ -86,7 +87,7 @@ def widen_lots(now: dt.datetime) -> WidenReport:
             .values(reach=new, reach_changed_at=now)
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount != 1:  # type: ignore[attr-defined]  (another run widened it)
+        if rows_changed(result) != 1:  # another run widened it
             continue
         newly = [o for o in refurbishers_reached(lot, new) if not reaches(old, lot, o)]
         recipients = member_recipients(o.id for o in newly)

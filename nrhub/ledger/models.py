@@ -24,7 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from nrhub.catalog.models import Category
 from nrhub.clauses.models import Clause
 from nrhub.db import Money, UTCDateTime, utcnow
-from nrhub.extensions import db
+from nrhub.extensions import Model, db
 from nrhub.organisations.models import Organisation
 
 
@@ -43,7 +43,7 @@ spend_entry_clause = Table(
 )
 
 
-class SpendEntry(db.Model):  # type: ignore[name-defined,misc]
+class SpendEntry(Model):
     """One purchase line. ``spent_on`` is the Europe/Paris calendar date of the spend."""
 
     __tablename__ = "spend_entry"
@@ -99,7 +99,7 @@ class SpendEntry(db.Model):  # type: ignore[name-defined,misc]
         return self.origin != SpendOrigin.HUB
 
 
-class SpendImport(db.Model):  # type: ignore[name-defined,misc]
+class SpendImport(Model):
     """An applied import of the buyer's spreadsheet, one per preview: its token is unique,
     so the same preview applied twice (a replay, or copies racing) writes its rows once."""
 
@@ -135,7 +135,7 @@ class SummaryMeasures:
     environmental_clauses: Mapped[int] = mapped_column(default=0)
 
 
-class SpendSummary(SummaryMeasures, db.Model):  # type: ignore[name-defined,misc]
+class SpendSummary(SummaryMeasures, Model):
     """Ledger sums per year, buyer, category, origin and campaign (0: none).
 
     Maintained in the same transaction as every ledger write (nrhub/ledger/summary.py),
@@ -163,7 +163,7 @@ class SpendSummary(SummaryMeasures, db.Model):  # type: ignore[name-defined,misc
     campaign_id: Mapped[int] = mapped_column(autoincrement=False)
 
 
-class SpendBuyerSummary(SummaryMeasures, db.Model):  # type: ignore[name-defined,misc]
+class SpendBuyerSummary(SummaryMeasures, Model):
     """Rollup of the summary per year and buyer (the members' table)."""
 
     __tablename__ = "spend_summary_buyer"
@@ -173,7 +173,7 @@ class SpendBuyerSummary(SummaryMeasures, db.Model):  # type: ignore[name-defined
     buyer_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
 
 
-class SpendDepartmentSummary(SummaryMeasures, db.Model):  # type: ignore[name-defined,misc]
+class SpendDepartmentSummary(SummaryMeasures, Model):
     """Rollup per year, buyer's current department and category (hub figures)."""
 
     __tablename__ = "spend_summary_department"
@@ -214,7 +214,7 @@ class TargetKind(StrEnum):
     RETIRED_REUSE = "retired_reuse"  # REEN: retired equipment sent to reuse
 
 
-class LegalTarget(db.Model):  # type: ignore[name-defined,misc]
+class LegalTarget(Model):
     """A legal target from ``first_year`` on; the target of a year is the row of its kind
     and legal category with the latest first year not after it. Rates in basis points
     (1/100 of a percent: 2000 = 20 %)."""

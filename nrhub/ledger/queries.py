@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from nrhub.catalog.models import LEGAL_CATEGORY_IT, Category
@@ -22,7 +23,7 @@ def list_entries(
 ) -> Sequence[SpendEntry]:
     """A buyer's ledger rows of one year, newest first, with category and clauses."""
     query = (
-        db.select(SpendEntry)
+        select(SpendEntry)
         .where(SpendEntry.buyer_id == buyer_id, SpendEntry.year == year)
         .options(selectinload(SpendEntry.category), selectinload(SpendEntry.clauses))
         .order_by(SpendEntry.spent_on.desc(), SpendEntry.id.desc())
@@ -37,7 +38,7 @@ def list_entries(
 def get_entry_for(buyer_id: int, entry_id: int) -> SpendEntry:
     """One of the buyer's rows (404 for another organisation's), with its clauses."""
     entry = db.session.execute(
-        db.select(SpendEntry)
+        select(SpendEntry)
         .where(SpendEntry.id == entry_id, SpendEntry.buyer_id == buyer_id)
         .options(selectinload(SpendEntry.clauses), selectinload(SpendEntry.category))
     ).scalar_one_or_none()
@@ -48,20 +49,20 @@ def get_entry_for(buyer_id: int, entry_id: int) -> SpendEntry:
 
 def list_categories() -> Sequence[Category]:
     return (
-        db.session.execute(db.select(Category).order_by(Category.sort_order, Category.id))
+        db.session.execute(select(Category).order_by(Category.sort_order, Category.id))
         .scalars()
         .all()
     )
 
 
 def list_clauses() -> Sequence[Clause]:
-    return db.session.execute(db.select(Clause).order_by(Clause.kind, Clause.title)).scalars().all()
+    return db.session.execute(select(Clause).order_by(Clause.kind, Clause.title)).scalars().all()
 
 
 def list_targets() -> Sequence[LegalTarget]:
     return (
         db.session.execute(
-            db.select(LegalTarget).order_by(
+            select(LegalTarget).order_by(
                 LegalTarget.kind, LegalTarget.legal_category, LegalTarget.first_year
             )
         )
@@ -83,7 +84,7 @@ def targets_for_year(
     """The target of each kind that applies in ``year``: the row with the latest first
     year not after it (one statement)."""
     rows = db.session.execute(
-        db.select(LegalTarget)
+        select(LegalTarget)
         .where(LegalTarget.legal_category == legal_category, LegalTarget.first_year <= year)
         .order_by(LegalTarget.first_year)
     ).scalars()
@@ -96,7 +97,7 @@ def targets_for_year(
 def years_with_spend(buyer_id: int | None = None) -> list[int]:
     from nrhub.ledger.models import SpendSummary
 
-    query = db.select(SpendSummary.year).distinct().order_by(SpendSummary.year.desc())
+    query = select(SpendSummary.year).distinct().order_by(SpendSummary.year.desc())
     if buyer_id is not None:
         query = query.where(SpendSummary.buyer_id == buyer_id)
     return list(db.session.execute(query).scalars())

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from stdnum.fr import siret as stdnum_siret
 
@@ -192,7 +192,7 @@ def _check(data: SpendInput, categories: dict[int, Category], today: dt.date) ->
     if data.clause_ids:
         checked.clauses = list(
             db.session.execute(
-                db.select(Clause).where(Clause.id.in_(data.clause_ids)).order_by(Clause.id)
+                select(Clause).where(Clause.id.in_(data.clause_ids)).order_by(Clause.id)
             ).scalars()
         )
         if len(checked.clauses) != len(set(data.clause_ids)):
@@ -205,7 +205,7 @@ def _check(data: SpendInput, categories: dict[int, Category], today: dt.date) ->
     checked.environmental = environmental if has_environmental else data.environmental_consideration
     if data.supplier_siret:
         checked.supplier = db.session.execute(
-            db.select(Organisation).where(
+            select(Organisation).where(
                 Organisation.siret == data.supplier_siret,
                 Organisation.kind == OrgKind.REFURBISHER,
             )
@@ -214,7 +214,7 @@ def _check(data: SpendInput, categories: dict[int, Category], today: dt.date) ->
 
 
 def _categories() -> dict[int, Category]:
-    return {c.id: c for c in db.session.execute(db.select(Category)).scalars()}
+    return {c.id: c for c in db.session.execute(select(Category)).scalars()}
 
 
 def _require_buyer(by: User) -> Organisation:

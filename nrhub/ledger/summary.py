@@ -300,7 +300,7 @@ def _increment(
 
 def summary_select(
     where: ColumnElement[bool] | None = None,
-) -> Select[tuple[object, ...]]:
+) -> Select[Any]:
     """The summary recomputed from the ledger (one row per key), in SUMMARY columns order;
     ``where`` restricts the ledger rows (of a few buyers and years)."""
     e = SpendEntry.__table__
@@ -325,7 +325,7 @@ def summary_select(
     attached = links.subquery()
     external = e.c.campaign_id.is_(None)
 
-    def clause_count(attached_count, has_value):  # type: ignore[no-untyped-def]
+    def clause_count(attached_count: Any, has_value: Any) -> ColumnElement[Any]:
         return func.sum(
             case(
                 (external & (func.coalesce(attached_count, 0) > 0), attached_count),
@@ -334,7 +334,7 @@ def summary_select(
             )
         )
 
-    def when(condition, value=cents):  # type: ignore[no-untyped-def]
+    def when(condition: Any, value: Any = cents) -> ColumnElement[Any]:
         return func.sum(case((condition, value), else_=0))
 
     query = (
@@ -372,7 +372,7 @@ def summary_select(
     return query if where is None else query.where(where)
 
 
-def rollup_selects(detailed: Any) -> dict[str, Select[tuple[object, ...]]]:
+def rollup_selects(detailed: Any) -> dict[str, Select[Any]]:
     """The two rollups, summed from ``detailed`` (the summary table or summary_select())."""
     o = Organisation.__table__
     sums = [func.sum(detailed.c[m]).label(m) for m in SUMMARY_MEASURES]

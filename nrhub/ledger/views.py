@@ -8,6 +8,7 @@ import secrets
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -53,7 +54,7 @@ def _spend_form(**kwargs: Any) -> SpendForm:
     return SpendForm(categories=queries.list_categories(), clauses=queries.list_clauses(), **kwargs)
 
 
-def _refused(form: Any, err: DomainError, template: str, **ctx: Any):  # type: ignore[no-untyped-def]
+def _refused(form: Any, err: DomainError, template: str, **ctx: Any) -> ResponseReturnValue:
     field = getattr(form, err.field, None) if err.field else None
     if field is not None:
         field.errors = [*field.errors, err.message]
@@ -64,7 +65,7 @@ def _refused(form: Any, err: DomainError, template: str, **ctx: Any):  # type: i
 
 @bp.get("/acheteur/depenses")
 @role_required(Role.BUYER)
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     year = _year()
     category_id = request.args.get("categorie", type=int)
     entries = queries.list_entries(
@@ -91,7 +92,7 @@ LEDGER_CSV_HEADER = (
 
 @bp.get("/acheteur/depenses.csv")
 @role_required(Role.BUYER)
-def export():  # type: ignore[no-untyped-def]
+def export() -> ResponseReturnValue:
     year = _year()
     entries = queries.list_entries(current_user.organisation_id, year, origin=_origin_filter())
     rows = (
@@ -108,7 +109,7 @@ def export():  # type: ignore[no-untyped-def]
 
 @bp.route("/acheteur/depenses/nouvelle", methods=["GET", "POST"])
 @role_required(Role.BUYER)
-def create():  # type: ignore[no-untyped-def]
+def create() -> ResponseReturnValue:
     form = _spend_form()
     ctx = {"entry": None, "nature_labels": NATURE_LABELS}
     if not form.validate_on_submit():
@@ -124,7 +125,7 @@ def create():  # type: ignore[no-untyped-def]
 
 @bp.route("/acheteur/depenses/<int:entry_id>/modifier", methods=["GET", "POST"])
 @role_required(Role.BUYER)
-def edit(entry_id: int):  # type: ignore[no-untyped-def]
+def edit(entry_id: int) -> ResponseReturnValue:
     entry = queries.get_entry_for(current_user.organisation_id, entry_id)
     if not entry.is_declared:
         abort(409)
@@ -145,7 +146,7 @@ def edit(entry_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/acheteur/depenses/<int:entry_id>/supprimer")
 @role_required(Role.BUYER)
-def delete(entry_id: int):  # type: ignore[no-untyped-def]
+def delete(entry_id: int) -> ResponseReturnValue:
     entry = queries.get_entry_for(current_user.organisation_id, entry_id)
     year = entry.year
     services.delete_spend(entry, by=current_user)  # DomainError → central error page
@@ -157,7 +158,7 @@ def _serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="ledger-import")
 
 
-def _parse_upload(data: bytes, filename: str):  # type: ignore[no-untyped-def]
+def _parse_upload(data: bytes, filename: str) -> tuple[list[Any], list[str]]:
     sheet = read_table(data, filename)
     parsed = parse_sheet(sheet, queries.list_categories())
     errors = parsed.errors + services.check_import(parsed.rows)
@@ -167,7 +168,7 @@ def _parse_upload(data: bytes, filename: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/acheteur/depenses/import", methods=["GET", "POST"])
 @role_required(Role.BUYER)
-def import_form():  # type: ignore[no-untyped-def]
+def import_form() -> ResponseReturnValue:
     form = ImportForm()
     if not form.validate_on_submit():
         status = 422 if request.method == "POST" else 200
@@ -193,7 +194,7 @@ def import_form():  # type: ignore[no-untyped-def]
 
 @bp.post("/acheteur/depenses/import/appliquer")
 @role_required(Role.BUYER)
-def import_apply():  # type: ignore[no-untyped-def]
+def import_apply() -> ResponseReturnValue:
     form = ApplyImportForm()
     try:
         payload = _serializer().loads(form.payload.data or "")
@@ -223,7 +224,7 @@ def import_apply():  # type: ignore[no-untyped-def]
 
 @bp.get("/acheteur/depenses/modele.csv")
 @role_required(Role.BUYER)
-def import_template():  # type: ignore[no-untyped-def]
+def import_template() -> ResponseReturnValue:
     return csv_response("modele-import-depenses.csv", COLUMNS, TEMPLATE_ROWS)
 
 
@@ -232,7 +233,7 @@ def import_template():  # type: ignore[no-untyped-def]
 
 @bp.get("/coordination/objectifs")
 @role_required(Role.COORDINATOR)
-def targets():  # type: ignore[no-untyped-def]
+def targets() -> ResponseReturnValue:
     return render_template(
         "ledger/targets.html", targets=queries.list_targets(), kind_labels=TARGET_KIND_LABELS
     )
@@ -240,17 +241,17 @@ def targets():  # type: ignore[no-untyped-def]
 
 @bp.route("/coordination/objectifs/nouveau", methods=["GET", "POST"])
 @role_required(Role.COORDINATOR)
-def target_create():  # type: ignore[no-untyped-def]
+def target_create() -> ResponseReturnValue:
     return _target_form(None)
 
 
 @bp.route("/coordination/objectifs/<int:target_id>/modifier", methods=["GET", "POST"])
 @role_required(Role.COORDINATOR)
-def target_edit(target_id: int):  # type: ignore[no-untyped-def]
+def target_edit(target_id: int) -> ResponseReturnValue:
     return _target_form(queries.get_target(target_id))
 
 
-def _target_form(target: Any):  # type: ignore[no-untyped-def]
+def _target_form(target: Any) -> ResponseReturnValue:
     form = TargetForm()
     if request.method == "GET" and target is not None:
         form.fill_from(target)
@@ -267,7 +268,7 @@ def _target_form(target: Any):  # type: ignore[no-untyped-def]
 
 @bp.post("/coordination/objectifs/<int:target_id>/supprimer")
 @role_required(Role.COORDINATOR)
-def target_delete(target_id: int):  # type: ignore[no-untyped-def]
+def target_delete(target_id: int) -> ResponseReturnValue:
     services.delete_target(queries.get_target(target_id), by=current_user)
     flash(_("Objectif supprimé."), "success")
     return redirect(url_for("ledger.targets"))

@@ -8,10 +8,10 @@ from sqlalchemy import JSON, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from nrhub.db import UTCDateTime, utcnow
-from nrhub.extensions import db
+from nrhub.extensions import Model
 
 
-class OutboxMail(db.Model):  # type: ignore[name-defined,misc]
+class OutboxMail(Model):
     """One rendered e-mail waiting to be sent (or sent: ``sent_at``).
 
     A rollback removes it with the change it announced; a sender claims it with a

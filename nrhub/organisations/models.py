@@ -10,7 +10,7 @@ from sqlalchemy import CheckConstraint, Date, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from nrhub.db import UTCDateTime, utcnow
-from nrhub.extensions import db
+from nrhub.extensions import Model
 from nrhub.organisations import geo
 from nrhub.security import Role
 
@@ -68,7 +68,7 @@ ROLE_OF_KIND = {
 }
 
 
-class Organisation(db.Model):  # type: ignore[name-defined,misc]
+class Organisation(Model):
     __tablename__ = "organisation"
     __table_args__ = (
         CheckConstraint("population IS NULL OR population >= 0", name="population_positive"),

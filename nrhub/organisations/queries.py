@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import case, func
+from sqlalchemy import case, func, select
 
 from nrhub.auth.models import AccountToken, TokenPurpose, User
 from nrhub.db import utcnow
@@ -34,12 +34,12 @@ def get_organisation(organisation_id: int) -> Organisation:
 def list_organisations(status: str | None = None, kind: str | None = None) -> list[OrganisationRow]:
     """Every organisation, pending ones first, then by name, with its number of members."""
     members = (
-        db.select(User.organisation_id, func.count(User.id).label("n"))
+        select(User.organisation_id, func.count(User.id).label("n"))
         .where(User.is_removed.is_(False))
         .group_by(User.organisation_id)
         .subquery()
     )
-    query = db.select(Organisation, func.coalesce(members.c.n, 0)).outerjoin(
+    query = select(Organisation, func.coalesce(members.c.n, 0)).outerjoin(
         members, members.c.organisation_id == Organisation.id
     )
     if status:
@@ -54,7 +54,7 @@ def list_organisations(status: str | None = None, kind: str | None = None) -> li
 def count_pending_organisations() -> int:
     return int(
         db.session.execute(
-            db.select(func.count(Organisation.id)).where(Organisation.status == OrgStatus.PENDING)
+            select(func.count(Organisation.id)).where(Organisation.status == OrgStatus.PENDING)
         ).scalar_one()
     )
 
@@ -63,7 +63,7 @@ def list_members(organisation_id: int) -> list[User]:
     """The organisation's current members (removed people are left out)."""
     return list(
         db.session.execute(
-            db.select(User)
+            select(User)
             .where(User.organisation_id == organisation_id, User.is_removed.is_(False))
             .order_by(User.name, User.id)
         ).scalars()
@@ -73,7 +73,7 @@ def list_members(organisation_id: int) -> list[User]:
 def get_member(organisation_id: int, user_id: int) -> User:
     """A current member of this organisation; 404 for anyone else."""
     user = db.session.execute(
-        db.select(User).where(
+        select(User).where(
             User.id == user_id,
             User.organisation_id == organisation_id,
             User.is_removed.is_(False),
@@ -87,7 +87,7 @@ def get_member(organisation_id: int, user_id: int) -> User:
 def list_open_invitations(organisation_id: int) -> list[AccountToken]:
     return list(
         db.session.execute(
-            db.select(AccountToken)
+            select(AccountToken)
             .where(
                 AccountToken.organisation_id == organisation_id,
                 AccountToken.purpose == TokenPurpose.INVITATION,
@@ -105,7 +105,7 @@ def coordinator_recipients() -> list[Recipient]:
     return [
         Recipient(email, locale)
         for email, locale in db.session.execute(
-            db.select(User.email, User.locale)
+            select(User.email, User.locale)
             .join(Organisation, Organisation.id == User.organisation_id)
             .where(
                 Organisation.kind == OrgKind.HUB,
@@ -125,7 +125,7 @@ def member_recipients(organisation_ids: Iterable[int]) -> dict[int, list[Recipie
     if not ids:
         return found
     for org_id, email, locale in db.session.execute(
-        db.select(User.organisation_id, User.email, User.locale)
+        select(User.organisation_id, User.email, User.locale)
         .where(User.organisation_id.in_(ids), User.is_removed.is_(False))
         .order_by(User.id)
     ):
@@ -144,6 +144,6 @@ def organisation_choices() -> list[tuple[int, str]]:
     return [
         (int(i), str(n))
         for i, n in db.session.execute(
-            db.select(Organisation.id, Organisation.name).order_by(Organisation.name)
+            select(Organisation.id, Organisation.name).order_by(Organisation.name)
         ).all()
     ]

@@ -7,17 +7,17 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from stdnum.exceptions import ValidationError as StdnumValidationError
 from stdnum.fr import siret as stdnum_siret
 
 from nrhub.audit.services import record
-from nrhub.auth.models import TokenPurpose, User, new_session_token
+from nrhub.auth.models import AccountToken, TokenPurpose, User, new_session_token
 from nrhub.auth.passwords import MIN_PASSWORD_LENGTH, hash_password
 from nrhub.auth.services import find_user_by_email
 from nrhub.auth.tokens import consume_token, find_usable_token, issue_token
-from nrhub.db import utcnow
+from nrhub.db import rows_changed, utcnow
 from nrhub.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from nrhub.extensions import db
 from nrhub.ledger import summary as ledger_summary
@@ -115,7 +115,7 @@ def signup_organisation(
         raise ValidationError(_("Type d'organisation invalide."), field="kind")
     _check_password(person.password)
     _check_address(profile)
-    if db.session.execute(db.select(Organisation.id).where(Organisation.siret == siret)).first():
+    if db.session.execute(select(Organisation.id).where(Organisation.siret == siret)).first():
         raise ConflictError(_("Une organisation avec ce SIRET est déjà inscrite."), field="siret")
     password_hash = hash_password(person.password)  # for both answers: they take as long
     existing = find_user_by_email(person.email)
@@ -195,9 +195,7 @@ def create_hub(name: str, siret: str, profile: OrganisationProfile, person: NewP
     except StdnumValidationError as err:
         raise ValidationError(_("Le SIRET n'est pas valide."), field="siret") from err
     _check_password(person.password)
-    if db.session.execute(
-        db.select(Organisation.id).where(Organisation.kind == OrgKind.HUB)
-    ).first():
+    if db.session.execute(select(Organisation.id).where(Organisation.kind == OrgKind.HUB)).first():
         raise ConflictError(_("La centrale existe déjà sur cette installation."), field="siret")
     if find_user_by_email(person.email) is not None:
         raise ConflictError(_("Un compte existe déjà avec cette adresse e-mail."), field="email")
@@ -254,7 +252,7 @@ def _change_status(
         .where(table.c.id == org.id, table.c.status == from_status, table.c.kind != OrgKind.HUB)
         .values(values)
     )
-    if moved.rowcount != 1:  # type: ignore[attr-defined]
+    if rows_changed(moved) != 1:
         raise ConflictError(
             _("Cette action n'est pas possible pour une organisation dans cet état.")
         )
@@ -398,7 +396,7 @@ def invite_member(
     return raw
 
 
-def invitation_for(raw: str, now: dt.datetime | None = None):  # type: ignore[no-untyped-def]
+def invitation_for(raw: str, now: dt.datetime | None = None) -> AccountToken:
     """The usable invitation behind a link, else NotFoundError."""
     token = find_usable_token(raw, TokenPurpose.INVITATION, now)
     if token is None or token.organisation is None:
@@ -455,7 +453,7 @@ def remove_member(member: User, *, by: User) -> None:
         .values(is_removed=True, is_org_admin=False, session_token=new_session_token())
         .execution_options(synchronize_session=False)
     )
-    if removed.rowcount != 1:  # type: ignore[attr-defined]
+    if rows_changed(removed) != 1:
         raise ConflictError(_("Cette personne a déjà été retirée."))
     db.session.expire(member, ["is_removed", "is_org_admin", "session_token"])
     record("organisation.remove_member", member, by=by, email=member.email)

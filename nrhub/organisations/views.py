@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
@@ -56,7 +57,7 @@ def _signup_limit() -> str:
 
 @bp.route("/inscription", methods=["GET", "POST"])
 @limiter.limit(_signup_limit, methods=["POST"])
-def signup():  # type: ignore[no-untyped-def]
+def signup() -> ResponseReturnValue:
     """The same answer whether the e-mail typed has an account or not (the service e-mails
     its owner instead): no logging in here, the person logs in once the request is sent."""
     if current_user.is_authenticated:
@@ -83,7 +84,7 @@ def signup():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/inscription/envoyee")
-def signup_sent():  # type: ignore[no-untyped-def]
+def signup_sent() -> ResponseReturnValue:
     return render_template("organisations/signup_sent.html")
 
 
@@ -92,7 +93,7 @@ def signup_sent():  # type: ignore[no-untyped-def]
 
 @bp.get("/coordination/organisations")
 @role_required(Role.COORDINATOR)
-def admin_list():  # type: ignore[no-untyped-def]
+def admin_list() -> ResponseReturnValue:
     filters = OrganisationFilterForm(request.args)
     valid = filters.validate()
     rows = queries.list_organisations(
@@ -101,7 +102,9 @@ def admin_list():  # type: ignore[no-untyped-def]
     return render_template("organisations/admin_list.html", rows=rows, filters=filters)
 
 
-def _render_detail(org: Organisation, reject_form=None, suspend_form=None, status=200):  # type: ignore[no-untyped-def]
+def _render_detail(
+    org: Organisation, reject_form: Any = None, suspend_form: Any = None, status: int = 200
+) -> ResponseReturnValue:
     return render_template(
         "organisations/admin_detail.html",
         organisation=org,
@@ -114,13 +117,13 @@ def _render_detail(org: Organisation, reject_form=None, suspend_form=None, statu
 
 @bp.get("/coordination/organisations/<int:organisation_id>")
 @role_required(Role.COORDINATOR)
-def admin_detail(organisation_id: int):  # type: ignore[no-untyped-def]
+def admin_detail(organisation_id: int) -> ResponseReturnValue:
     return _render_detail(queries.get_organisation(organisation_id))
 
 
 @bp.post("/coordination/organisations/<int:organisation_id>/valider")
 @role_required(Role.COORDINATOR)
-def validate(organisation_id: int):  # type: ignore[no-untyped-def]
+def validate(organisation_id: int) -> ResponseReturnValue:
     org = queries.get_organisation(organisation_id)
     services.validate_organisation(org, by=current_user._get_current_object())
     flash(_("L'organisation %(name)s est validée.", name=org.name), "success")
@@ -129,14 +132,14 @@ def validate(organisation_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/coordination/organisations/<int:organisation_id>/reactiver")
 @role_required(Role.COORDINATOR)
-def reactivate(organisation_id: int):  # type: ignore[no-untyped-def]
+def reactivate(organisation_id: int) -> ResponseReturnValue:
     org = queries.get_organisation(organisation_id)
     services.reactivate_organisation(org, by=current_user._get_current_object())
     flash(_("L'organisation %(name)s est réactivée.", name=org.name), "success")
     return redirect(url_for("organisations.admin_detail", organisation_id=org.id))
 
 
-def _decide_with_reason(organisation_id: int, decision: str):  # type: ignore[no-untyped-def]
+def _decide_with_reason(organisation_id: int, decision: str) -> ResponseReturnValue:
     org = queries.get_organisation(organisation_id)
     form = ReasonForm(prefix=decision)
     forms = {f"{decision}_form": form}
@@ -155,20 +158,20 @@ def _decide_with_reason(organisation_id: int, decision: str):  # type: ignore[no
 
 @bp.post("/coordination/organisations/<int:organisation_id>/refuser")
 @role_required(Role.COORDINATOR)
-def reject(organisation_id: int):  # type: ignore[no-untyped-def]
+def reject(organisation_id: int) -> ResponseReturnValue:
     return _decide_with_reason(organisation_id, "reject")
 
 
 @bp.post("/coordination/organisations/<int:organisation_id>/suspendre")
 @role_required(Role.COORDINATOR)
-def suspend(organisation_id: int):  # type: ignore[no-untyped-def]
+def suspend(organisation_id: int) -> ResponseReturnValue:
     return _decide_with_reason(organisation_id, "suspend")
 
 
 # --- Organisation admins ------------------------------------------------------------
 
 
-def _render_members(invite_form=None, status: int = 200):  # type: ignore[no-untyped-def]
+def _render_members(invite_form: Any = None, status: int = 200) -> ResponseReturnValue:
     org = current_user.organisation
     return render_template(
         "organisations/members.html",
@@ -181,13 +184,13 @@ def _render_members(invite_form=None, status: int = 200):  # type: ignore[no-unt
 
 @bp.get("/organisation/membres")
 @org_admin_required
-def members():  # type: ignore[no-untyped-def]
+def members() -> ResponseReturnValue:
     return _render_members()
 
 
 @bp.post("/organisation/membres/inviter")
 @org_admin_required
-def invite():  # type: ignore[no-untyped-def]
+def invite() -> ResponseReturnValue:
     form = InviteForm()
     if not form.validate_on_submit():
         return _render_members(form, 422)
@@ -203,7 +206,7 @@ def invite():  # type: ignore[no-untyped-def]
 
 @bp.post("/organisation/membres/<int:user_id>/retirer")
 @org_admin_required
-def remove_member(user_id: int):  # type: ignore[no-untyped-def]
+def remove_member(user_id: int) -> ResponseReturnValue:
     by = current_user._get_current_object()
     member = queries.get_member(by.organisation_id, user_id)
     try:
@@ -217,7 +220,7 @@ def remove_member(user_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/organisation/profil", methods=["GET", "POST"])
 @org_admin_required
-def edit_profile():  # type: ignore[no-untyped-def]
+def edit_profile() -> ResponseReturnValue:
     org = current_user.organisation
     form = profile_form_for(org.kind, obj=org, department=org.department_code)
     if not form.validate_on_submit():
@@ -238,7 +241,7 @@ def edit_profile():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
-def accept_invitation(token: str):  # type: ignore[no-untyped-def]
+def accept_invitation(token: str) -> ResponseReturnValue:
     invitation = services.invitation_for(token)  # 404 page when the link is not usable
     form = AcceptInvitationForm()
     context = {"form": form, "invitation": invitation, "token": token}

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from nrhub.auth.models import User
 from nrhub.db import UTCDateTime, utcnow
-from nrhub.extensions import db
+from nrhub.extensions import Model
 from nrhub.organisations.models import Organisation
 
 if TYPE_CHECKING:  # consolidation imports this module: no import back at run time
@@ -42,7 +42,7 @@ NEXT_STATUSES: dict[RepairStatus, tuple[RepairStatus, ...]] = {
 }
 
 
-class RepairRequest(db.Model):  # type: ignore[name-defined,misc]
+class RepairRequest(Model):
     """A buyer's request to repair units of one line of a delivery it received."""
 
     __tablename__ = "repair_request"
@@ -90,7 +90,7 @@ class RepairRequest(db.Model):  # type: ignore[name-defined,misc]
         return NEXT_STATUSES[RepairStatus(self.status)]
 
 
-class RepairMessage(db.Model):  # type: ignore[name-defined,misc]
+class RepairMessage(Model):
     """A message of either side; ``status`` is the step it came with, if any."""
 
     __tablename__ = "repair_message"
@@ -110,7 +110,7 @@ class RepairMessage(db.Model):  # type: ignore[name-defined,misc]
     organisation: Mapped[Organisation] = relationship(lazy="raise")
 
 
-class RepairPhoto(db.Model):  # type: ignore[name-defined,misc]
+class RepairPhoto(Model):
     __tablename__ = "repair_photo"
 
     id: Mapped[int] = mapped_column(primary_key=True)

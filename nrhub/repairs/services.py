@@ -23,7 +23,7 @@ from nrhub import uploads
 from nrhub.audit.services import record
 from nrhub.auth.models import User
 from nrhub.consolidation.models import Delivery, DeliveryLine, DeliveryStatus, PurchaseOrderLine
-from nrhub.db import utcnow
+from nrhub.db import rows_changed, utcnow
 from nrhub.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from nrhub.extensions import db
 from nrhub.mail import absolute_url, queue_mail
@@ -259,12 +259,14 @@ def change_status(
         values["in_progress_at"] = now
     else:
         values["resolved_at"] = now
-    moved = db.session.execute(
-        update(RepairRequest)
-        .where(RepairRequest.id == request.id, RepairRequest.status == current)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    moved = rows_changed(
+        db.session.execute(
+            update(RepairRequest)
+            .where(RepairRequest.id == request.id, RepairRequest.status == current)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+    )
     if moved != 1:
         raise ConflictError(_("La demande vient d'être modifiée : rechargez la page."))
     for name, value in values.items():

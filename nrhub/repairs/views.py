@@ -15,6 +15,7 @@ from flask import (
     send_file,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
@@ -63,7 +64,9 @@ def repair_figures_for_viewer(year: int | None = None) -> dict[str, Any]:
 # --- Maintenance offers of a listing (refurbisher) --------------------------------------
 
 
-def _maintenance_page(listing: Any, form: MaintenanceForm, status: int = 200):  # type: ignore[no-untyped-def]
+def _maintenance_page(
+    listing: Any, form: MaintenanceForm, status: int = 200
+) -> ResponseReturnValue:
     return (
         render_template(
             "repairs/maintenance_list.html",
@@ -77,7 +80,7 @@ def _maintenance_page(listing: Any, form: MaintenanceForm, status: int = 200):  
 
 @bp.route("/reconditionneur/offres/<int:listing_id>/maintenance", methods=["GET", "POST"])
 @role_required(Role.REFURBISHER)
-def maintenance_list(listing_id: int):  # type: ignore[no-untyped-def]
+def maintenance_list(listing_id: int) -> ResponseReturnValue:
     listing = get_listing_for_refurbisher(current_user, listing_id)
     form = MaintenanceForm()
     if request.method == "GET":
@@ -98,7 +101,7 @@ def maintenance_list(listing_id: int):  # type: ignore[no-untyped-def]
     methods=["GET", "POST"],
 )
 @role_required(Role.REFURBISHER)
-def maintenance_edit(listing_id: int, offer_id: int):  # type: ignore[no-untyped-def]
+def maintenance_edit(listing_id: int, offer_id: int) -> ResponseReturnValue:
     listing = get_listing_for_refurbisher(current_user, listing_id)
     offer = maintenance_offers.get_for_listing(listing, offer_id)
     form = MaintenanceForm(data=MaintenanceForm.values_of(offer))
@@ -124,7 +127,7 @@ def maintenance_edit(listing_id: int, offer_id: int):  # type: ignore[no-untyped
 
 @bp.post("/reconditionneur/offres/<int:listing_id>/maintenance/<int:offer_id>/supprimer")
 @role_required(Role.REFURBISHER)
-def maintenance_delete(listing_id: int, offer_id: int):  # type: ignore[no-untyped-def]
+def maintenance_delete(listing_id: int, offer_id: int) -> ResponseReturnValue:
     listing = get_listing_for_refurbisher(current_user, listing_id)
     offer = maintenance_offers.get_for_listing(listing, offer_id)
     try:
@@ -144,7 +147,7 @@ def _status_arg() -> RepairStatus | None:
     return RepairStatus(value) if value in set(RepairStatus) else None
 
 
-def _list(side: str):  # type: ignore[no-untyped-def]
+def _list(side: str) -> ResponseReturnValue:
     status = _status_arg()
     return render_template(
         "repairs/request_list.html",
@@ -155,7 +158,9 @@ def _list(side: str):  # type: ignore[no-untyped-def]
     )
 
 
-def _detail(side: str, repair: RepairRequest, status: int = 200, **forms: Any):  # type: ignore[no-untyped-def]
+def _detail(
+    side: str, repair: RepairRequest, status: int = 200, **forms: Any
+) -> ResponseReturnValue:
     if side != "coordinator":
         forms.setdefault("message_form", MessageForm(formdata=None))
     if side == "refurbisher" and repair.next_statuses:
@@ -173,13 +178,13 @@ def _detail(side: str, repair: RepairRequest, status: int = 200, **forms: Any): 
 
 @bp.get("/acheteur/reparations")
 @role_required(Role.BUYER)
-def buyer_list():  # type: ignore[no-untyped-def]
+def buyer_list() -> ResponseReturnValue:
     return _list("buyer")
 
 
 @bp.route("/acheteur/reparations/nouvelle", methods=["GET", "POST"])
 @role_required(Role.BUYER)
-def buyer_new():  # type: ignore[no-untyped-def]
+def buyer_new() -> ResponseReturnValue:
     delivery_id = request.args.get("livraison", type=int)
     lines = queries.received_lines_for(current_user.organisation_id, delivery_id)
     form = RepairRequestForm()
@@ -213,25 +218,25 @@ def _read(upload: Any) -> bytes:
 
 @bp.get("/acheteur/reparations/<int:request_id>")
 @role_required(Role.BUYER)
-def buyer_detail(request_id: int):  # type: ignore[no-untyped-def]
+def buyer_detail(request_id: int) -> ResponseReturnValue:
     return _detail("buyer", queries.get_request_for(current_user, request_id))
 
 
 @bp.get("/reconditionneur/reparations")
 @role_required(Role.REFURBISHER)
-def refurbisher_list():  # type: ignore[no-untyped-def]
+def refurbisher_list() -> ResponseReturnValue:
     return _list("refurbisher")
 
 
 @bp.get("/reconditionneur/reparations/<int:request_id>")
 @role_required(Role.REFURBISHER)
-def refurbisher_detail(request_id: int):  # type: ignore[no-untyped-def]
+def refurbisher_detail(request_id: int) -> ResponseReturnValue:
     return _detail("refurbisher", queries.get_request_for(current_user, request_id))
 
 
 @bp.post("/reconditionneur/reparations/<int:request_id>/statut")
 @role_required(Role.REFURBISHER)
-def refurbisher_status(request_id: int):  # type: ignore[no-untyped-def]
+def refurbisher_status(request_id: int) -> ResponseReturnValue:
     repair = queries.get_request_for(current_user, request_id)
     form = StatusForm()
     form.status.choices = [SelectChoice(s.value, s.value) for s in repair.next_statuses]
@@ -246,7 +251,7 @@ def refurbisher_status(request_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for(".refurbisher_detail", request_id=request_id))
 
 
-def _post_message(side: str, request_id: int):  # type: ignore[no-untyped-def]
+def _post_message(side: str, request_id: int) -> ResponseReturnValue:
     repair = queries.get_request_for(current_user, request_id)
     form = MessageForm()
     if not form.validate_on_submit():
@@ -262,31 +267,31 @@ def _post_message(side: str, request_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/acheteur/reparations/<int:request_id>/message")
 @role_required(Role.BUYER)
-def buyer_message(request_id: int):  # type: ignore[no-untyped-def]
+def buyer_message(request_id: int) -> ResponseReturnValue:
     return _post_message("buyer", request_id)
 
 
 @bp.post("/reconditionneur/reparations/<int:request_id>/message")
 @role_required(Role.REFURBISHER)
-def refurbisher_message(request_id: int):  # type: ignore[no-untyped-def]
+def refurbisher_message(request_id: int) -> ResponseReturnValue:
     return _post_message("refurbisher", request_id)
 
 
 @bp.get("/coordination/reparations")
 @role_required(Role.COORDINATOR)
-def coordinator_list():  # type: ignore[no-untyped-def]
+def coordinator_list() -> ResponseReturnValue:
     return _list("coordinator")
 
 
 @bp.get("/coordination/reparations/<int:request_id>")
 @role_required(Role.COORDINATOR)
-def coordinator_detail(request_id: int):  # type: ignore[no-untyped-def]
+def coordinator_detail(request_id: int) -> ResponseReturnValue:
     return _detail("coordinator", queries.get_request_for(current_user, request_id))
 
 
 @bp.get("/reparations/photos/<name>")
 @member_required
-def photo(name: str):  # type: ignore[no-untyped-def]
+def photo(name: str) -> ResponseReturnValue:
     """A photo of a request the person's organisation may see."""
     if not uploads.STORED_NAME.fullmatch(name):
         abort(404)
@@ -316,7 +321,7 @@ FIGURES_HEADER = (
 
 @bp.get("/reparations/indicateurs.csv")
 @member_required
-def figures_csv():  # type: ignore[no-untyped-def]
+def figures_csv() -> ResponseReturnValue:
     """The repair figures of the dashboards' table, for the same scope and year."""
     year = request.args.get("annee", type=int)
     if year is not None and not 2000 <= year <= 2100:

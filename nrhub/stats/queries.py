@@ -12,8 +12,21 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
+from typing import Any
 
-from sqlalchemy import BigInteger, Float, case, cast, extract, func, select, type_coerce
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Float,
+    ScalarSelect,
+    Select,
+    case,
+    cast,
+    extract,
+    func,
+    select,
+    type_coerce,
+)
 
 from nrhub.campaigns.models import campaign_clause
 from nrhub.catalog.models import Category
@@ -51,7 +64,7 @@ def share(part: Decimal, whole: Decimal) -> Decimal | None:
     return part / whole
 
 
-def _sum(column):  # type: ignore[no-untyped-def]
+def _sum(column: Any) -> ColumnElement[Any]:
     return func.coalesce(func.sum(column), 0)
 
 
@@ -107,7 +120,7 @@ class Indicators:
         return share(self.reuse_ess, self.reuse_spend)
 
 
-def _scope(query, buyer_id: int | None, department_code: str | None):  # type: ignore[no-untyped-def]
+def _scope(query: Select[Any], buyer_id: int | None, department_code: str | None) -> Select[Any]:
     if buyer_id is not None:
         query = query.where(SpendSummary.buyer_id == buyer_id)
     if department_code is not None:
@@ -146,7 +159,7 @@ def indicators(
         department_code,
     )
 
-    def campaign_clauses(kind: ClauseKind):  # type: ignore[no-untyped-def]
+    def campaign_clauses(kind: ClauseKind) -> ScalarSelect[int]:
         return (
             select(func.count())
             .select_from(campaign_clause)
@@ -459,7 +472,7 @@ def reuse_gap(
 MEMBER_SORTS = ("nom", "departement", "depense", "reemploi", "part", "ecart")
 
 
-def _active_buyers():  # type: ignore[no-untyped-def]
+def _active_buyers() -> tuple[ColumnElement[bool], ColumnElement[bool]]:
     return (Organisation.kind == OrgKind.BUYER, Organisation.status == OrgStatus.ACTIVE)
 
 

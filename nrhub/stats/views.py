@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -63,7 +64,7 @@ def _page() -> int:
 
 @bp.get("/indicateurs")
 @member_required
-def dashboard():  # type: ignore[no-untyped-def]
+def dashboard() -> ResponseReturnValue:
     buyer = _buyer_in_scope()
     if current_user.role == Role.REFURBISHER:
         year = request.args.get("annee", type=int)
@@ -93,7 +94,7 @@ def _svg(data: bytes) -> Response:
 
 @bp.get("/indicateurs/graphiques/<name>.svg")
 @member_required
-def chart(name: str):  # type: ignore[no-untyped-def]
+def chart(name: str) -> ResponseReturnValue:
     buyer = _buyer_in_scope()
     if current_user.role == Role.REFURBISHER:
         if name != "ventes":
@@ -118,7 +119,7 @@ def chart(name: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/indicateurs/export/<table>.csv")
 @member_required
-def export(table: str):  # type: ignore[no-untyped-def]
+def export(table: str) -> ResponseReturnValue:
     buyer = _buyer_in_scope()
     if current_user.role == Role.REFURBISHER:
         if table != "ventes":
@@ -185,14 +186,14 @@ def _unit(kind: str) -> str:
 
 @bp.get("/indicateurs/declaration/<int:year>.csv")
 @role_required(Role.BUYER, Role.COORDINATOR)
-def declaration(year: int):  # type: ignore[no-untyped-def]
+def declaration(year: int) -> ResponseReturnValue:
     buyer = _buyer_in_scope()
     return declaration_response(_year(year), buyer)
 
 
 @bp.get("/indicateurs/rapport/<int:year>")
 @role_required(Role.BUYER, Role.COORDINATOR)
-def report(year: int):  # type: ignore[no-untyped-def]
+def report(year: int) -> ResponseReturnValue:
     buyer = _buyer_in_scope()
     if buyer is None:
         return render_template("stats/report.html", **pages.hub_page(_year(year), "nom", False))
@@ -200,7 +201,7 @@ def report(year: int):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/indicateurs/territoires")
-def territories():  # type: ignore[no-untyped-def]
+def territories() -> ResponseReturnValue:
     if not current_app.config.get("PUBLIC_DEPARTMENT_STATS"):
         abort(404)
     year = _year()
