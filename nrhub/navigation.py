@@ -39,6 +39,7 @@ _BY_ROLE = {
         ("catalog.my_listings", _l("Mes offres")),
         ("campaigns.index", _l("Campagnes")),
         ("consolidation.purchase_orders", _l("Bons de commande")),
+        ("consolidation.deliveries", _l("Livraisons")),
         ("donations.index", _l("Lots de réemploi")),
         ("repairs.refurbisher_list", _l("Réparations")),
         ("stats.dashboard", _l("Mes ventes")),

@@ -12,7 +12,7 @@ import datetime as dt
 import io
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -30,6 +30,8 @@ class SpreadsheetError(ValueError):
 class Sheet:
     header: list[str]
     rows: list[tuple[int, dict[str, str]]]  # (line number in the file, cells by column)
+    # Lines with a filled cell beyond the header's named columns (such cells are dropped).
+    overflowing_lines: list[int] = field(default_factory=list)
 
 
 def read_table(data: bytes, filename: str = "", max_rows: int = MAX_ROWS) -> Sheet:
@@ -74,10 +76,13 @@ def _read_csv(data: bytes, max_rows: int) -> Sheet:
         raise SpreadsheetError(f"CSV illisible : {err}.") from err
     header = [h.strip().lower() for h in header_cells]
     rows = []
+    overflowing = []
     try:
         for cells in reader:
             if not any(c.strip() for c in cells):
                 continue
+            if _overflows(header, cells):
+                overflowing.append(reader.line_num)
             if len(rows) >= max_rows:
                 raise SpreadsheetError(
                     f"Le fichier dépasse {max_rows:,} lignes : découpez-le.".replace(",", " ")
@@ -87,7 +92,7 @@ def _read_csv(data: bytes, max_rows: int) -> Sheet:
         raise SpreadsheetError(f"CSV illisible ligne {reader.line_num} : {err}.") from err
     if not rows:
         raise SpreadsheetError("Le fichier ne contient aucune ligne de données.")
-    return Sheet(header, rows)
+    return Sheet(header, rows, overflowing)
 
 
 def _read_xlsx(data: bytes, max_rows: int) -> Sheet:
@@ -102,10 +107,13 @@ def _read_xlsx(data: bytes, max_rows: int) -> Sheet:
     except StopIteration as err:
         raise SpreadsheetError("Le fichier est vide.") from err
     rows = []
+    overflowing = []
     for number, values in enumerate(iterator, start=2):
         cells = [_cell_text(v) for v in values]
         if not any(cells):
             continue
+        if _overflows(header, cells):
+            overflowing.append(number)
         if len(rows) >= max_rows:
             raise SpreadsheetError(
                 f"Le fichier dépasse {max_rows:,} lignes : découpez-le.".replace(",", " ")
@@ -114,7 +122,7 @@ def _read_xlsx(data: bytes, max_rows: int) -> Sheet:
     workbook.close()
     if not rows:
         raise SpreadsheetError("Le fichier ne contient aucune ligne de données.")
-    return Sheet(header, rows)
+    return Sheet(header, rows, overflowing)
 
 
 def _cell_text(value: Any) -> str:
@@ -127,6 +135,11 @@ def _cell_text(value: Any) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value).strip()
+
+
+def _overflows(header: list[str], cells: Sequence[str]) -> bool:
+    """A filled cell beyond the header, or under a column without a name."""
+    return any(cell.strip() and (i >= len(header) or not header[i]) for i, cell in enumerate(cells))
 
 
 def _row(header: list[str], cells: Sequence[str]) -> dict[str, str]:

@@ -103,10 +103,13 @@ def create_campaign() -> ResponseReturnValue:
 @route(
     "/campaigns/{id}/transitions",
     "POST",
-    summary="Ouvrir, clôturer ou annuler une campagne",
-    description="open : publie un brouillon ; closed : arrête les commandes (les offres en "
-    "attente sont refusées) ; cancelled : annule avant consolidation, avec un motif (5 "
-    "caractères au moins) envoyé aux participants. Transition impossible : 409.",
+    summary="Publier l'appel de stock, ouvrir, clôturer ou annuler une campagne",
+    description="call_for_stock : publie l'appel de stock d'un brouillon aux reconditionneurs "
+    "de ses catégories (e-mail), avec sa date limite offers_due_at ; open : ouvre les "
+    "commandes (après l'appel de stock ou depuis un brouillon) et prévient les collectivités "
+    "membres ; closed : arrête les commandes (les offres en attente sont refusées) ; "
+    "cancelled : annule avant consolidation, avec un motif (5 caractères au moins) envoyé aux "
+    "participants. Transition impossible : 409.",
     roles=COORDINATOR,
     body=schemas.TransitionIn,
     response=schemas.CampaignOut,
@@ -118,7 +121,12 @@ def campaign_transition(id: int) -> ResponseReturnValue:
     body = core.parse_body(schemas.TransitionIn)
     user = core.api_user()
     item = campaign_queries.get_campaign_for(user, id)
-    if body.to == CampaignState.OPEN.value:
+    if body.to == CampaignState.CALL_FOR_STOCK.value:
+        if body.offers_due_at is None:
+            raise core.invalid({"offers_due_at": ["Indiquez la date limite de l'appel de stock."]})
+        _in_range({"offers_due_at": body.offers_due_at})
+        campaign_services.publish_call(item, body.offers_due_at.astimezone(dt.UTC), by=user)
+    elif body.to == CampaignState.OPEN.value:
         campaign_services.open_campaign(item, by=user)
     elif body.to == CampaignState.CLOSED.value:
         campaign_services.close_campaign(item, by=user)

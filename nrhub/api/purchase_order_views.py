@@ -109,10 +109,12 @@ def ship_delivery(id: int) -> ResponseReturnValue:
     "/deliveries/{id}/receipt",
     "POST",
     summary="Confirmer la réception (service fait)",
-    description="Par l'acheteur destinataire : la quantité reçue de chaque ligne (au plus "
-    "l'expédié ; commentaire obligatoire s'il manque des unités). Écrit les dépenses de "
-    "l'acheteur (achats via la centrale). Pas encore expédiée ou déjà reçue (y compris par "
-    "une requête simultanée) : 409.",
+    description="Par l'acheteur destinataire : les unités reçues maintenant sur chaque ligne "
+    "qui en attend encore (au plus les unités attendues ; une ligne déjà complète peut être "
+    "omise). Écrit les dépenses de l'acheteur pour cette réception (achats via la centrale). "
+    "S'il manque des unités, la livraison reste ouverte (state partial) pour une réception "
+    "suivante ou pour POST /deliveries/{id}/not-delivered. Pas encore expédiée ou déjà reçue "
+    "(y compris par une requête simultanée) : 409.",
     roles=(Role.BUYER,),
     body=schemas.ReceiptIn,
     response=schemas.DeliveryOut,
@@ -137,4 +139,27 @@ def receive_delivery(id: int) -> ResponseReturnValue:
         consolidation_services.confirm_receipt(
             delivery, body.received_on, quantities, body.comment, by=user
         )
+    return jsonify(serializers.delivery(consolidation_queries.get_delivery_for(user, id)))
+
+
+@route(
+    "/deliveries/{id}/not-delivered",
+    "POST",
+    summary="Enregistrer les unités manquantes comme non livrées",
+    description="Par l'acheteur destinataire, avec un motif : les unités encore attendues ne "
+    "viendront pas. La livraison est close (received) et les montants HT de la livraison et "
+    "du bon de commande baissent d'autant ; les unités déjà reçues restent dans les dépenses. "
+    "Pas encore expédiée ou déjà close : 409.",
+    roles=(Role.BUYER,),
+    body=schemas.NotDeliveredIn,
+    response=schemas.DeliveryOut,
+    params=[ID_PARAM],
+    errors=(401, 403, 404, 409, 422),
+    tag="Bons de commande",
+)
+def record_not_delivered(id: int) -> ResponseReturnValue:
+    body = core.parse_body(schemas.NotDeliveredIn)
+    user = core.api_user()
+    delivery = consolidation_queries.get_delivery_for(user, id)
+    consolidation_services.record_not_delivered(delivery, body.reason, by=user)
     return jsonify(serializers.delivery(consolidation_queries.get_delivery_for(user, id)))

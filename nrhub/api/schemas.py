@@ -214,9 +214,21 @@ class CampaignSummaryOut(BaseModel):
     id: int
     title: str
     description: str
-    state: Literal["draft", "open", "closed", "consolidated", "in_delivery", "done", "cancelled"]
+    state: Literal[
+        "draft",
+        "call_for_stock",
+        "open",
+        "closed",
+        "consolidated",
+        "in_delivery",
+        "done",
+        "cancelled",
+    ]
     opens_at: str
     closes_at: str
+    offers_due_at: str | None = Field(
+        description="Date limite de l'appel de stock (null : pas d'appel publié)."
+    )
     delivery_from: str | None = Field(description="Date ISO 8601 (AAAA-MM-JJ).")
     delivery_to: str | None
     categories: list[str] = Field(description="Codes de catégorie.", examples=[["laptop"]])
@@ -330,9 +342,14 @@ class CampaignIn(_In):
 
 
 class TransitionIn(_In):
-    to: Literal["open", "closed", "cancelled"]
+    to: Literal["call_for_stock", "open", "closed", "cancelled"]
     reason: str | None = Field(
         default=None, max_length=2000, description="Obligatoire pour cancelled (5 caractères)."
+    )
+    offers_due_at: AwareDatetime | None = Field(
+        default=None,
+        description="Obligatoire pour call_for_stock : date limite des engagements de stock "
+        "(ISO 8601 avec décalage horaire).",
     )
 
 
@@ -431,7 +448,12 @@ class DeliveryLineOut(BaseModel):
     quantity: int = Field(description="Unités attribuées à livrer.")
     unit_price_ht: str
     shipped: int = Field(description="Unités expédiées (0 avant l'expédition).")
-    received: int | None = Field(description="Unités reçues ; null avant la réception.")
+    received: int | None = Field(
+        description="Unités reçues jusqu'ici (somme des réceptions) ; null avant la première."
+    )
+    not_delivered: int = Field(
+        description="Unités enregistrées par l'acheteur comme non livrées (déduites du montant)."
+    )
 
 
 class DeliveryOut(BaseModel):
@@ -440,7 +462,9 @@ class DeliveryOut(BaseModel):
     campaign_id: int
     buyer: NamedRef
     refurbisher: NamedRef
-    state: Literal["pending", "shipped", "received"]
+    state: Literal["pending", "shipped", "partial", "received"] = Field(
+        description="partial : reçue en partie, des unités sont encore attendues."
+    )
     total_ht: str
     shipped_on: str | None
     received_on: str | None
@@ -450,7 +474,9 @@ class DeliveryOut(BaseModel):
 class PurchaseOrderDeliveryOut(BaseModel):
     id: int
     buyer: NamedRef
-    state: Literal["pending", "shipped", "received"]
+    state: Literal["pending", "shipped", "partial", "received"] = Field(
+        description="partial : reçue en partie, des unités sont encore attendues."
+    )
     total_ht: str
     shipped_on: str | None
     received_on: str | None
@@ -499,12 +525,20 @@ class ReceiptLineIn(_In):
 
 
 class ReceiptIn(_In):
-    """Received units of every line of the delivery (at most what was shipped)."""
+    """Units received now on every line still expecting some (at most what is expected)."""
 
     received_on: dt.date
     lines: list[ReceiptLineIn] = Field(min_length=1, max_length=1000)
     comment: str | None = Field(
-        default=None, max_length=2000, description="Obligatoire si une ligne est incomplète."
+        default=None, max_length=2000, description="Facultatif : ce qui manque ou a été refusé."
+    )
+
+
+class NotDeliveredIn(_In):
+    reason: str = Field(
+        min_length=5,
+        max_length=2000,
+        description="Pourquoi les unités manquantes ne viendront pas.",
     )
 
 

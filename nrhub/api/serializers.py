@@ -76,6 +76,7 @@ def campaign_summary(item: Campaign) -> dict[str, Any]:
         "state": str(item.state),
         "opens_at": timestamp(item.opens_at),
         "closes_at": timestamp(item.closes_at),
+        "offers_due_at": timestamp(item.offers_due_at),
         "delivery_from": day(item.delivery_from),
         "delivery_to": day(item.delivery_to),
         "categories": [c.code for c in item.categories],
@@ -237,6 +238,7 @@ def _delivery_lines(item: Delivery) -> list[dict[str, Any]]:
             "unit_price_ht": money(line.unit_price),
             "shipped": line.quantity if sent else 0,
             "received": line.received_quantity,
+            "not_delivered": line.not_delivered_quantity,
         }
         for line in item.lines
     ]

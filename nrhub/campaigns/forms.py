@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -77,6 +78,17 @@ class CampaignForm(Form):
             category_ids=tuple(self.category_ids.data or ()),
             clause_ids=tuple(self.clause_ids.data or ()),
         )
+
+
+class CallForStockForm(Form):
+    offers_due_at = DateTimeLocalField(
+        _l("Date limite des engagements de stock (heure de Paris)"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[InputRequired(_l("Indiquez la date et l'heure limites de l'appel de stock."))],
+    )
+
+    def due_at(self) -> dt.datetime:
+        return paris_to_utc(self.offers_due_at.data)
 
 
 class CancelCampaignForm(Form):

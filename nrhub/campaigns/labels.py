@@ -11,6 +11,7 @@ from nrhub.campaigns.models import CampaignState, OfferStatus, OrderStatus
 # Plain French names (the msgids of STATE_LABELS) for messages built outside templates.
 STATE_NAMES = {
     CampaignState.DRAFT: "en préparation",
+    CampaignState.CALL_FOR_STOCK: "en appel de stock",
     CampaignState.OPEN: "ouverte",
     CampaignState.CLOSED: "clôturée",
     CampaignState.CONSOLIDATED: "consolidée",
@@ -21,6 +22,7 @@ STATE_NAMES = {
 
 STATE_LABELS = {
     CampaignState.DRAFT: _l("en préparation"),
+    CampaignState.CALL_FOR_STOCK: _l("en appel de stock"),
     CampaignState.OPEN: _l("ouverte"),
     CampaignState.CLOSED: _l("clôturée"),
     CampaignState.CONSOLIDATED: _l("consolidée"),

@@ -28,6 +28,8 @@ from nrhub.organisations.models import Organisation
 
 class CampaignState(StrEnum):
     DRAFT = "draft"
+    # The call for stock is published: refurbishers of its categories commit stock.
+    CALL_FOR_STOCK = "call_for_stock"
     OPEN = "open"
     CLOSED = "closed"
     CONSOLIDATED = "consolidated"
@@ -35,6 +37,9 @@ class CampaignState(StrEnum):
     DONE = "done"
     CANCELLED = "cancelled"
 
+
+# The states in which refurbishers commit, change or withdraw stock.
+OFFER_STATES = (CampaignState.CALL_FOR_STOCK, CampaignState.OPEN)
 
 campaign_category = Table(
     "campaign_category",
@@ -70,6 +75,8 @@ class Campaign(Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     consolidated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The call for stock's own deadline: refurbishers commit and change stock until then.
+    offers_due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     categories: Mapped[list[Category]] = relationship(
         secondary=campaign_category, lazy="raise", order_by="Category.sort_order"
@@ -80,8 +87,18 @@ class Campaign(Model):
 
     @property
     def accepts_offers(self) -> bool:
-        """Refurbishers commit and adjust offers while the campaign is draft or open."""
-        return self.state in (CampaignState.DRAFT, CampaignState.OPEN)
+        """Refurbishers commit and adjust offers once the call for stock is published and
+        while the campaign is open (a draft is the hub's alone)."""
+        return self.state in OFFER_STATES
+
+    def takes_offers_at(self, moment: dt.datetime) -> bool:
+        """Offers change in the call or open states, before the call's deadline (if any)
+        and before ordering closes."""
+        return (
+            self.accepts_offers
+            and moment < self.closes_at
+            and (self.offers_due_at is None or moment < self.offers_due_at)
+        )
 
     def is_open_at(self, moment: dt.datetime) -> bool:
         """Orders are accepted only in the open state and inside the ordering window."""

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Row, exists, select
+from sqlalchemy import Row, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -28,6 +28,7 @@ from nrhub.campaigns import services as lifecycle
 from nrhub.campaigns.messages import _
 from nrhub.campaigns.models import (
     HOLDING_STATUSES,
+    OFFER_STATES,
     Campaign,
     CampaignOffer,
     CampaignOfferTier,
@@ -49,15 +50,27 @@ from nrhub.errors import (
     ValidationError,
 )
 from nrhub.extensions import db
-from nrhub.formatting import format_money
+from nrhub.formatting import format_datetime, format_money
 from nrhub.mail import queue_mail
 from nrhub.organisations.queries import recipients_of
 
 MAX_TIERS = 5
 
 
-def _validate_tiers(tiers: Sequence[Tier], base_price: Decimal) -> list[Tier]:
+def _validate_tiers(tiers: Sequence[Tier], base_price: Decimal, committed: int) -> list[Tier]:
+    """Tiers start at 2 units or more, each lowers the price, and none needs more units than
+    the offer commits (allocation never exceeds them: such a tier could never be reached)."""
     tiers = sorted(tiers, key=lambda t: t.min_quantity)
+    if tiers and tiers[-1].min_quantity > committed:
+        raise ValidationError(
+            _(
+                "Le palier « dès %(n)s » dépasse les %(committed)s unités engagées : "
+                "il ne pourrait jamais être atteint.",
+                n=tiers[-1].min_quantity,
+                committed=committed,
+            ),
+            field="tiers",
+        )
     if len(tiers) > MAX_TIERS:
         raise ValidationError(_("Au plus %(n)d paliers de prix.", n=MAX_TIERS), field="tiers")
     previous_price = base_price
@@ -88,27 +101,37 @@ def _check_quantity(quantity: int) -> None:
         )
 
 
-def _campaign_row(campaign_id: int) -> Row[CampaignState, dt.datetime]:
+def _campaign_row(campaign_id: int) -> Row[CampaignState, dt.datetime, dt.datetime | None]:
     """The campaign's state and closing time as committed now, its row held (FOR SHARE on
     PostgreSQL) until the end of the transaction: a close, a cancel or a consolidation
     waits for this offer's change, then sees it. Taken before the offer's row (the lock
     order of every writer)."""
     return db.session.execute(
-        select(Campaign.state, Campaign.closes_at)
+        select(Campaign.state, Campaign.closes_at, Campaign.offers_due_at)
         .where(Campaign.id == campaign_id)
         .with_for_update(read=True)
     ).one()
 
 
 def _accepts_offers(state: str) -> bool:
-    return state in (CampaignState.DRAFT, CampaignState.OPEN)
+    return state in OFFER_STATES
 
 
 def _check_campaign_takes_offers(campaign_id: int, now: dt.datetime) -> None:
+    """Refurbishers change stock in the call or open states, before the call's deadline
+    (when the campaign had a call) and before ordering closes."""
     row = _campaign_row(campaign_id)
     if not _accepts_offers(row.state) or now >= row.closes_at:
         raise ConflictError(
             _("Cette campagne n'accepte plus d'engagement de stock (état ou date de clôture).")
+        )
+    if row.offers_due_at is not None and now >= row.offers_due_at:
+        raise ConflictError(
+            _(
+                "La date limite de l'appel de stock est passée (%(date)s) : "
+                "les engagements ne se modifient plus.",
+                date=format_datetime(row.offers_due_at),
+            )
         )
 
 
@@ -156,7 +179,7 @@ def commit_offer(
         raise ValidationError(
             _("Cette catégorie de matériel n'est pas éligible à la campagne."), field="listing_id"
         )
-    tiers = _validate_tiers(tiers, listing.unit_price)
+    tiers = _validate_tiers(tiers, listing.unit_price, quantity)
     offer = db.session.execute(
         select(CampaignOffer)
         .options(selectinload(CampaignOffer.tiers))
@@ -243,6 +266,20 @@ def change_offer_quantity(
     _check_campaign_takes_offers(offer.campaign_id, now)
     offer = _offer_for_update(offer.id, by)
     before = offer.committed_quantity
+    highest_own_tier = db.session.execute(
+        select(func.max(CampaignOfferTier.min_quantity)).where(
+            CampaignOfferTier.offer_id == offer.id
+        )
+    ).scalar_one()
+    if highest_own_tier is not None and quantity < highest_own_tier:
+        raise ValidationError(
+            _(
+                "Votre palier « dès %(n)s » ne serait plus atteignable : engagez au moins "
+                "%(n)s unités.",
+                n=highest_own_tier,
+            ),
+            field="committed_quantity",
+        )
     if offer.status not in HOLDING_STATUSES or not change_commitment(offer.id, before, quantity):
         raise _not_committed()
     if quantity > before:
@@ -324,10 +361,8 @@ def withdraw_offer(
 ) -> CampaignOffer:
     """A refurbisher takes its offer back, only while no order uses it; units return."""
     now = now or utcnow()
-    campaign_state = _campaign_row(offer.campaign_id).state
+    _check_campaign_takes_offers(offer.campaign_id, now)
     offer = _offer_for_update(offer.id, by)
-    if not _accepts_offers(campaign_state):
-        raise ConflictError(_("Cette campagne est clôturée : l'offre ne peut plus être retirée."))
     units = offer.committed_quantity
     _release(
         offer,

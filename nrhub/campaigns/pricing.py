@@ -28,3 +28,51 @@ def units_to_next_tier(tiers: Sequence[Tier], quantity: int) -> int | None:
         if tier.min_quantity > quantity:
             return tier.min_quantity - quantity
     return None
+
+
+def reachable_tiers(tiers: Sequence[Tier], committed: int) -> tuple[Tier, ...]:
+    """The tiers the committed stock can reach: no allocation ever exceeds the committed
+    units, so a tier above them is never offered."""
+    return tuple(
+        sorted((t for t in tiers if t.min_quantity <= committed), key=lambda t: t.min_quantity)
+    )
+
+
+@dataclass(frozen=True)
+class PooledFigures:
+    """The honest pooled figures of one offer for a pooled demand.
+
+    ``quantity`` is the demand counted for the price: what buyers ordered, capped at the
+    committed units (what consolidation can allocate). ``units_to_next_tier`` is shown only
+    when that tier is reachable with the committed stock; ``max_reachable_price`` is the
+    best price the committed stock can reach.
+    """
+
+    quantity: int
+    unit_price: Decimal
+    units_to_next_tier: int | None
+    next_tier_price: Decimal | None
+    max_reachable_price: Decimal
+    tiers: tuple[Tier, ...]
+
+
+def pooled_figures(
+    base_price: Decimal, tiers: Sequence[Tier], committed: int, ordered: int
+) -> PooledFigures:
+    """Price, next tier and best reachable price of an offer with ``committed`` units of
+    which buyers together ordered ``ordered``."""
+    reachable = reachable_tiers(tiers, committed)
+    quantity = min(ordered, committed)
+    to_next = units_to_next_tier(reachable, quantity)
+    return PooledFigures(
+        quantity=quantity,
+        unit_price=pooled_unit_price(base_price, reachable, quantity),
+        units_to_next_tier=to_next,
+        next_tier_price=(
+            pooled_unit_price(base_price, reachable, quantity + to_next)
+            if to_next is not None
+            else None
+        ),
+        max_reachable_price=pooled_unit_price(base_price, reachable, committed),
+        tiers=reachable,
+    )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
@@ -32,24 +32,34 @@ from nrhub.campaigns.models import (
     OrderStatus,
     campaign_category,
 )
-from nrhub.campaigns.pricing import Tier, pooled_unit_price, units_to_next_tier
+from nrhub.campaigns.pricing import Tier, pooled_figures
 from nrhub.catalog.maintenance import active_by_listing
 from nrhub.catalog.models import Category, Listing, ListingStatus, MaintenanceOffer, PriceTier
+from nrhub.consolidation.amounts import Amounts, line_amounts, total
 from nrhub.errors import NotFoundError
 from nrhub.extensions import db
 from nrhub.organisations.models import Organisation
 from nrhub.security import Role
 
+# What each role does not see yet: a draft is the hub's; the call for stock is the
+# refurbishers' (buyers see a campaign once ordering opens).
+HIDDEN_STATES = {
+    Role.REFURBISHER: (CampaignState.DRAFT,),
+    Role.BUYER: (CampaignState.DRAFT, CampaignState.CALL_FOR_STOCK),
+}
+
 
 def _visible(user: User) -> Select[Campaign]:
     query = select(Campaign)
     if user.role != Role.COORDINATOR:
-        query = query.where(Campaign.state != CampaignState.DRAFT)
+        hidden = HIDDEN_STATES.get(user.role, HIDDEN_STATES[Role.BUYER])
+        query = query.where(Campaign.state.not_in(hidden))
     return query
 
 
 def list_campaigns_for(user: User) -> Sequence[Campaign]:
-    """Coordinators see every campaign; members see them once published (not drafts)."""
+    """Coordinators see every campaign; refurbishers once its call for stock is published;
+    buyers once ordering opens."""
     return (
         db.session.execute(
             _visible(user)
@@ -131,6 +141,10 @@ class OfferFigures:
     units_to_next_tier: int | None
     next_tier_price: Decimal | None
     free_stock: int
+    # The best unit price the committed units can reach (the reachable tiers only).
+    max_reachable_price: Decimal | None = None
+    # Tiers of the listing above the committed units, never reachable in this campaign.
+    unreachable_tiers: tuple[Tier, ...] = ()
 
     @property
     def remaining(self) -> int:
@@ -149,9 +163,11 @@ def offer_figures(
 ) -> list[OfferFigures]:
     """Per offer: committed units, pooled quantity ordered by all buyers, pooled unit price.
 
-    The pooled price is the tier reached by the quantity ordered so far (the offer's own
-    tiers, else the listing's). Four SQL statements whatever the number of offers and orders:
-    the offers, their tiers, the listing tiers, and one GROUP BY over the order lines.
+    The pooled price is the tier reached by the quantity ordered so far, capped at the
+    committed units (what consolidation can allocate), among the tiers the committed units
+    can reach (the offer's own tiers, else the listing's); the next tier is given only when
+    reachable. Four SQL statements whatever the number of offers and orders: the offers,
+    their tiers, the listing tiers, and one GROUP BY over the order lines.
     """
     query = (
         select(CampaignOffer, Listing, Category, Organisation.name)
@@ -173,14 +189,8 @@ def offer_figures(
     result = []
     for offer, listing, category, refurbisher_name in rows:
         applied = tiers_by_offer.get(offer.id, AppliedTiers((), False))
-        tiers = applied.tiers
         quantity = ordered.get(offer.id, 0)
-        to_next = units_to_next_tier(tiers, quantity)
-        next_price = (
-            pooled_unit_price(offer.unit_price, tiers, quantity + to_next)
-            if to_next is not None
-            else None
-        )
+        pooled = pooled_figures(offer.unit_price, applied.tiers, offer.committed_quantity, quantity)
         result.append(
             OfferFigures(
                 offer_id=offer.id,
@@ -197,15 +207,37 @@ def offer_figures(
                 committed=offer.committed_quantity,
                 ordered=quantity,
                 base_price=offer.unit_price,
-                unit_price=pooled_unit_price(offer.unit_price, tiers, quantity),
-                tiers=tiers,
+                unit_price=pooled.unit_price,
+                tiers=pooled.tiers,
                 tiers_from_campaign=applied.from_campaign,
-                units_to_next_tier=to_next,
-                next_tier_price=next_price,
+                units_to_next_tier=pooled.units_to_next_tier,
+                next_tier_price=pooled.next_tier_price,
                 free_stock=listing.quantity,
+                max_reachable_price=pooled.max_reachable_price,
+                unreachable_tiers=tuple(t for t in applied.tiers if t not in pooled.tiers),
             )
         )
     return result
+
+
+@dataclass(frozen=True)
+class OrderEstimate:
+    """A buyer's order priced at the current pooled prices: per offer, then in total."""
+
+    lines: dict[int, Amounts]
+    total: Amounts
+
+
+def estimate_order(offers: Sequence[OfferFigures], quantities: Mapping[int, int]) -> OrderEstimate:
+    """Each line's HT, VAT and TTC at its offer's pooled unit price, rounded line by line
+    like the purchase orders; the order total is the sum of the rounded lines (the order
+    form's script computes the same figures as the buyer types)."""
+    lines = {
+        o.offer_id: line_amounts(quantities[o.offer_id], o.unit_price, o.vat_rate)
+        for o in offers
+        if quantities.get(o.offer_id)
+    }
+    return OrderEstimate(lines, total(lines.values()))
 
 
 class AppliedTiers(NamedTuple):
@@ -395,6 +427,10 @@ class CampaignPage:
         return {line.offer_id: line.maintenance_offer_id for line in self.order.lines}
 
     @cached_property
+    def estimate(self) -> OrderEstimate:
+        return estimate_order(self.offers, self.my_quantities)
+
+    @cached_property
     def my_quantities(self) -> dict[int, int]:
         if self.order is None or self.order.status != OrderStatus.ACTIVE:
             return {}
@@ -407,7 +443,7 @@ def campaign_page(user: User, campaign: Campaign, now: dt.datetime) -> CampaignP
         campaign=campaign,
         offers=[],
         ordering_open=campaign.is_open_at(now),
-        offers_open=campaign.accepts_offers and now < campaign.closes_at,
+        offers_open=campaign.takes_offers_at(now),
     )
     if user.role == Role.COORDINATOR:
         page.offers = offer_figures(campaign.id, statuses=None)

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import insert, select
+from sqlalchemy import exists, insert, select
 from sqlalchemy.orm import selectinload
 
 from nrhub.audit.services import record
@@ -28,12 +28,14 @@ from nrhub.campaigns.labels import STATE_NAMES
 from nrhub.campaigns.messages import _
 from nrhub.campaigns.models import (
     HOLDING_STATUSES,
+    OFFER_STATES,
     Campaign,
     CampaignOffer,
     CampaignState,
     OfferStatus,
     OrderEvent,
     OrderStatus,
+    campaign_category,
 )
 from nrhub.campaigns.states import (
     current_state,
@@ -42,7 +44,7 @@ from nrhub.campaigns.states import (
     move_orders_of,
 )
 from nrhub.campaigns.stock import give_back_all
-from nrhub.catalog.models import Category, Listing
+from nrhub.catalog.models import Category, Listing, ListingStatus
 from nrhub.clauses.models import Clause
 from nrhub.db import utcnow
 from nrhub.errors import (
@@ -53,6 +55,7 @@ from nrhub.errors import (
 from nrhub.extensions import db
 from nrhub.formatting import paris_date_of
 from nrhub.mail import queue_mail
+from nrhub.organisations.models import Organisation, OrgKind, OrgStatus
 from nrhub.organisations.queries import recipients_of
 
 # The most units one offer commits or one order line asks for.
@@ -156,7 +159,7 @@ def update_campaign(campaign: Campaign, data: CampaignData, *, by: User) -> Camp
     """Edit a draft or open campaign; a category that offers use cannot be removed."""
     require_coordinator(by)
     campaign = load_for_update(campaign.id)
-    if not campaign.accepts_offers:
+    if campaign.state not in (CampaignState.DRAFT, *OFFER_STATES):
         raise ConflictError(_("Seule une campagne en préparation ou ouverte peut être modifiée."))
     used = set(
         db.session.execute(
@@ -173,6 +176,11 @@ def update_campaign(campaign: Campaign, data: CampaignData, *, by: User) -> Camp
             _("Des offres portent sur une catégorie retirée : gardez-la ou refusez ces offres."),
             field="category_ids",
         )
+    if campaign.offers_due_at is not None and data.closes_at < campaign.offers_due_at:
+        raise ValidationError(
+            _("La clôture des commandes ne peut pas précéder la date limite de l'appel de stock."),
+            field="closes_at",
+        )
     _apply_campaign_data(campaign, data)
     record("campaign.updated", campaign, by=by, title=campaign.title)
     db.session.flush()
@@ -184,6 +192,7 @@ def _refuse_transition(campaign_id: int, action: str) -> ConflictError:
     concurrent request may just have moved it)."""
     state = _(STATE_NAMES[current_state(campaign_id)])
     messages = {
+        "call": _("Impossible de publier l'appel de stock d'une campagne %(state)s.", state=state),
         "open": _("Impossible d'ouvrir une campagne %(state)s.", state=state),
         "close": _("Impossible de clôturer une campagne %(state)s.", state=state),
         "cancel": _("Impossible d'annuler une campagne %(state)s.", state=state),
@@ -192,31 +201,123 @@ def _refuse_transition(campaign_id: int, action: str) -> ConflictError:
 
 
 # The states from which a campaign may be cancelled: before consolidation.
-CANCELLABLE_STATES = (CampaignState.DRAFT, CampaignState.OPEN, CampaignState.CLOSED)
+CANCELLABLE_STATES = (
+    CampaignState.DRAFT,
+    CampaignState.CALL_FOR_STOCK,
+    CampaignState.OPEN,
+    CampaignState.CLOSED,
+)
+# The states from which ordering may be opened: a draft, or after the call for stock.
+OPENABLE_STATES = (CampaignState.DRAFT, CampaignState.CALL_FOR_STOCK)
+
+
+def publish_call(
+    campaign: Campaign,
+    offers_due_at: dt.datetime,
+    *,
+    by: User,
+    now: dt.datetime | None = None,
+) -> Campaign:
+    """Publish a draft's call for stock: the refurbishers of its categories are e-mailed,
+    see the campaign and commit stock until ``offers_due_at`` (its own deadline, after now
+    and not after the close of ordering). Buyers do not see it until ordering opens."""
+    require_coordinator(by)
+    now = now or utcnow()
+    if offers_due_at <= now:
+        raise ValidationError(
+            _("La date limite de l'appel de stock doit être dans le futur."),
+            field="offers_due_at",
+        )
+    published = move_campaign(
+        campaign.id,
+        (CampaignState.DRAFT,),
+        CampaignState.CALL_FOR_STOCK,
+        provided=[Campaign.closes_at >= offers_due_at],
+        offers_due_at=offers_due_at,
+    )
+    if not published:
+        if current_state(campaign.id) != CampaignState.DRAFT:
+            raise _refuse_transition(campaign.id, "call")
+        raise ValidationError(
+            _("La date limite de l'appel de stock ne peut pas suivre la clôture des commandes."),
+            field="offers_due_at",
+        )
+    record("campaign.call_published", campaign, by=by, offers_due_at=offers_due_at.isoformat())
+    db.session.flush()
+    queue_mail(
+        recipients_of(refurbishers_of_categories(campaign.id)),
+        _l("Appel de stock : %(title)s", title=campaign.title),
+        "campaign_call_for_stock",
+        campaign=campaign,
+        offers_due_at=offers_due_at,
+    )
+    return campaign
+
+
+def refurbishers_of_categories(campaign_id: int) -> list[int]:
+    """Active refurbishers with a listing (not archived) in one of the campaign's
+    categories: those the call for stock concerns."""
+    return list(
+        db.session.execute(
+            select(Organisation.id)
+            .where(
+                Organisation.kind == OrgKind.REFURBISHER,
+                Organisation.status == OrgStatus.ACTIVE,
+                exists().where(
+                    Listing.refurbisher_id == Organisation.id,
+                    Listing.status != ListingStatus.ARCHIVED,
+                    Listing.category_id.in_(
+                        select(campaign_category.c.category_id).where(
+                            campaign_category.c.campaign_id == campaign_id
+                        )
+                    ),
+                ),
+            )
+            .order_by(Organisation.id)
+        ).scalars()
+    )
+
+
+def active_buyers() -> list[int]:
+    """Every active member buyer: those whom opening a campaign concerns."""
+    return list(
+        db.session.execute(
+            select(Organisation.id)
+            .where(Organisation.kind == OrgKind.BUYER, Organisation.status == OrgStatus.ACTIVE)
+            .order_by(Organisation.id)
+        ).scalars()
+    )
 
 
 def open_campaign(campaign: Campaign, *, by: User, now: dt.datetime | None = None) -> Campaign:
-    """Publish a draft: buyers see it and may order once its window has started.
+    """Open ordering, after the call for stock (or straight from a draft): member buyers are
+    e-mailed, see it and may order once its window has started.
 
-    Opening before ``opens_at`` schedules the campaign: refurbishers can commit offers
-    and orders are accepted from ``opens_at`` (see :meth:`Campaign.is_open_at`).
+    Opening before ``opens_at`` schedules the campaign: orders are accepted from
+    ``opens_at`` (see :meth:`Campaign.is_open_at`).
     """
     require_coordinator(by)
     now = now or utcnow()
     opened = move_campaign(
         campaign.id,
-        (CampaignState.DRAFT,),
+        OPENABLE_STATES,
         CampaignState.OPEN,
         provided=[Campaign.closes_at > now],
     )
     if not opened:
-        if current_state(campaign.id) != CampaignState.DRAFT:
+        if current_state(campaign.id) not in OPENABLE_STATES:
             raise _refuse_transition(campaign.id, "open")
         raise ConflictError(
             _("La période de commande est déjà passée : modifiez les dates avant d'ouvrir.")
         )
     record("campaign.opened", campaign, by=by)
     db.session.flush()
+    queue_mail(
+        recipients_of(active_buyers()),
+        _l("Commandes ouvertes : %(title)s", title=campaign.title),
+        "campaign_opened",
+        campaign=campaign,
+    )
     return campaign
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,11 +14,18 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from nrhub.campaigns import queries, services
-from nrhub.campaigns.forms import CampaignForm, CancelCampaignForm, CommitOfferForm, order_form
+from nrhub.campaigns.forms import (
+    CallForStockForm,
+    CampaignForm,
+    CancelCampaignForm,
+    CommitOfferForm,
+    order_form,
+)
 from nrhub.campaigns.labels import labels
 from nrhub.campaigns.models import Campaign
 from nrhub.catalog.models import Category
 from nrhub.clauses.models import Clause
+from nrhub.confirmation import render_confirmation
 from nrhub.db import utcnow
 from nrhub.errors import DomainError
 from nrhub.extensions import db
@@ -172,16 +179,54 @@ def _transition(campaign_id: int, action: Any, message: str) -> ResponseReturnVa
     return redirect(url_for("campaigns.detail", campaign_id=campaign_id))
 
 
+@bp.route("/<int:campaign_id>/appel-de-stock", methods=["GET", "POST"])
+@role_required(Role.COORDINATOR)
+def publish_call(campaign_id: int) -> ResponseReturnValue:
+    campaign = queries.get_campaign_for(current_user, campaign_id)
+    form = CallForStockForm()
+    page = "campaigns/campaign_call.html"
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template(page, form=form, campaign=campaign), status
+    try:
+        services.publish_call(campaign, form.due_at(), by=current_user)
+    except DomainError as err:
+        _attach_error(form, err)
+        return render_template(page, form=form, campaign=campaign), err.status_code
+    flash(_("Appel de stock publié ; les reconditionneurs concernés ont été prévenus."), "success")
+    return redirect(url_for("campaigns.detail", campaign_id=campaign_id))
+
+
 @bp.post("/<int:campaign_id>/ouvrir")
 @role_required(Role.COORDINATOR)
 def open_(campaign_id: int) -> ResponseReturnValue:
-    return _transition(campaign_id, services.open_campaign, _("Campagne ouverte."))
+    return _transition(
+        campaign_id,
+        services.open_campaign,
+        _("Commandes ouvertes ; les collectivités membres ont été prévenues."),
+    )
 
 
-@bp.post("/<int:campaign_id>/cloturer")
+@bp.route("/<int:campaign_id>/cloturer", methods=["GET", "POST"])
 @role_required(Role.COORDINATOR)
 def close(campaign_id: int) -> ResponseReturnValue:
-    return _transition(campaign_id, services.close_campaign, _("Campagne clôturée."))
+    if request.method == "POST":
+        return _transition(campaign_id, services.close_campaign, _("Campagne clôturée."))
+    campaign = queries.get_campaign_for(current_user, campaign_id)
+    return render_confirmation(
+        title=_("Clôturer les commandes de « %(title)s » ?", title=campaign.title),
+        explanations=[
+            _(
+                "Les collectivités ne pourront plus modifier leurs commandes, qui seront "
+                "consolidées ; les offres encore en attente de décision seront refusées et "
+                "leurs unités rendues aux reconditionneurs."
+            ),
+            _("La clôture ne peut pas être annulée."),
+        ],
+        action=url_for("campaigns.close", campaign_id=campaign_id),
+        button=_("Clôturer les commandes"),
+        back=url_for("campaigns.detail", campaign_id=campaign_id),
+    )
 
 
 @bp.route("/<int:campaign_id>/annuler", methods=["GET", "POST"])

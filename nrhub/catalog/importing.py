@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import current_app
 from sqlalchemy import bindparam, delete, insert, select, update
@@ -28,7 +28,14 @@ from sqlalchemy.exc import IntegrityError
 
 from nrhub.audit.models import AuditEvent
 from nrhub.auth.models import User
-from nrhub.catalog.models import Category, Listing, ListingStatus, PriceTier, StockImport
+from nrhub.catalog.models import (
+    Category,
+    Grade,
+    Listing,
+    ListingStatus,
+    PriceTier,
+    StockImport,
+)
 from nrhub.catalog.rules import FieldError, ListingData, TierData, parse_listing, parse_tiers_text
 from nrhub.db import utcnow
 from nrhub.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
@@ -124,7 +131,7 @@ TEMPLATE_ROWS = [
         "smartphone",
         "Apple",
         "iPhone 12 64 Go",
-        "",
+        "-",
         "4",
         "64",
         "6,1",
@@ -158,12 +165,20 @@ class ImportIssue:
     message: str
 
 
+class FieldChange(NamedTuple):
+    """One field an import line changes: its French label, the old and the new value."""
+
+    label: str
+    old: str
+    new: str
+
+
 @dataclass(frozen=True)
 class ImportLine:
     line: int
     sku: str
     title: str
-    changes: tuple[str, ...] = ()
+    changes: tuple[FieldChange, ...] = ()
 
 
 @dataclass
@@ -174,6 +189,8 @@ class ImportPreview:
     updates: list[ImportLine] = field(default_factory=list)
     unchanged: list[ImportLine] = field(default_factory=list)
     errors: list[ImportIssue] = field(default_factory=list)
+    # Not errors, but worth a look: unknown columns (ignored), cells beyond the header.
+    warnings: list[ImportIssue] = field(default_factory=list)
     token: str | None = None
 
     @property
@@ -191,8 +208,9 @@ class ImportResult:
 # ----------------------------------------------------------------------------- reading
 
 
-def _header_map(header: list[str]) -> dict[str, str]:
-    """File header → canonical column; unknown or duplicate columns are errors."""
+def _header_map(header: list[str], warnings: list[ImportIssue]) -> dict[str, str]:
+    """File header → canonical column; a duplicate column is an error, unknown columns are
+    ignored with a warning (an error when no column is known)."""
     mapping: dict[str, str] = {}
     seen: set[str] = set()
     unknown = []
@@ -210,10 +228,10 @@ def _header_map(header: list[str]) -> dict[str, str]:
         mapping[name] = key
     if unknown:
         names = ", ".join(f"« {n} »" for n in unknown[:5])
-        raise ValidationError(
-            f"Colonnes inconnues : {names}. Reprenez les en-têtes du modèle à télécharger.",
-            field="file",
-        )
+        message = f"Colonnes inconnues : {names}. Reprenez les en-têtes du modèle à télécharger."
+        if "sku" not in seen:
+            raise ValidationError(message, field="file")
+        warnings.append(ImportIssue(1, ", ".join(unknown[:5]), message + " Elles sont ignorées."))
     if "sku" not in seen:
         raise ValidationError(
             "La colonne « sku » (votre référence) est obligatoire : c'est elle qui relie "
@@ -294,24 +312,91 @@ def _comparable(data: ListingData, category_id: int, status: str) -> dict[str, A
     return values
 
 
-_FIELD_LABELS = {
-    "quantity": "quantité",
-    "unit_price": "prix",
-    "tiers": "paliers",
-    "status": "statut",
-    "category_id": "catégorie",
+# The French name of each field, as the preview and the import page show it.
+FIELD_LABELS = {
+    "sku": "Référence (SKU)",
+    "category_id": "Catégorie",
+    "category_code": "Catégorie",
+    "brand": "Marque",
+    "model": "Modèle",
+    "processor": "Processeur",
+    "ram_gb": "Mémoire vive (Go)",
+    "storage_gb": "Stockage (Go)",
+    "screen_inches": "Écran (pouces)",
+    "description": "Description",
+    "grade": "Grade esthétique",
+    "state": "État",
+    "refurbished_in_france": "Reconditionné en France",
+    "data_wiping_attested": "Effacement des données attesté",
+    "quantity": "Quantité en stock",
+    "unit_price": "Prix unitaire HT",
+    "vat_rate": "TVA (%)",
+    "warranty_months": "Garantie (mois)",
+    "repairability_index": "Indice de réparabilité",
+    "os_update_years": "Mises à jour garanties (ans)",
+    "spare_parts_years": "Pièces détachées (ans)",
+    "tiers": "Paliers de prix",
+    "status": "Statut",
 }
+# The cell that clears an optional value on an existing listing (a blank cell keeps it).
+CLEAR_MARKER = "-"
+_STATE_WORDS = {"refurbished": "reconditionné", "used": "occasion"}
 
 
 def _diff(old: dict[str, Any], new: dict[str, Any]) -> tuple[str, ...]:
+    """The names of the fields whose value changes."""
     changes = []
     for name, value in new.items():
         before = old.get(name)
         if name == "tiers":
             before = tuple(before or ())
         if before != value:
-            changes.append(_FIELD_LABELS.get(name, name))
+            changes.append(name)
     return tuple(changes)
+
+
+def _shown(name: str, value: Any, categories: dict[int, str]) -> str:
+    """A value as the refurbisher wrote it in French ("(vide)" when there is none)."""
+    if value is None or value == "" or value == ():
+        return "(vide)"
+    if name == "category_id":
+        return categories.get(value, str(value))
+    if name == "status":
+        return status_word(value)
+    if name == "state":
+        return _STATE_WORDS.get(str(value), str(value))
+    if name == "tiers":
+        return "|".join(f"{t.min_quantity}:{_money(t.unit_price)}" for t in value)
+    if name == "unit_price":
+        return _money(value)
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, Decimal):
+        return _decimal(value)
+    return str(value)
+
+
+def _money(value: Decimal) -> str:
+    return f"{value:.2f}".replace(".", ",")
+
+
+def _decimal(value: Decimal) -> str:
+    text = format(value.normalize(), "f") if value == value.to_integral() else str(value)
+    return text.replace(".", ",")
+
+
+def describe_changes(
+    old: dict[str, Any], new: dict[str, Any], categories: dict[int, str]
+) -> tuple[FieldChange, ...]:
+    """Each changed field with its French label and old → new value."""
+    return tuple(
+        FieldChange(
+            FIELD_LABELS.get(name, name),
+            _shown(name, old.get(name), categories),
+            _shown(name, new[name], categories),
+        )
+        for name in _diff(old, new)
+    )
 
 
 @dataclass
@@ -321,7 +406,7 @@ class _Parsed:
     category_id: int
     status: str
     existing: dict[str, Any] | None
-    changes: tuple[str, ...] = ()
+    changes: tuple[FieldChange, ...] = ()
 
 
 def _parse_rows(
@@ -370,8 +455,11 @@ def _parse_rows(
             raw = _raw_of(current, codes)
             raw_tiers_text = "|".join(f"{t.min_quantity}:{t.unit_price}" for t in current["tiers"])
             status = str(current["status"])
-        for key, value in values.items():
+        for key, cell in values.items():
             target = COLUMNS[key]
+            if current is not None and not cell.strip():
+                continue  # a blank cell keeps the current value
+            value = "" if cell.strip() == CLEAR_MARKER else cell
             if target == "tiers":
                 raw_tiers_text = value
             elif target == "status":
@@ -428,13 +516,18 @@ def _column_name(name: str, mapping: dict[str, str]) -> str:
 
 def _classify(parsed: list[_Parsed], preview: ImportPreview) -> list[_Parsed]:
     to_write = []
+    labels = {
+        cid: label for cid, label in db.session.execute(select(Category.id, Category.label_fr))
+    }
     for item in parsed:
         title = f"{item.data.brand} {item.data.model}"
         if item.existing is None:
             preview.creates.append(ImportLine(item.line, item.data.sku, title))
             to_write.append(item)
             continue
-        item.changes = _diff(item.existing, _comparable(item.data, item.category_id, item.status))
+        item.changes = describe_changes(
+            item.existing, _comparable(item.data, item.category_id, item.status), labels
+        )
         if item.changes:
             preview.updates.append(ImportLine(item.line, item.data.sku, title, item.changes))
             to_write.append(item)
@@ -461,8 +554,16 @@ def preview_import(data: bytes, filename: str, *, by: User) -> ImportPreview:
         sheet = read_table(data, filename, max_rows=MAX_LINES)
     except SpreadsheetError as err:
         raise ValidationError(str(err), field="file") from err
-    mapping = _header_map(sheet.header)
     preview = ImportPreview(filename=filename, total_lines=len(sheet.rows))
+    mapping = _header_map(sheet.header, preview.warnings)
+    preview.warnings.extend(
+        ImportIssue(
+            line,
+            "",
+            "Cette ligne a des cellules au-delà des colonnes de l'en-tête : elles sont ignorées.",
+        )
+        for line in sheet.overflowing_lines
+    )
     existing = _existing(by.organisation_id)
     parsed = _parse_rows(sheet.rows, mapping, existing, preview.errors)
     to_write = _classify(parsed, preview)
@@ -774,6 +875,53 @@ def _write(
         db.session.execute(insert(PriceTier.__table__), tier_rows)
     if audits:
         db.session.execute(insert(AuditEvent.__table__), audits)
+
+
+class ColumnHelp(NamedTuple):
+    column: str
+    label: str
+    accepted: str
+
+
+_BOOLEAN = "« oui » ou « non » (aussi o, 1, vrai, x / n, 0, faux)"
+_COLUMN_VALUES = {
+    "sku": "votre référence, 64 caractères au plus ; obligatoire, elle relie la ligne à l'offre",
+    "marque": "texte, 80 caractères au plus",
+    "modele": "texte, 160 caractères au plus",
+    "processeur": "texte, 120 caractères au plus",
+    "ram_go": "nombre entier de Go",
+    "stockage_go": "nombre entier de Go",
+    "ecran_pouces": "nombre décimal, virgule ou point (14 ou 15,6)",
+    "description": "texte libre, 5 000 caractères au plus",
+    "reconditionne_en_france": _BOOLEAN,
+    "effacement_atteste": _BOOLEAN,
+    "quantite": "stock disponible hors campagnes, nombre entier",
+    "prix_ht": "prix unitaire HT en euros (289,00 ou 289.00)",
+    "tva": "taux en % : 20, 10, 5,5, 2,1 ou 0",
+    "garantie_mois": "nombre entier de mois",
+    "indice_reparabilite": "de 0 à 10, une décimale (7,2)",
+    "mises_a_jour_ans": "nombre entier d'années",
+    "pieces_detachees_ans": "nombre entier d'années",
+    "paliers": "quantité:prix séparés par « | » (10:275,00|50:259,00)",
+}
+
+
+def column_help() -> list[ColumnHelp]:
+    """Every accepted column with its French label and accepted values (categories, grades,
+    states and statuses by their French words and codes), for the import page."""
+    categories = db.session.execute(
+        select(Category.code, Category.label_fr).order_by(Category.sort_order)
+    ).all()
+    values = _COLUMN_VALUES | {
+        "categorie": "; ".join(f"{code} ({label})" for code, label in categories),
+        "grade": "; ".join(f"{g.value}" for g in Grade),
+        "etat": "« reconditionné » (refurbished) ou « occasion » (used)",
+        "statut": "« brouillon », « publiée » ou « archivée »",
+    }
+    return [
+        ColumnHelp(column, FIELD_LABELS.get(target, target), values.get(column, ""))
+        for column, target in COLUMNS.items()
+    ]
 
 
 def template_rows() -> tuple[list[str], list[list[str]]]:

@@ -324,7 +324,7 @@ def import_stock() -> ResponseReturnValue:
     form = ImportForm()
     if not form.validate_on_submit():
         status = 422 if request.method == "POST" else 200
-        return render_template("catalog/import.html", form=form, preview=None), status
+        return _import_page(form, None), status
     upload = form.file.data
     try:
         preview = services.preview_import(
@@ -332,14 +332,20 @@ def import_stock() -> ResponseReturnValue:
         )
     except ValidationError as err:
         form.file.errors = [*form.file.errors, str(err)]
-        return render_template("catalog/import.html", form=form, preview=None), 422
+        return _import_page(form, None), 422
     status = 422 if preview.errors else 200
+    return _import_page(ImportForm(formdata=None), preview), status
+
+
+def _import_page(form: ImportForm, preview: Any) -> str:
     return render_template(
         "catalog/import.html",
-        form=ImportForm(formdata=None),
+        form=form,
         preview=preview,
         shown=importing.SHOWN_LINES,
-    ), status
+        columns=importing.column_help(),
+        clear_marker=importing.CLEAR_MARKER,
+    )
 
 
 @bp.post("/reconditionneur/offres/import/appliquer")

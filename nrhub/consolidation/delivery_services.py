@@ -13,19 +13,21 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, exists, select, update
+from sqlalchemy import and_, exists, func, select, update
 
 from nrhub.audit.services import record
 from nrhub.auth.models import User
 from nrhub.campaigns.models import Campaign, CampaignState, campaign_clause
 from nrhub.clauses.models import Clause
 from nrhub.clauses.services import decp_considerations
-from nrhub.consolidation.amounts import line_amounts, total
+from nrhub.consolidation.amounts import ZERO, line_amounts, total
 from nrhub.consolidation.models import (
+    RECEIVABLE_STATUSES,
     Delivery,
     DeliveryLine,
     DeliveryStatus,
@@ -158,20 +160,16 @@ def confirm_receipt(
     by: User,
     notify: bool = True,
 ) -> Delivery:
-    """The buyer confirms receipt ("service fait") line by line, at most what was shipped.
+    """The buyer confirms receipt ("service fait") line by line: ``quantities`` are the
+    units received this time, at most what is still expected of each line.
 
-    Each line received writes one hub ledger row: amount HT = received × pooled unit price,
-    the listing's category, the refurbisher as supplier, reuse, the campaign's clauses.
-    When every delivery of the campaign is received, the campaign is done.
+    Each line received writes one hub ledger row for this receipt: amount HT = units
+    received now × pooled unit price, the listing's category, the refurbisher as supplier,
+    reuse, the campaign's clauses. A delivery with units still expected stays open
+    (partially received) for later receipts, or for :func:`record_not_delivered`. When
+    every delivery of the campaign is received, the campaign is done.
     """
-    if not (by.is_active_member and by.role == Role.BUYER):
-        raise PermissionDeniedError(_("Seul l'acheteur destinataire confirme la réception."))
-    if by.organisation_id != delivery.buyer_id:
-        raise PermissionDeniedError(_("Cette livraison n'est pas la vôtre."))
-    if delivery.status == DeliveryStatus.PENDING:
-        raise ConflictError(_("Cette livraison n'a pas encore été expédiée."))
-    if delivery.status == DeliveryStatus.RECEIVED:
-        raise ConflictError(_("La réception de cette livraison a déjà été confirmée."))
+    _check_receiving_buyer(delivery, by)
     if received_on > paris_today():
         raise ValidationError(
             _("La date de réception ne peut pas être dans le futur."), "received_on"
@@ -193,9 +191,13 @@ def confirm_receipt(
         .order_by(DeliveryLine.id)
     ).all()
     received = _check_quantities(lines, quantities)
-    if comment is None and any(received[line.id] < line.quantity for line, _c in lines):
+    if not any(received.values()):
         raise ValidationError(
-            _("Indiquez en commentaire ce qui manque ou ce qui a été refusé."), "comment"
+            _(
+                "Indiquez au moins une unité reçue ; si rien n'arrivera, déclarez les unités "
+                "manquantes comme non livrées."
+            ),
+            "lines",
         )
 
     _lock_campaign(delivery.campaign_id)
@@ -206,6 +208,18 @@ def confirm_receipt(
     return delivery
 
 
+def _check_receiving_buyer(delivery: Delivery, by: User) -> None:
+    """Only the recipient buyer's people act on a shipped delivery still expecting units."""
+    if not (by.is_active_member and by.role == Role.BUYER):
+        raise PermissionDeniedError(_("Seul l'acheteur destinataire confirme la réception."))
+    if by.organisation_id != delivery.buyer_id:
+        raise PermissionDeniedError(_("Cette livraison n'est pas la vôtre."))
+    if delivery.status == DeliveryStatus.PENDING:
+        raise ConflictError(_("Cette livraison n'a pas encore été expédiée."))
+    if delivery.status == DeliveryStatus.RECEIVED:
+        raise ConflictError(_("La réception de cette livraison a déjà été confirmée."))
+
+
 def _check_quantities(lines: list[Any], quantities: Mapping[int, int]) -> dict[int, int]:
     known = {line.id for line, _c in lines}
     unknown = set(quantities) - known
@@ -214,15 +228,18 @@ def _check_quantities(lines: list[Any], quantities: Mapping[int, int]) -> dict[i
     received = {}
     for line, _category in lines:
         value = quantities.get(line.id)
+        if value is None and line.expected_quantity == 0:
+            value = 0
         if value is None:
             raise ValidationError(
                 _("Indiquez la quantité reçue de chaque ligne."), f"line_{line.id}"
             )
-        if not 0 <= value <= line.quantity:
+        if not 0 <= value <= line.expected_quantity:
             raise ValidationError(
                 _(
-                    "La quantité reçue doit être comprise entre 0 et %(n)s (la quantité expédiée).",
-                    n=line.quantity,
+                    "La quantité reçue doit être comprise entre 0 et %(n)s (les unités "
+                    "encore attendues).",
+                    n=line.expected_quantity,
                 ),
                 f"line_{line.id}",
             )
@@ -239,14 +256,16 @@ def _write_receipt(
     by: User,
 ) -> None:
     now = utcnow()
+    # The delivery's row first (a compare-and-set that also holds it): a concurrent receipt
+    # or declaration of the same delivery waits, then finds the units it expected gone.
+    comments = "\n".join(filter(None, (delivery.receipt_comment, comment))) or None
     done = rows_changed(
         db.session.execute(
             update(Delivery)
-            .where(Delivery.id == delivery.id, Delivery.status == DeliveryStatus.SHIPPED)
+            .where(Delivery.id == delivery.id, Delivery.status.in_(RECEIVABLE_STATUSES))
             .values(
-                status=DeliveryStatus.RECEIVED,
                 received_on=received_on,
-                receipt_comment=comment,
+                receipt_comment=comments,
                 received_by_id=by.id,
                 received_at=now,
             )
@@ -255,6 +274,8 @@ def _write_receipt(
     )
     if done != 1:
         raise ConflictError(_("La réception de cette livraison a déjà été confirmée."))
+    for line, _category in lines:
+        _add_received(line, received[line.id])
     buyer = db.session.get(Organisation, delivery.buyer_id)
     supplier = db.session.get(Organisation, delivery.refurbisher_id)
     assert buyer is not None and supplier is not None
@@ -268,14 +289,14 @@ def _write_receipt(
     )
     social, environmental = decp_considerations(clauses)
     for line, category_id in lines:
-        line.received_quantity = received[line.id]
-        if line.received_quantity > 0:
+        units = received[line.id]  # received by this receipt
+        if units > 0:
             record_spend(
                 buyer=buyer,
                 spent_on=received_on,
                 category_id=category_id,
-                quantity=line.received_quantity,
-                amount=quantize_money(line.unit_price * line.received_quantity),
+                quantity=units,
+                amount=quantize_money(line.unit_price * units),
                 supplier_name=supplier.name,
                 supplier=supplier,
                 origin=SpendOrigin.HUB,
@@ -287,14 +308,14 @@ def _write_receipt(
                 clauses=clauses,
                 by=by,
             )
-        if line.received_quantity > 0 and line.maintenance_unit_price is not None:
+        if units > 0 and line.maintenance_unit_price is not None:
             # Maintenance is a service: IT spend under the campaign's clauses, not reuse.
             record_spend(
                 buyer=buyer,
                 spent_on=received_on,
                 category_id=category_id,
-                quantity=line.received_quantity,
-                amount=quantize_money(line.maintenance_unit_price * line.received_quantity),
+                quantity=units,
+                amount=quantize_money(line.maintenance_unit_price * units),
                 supplier_name=supplier.name,
                 supplier=supplier,
                 origin=SpendOrigin.HUB,
@@ -307,21 +328,7 @@ def _write_receipt(
                 by=by,
             )
     db.session.flush()
-    db.session.execute(
-        update(Campaign)
-        .where(
-            Campaign.id == delivery.campaign_id,
-            Campaign.state.in_((CampaignState.CONSOLIDATED, CampaignState.IN_DELIVERY)),
-            ~exists().where(
-                and_(
-                    Delivery.campaign_id == delivery.campaign_id,
-                    Delivery.status != DeliveryStatus.RECEIVED,
-                )
-            ),
-        )
-        .values(state=CampaignState.DONE)
-        .execution_options(synchronize_session=False)
-    )
+    _settle_status(delivery.id)
     record(
         "delivery.received",
         delivery,
@@ -331,6 +338,141 @@ def _write_receipt(
         received_units=sum(received.values()),
         comment=comment,
     )
+
+
+def _add_received(line: DeliveryLine, units: int) -> None:
+    """Add this receipt's units to the line, never beyond the units still expected."""
+    if units == 0:
+        if line.received_quantity is None:
+            line.received_quantity = 0
+        return
+    added = rows_changed(
+        db.session.execute(
+            update(DeliveryLine)
+            .where(
+                DeliveryLine.id == line.id,
+                func.coalesce(DeliveryLine.received_quantity, 0)
+                + DeliveryLine.not_delivered_quantity
+                + units
+                <= DeliveryLine.quantity,
+            )
+            .values(received_quantity=func.coalesce(DeliveryLine.received_quantity, 0) + units)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    if added != 1:
+        raise ConflictError(
+            _("Cette livraison vient d'être mise à jour : rechargez la page et recommencez.")
+        )
+    db.session.expire(line, ["received_quantity"])
+
+
+def _settle_status(delivery_id: int) -> None:
+    """Received when no unit is expected any more, else partially received; the campaign
+    is done when all its deliveries are received."""
+    expected = db.session.execute(
+        select(
+            func.coalesce(
+                func.sum(
+                    DeliveryLine.quantity
+                    - func.coalesce(DeliveryLine.received_quantity, 0)
+                    - DeliveryLine.not_delivered_quantity
+                ),
+                0,
+            )
+        ).where(DeliveryLine.delivery_id == delivery_id)
+    ).scalar_one()
+    campaign_id = db.session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id)
+        .values(status=DeliveryStatus.PARTIAL if expected else DeliveryStatus.RECEIVED)
+        .returning(Delivery.campaign_id)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    db.session.execute(
+        update(Campaign)
+        .where(
+            Campaign.id == campaign_id,
+            Campaign.state.in_((CampaignState.CONSOLIDATED, CampaignState.IN_DELIVERY)),
+            ~exists().where(
+                and_(
+                    Delivery.campaign_id == campaign_id,
+                    Delivery.status != DeliveryStatus.RECEIVED,
+                )
+            ),
+        )
+        .values(state=CampaignState.DONE)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def record_not_delivered(
+    delivery: Delivery, reason: str, *, by: User, notify: bool = True
+) -> Delivery:
+    """The buyer records the units still expected as never coming, with a reason: the
+    delivery is closed (received) and the delivery's and purchase order's amounts HT drop
+    by those units at the pooled unit price. Units received stay in the ledger as they are.
+    """
+    _check_receiving_buyer(delivery, by)
+    reason = (reason or "").strip()
+    if len(reason) < 5:
+        raise ValidationError(_("Expliquez pourquoi ces unités ne seront pas livrées."), "reason")
+    if len(reason) > MAX_COMMENT_LENGTH:
+        raise ValidationError(_("Le motif est trop long (2 000 caractères au plus)."), "reason")
+    _lock_campaign(delivery.campaign_id)
+    closed = rows_changed(
+        db.session.execute(
+            update(Delivery)
+            .where(Delivery.id == delivery.id, Delivery.status.in_(RECEIVABLE_STATUSES))
+            .values(not_delivered_reason=reason)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    if closed != 1:
+        raise ConflictError(_("La réception de cette livraison a déjà été confirmée."))
+    lines = list(
+        db.session.execute(
+            select(DeliveryLine)
+            .where(DeliveryLine.delivery_id == delivery.id)
+            .order_by(DeliveryLine.id)
+            .execution_options(populate_existing=True)
+        ).scalars()
+    )
+    missing = {line.id: line.expected_quantity for line in lines}
+    if not any(missing.values()):
+        raise ConflictError(_("Aucune unité n'est plus attendue sur cette livraison."))
+    deducted = sum((quantize_money(line.unit_price * missing[line.id]) for line in lines), ZERO)
+    for line in lines:
+        line.not_delivered_quantity += missing[line.id]
+        line.received_quantity = line.received_quantity or 0
+    _deduct(delivery.id, delivery.purchase_order_id, deducted)
+    db.session.flush()
+    _settle_status(delivery.id)
+    record(
+        "delivery.not_delivered",
+        delivery,
+        by=by,
+        units=sum(missing.values()),
+        amount_ht=str(deducted),
+        reason=reason,
+    )
+    db.session.refresh(delivery)
+    if notify:
+        _notify(delivery, "delivery_received", _l("Unités non livrées"))
+    return delivery
+
+
+def _deduct(delivery_id: int, purchase_order_id: int, amount: Decimal) -> None:
+    """Lower the delivery's and its purchase order's amounts HT (the purchase order's row
+    locked: another buyer of the same order may be doing the same)."""
+    for model, object_id in ((Delivery, delivery_id), (PurchaseOrder, purchase_order_id)):
+        row = db.session.execute(
+            select(model)
+            .where(model.id == object_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).scalar_one()
+        row.total_ht = row.total_ht - amount
 
 
 def _notify(delivery: Delivery, template: str, subject: Any) -> None:

@@ -70,11 +70,34 @@ class ReceiptForm(Form):
     )
 
     def line_fields(self) -> list[tuple[Any, Any]]:
-        """(delivery line, its quantity field) in the delivery's order."""
-        return [(line, self[f"line_{line.id}"]) for line in self._delivery.lines]
+        """(delivery line, its quantity field) in the delivery's order, for the lines that
+        still expect units (the others are not asked again)."""
+        delivery = getattr(self, "_delivery", None)
+        lines = delivery.lines if delivery is not None else []
+        return [(line, self[f"line_{line.id}"]) for line in lines if line.expected_quantity > 0]
 
     def quantities(self) -> dict[int, int]:
         return {line.id: int(field.data) for line, field in self.line_fields()}
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """Only the lines still expecting units are checked (the others are not shown)."""
+        shown = {f"line_{line.id}" for line, _field in self.line_fields()}
+        delivery = getattr(self, "_delivery", None)
+        for line in delivery.lines if delivery is not None else []:
+            if f"line_{line.id}" not in shown:
+                del self[f"line_{line.id}"]
+        return super().validate(extra_validators)
+
+
+class NotDeliveredForm(Form):
+    reason = TextAreaField(
+        _l("Pourquoi ces unités ne seront pas livrées"),
+        validators=[
+            DataRequired(_l("Expliquez pourquoi ces unités ne seront pas livrées.")),
+            Length(min=5, max=2000, message=_l("Entre 5 et 2 000 caractères.")),
+        ],
+        render_kw={"rows": 3},
+    )
 
 
 def receipt_form(delivery: Delivery, **kwargs: Any) -> ReceiptForm:
@@ -84,6 +107,7 @@ def receipt_form(delivery: Delivery, **kwargs: Any) -> ReceiptForm:
         pass
 
     for line in delivery.lines:
+        expected = line.expected_quantity
         setattr(
             _ReceiptForm,
             f"line_{line.id}",
@@ -96,11 +120,13 @@ def receipt_form(delivery: Delivery, **kwargs: Any) -> ReceiptForm:
                     InputRequired(_l("Indiquez la quantité reçue.")),
                     NumberRange(
                         min=0,
-                        max=line.quantity,
-                        message=_l("Entre 0 et %(max)s (la quantité expédiée).", max=line.quantity),
+                        max=expected,
+                        message=_l(
+                            "Entre 0 et %(max)s (les unités encore attendues).", max=expected
+                        ),
                     ),
                 ],
-                default=line.quantity,
+                default=expected,
             ),
         )
     form = _ReceiptForm(**kwargs)

@@ -10,6 +10,7 @@ from nrhub.consolidation.models import DeliveryStatus
 DELIVERY_STATUS = {
     DeliveryStatus.PENDING: _l("À expédier"),
     DeliveryStatus.SHIPPED: _l("Expédiée"),
+    DeliveryStatus.PARTIAL: _l("Reçue en partie"),
     DeliveryStatus.RECEIVED: _l("Reçue"),
 }
 

@@ -182,7 +182,13 @@ class Allocation(Model):
 class DeliveryStatus(StrEnum):
     PENDING = "pending"
     SHIPPED = "shipped"
+    # Some units received, the rest still expected: later receipts add to it.
+    PARTIAL = "partial"
     RECEIVED = "received"
+
+
+# A delivery waiting for (more) units to be received.
+RECEIVABLE_STATUSES = (DeliveryStatus.SHIPPED, DeliveryStatus.PARTIAL)
 
 
 class Delivery(Model):
@@ -206,6 +212,8 @@ class Delivery(Model):
     receipt_comment: Mapped[str | None] = mapped_column(Text)
     received_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     received_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Why the buyer recorded the missing units as never coming (which closed the delivery).
+    not_delivered_reason: Mapped[str | None] = mapped_column(Text)
 
     purchase_order: Mapped[PurchaseOrder] = relationship(back_populates="deliveries", lazy="raise")
     campaign: Mapped[Campaign] = relationship(lazy="raise")
@@ -217,7 +225,8 @@ class Delivery(Model):
 
 
 class DeliveryLine(Model):
-    """One allocated order line in a delivery: units shipped, then units received."""
+    """One allocated order line in a delivery: units shipped, then units received (in one
+    receipt or several), and any units recorded as never delivered."""
 
     __tablename__ = "delivery_line"
     __table_args__ = (
@@ -235,7 +244,10 @@ class DeliveryLine(Model):
     purchase_order_line_id: Mapped[int] = mapped_column(ForeignKey("purchase_order_line.id"))
     quantity: Mapped[int] = mapped_column()
     unit_price: Mapped[Decimal] = mapped_column(Money)
+    # Units received so far (the sum of every receipt; None before the first one).
     received_quantity: Mapped[int | None] = mapped_column()
+    # Units the buyer recorded as never delivered (deducted from the purchase order).
+    not_delivered_quantity: Mapped[int] = mapped_column(default=0, server_default="0")
     # Maintenance chosen with the order line: same units, at its own price (else None).
     maintenance_line_id: Mapped[int | None] = mapped_column(
         ForeignKey("purchase_order_maintenance_line.id")
@@ -246,3 +258,8 @@ class DeliveryLine(Model):
     allocation: Mapped[Allocation] = relationship(lazy="raise")
     purchase_order_line: Mapped[PurchaseOrderLine] = relationship(lazy="raise")
     maintenance_line: Mapped[PurchaseOrderMaintenanceLine | None] = relationship(lazy="raise")
+
+    @property
+    def expected_quantity(self) -> int:
+        """Units still expected: shipped, neither received nor recorded as not delivered."""
+        return self.quantity - (self.received_quantity or 0) - self.not_delivered_quantity

@@ -107,6 +107,7 @@ class DocumentLine:
     received: int | None = None
     received_amounts: Amounts | None = None
     buyer_name: str = ""
+    not_delivered: int = 0
 
 
 MAINTENANCE_SKU = "MAINT."
@@ -157,6 +158,7 @@ def delivery_lines(delivery: Delivery) -> list[DocumentLine]:
                 line.received_quantity,
                 received_amounts,
                 delivery.buyer.name,
+                line.not_delivered_quantity,
             )
         )
         maintenance = line.maintenance_line

@@ -28,7 +28,11 @@ from nrhub.campaigns.models import Campaign, CampaignState
 from nrhub.consolidation import steps
 from nrhub.consolidation.allocation import Rule, allocate
 from nrhub.consolidation.amounts import ZERO, line_amounts
-from nrhub.consolidation.delivery_services import confirm_receipt, ship_delivery
+from nrhub.consolidation.delivery_services import (
+    confirm_receipt,
+    record_not_delivered,
+    ship_delivery,
+)
 from nrhub.consolidation.models import AllocationOverride, Consolidation, PurchaseOrder
 from nrhub.consolidation.preview import (
     BuyerAllocation,
@@ -53,6 +57,7 @@ __all__ = [
     "confirm_consolidation",
     "confirm_receipt",
     "preview_consolidation",
+    "record_not_delivered",
     "remove_override",
     "set_override",
     "ship_delivery",

@@ -11,17 +11,19 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from nrhub.campaigns.models import CampaignState
+from nrhub.confirmation import render_confirmation
 from nrhub.consolidation import labels, queries, services
 from nrhub.consolidation.exports import delivery_csv, purchase_order_csv
 from nrhub.consolidation.forms import (
     ConfirmForm,
+    NotDeliveredForm,
     OverrideForm,
     ShipForm,
     parse_rule,
     receipt_form,
     rule_choices,
 )
-from nrhub.consolidation.models import Delivery
+from nrhub.consolidation.models import Delivery, DeliveryStatus
 from nrhub.db import utcnow
 from nrhub.errors import DomainError, ValidationError
 from nrhub.formatting import paris_date_of
@@ -103,10 +105,27 @@ def remove_override(campaign_id: int, line_id: int) -> ResponseReturnValue:
     return redirect(url_for(".consolidate", campaign_id=campaign_id, regle=rule.value))
 
 
-@bp.post("/campagnes/<int:campaign_id>/consolidation/confirmation")
+@bp.route("/campagnes/<int:campaign_id>/consolidation/confirmation", methods=["GET", "POST"])
 @role_required(Role.COORDINATOR)
 def confirm(campaign_id: int) -> ResponseReturnValue:
     campaign = queries.get_campaign(campaign_id)
+    if request.method == "GET":
+        rule = parse_rule(request.args.get("rule"))
+        return render_confirmation(
+            title=_("Confirmer la consolidation de « %(title)s » ?", title=campaign.title),
+            explanations=[
+                _("Règle d'attribution : %(rule)s.", rule=labels.rule(rule)),
+                _(
+                    "La confirmation enregistre les attributions, émet un bon de commande par "
+                    "reconditionneur, rend au stock les unités non attribuées et prévient chaque "
+                    "acheteur et chaque reconditionneur. Elle ne peut pas être annulée."
+                ),
+            ],
+            action=url_for(".confirm", campaign_id=campaign_id),
+            button=_("Confirmer la consolidation"),
+            back=url_for(".consolidate", campaign_id=campaign_id, regle=rule.value),
+            hidden={"rule": rule.value},
+        )
     form = ConfirmForm()
     if not form.validate():
         return redirect(url_for(".consolidate", campaign_id=campaign_id))
@@ -218,7 +237,41 @@ def receive(delivery_id: int) -> ResponseReturnValue:
     except DomainError as err:
         _attach_error(form, err)
         return _delivery_page(delivery, ship_form, form, err.status_code)
-    flash(_("Réception confirmée : le service fait est enregistré dans vos dépenses."), "success")
+    if delivery.status == DeliveryStatus.PARTIAL:
+        flash(
+            _(
+                "Réception partielle enregistrée dans vos dépenses ; la livraison reste ouverte "
+                "pour les unités encore attendues."
+            ),
+            "success",
+        )
+    else:
+        flash(
+            _("Réception confirmée : le service fait est enregistré dans vos dépenses."),
+            "success",
+        )
+    return redirect(url_for(".delivery", delivery_id=delivery_id))
+
+
+@bp.post("/livraisons/<int:delivery_id>/non-livre")
+@role_required(Role.BUYER)
+def not_delivered(delivery_id: int) -> ResponseReturnValue:
+    delivery = queries.get_delivery_for(current_user, delivery_id)
+    form = NotDeliveredForm()
+    if not form.validate():
+        return _delivery_page(delivery, status=422, missing_form=form)
+    try:
+        services.record_not_delivered(delivery, form.reason.data or "", by=current_user)
+    except DomainError as err:
+        _attach_error(form, err)
+        return _delivery_page(delivery, status=err.status_code, missing_form=form)
+    flash(
+        _(
+            "Unités manquantes enregistrées comme non livrées : la livraison est close et les "
+            "montants du bon de commande sont ajustés."
+        ),
+        "success",
+    )
     return redirect(url_for(".delivery", delivery_id=delivery_id))
 
 
@@ -230,8 +283,14 @@ def _today() -> dt.date:
 
 
 def _delivery_page(
-    delivery: Delivery, ship_form: Any, receipt: Any, status: int = 200
+    delivery: Delivery,
+    ship_form: Any = None,
+    receipt: Any = None,
+    status: int = 200,
+    missing_form: NotDeliveredForm | None = None,
 ) -> ResponseReturnValue:
+    ship_form = ship_form or ShipForm(formdata=None)
+    receipt = receipt or receipt_form(delivery, formdata=None)
     lines = queries.delivery_lines(delivery)
     if receipt.received_on.data is None and not receipt.errors:
         receipt.received_on.data = _today()
@@ -244,6 +303,7 @@ def _delivery_page(
             received_totals=queries.received_total(lines),
             ship_form=ship_form,
             receipt_form=receipt,
+            missing_form=missing_form or NotDeliveredForm(formdata=None),
         ),
         status,
     )

@@ -19,7 +19,12 @@ from nrhub.auth.models import User
 from nrhub.campaigns.models import Campaign, CampaignState
 from nrhub.consolidation.allocation import Rule
 from nrhub.consolidation.models import Delivery, DeliveryLine, DeliveryStatus
-from nrhub.consolidation.services import confirm_consolidation, confirm_receipt, ship_delivery
+from nrhub.consolidation.services import (
+    confirm_consolidation,
+    confirm_receipt,
+    record_not_delivered,
+    ship_delivery,
+)
 from nrhub.db import utcnow
 from nrhub.demo.organisations import organisation
 from nrhub.extensions import db
@@ -129,6 +134,10 @@ def _deliver(campaign_id: int, plan: _Plan) -> None:
                 by=_first_person(delivery.buyer_id),
                 notify=False,
             )
+            if comment is not None:  # the refused unit will not come in this campaign
+                record_not_delivered(
+                    delivery, PARTIAL_COMMENT, by=_first_person(delivery.buyer_id), notify=False
+                )
 
 
 def _serials(delivery: Delivery, plan: _Plan) -> str:

@@ -78,7 +78,8 @@ class SpendEntry(Model):
         String(50), default="Pas de considération environnementale"
     )
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id"), index=True)
-    delivery_line_id: Mapped[int | None] = mapped_column(unique=True)
+    # A hub purchase's delivery line; a line received in several times has one row a receipt.
+    delivery_line_id: Mapped[int | None] = mapped_column(index=True)
     comment: Mapped[str | None] = mapped_column(Text)
     # Donations: the age bracket of the flat-rate grid (nrhub/data/donation_values.json).
     donation_age_bracket: Mapped[str | None] = mapped_column(String(20))

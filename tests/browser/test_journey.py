@@ -1,9 +1,12 @@
 """The whole purchasing journey in a real browser, one screenshot per step.
 
-A refurbisher publishes a listing and commits it to a campaign that the coordinator has
-opened; the coordinator accepts it; two buyers order; the coordinator closes and
-consolidates; the refurbisher ships; the buyers confirm receipt; each buyer's dashboard
-then shows the reuse share computed from the demo ledger plus what the test bought.
+The coordinator publishes a campaign's call for stock; a refurbisher, who sees the campaign
+before ordering opens, publishes a listing and commits it; the coordinator accepts it and
+opens ordering; two buyers order, the order form's totals following what they type; the
+coordinator closes and consolidates, each time after a confirmation page; the refurbisher
+ships; one buyer receives part of its delivery, then the rest later, the other all at
+once; each buyer's dashboard then shows the reuse share computed from the demo ledger plus
+what the test bought.
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ def set_datetime_local(b: Browser, name: str, moment: dt.datetime) -> None:
     )
 
 
-def create_and_open_campaign(b: Browser, title: str) -> str:
+def create_campaign_and_call_for_stock(b: Browser, title: str) -> str:
     b.login(COORDINATOR)
     b.get("/campagnes/nouvelle")
     b.fill("title", title)
@@ -58,11 +61,28 @@ def create_and_open_campaign(b: Browser, title: str) -> str:
     b.assert_no_form_errors()
     assert "Campagne créée en préparation." in b.flash()
     campaign_path = b.path
-    b.submit("Ouvrir la campagne")
-    assert "Campagne ouverte." in b.flash(), b.flash()
+    b.click_link("Publier l'appel de stock")
+    set_datetime_local(b, "offers_due_at", now + dt.timedelta(days=3))
+    b.submit("Publier l'appel de stock")
+    assert "Appel de stock publié" in b.flash(), b.flash()
+    assert "Campagne en appel de stock" in b.text()
+    b.shot("coordination-appel-de-stock")
+    return campaign_path
+
+
+def open_ordering(b: Browser, campaign_path: str) -> None:
+    b.login(COORDINATOR)
+    b.get(campaign_path)
+    b.submit("Ouvrir les commandes")
+    assert "Commandes ouvertes ;" in b.flash(), b.flash()
     assert "Commandes ouvertes" in b.text()
     b.shot("coordination-campagne-ouverte")
-    return campaign_path
+
+
+def buyer_cannot_see(b: Browser, campaign_path: str) -> None:
+    b.login(BUYER)
+    b.get(campaign_path)
+    assert "erreur 404" in b.text(), b.text()[:500]
 
 
 def publish_listing(b: Browser, sku: str, model: str) -> None:
@@ -96,6 +116,7 @@ def publish_listing(b: Browser, sku: str, model: str) -> None:
 
 def commit_listing(b: Browser, campaign_path: str, model: str) -> None:
     b.get(campaign_path)
+    assert "Campagne en appel de stock" in b.text(), "le reconditionneur ne voit pas l'appel"
     choice = [o.text for o in b.find_all('select[name="listing_id"] option') if model in o.text]
     assert choice, "l'offre publiée n'est pas proposée à l'engagement"
     b.select("listing_id", label=choice[0])
@@ -132,8 +153,17 @@ def place_order(
     b.get(campaign_path)
     row = _row(b, model)
     box = row.find_element(By.CSS_SELECTOR, "input[name^='qty_']")
+    others = int(row.get_attribute("data-others") or 0)
     box.clear()
     box.send_keys(str(quantity))
+    # Live totals: the same figures the server computes (no tier on this listing).
+    ht = UNIT_PRICE * quantity
+    vat = (ht * Decimal("0.20")).quantize(Decimal("0.01"))
+    assert row.find_element(By.CSS_SELECTOR, "[data-cell='line']").text == format_money(ht)
+    assert row.find_element(By.CSS_SELECTOR, "[data-cell='ordered']").text == str(others + quantity)
+    assert b.text("[data-total='ht']") == format_money(ht)
+    assert b.text("[data-total='vat']") == format_money(vat)
+    assert b.text("[data-total='ttc']") == format_money(ht + vat)
     b.shot(f"commande-{email.split('@')[0]}")
     b.submit("Enregistrer ma commande")
     b.assert_no_form_errors()
@@ -145,6 +175,8 @@ def place_order(
 def close_and_consolidate(b: Browser, audit: AxeAudit, campaign_path: str) -> None:
     b.login(COORDINATOR)
     b.get(campaign_path)
+    b.click_link("Clôturer les commandes")
+    assert "Clôturer les commandes de" in b.text(), b.text()[:500]  # asked first
     b.submit("Clôturer les commandes")
     assert "Campagne clôturée." in b.flash(), b.flash()
     b.shot("coordination-campagne-cloturee")
@@ -158,6 +190,8 @@ def close_and_consolidate(b: Browser, audit: AxeAudit, campaign_path: str) -> No
     ]
     assert confirm, b.text()[:2000]
     b.submit(confirm[0])
+    assert "Confirmer la consolidation de" in b.text(), b.text()[:500]  # asked first
+    b.submit("Confirmer la consolidation")
     assert "Campagne consolidée" in b.flash(), b.flash()
     b.shot("coordination-consolidation-confirmee")
     audit.check("consolidation confirmée")
@@ -188,8 +222,9 @@ def ship_deliveries(b: Browser, audit: AxeAudit, campaign_title: str) -> None:
 
 
 def confirm_receipt(
-    b: Browser, audit: AxeAudit, email: str, campaign_title: str, quantity: int
+    b: Browser, audit: AxeAudit, email: str, campaign_title: str, quantity: int, first: int
 ) -> None:
+    """Receive ``first`` units, then (when fewer than shipped) the rest in a later receipt."""
     b.login(email)
     b.get("/livraisons")
     row = _row(b, campaign_title)
@@ -200,6 +235,15 @@ def confirm_receipt(
     assert boxes[0].get_attribute("value") == str(quantity)
     b.shot(f"reception-{email.split('@')[0]}")
     audit.check(f"livraison à réceptionner ({email})")
+    if first < quantity:
+        b.fill(boxes[0].get_attribute("name") or "", str(first))
+        b.submit("Confirmer la réception")
+        b.assert_no_form_errors()
+        assert "Reçue en partie" in b.text(), b.text()[:1500]
+        box = b.find("main input[name^='line_']")
+        assert box.get_attribute("value") == str(quantity - first)
+        b.shot(f"reception-partielle-{email.split('@')[0]}")
+        audit.check("livraison reçue en partie")
     b.submit("Confirmer la réception")
     b.assert_no_form_errors()
     assert "Reçue le" in b.text(), b.text()[:1500]
@@ -218,16 +262,18 @@ def test_purchasing_journey(journey: Browser, axe: AxeAudit) -> None:
         for email in ORDERS
     }
 
-    campaign_path = create_and_open_campaign(b, title)
+    campaign_path = create_campaign_and_call_for_stock(b, title)
     publish_listing(b, f"NAV-{tag}", model)
     commit_listing(b, campaign_path, model)
     accept_offer(b, campaign_path, model)
+    buyer_cannot_see(b, campaign_path)
+    open_ordering(b, campaign_path)
     for email, quantity in ORDERS.items():
         place_order(b, axe, email, campaign_path, model, quantity)
     close_and_consolidate(b, axe, campaign_path)
     ship_deliveries(b, axe, title)
     for email, quantity in ORDERS.items():
-        confirm_receipt(b, axe, email, title, quantity)
+        confirm_receipt(b, axe, email, title, quantity, first=1 if email == BUYER else quantity)
 
     for email, quantity in ORDERS.items():
         b.login(email)

@@ -221,12 +221,16 @@ def test_pooled_price_and_units_to_next_tier_from_listing_tiers(people, market, 
         order_services.place_order(campaign, {offer.id: 4}, by=people.other_buyer)
     (row,) = queries.offer_figures(campaign.id)
     assert (row.ordered, row.unit_price) == (10, Decimal("280.00"))
-    assert (row.units_to_next_tier, row.next_tier_price) == (15, Decimal("260.00"))
+    # The tier at 25 needs more than the 10 committed units: never offered as "next".
+    assert (row.units_to_next_tier, row.next_tier_price) == (None, None)
+    assert row.max_reachable_price == Decimal("280.00")
+    assert row.unreachable_tiers == (Tier(25, Decimal("260.00")),)
     assert not row.oversubscribed
     with unit_of_work():
         order_services.place_order(campaign, {offer.id: 25}, by=people.other_buyer)
     (row,) = queries.offer_figures(campaign.id)
-    assert (row.ordered, row.unit_price, row.units_to_next_tier) == (31, Decimal("260.00"), None)
+    # Only the 10 committed units can be allocated: the price stays that of 10 units.
+    assert (row.ordered, row.unit_price, row.units_to_next_tier) == (31, Decimal("280.00"), None)
     assert row.oversubscribed and row.remaining == 0
 
 

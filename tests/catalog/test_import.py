@@ -42,7 +42,9 @@ def test_preview_sorts_lines_into_create_update_unchanged(people):
     )
     preview = services.preview_import(data, "stock.csv", by=people.refurbisher)
     assert [line.sku for line in preview.creates] == ["N1"]
-    assert [(line.sku, line.changes) for line in preview.updates] == [("A1", ("quantité",))]
+    assert [(line.sku, line.changes) for line in preview.updates] == [
+        ("A1", (("Quantité en stock", "10", "12"),))
+    ]
     assert [line.sku for line in preview.unchanged] == ["A2"]
     assert preview.errors == []
     assert preview.token

@@ -136,7 +136,7 @@ def test_receipt_writes_one_ledger_row_per_received_line(consolidated, outbox):
         by=world.people["buyer1"],
     )
     db.session.expire_all()
-    assert delivery.status == DeliveryStatus.RECEIVED
+    assert delivery.status == DeliveryStatus.PARTIAL  # one monitor still expected
     assert delivery.received_on == RECEIVED
     assert (laptop.received_quantity, monitor.received_quantity) == (3, 4)
     rows = db.session.execute(select(SpendEntry).order_by(SpendEntry.id)).scalars().all()
@@ -160,20 +160,23 @@ def test_receipt_writes_one_ledger_row_per_received_line(consolidated, outbox):
     assert ["acheteur1@test.fr", "atelier-a@test.fr"] in [m.to for m in outbox]
 
 
-def test_line_received_at_zero_writes_no_ledger_row(consolidated):
+def test_receipt_of_nothing_is_refused_and_writes_no_ledger_row(consolidated):
     world = consolidated
     delivery = delivery_of(world, world.refurbisher_b, 2)  # phone 1 × 179.99
     f.run(services.ship_delivery, delivery, SHIPPED, None, by=world.people["refurbisher_b"])
     (phone,) = lines_of(delivery)
-    f.run(
-        services.confirm_receipt,
-        delivery,
-        RECEIVED,
-        {phone.id: 0},
-        "Colis perdu",
-        by=world.people["buyer3"],
-    )
+    with pytest.raises(ValidationError, match="au moins une unité reçue"):
+        f.run(
+            services.confirm_receipt,
+            delivery,
+            RECEIVED,
+            {phone.id: 0},
+            "Colis perdu",
+            by=world.people["buyer3"],
+        )
     assert db.session.execute(select(SpendEntry)).first() is None
+    db.session.expire_all()
+    assert delivery.status == DeliveryStatus.SHIPPED
 
 
 @pytest.mark.parametrize(
@@ -182,7 +185,6 @@ def test_line_received_at_zero_writes_no_ledger_row(consolidated):
         ({"laptop": 4, "monitor": 5}, None, "line_"),  # more than shipped
         ({"laptop": -1, "monitor": 5}, None, "line_"),
         ({"laptop": 3}, None, "line_"),  # a line missing
-        ({"laptop": 2, "monitor": 5}, None, "comment"),  # partial without a comment
     ],
 )
 def test_invalid_receipt_is_refused_and_writes_nothing(consolidated, received, comment, field):

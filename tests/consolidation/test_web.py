@@ -105,6 +105,21 @@ def test_unknown_line_override_is_404(world, client):
     assert client.get(url).status_code == 404
 
 
+def test_confirmation_page_asks_before_consolidating(world, client, outbox):
+    login(client, "coordination@test.fr")
+    preview = client.get(f"/campagnes/{world.campaign.id}/consolidation?regle=fifo")
+    assert 'method="get"' in preview.get_data(as_text=True)
+    url = f"/campagnes/{world.campaign.id}/consolidation/confirmation"
+    page = client.get(url + "?rule=fifo")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Premier arrivé, premier servi" in html
+    assert 'name="rule" value="fifo"' in html
+    assert 'method="post"' in html and "Revenir sans rien changer" in html
+    assert db.session.execute(select(Allocation)).first() is None  # asking changes nothing
+    assert world.campaign.state == CampaignState.CLOSED
+
+
 def test_confirm_then_confirm_again(world, client, outbox):
     login(client, "coordination@test.fr")
     url = f"/campagnes/{world.campaign.id}/consolidation/confirmation"
@@ -244,10 +259,10 @@ def test_receipt_form_errors_are_422_and_write_nothing(world, client):
     response = client.post(url, data=too_many)
     assert response.status_code == 422
     assert "Entre 0 et 3" in response.get_data(as_text=True)
-    partial = {"received_on": "2026-10-14", f"line_{laptop.id}": "2", f"line_{monitor.id}": "5"}
-    response = client.post(url, data=partial)
+    nothing = {"received_on": "2026-10-14", f"line_{laptop.id}": "0", f"line_{monitor.id}": "0"}
+    response = client.post(url, data=nothing)
     assert response.status_code == 422
-    assert "Indiquez en commentaire" in response.get_data(as_text=True)
+    assert "au moins une unité reçue" in response.get_data(as_text=True)
     bad_date = {"received_on": "14/13/2026", f"line_{laptop.id}": "3", f"line_{monitor.id}": "5"}
     assert client.post(url, data=bad_date).status_code == 422
     assert db.session.execute(select(SpendEntry)).first() is None

@@ -186,3 +186,27 @@ def test_the_last_two_receipts_in_parallel_finish_the_campaign(app, race_server)
     assert db.session.execute(select(func.sum(SpendEntry.amount))).scalar_one() == Decimal(
         "4139.94"
     )
+
+
+def test_parallel_partial_receipts_never_receive_more_than_shipped(app, race_server):  # type: ignore[no-untyped-def]
+    world = scenario()
+    consolidate(world)
+    delivery = delivery_of(world, 0, 0)  # 3 laptops at 210.00, 5 monitors at 120.00
+    ship(world, delivery)
+    laptop, monitor = (line["line_id"] for line in receipt_body(delivery.id)["lines"])
+    body = {
+        "received_on": paris_today().isoformat(),
+        "lines": [{"line_id": laptop, "quantity": 0}, {"line_id": monitor, "quantity": 1}],
+    }
+    token = token_for(world.people["buyer1"])
+    call = api_call(race_server, token, "POST", f"/deliveries/{delivery.id}/receipt", json=body)
+    commit_setup()
+
+    responses = race([call] * COPIES)  # one monitor each, five monitors shipped
+
+    assert statuses(responses) == [200] * 5 + [409] * (COPIES - 5)
+    db.session.expire_all()
+    rows = db.session.execute(select(SpendEntry.quantity, SpendEntry.amount)).all()
+    assert rows == [(1, Decimal("120.00"))] * 5
+    assert db.session.get(DeliveryLine, monitor).received_quantity == 5
+    assert db.session.get(Delivery, delivery.id).status == DeliveryStatus.PARTIAL  # laptops

@@ -80,6 +80,7 @@ CASES: dict[str, Case] = {
     "campaigns.edit": Case(ids(campaign_id="draft_campaign"), NOT_COORDINATOR),
     "campaigns.cancel": Case(ids(campaign_id="open_campaign"), NOT_COORDINATOR),
     "campaigns.open_": Case(ids(campaign_id="draft_campaign"), NOT_COORDINATOR),
+    "campaigns.publish_call": Case(ids(campaign_id="draft_campaign"), NOT_COORDINATOR),
     "campaigns.close": Case(ids(campaign_id="open_campaign"), NOT_COORDINATOR),
     "campaigns.place_order": Case(ids(campaign_id="draft_campaign"), ("buyer1", "buyer2")),
     "campaigns.commit_offer": Case(
@@ -108,6 +109,7 @@ CASES: dict[str, Case] = {
     "consolidation.delivery_export": Case(DELIVERY_A1, ("refurbisher_b", "buyer2"), owner="buyer1"),
     "consolidation.ship": Case(DELIVERY_A1, ("refurbisher_b", "buyer2", "buyer1")),
     "consolidation.receive": Case(DELIVERY_A1, ("buyer2", "refurbisher_b")),
+    "consolidation.not_delivered": Case(DELIVERY_A1, ("buyer2", "refurbisher_b")),
     # Ledger: buyer 1's entry; the legal targets are the coordinator's.
     "ledger.edit": Case(ENTRY_1, ("buyer2", "refurbisher_a", "coordinator"), owner="buyer1"),
     "ledger.delete": Case(ENTRY_1, ("buyer2", "refurbisher_a", "coordinator")),
@@ -159,6 +161,12 @@ CASES: dict[str, Case] = {
         ("buyer2", "refurbisher_b", "refurbisher_a"),
         api=True,
         body=lambda w: {"received_on": "2026-10-20", "lines": [{"line_id": 1, "quantity": 1}]},
+    ),
+    "api.record_not_delivered": Case(
+        ids(id="delivery_a1"),
+        ("buyer2", "refurbisher_b", "refurbisher_a"),
+        api=True,
+        body=lambda w: {"reason": "Colis perdu"},
     ),
     "api.commit_offer": Case(
         ids(id="draft_campaign"),

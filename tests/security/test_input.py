@@ -636,7 +636,7 @@ def test_an_offer_tier_price_has_cents_at_most(app, world, value, message):
     url = f"/campagnes/{world.ids['open_campaign']}/offres"
     data = {
         "listing_id": str(listing.id),
-        "committed_quantity": "2",
+        "committed_quantity": "5",  # a tier never needs more than the committed units
         "tiers-0-min_quantity": "5",
         "tiers-0-unit_price": value,
     }

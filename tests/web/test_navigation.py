@@ -80,6 +80,7 @@ def test_each_kind_of_visitor_gets_its_own_entries(app, client):
         "Mes offres",
         "Campagnes",
         "Bons de commande",
+        "Livraisons",
         "Lots de réemploi",
         "Réparations",
         "Mes ventes",
