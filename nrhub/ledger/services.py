@@ -394,9 +394,10 @@ class TargetInput:
     kind: TargetKind
     legal_category: str
     first_year: int
-    reuse_percent: Decimal
+    reuse_percent: Decimal | None
     recycled_percent: Decimal | None
     source: str
+    to_verify: bool = False
 
 
 def _require_coordinator(by: User) -> None:
@@ -404,7 +405,10 @@ def _require_coordinator(by: User) -> None:
         raise PermissionDeniedError("Seule la centrale modifie les objectifs légaux.")
 
 
-def _bp(percent: Decimal, field_name: str) -> int:
+def _bp(percent: Decimal | None, field_name: str) -> int | None:
+    """A percent as basis points (None: not known)."""
+    if percent is None:
+        return None
     if not Decimal(0) <= percent <= Decimal(100):
         raise ValidationError("Un taux est compris entre 0 et 100 %.", field=field_name)
     return int((percent * 100).to_integral_value())
@@ -422,12 +426,9 @@ def save_target(target: LegalTarget | None, data: TargetInput, *, by: User) -> L
         "legal_category": data.legal_category.strip(),
         "first_year": data.first_year,
         "reuse_rate_bp": _bp(data.reuse_percent, "reuse_percent"),
-        "recycled_rate_bp": (
-            None
-            if data.recycled_percent is None
-            else _bp(data.recycled_percent, "recycled_percent")
-        ),
+        "recycled_rate_bp": _bp(data.recycled_percent, "recycled_percent"),
         "source": data.source.strip(),
+        "to_verify": data.to_verify,
     }
     created = target is None
     try:

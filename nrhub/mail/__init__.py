@@ -199,4 +199,3 @@ def absolute_url(endpoint: str, **values: Any) -> str:
     base_url = current_app.config.get("BASE_URL") or "http://127.0.0.1:5000"
     with current_app.test_request_context(base_url=base_url):
         return url_for(endpoint, _external=True, **values)
-

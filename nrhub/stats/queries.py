@@ -16,7 +16,7 @@ from functools import cached_property
 from sqlalchemy import BigInteger, Float, case, cast, extract, func, select, type_coerce
 
 from nrhub.campaigns.models import campaign_clause
-from nrhub.catalog.models import Category
+from nrhub.catalog.models import LEGAL_CATEGORY_IT, Category
 from nrhub.clauses.models import Clause, ClauseKind
 from nrhub.db import from_cents
 from nrhub.donations.models import (
@@ -118,10 +118,17 @@ def _scope(query, buyer_id: int | None, department_code: str | None):  # type: i
 
 
 def indicators(
-    year: int, *, buyer_id: int | None = None, department_code: str | None = None
+    year: int,
+    *,
+    buyer_id: int | None = None,
+    department_code: str | None = None,
+    legal_category: str = LEGAL_CATEGORY_IT,
 ) -> Indicators:
     """The year's indicators for one buyer, one department's buyers, or the whole hub.
 
+    Every sum covers the rows of one legal category (the ``type_produit_acquis`` of their
+    product category; "Matériel informatique et téléphonie" by default: printers,
+    accessories and network equipment are not in it, arrêté of 29 February 2024).
     - it_spend: Σ amount HT of the ledger rows of the year (Europe/Paris dates);
     - reuse_spend: Σ of the rows that are reuse/reutilisation, donations received
       included at their flat-rate value (donation_spend reports them separately);
@@ -175,7 +182,7 @@ def indicators(
         )
         .select_from(t)
         .join(Category, Category.id == t.category_id)
-        .where(t.year == year)
+        .where(t.year == year, Category.legal_category == legal_category)
     )
     if buyer_id is not None:
         query = query.where(SpendSummary.buyer_id == buyer_id)
@@ -326,6 +333,51 @@ def spend_by_category(year: int, *, buyer_id: int | None = None) -> list[Categor
 
 
 @dataclass(frozen=True)
+class LegalCategorySpend:
+    """A scope's year in one legal category (a ``type_produit_acquis`` value)."""
+
+    legal_category: str
+    total: Decimal
+    reuse: Decimal  # donations included, as the declaration counts them
+    donations: Decimal
+    recycled: Decimal
+
+    @property
+    def reuse_share(self) -> Decimal | None:
+        return share(self.reuse, self.total)
+
+    @property
+    def recycled_share(self) -> Decimal | None:
+        return share(self.recycled, self.total)
+
+
+def spend_by_legal_category(year: int, *, buyer_id: int | None = None) -> list[LegalCategorySpend]:
+    """Spend of the year per legal category (the declaration's ``type_produit_acquis``):
+    total HT, reuse (donations included), donations, recycled content; kinds outside the
+    17 categories are left out. For a buyer or the hub; one statement."""
+    s = SpendSummary if buyer_id is not None else SpendDepartmentSummary
+    query = (
+        select(
+            Category.legal_category,
+            _sum(s.amount_cents),
+            _sum(s.reuse_cents),
+            _sum(s.donation_cents),
+            _sum(s.recycled_cents),
+        )
+        .join(Category, Category.id == s.category_id)
+        .where(s.year == year, Category.legal_category != "")
+        .group_by(Category.legal_category)
+        .order_by(Category.legal_category)
+    )
+    if buyer_id is not None:
+        query = query.where(SpendSummary.buyer_id == buyer_id)
+    return [
+        LegalCategorySpend(r[0], _euros(r[1]), _euros(r[2]), _euros(r[3]), _euros(r[4]))
+        for r in db.session.execute(query)
+    ]
+
+
+@dataclass(frozen=True)
 class MonthSpend:
     month: int
     it_spend: Decimal
@@ -333,7 +385,8 @@ class MonthSpend:
 
 
 def monthly_spend(year: int, *, buyer_id: int) -> list[MonthSpend]:
-    """A buyer's spend per month of the year (Europe/Paris dates), total and reuse;
+    """A buyer's IT and telephony spend per month of the year (Europe/Paris dates), total
+    and reuse;
     all twelve months, zero when nothing was spent. Read from the ledger (index on
     buyer and year)."""
     e = SpendEntry
@@ -341,7 +394,8 @@ def monthly_spend(year: int, *, buyer_id: int) -> list[MonthSpend]:
     month = extract("month", e.spent_on)
     query = (
         select(month, _sum(cents), _sum(case((e.is_reuse == True, cents), else_=0)))  # noqa: E712
-        .where(e.buyer_id == buyer_id, e.year == year)
+        .join(Category, Category.id == e.category_id)
+        .where(e.buyer_id == buyer_id, e.year == year, Category.legal_category == LEGAL_CATEGORY_IT)
         .group_by(month)
     )
     found = {int(r[0]): (r[1], r[2]) for r in db.session.execute(query)}
@@ -399,7 +453,7 @@ def indicators_by_department(year: int) -> list[DepartmentIndicators]:
         .select_from(d)
         .join(Category, Category.id == d.category_id)
         .outerjoin(buyers, buyers.c.code == d.department_code)
-        .where(d.year == year)
+        .where(d.year == year, Category.legal_category == LEGAL_CATEGORY_IT)
         .group_by(d.department_code)
         .order_by(d.department_code)
     )
@@ -478,19 +532,22 @@ def members_against_target(
     limit: int | None = None,
     offset: int = 0,
 ) -> list[MemberRow]:
-    """Every active buyer member with its year's it_spend, reuse_spend and donations,
+    """Every active buyer member with its year's it_spend, reuse_spend and donations (IT
+    and telephony),
     against the target (the gap is target % × it_spend − reuse_spend). Sorted by
     ``sort`` (one of MEMBER_SORTS), members without spend last for figures; the
     organisation id breaks ties, so that ``limit``/``offset`` pages are stable."""
-    b = SpendBuyerSummary
+    s = SpendSummary
     totals = (
         select(
-            b.buyer_id.label("buyer_id"),
-            b.amount_cents.label("amount"),
-            b.reuse_cents.label("reuse"),
-            b.donation_cents.label("donation"),
+            s.buyer_id.label("buyer_id"),
+            func.sum(s.amount_cents).label("amount"),
+            func.sum(s.reuse_cents).label("reuse"),
+            func.sum(s.donation_cents).label("donation"),
         )
-        .where(b.year == year)
+        .join(Category, Category.id == s.category_id)
+        .where(s.year == year, Category.legal_category == LEGAL_CATEGORY_IT)
+        .group_by(s.buyer_id)
         .subquery()
     )
     amount = func.coalesce(totals.c.amount, 0)
@@ -584,8 +641,9 @@ class DeclarationRow:
 
 def declaration_rows(year: int, *, buyer_id: int | None = None) -> list[DeclarationRow]:
     """The yearly legal declaration: one row per buyer and legal product category with
-    spend in the year: total HT, reuse/reutilisation (donations included, as the
-    national schema asks), donations at their flat-rate value, recycled materials."""
+    spend in the year (product kinds outside the 17 categories left out): total HT,
+    reuse/reutilisation (donations included, as the national schema asks), donations at
+    their flat-rate value, recycled materials."""
     s = SpendSummary
     query = (
         select(
@@ -599,7 +657,7 @@ def declaration_rows(year: int, *, buyer_id: int | None = None) -> list[Declarat
         )
         .join(Organisation, Organisation.id == s.buyer_id)
         .join(Category, Category.id == s.category_id)
-        .where(s.year == year)
+        .where(s.year == year, Category.legal_category != "")
         .group_by(Organisation.id, Organisation.siret, Organisation.name, Category.legal_category)
         .order_by(Organisation.name, Organisation.id, Category.legal_category)
     )
