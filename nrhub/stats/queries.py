@@ -425,10 +425,50 @@ class DepartmentIndicators:
         return share(self.spend_with_clause, self.it_spend)
 
 
+# Small-cell rule: a published or cross-member group never holds fewer buyers than this.
+MIN_GROUP_BUYERS = 3
+OTHERS = "autres"  # the department code of the merged small groups
+
+
+def merge_small_groups(
+    rows: list[DepartmentIndicators], minimum: int = MIN_GROUP_BUYERS
+) -> list[DepartmentIndicators]:
+    """Departments of fewer than ``minimum`` buyers merged into one "autres" row (last).
+
+    If "autres" itself would hold fewer than ``minimum`` buyers, the smallest shown
+    departments join it until it holds enough; when all the buyers together are fewer than
+    ``minimum``, nothing is shown.
+    """
+    shown = sorted(
+        (r for r in rows if r.buyers >= minimum), key=lambda r: (r.buyers, r.department_code)
+    )
+    small = [r for r in rows if r.buyers < minimum]
+    while small and sum(r.buyers for r in small) < minimum and shown:
+        small.append(shown.pop(0))
+    if small and sum(r.buyers for r in small) < minimum:
+        return []
+    result = sorted(shown, key=lambda r: r.department_code)
+    if small:
+        result.append(
+            DepartmentIndicators(
+                OTHERS,
+                sum(r.buyers for r in small),
+                sum((r.it_spend for r in small), ZERO),
+                sum((r.reuse_spend for r in small), ZERO),
+                sum((r.donation_spend for r in small), ZERO),
+                sum((r.recycled_spend for r in small), ZERO),
+                sum((r.spend_with_clause for r in small), ZERO),
+                sum((r.co2e_avoided_kg for r in small), Decimal(0)),
+            )
+        )
+    return result
+
+
 def indicators_by_department(year: int) -> list[DepartmentIndicators]:
     """The hub's year per buyer department: buyers with spend, it_spend, reuse_spend
     (donations included), donations, recycled, spend under a clause, CO2e avoided —
-    same definitions as :func:`indicators`."""
+    same definitions as :func:`indicators`. Departments of fewer than 3 buyers are merged
+    into "autres" (:func:`merge_small_groups`)."""
     d = SpendDepartmentSummary
     b = SpendBuyerSummary
     buyers = (
@@ -457,19 +497,21 @@ def indicators_by_department(year: int) -> list[DepartmentIndicators]:
         .group_by(d.department_code)
         .order_by(d.department_code)
     )
-    return [
-        DepartmentIndicators(
-            r[0],
-            int(r[1]),
-            _euros(r[2]),
-            _euros(r[3]),
-            _euros(r[4]),
-            _euros(r[5]),
-            _euros(r[6]),
-            Decimal(int(r[7])) / 1000,
-        )
-        for r in db.session.execute(query)
-    ]
+    return merge_small_groups(
+        [
+            DepartmentIndicators(
+                r[0],
+                int(r[1]),
+                _euros(r[2]),
+                _euros(r[3]),
+                _euros(r[4]),
+                _euros(r[5]),
+                _euros(r[6]),
+                Decimal(int(r[7])) / 1000,
+            )
+            for r in db.session.execute(query)
+        ]
+    )
 
 
 @dataclass(frozen=True)
