@@ -11,7 +11,8 @@ rows follow their category, so moving the category moves every existing row of t
 and of its summaries. Legal targets may leave a rate unknown and carry a "to verify" flag;
 the targets of décret 2024-134 (which repealed décret 2021-254) are re-sourced and those of
 "Matériel de reprographie et d'impression" added. The clause that cited décret 2021-254
-"modifié" now cites décret 2024-134 (only if nobody edited it). Plain statements and
+"modifié" now cites décret 2024-134 (only if nobody edited it). A declared purchase names
+its contract (reference, title, date) so that a contract's clauses count once. Plain statements and
 literal data: no application model or loader is imported.
 """
 
@@ -168,6 +169,10 @@ CLAUSE_NEW = (
 
 
 def upgrade():
+    with op.batch_alter_table("spend_entry", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("contract_reference", sa.String(length=60), nullable=True))
+        batch_op.add_column(sa.Column("contract_title", sa.String(length=200), nullable=True))
+        batch_op.add_column(sa.Column("contract_date", sa.Date(), nullable=True))
     with op.batch_alter_table("category", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("legal_category_source", sa.Text(), server_default="", nullable=False)
@@ -256,3 +261,7 @@ def downgrade():
         batch_op.drop_column("to_verify")
     with op.batch_alter_table("category", schema=None) as batch_op:
         batch_op.drop_column("legal_category_source")
+    with op.batch_alter_table("spend_entry", schema=None) as batch_op:
+        batch_op.drop_column("contract_date")
+        batch_op.drop_column("contract_title")
+        batch_op.drop_column("contract_reference")

@@ -27,13 +27,12 @@ from nrhub.ledger.reference import donation_grid
 from nrhub.ledger.services import (
     ENVIRONMENTAL_VALUES,
     SOCIAL_VALUES,
+    ContractRef,
     SpendInput,
     SpendNature,
     TargetInput,
 )
 from nrhub.validation import database_int
-
-# The enum of type_produit_acquis in the national declaration schema.
 
 NATURE_LABELS = {
     SpendNature.NEW: _l("Achat de matériel neuf"),
@@ -89,6 +88,15 @@ class SpendForm(Form):
         choices=[SelectChoice(v, v) for v in ENVIRONMENTAL_VALUES],
         default=ENVIRONMENTAL_VALUES[-1],
     )
+    contract_reference = StringField(
+        _l("Référence du marché (facultatif)"), validators=[Optional(), Length(max=60)]
+    )
+    contract_title = StringField(_l("Intitulé du marché"), validators=[Optional(), Length(max=200)])
+    contract_date = DateField(
+        _l("Date de notification du marché"),
+        format=["%Y-%m-%d", "%d/%m/%Y"],
+        validators=[Optional()],
+    )
     clause_ids = SelectMultipleField(
         _l("Clauses du clausier présentes dans le marché"),
         coerce=database_int,
@@ -137,6 +145,17 @@ class SpendForm(Form):
             environmental_consideration=self.environmental_consideration.data,
             clause_ids=tuple(self.clause_ids.data or ()),
             comment=self.comment.data,
+            contract=self._contract(),
+        )
+
+    def _contract(self) -> ContractRef | None:
+        reference = (self.contract_reference.data or "").strip()
+        if not reference:
+            return None
+        return ContractRef(
+            reference=reference,
+            title=(self.contract_title.data or "").strip(),
+            signed_on=self.contract_date.data,
         )
 
     def fill_from(self, entry: Any) -> None:
@@ -157,6 +176,9 @@ class SpendForm(Form):
         self.environmental_consideration.data = entry.environmental_consideration
         self.clause_ids.data = [c.id for c in entry.clauses]
         self.comment.data = entry.comment or ""
+        self.contract_reference.data = entry.contract_reference or ""
+        self.contract_title.data = entry.contract_title or ""
+        self.contract_date.data = entry.contract_date
 
 
 class ImportForm(Form):

@@ -79,6 +79,11 @@ class SpendEntry(db.Model):  # type: ignore[name-defined,misc]
         String(50), default="Pas de considération environnementale"
     )
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id"), index=True)
+    # The contract of a declared purchase (a hub purchase's contract is its campaign): rows
+    # of one buyer with the same reference are one contract, whose clauses count once.
+    contract_reference: Mapped[str | None] = mapped_column(String(60))
+    contract_title: Mapped[str | None] = mapped_column(String(200))
+    contract_date: Mapped[dt.date | None] = mapped_column(Date)
     delivery_line_id: Mapped[int | None] = mapped_column(unique=True)
     comment: Mapped[str | None] = mapped_column(Text)
     # Donations: the age bracket of the flat-rate grid (nrhub/data/donation_values.json).

@@ -23,9 +23,11 @@ import pytest
 from frictionless import Resource, Schema
 
 from nrhub.catalog.models import LEGAL_CATEGORY_IT, LEGAL_CATEGORY_PRINTING, Category
+from nrhub.clauses.models import ClauseKind
 from nrhub.extensions import db
 from nrhub.ledger import queries as ledger_queries
 from nrhub.ledger.models import LegalTarget, SpendOrigin, TargetKind
+from nrhub.ledger.services import ContractRef
 from nrhub.reference import read_data
 from nrhub.stats import pages, queries
 from tests.api.conftest import bearer
@@ -219,3 +221,33 @@ def test_buyer_page_shows_both_shares_and_the_unverified_target(year, client):
     assert "objectif à vérifier" in page
     assert "Matériel de reprographie et d&#39;impression" in page
     assert "27,3" in page  # the recycled share of IT and telephony
+
+
+def test_a_contract_with_several_lines_counts_its_clauses_once(app, clause_factory):
+    buyer = BuyerFactory()
+    db.session.commit()
+    social = clause_factory(kind=ClauseKind.SOCIAL)
+    environmental = clause_factory(kind=ClauseKind.ENVIRONMENTAL)
+    contract = ContractRef("2025-INFO-07", "Postes de travail", dt.date(2025, 1, 15))
+    for month, category in ((2, "laptop"), (3, "monitor"), (4, "smartphone")):
+        spend(
+            buyer,
+            dt.date(YEAR, month, 1),
+            "1000.00",
+            category=category,
+            contract=contract,
+            clauses=[social, environmental],
+            social_consideration="Clause sociale",
+            environmental_consideration="Clause environnementale",
+        )
+    spend(  # no reference: its own contract
+        buyer,
+        dt.date(YEAR, 5, 1),
+        "500.00",
+        clauses=[environmental],
+        environmental_consideration="Clause environnementale",
+    )
+    ind = queries.indicators(YEAR, buyer_id=buyer.id)
+    assert (ind.social_clauses, ind.environmental_clauses) == (1, 2)
+    assert ind.spend_with_clause == D("3500.00")
+    assert ind.spend_with_clause_share == 1
