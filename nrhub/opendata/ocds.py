@@ -118,7 +118,8 @@ def line_item(line: ContractLine) -> dict[str, Any]:
 
 
 def tender_items(data: PublishedCampaign) -> list[dict[str, Any]]:
-    """The campaign's categories with the units allocated in each (categories in order)."""
+    """The campaign's categories with the units allocated in each (categories in order);
+    categories with no unit allocated are left out (no zero-quantity item)."""
     quantities: dict[str, int] = defaultdict(int)
     categories: dict[str, CategoryInfo] = {c.code: c for c in data.categories}
     for contract in data.contracts:
@@ -130,10 +131,11 @@ def tender_items(data: PublishedCampaign) -> list[dict[str, Any]]:
             "id": code,
             "description": category.label,
             "classification": classification(category),
-            "quantity": quantities.get(code, 0),
+            "quantity": quantities[code],
             "unit": dict(UNIT),
         }
         for code, category in categories.items()
+        if quantities.get(code)  # a category nobody received is not an item
     ]
 
 
