@@ -12,7 +12,8 @@ and of its summaries. Legal targets may leave a rate unknown and carry a "to ver
 the targets of décret 2024-134 (which repealed décret 2021-254) are re-sourced and those of
 "Matériel de reprographie et d'impression" added. The clause that cited décret 2021-254
 "modifié" now cites décret 2024-134 (only if nobody edited it). A declared purchase names
-its contract (reference, title, date) so that a contract's clauses count once. Plain statements and
+its contract (reference, title, date) so that a contract's clauses count once. Each
+buyer's yearly declaration has a status (file downloaded, marked as published). Plain statements and
 literal data: no application model or loader is imported.
 """
 
@@ -20,6 +21,8 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from alembic import op
+
+import nrhub.db
 
 revision = "0011"
 down_revision = "0010"
@@ -169,6 +172,21 @@ CLAUSE_NEW = (
 
 
 def upgrade():
+    op.create_table(
+        "declaration_status",
+        sa.Column("buyer_id", sa.Integer(), nullable=False),
+        sa.Column("year", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("downloaded_at", nrhub.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("done_at", nrhub.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("done_by_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["buyer_id"], ["organisation.id"], name=op.f("fk_declaration_status_buyer_id_organisation")
+        ),
+        sa.ForeignKeyConstraint(
+            ["done_by_id"], ["user_account.id"], name=op.f("fk_declaration_status_done_by_id_user_account")
+        ),
+        sa.PrimaryKeyConstraint("buyer_id", "year", name=op.f("pk_declaration_status")),
+    )
     with op.batch_alter_table("spend_entry", schema=None) as batch_op:
         batch_op.add_column(sa.Column("contract_reference", sa.String(length=60), nullable=True))
         batch_op.add_column(sa.Column("contract_title", sa.String(length=200), nullable=True))
@@ -261,6 +279,7 @@ def downgrade():
         batch_op.drop_column("to_verify")
     with op.batch_alter_table("category", schema=None) as batch_op:
         batch_op.drop_column("legal_category_source")
+    op.drop_table("declaration_status")
     with op.batch_alter_table("spend_entry", schema=None) as batch_op:
         batch_op.drop_column("contract_date")
         batch_op.drop_column("contract_title")

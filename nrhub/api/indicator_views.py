@@ -112,4 +112,4 @@ def declaration(year: str):  # type: ignore[no-untyped-def]
         raise core.invalid({"year": ["Une année entre 2000 et 2100 est attendue."]})
     query = core.parse_query(schemas.IndicatorsQuery)
     buyer = _buyer_in_scope(query.organisation)
-    return declaration_response(int(year), buyer)
+    return declaration_response(int(year), buyer, core.api_user())

@@ -19,7 +19,7 @@ from nrhub.ledger import queries as ledger_queries
 from nrhub.ledger.models import LegalTarget, TargetKind
 from nrhub.ledger.reference import donation_grid
 from nrhub.organisations.models import Organisation
-from nrhub.stats import charts, queries
+from nrhub.stats import charts, declaration, queries
 from nrhub.stats.queries import Indicators, reuse_gap
 
 
@@ -171,6 +171,10 @@ def buyer_page(buyer: Organisation, year: int) -> dict[str, Any]:
         "figures": figures(ind, reen, retired),
         "by_category": queries.spend_by_category(year, buyer_id=buyer.id),
         "legal_rows": legal_category_rows(year, buyer.id),
+        "declaration_rows": queries.declaration_rows(year, buyer_id=buyer.id),
+        "declaration_status": declaration.status_of(buyer.id, year),
+        "declaration_deadline": declaration.deadline(year),
+        "portal_url": declaration.PORTAL_URL,
         "months": queries.monthly_spend(year, buyer_id=buyer.id),
         "month_names": charts.MONTHS,
         "years": _years(year, ledger_queries.years_with_spend(buyer.id)),
