@@ -13,7 +13,8 @@ the targets of décret 2024-134 (which repealed décret 2021-254) are re-sourced
 "Matériel de reprographie et d'impression" added. The clause that cited décret 2021-254
 "modifié" now cites décret 2024-134 (only if nobody edited it). A declared purchase names
 its contract (reference, title, date) so that a contract's clauses count once. Each
-buyer's yearly declaration has a status (file downloaded, marked as published). Plain statements and
+buyer's yearly declaration has a status (file downloaded, marked as published). A buyer
+records retired equipment sent out by the other REEN routes (retired_outcome). Plain statements and
 literal data: no application model or loader is imported.
 """
 
@@ -173,6 +174,30 @@ CLAUSE_NEW = (
 
 def upgrade():
     op.create_table(
+        "retired_outcome",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("buyer_id", sa.Integer(), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("outcome_on", sa.Date(), nullable=False),
+        sa.Column("route", sa.String(length=20), nullable=False),
+        sa.Column("reen_category", sa.String(length=10), nullable=False),
+        sa.Column("units", sa.Integer(), nullable=False),
+        sa.Column("receiver", sa.String(length=200), nullable=False),
+        sa.Column("reuse_committed", sa.Boolean(), nullable=False),
+        sa.Column("proof_name", sa.String(length=40), nullable=True),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", nrhub.db.UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("units > 0", name=op.f("ck_retired_outcome_units_positive")),
+        sa.ForeignKeyConstraint(
+            ["buyer_id"], ["organisation.id"], name=op.f("fk_retired_outcome_buyer_id_organisation")
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["user_account.id"], name=op.f("fk_retired_outcome_created_by_id_user_account")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_retired_outcome")),
+    )
+    op.create_index("ix_retired_outcome_buyer_year", "retired_outcome", ["buyer_id", "year"], unique=False)
+    op.create_table(
         "declaration_status",
         sa.Column("buyer_id", sa.Integer(), nullable=False),
         sa.Column("year", sa.Integer(), autoincrement=False, nullable=False),
@@ -279,6 +304,8 @@ def downgrade():
         batch_op.drop_column("to_verify")
     with op.batch_alter_table("category", schema=None) as batch_op:
         batch_op.drop_column("legal_category_source")
+    op.drop_index("ix_retired_outcome_buyer_year", table_name="retired_outcome")
+    op.drop_table("retired_outcome")
     op.drop_table("declaration_status")
     with op.batch_alter_table("spend_entry", schema=None) as batch_op:
         batch_op.drop_column("contract_date")

@@ -24,6 +24,7 @@ from nrhub.donations.models import (
     ClaimStatus,
     DonationClaim,
     DonationLot,
+    RetiredOutcome,
     RetiredStock,
 )
 from nrhub.extensions import db
@@ -232,13 +233,15 @@ def retired_reuse(year: int, *, buyer_id: int | None = None) -> RetiredReuse:
 
     - units_reused: units declared reused in the outcomes recorded in the year (Europe/
       Paris date) of the lots donated by the scope's buyers, lots under 10 years only
-      (over-10-year equipment counts as recycling);
+      (over-10-year equipment counts as recycling), plus the units the buyers sent out by
+      the other REEN routes (transfer, sale, gifts, take-back) with the receiver's
+      commitment to reuse them (:mod:`nrhub.donations.reen`);
     - stock_units: retired stock declared at 1 January of the year;
     - rate = units reused by buyers that declared a stock / their declared stock (None
       without a declaration or with a stock of 0);
     - kg_diverted = Σ estimated weight per unit × units reused (recycled units are waste
       treated, not diverted from waste: reported apart as kg_recycled).
-    Two SQL statements.
+    Three SQL statements.
     """
     stock_query = select(func.count(RetiredStock.id), _sum(RetiredStock.units)).where(
         RetiredStock.year == year
@@ -268,12 +271,30 @@ def retired_reuse(year: int, *, buyer_id: int | None = None) -> RetiredReuse:
     if buyer_id is not None:
         query = query.where(lot.donor_id == buyer_id)
     row = db.session.execute(query).one()
+    # Outcomes by the other routes (sale, transfer, gifts, take-back) with a reuse
+    # commitment of the receiver; the buyer confirmed they are in scope when recording them.
+    o = RetiredOutcome
+    outcome_query = select(
+        _sum(o.units),
+        _sum(
+            case(
+                (
+                    o.buyer_id.in_(select(RetiredStock.buyer_id).where(RetiredStock.year == year)),
+                    o.units,
+                ),
+                else_=0,
+            )
+        ),
+    ).where(o.year == year, o.reuse_committed == True)  # noqa: E712
+    if buyer_id is not None:
+        outcome_query = outcome_query.where(o.buyer_id == buyer_id)
+    other_routes, other_routes_declared = db.session.execute(outcome_query).one()
     return RetiredReuse(
         year=year,
         stock_units=int(stock_units),
         declared=int(declarations) > 0,
-        units_reused=int(row[0]),
-        units_reused_declared=int(row[1]),
+        units_reused=int(row[0]) + int(other_routes),
+        units_reused_declared=int(row[1]) + int(other_routes_declared),
         units_recycled=int(row[2]),
         kg_diverted=Decimal(int(row[3])) / 1000,
         kg_recycled=Decimal(int(row[4])) / 1000,
