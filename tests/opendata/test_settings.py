@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+from decimal import Decimal
 
 import pytest
 
 from config import OCDS_PLACEHOLDER_PREFIX, TestingConfig
 from nrhub import create_app
+from nrhub.consolidation import delivery_services
+from nrhub.consolidation.models import Delivery, DeliveryLine, PurchaseOrder
 from nrhub.extensions import db
 from nrhub.opendata import ocds
 from nrhub.opendata.queries import CategoryInfo, published_campaign
@@ -63,3 +67,55 @@ def test_coordinator_home_warns_while_the_placeholder_prefix_is_used(app, client
     assert "préfixe provisoire" in client.get("/").get_data(as_text=True)
     app.config["OCDS_OCID_PREFIX"] = "ocds-a1b2c3"
     assert "préfixe provisoire" not in client.get("/").get_data(as_text=True)
+
+
+def test_contracts_follow_their_deliveries_and_publish_the_receipts(consolidated, client):
+    url = f"/campagnes/{consolidated.campaign.id}/ocds.json"
+    release = client.get(url).get_json()["releases"][0]
+    assert {c["status"] for c in release["contracts"]} == {"active"}
+    first = release["contracts"][0]
+    assert "transactions" not in first["implementation"]
+    assert {m["status"] for m in first["implementation"]["milestones"]} == {"scheduled"}
+
+    order = db.session.execute(
+        db.select(PurchaseOrder).where(PurchaseOrder.number == first["id"])
+    ).scalar_one()
+    deliveries = db.session.execute(
+        db.select(Delivery).where(Delivery.purchase_order_id == order.id).order_by(Delivery.id)
+    ).scalars()
+    refurbisher = next(
+        p for p in consolidated.people.values() if p.organisation_id == order.refurbisher_id
+    )
+    received_on = dt.date(2026, 11, 20)
+    for delivery in list(deliveries):
+        buyer = next(
+            p for p in consolidated.people.values() if p.organisation_id == delivery.buyer_id
+        )
+        delivery_services.ship_delivery(
+            delivery, dt.date(2026, 11, 10), None, by=refurbisher, notify=False
+        )
+        quantities = dict(
+            db.session.execute(
+                db.select(DeliveryLine.id, DeliveryLine.quantity).where(
+                    DeliveryLine.delivery_id == delivery.id
+                )
+            ).all()
+        )
+        delivery_services.confirm_receipt(
+            delivery, received_on, quantities, None, by=buyer, notify=False
+        )
+        db.session.commit()
+
+    package = client.get(url).get_json()
+    contracts = {c["id"]: c for c in package["releases"][0]["contracts"]}
+    done = contracts[first["id"]]
+    assert done["status"] == "terminated"
+    assert {m["status"] for m in done["implementation"]["milestones"]} == {"met"}
+    paid = sum(Decimal(str(t["value"]["amount"])) for t in done["implementation"]["transactions"])
+    assert paid == Decimal(str(done["value"]["amount"]))
+    award = next(a for a in package["releases"][0]["awards"] if a["id"] == first["id"])
+    payees = {t["payee"]["name"] for t in done["implementation"]["transactions"]}
+    assert payees == {award["suppliers"][0]["name"]}
+    others = [c for number, c in contracts.items() if number != first["id"]]
+    assert all(c["status"] == "active" for c in others)
+    assert schemas.errors(schemas.package_validator(), package) == []
