@@ -22,6 +22,7 @@ def _int(name: str, default: int) -> int:
 
 # Refused in production (see nrhub.create_app): the real key comes from the environment.
 DEV_SECRET_KEY = "dev-only-change-me"  # noqa: S105
+OCDS_PLACEHOLDER_PREFIX = "ocds-nrhub"  # not a registered prefix: a conformance error
 
 
 class Config:
@@ -107,8 +108,11 @@ class Config:
     # Hub choices
     CATALOGUE_PRICES_PUBLIC = _bool("CATALOGUE_PRICES_PUBLIC", True)
     PUBLIC_DEPARTMENT_STATS = _bool("PUBLIC_DEPARTMENT_STATS", True)
-    # Open contract data: the hub's OCDS prefix (ocds-xxxxxx, registered with the OCP).
-    OCDS_OCID_PREFIX = os.environ.get("OCDS_OCID_PREFIX", "ocds-nrhub")
+    # Open contract data: the hub's OCDS prefix (ocds-xxxxxx, registered with the OCP). The
+    # default is a placeholder: the coordinators are warned, and production refuses it.
+    OCDS_OCID_PREFIX = os.environ.get("OCDS_OCID_PREFIX", OCDS_PLACEHOLDER_PREFIX)
+    # The CCAG the hub's contracts refer to, a DECP "ccag" value (IT supplies: CCAG-TIC).
+    DECP_CCAG = os.environ.get("DECP_CCAG", "Techniques de l'information et de la communication")
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
     # Stock import previews waiting for confirmation (default: next to UPLOAD_DIR).
     IMPORT_DIR = os.environ.get("IMPORT_DIR", "")

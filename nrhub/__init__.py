@@ -12,7 +12,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from config import CONFIGS, DEV_SECRET_KEY, INSTANCE_DIR, Config
+from config import CONFIGS, DEV_SECRET_KEY, INSTANCE_DIR, OCDS_PLACEHOLDER_PREFIX, Config
 
 BLUEPRINT_MODULES = (
     "nrhub.main.views",
@@ -88,8 +88,14 @@ def _check_production_settings(app: Flask) -> None:
     # Compare with the built-in value, not Config.SECRET_KEY: that one is read from the
     # environment too, so it always equals a key set by SECRET_KEY.
     default_key = app.config["SECRET_KEY"] in ("", DEV_SECRET_KEY)
-    if default_key and not app.testing and os.environ.get("NRHUB_ENV") == "production":
+    production = not app.testing and os.environ.get("NRHUB_ENV") == "production"
+    if default_key and production:
         raise RuntimeError("SECRET_KEY must be set in production.")
+    if production and app.config["OCDS_OCID_PREFIX"] == OCDS_PLACEHOLDER_PREFIX:
+        raise RuntimeError(
+            "OCDS_OCID_PREFIX must be the hub's prefix registered with the Open Contracting "
+            "Partnership in production (ocds-nrhub is a placeholder)."
+        )
 
 
 def _init_extensions(app: Flask) -> None:

@@ -20,6 +20,7 @@ from nrhub.ledger.models import SpendEntry
 from nrhub.mail.models import OutboxMail
 from nrhub.organisations.models import Organisation
 from nrhub.repairs import models as repair_models
+from nrhub.stats.models import DeclarationStatus
 
 __all__ = [
     "AccountToken",
@@ -31,6 +32,7 @@ __all__ = [
     "CampaignOfferTier",
     "Category",
     "Clause",
+    "DeclarationStatus",
     "IdempotentRequest",
     "Listing",
     "ListingPhoto",

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 
 from nrhub.api import core, schemas, serializers
 from nrhub.api.core import ApiProblem, Param, route
+from nrhub.ledger.models import TargetKind
 from nrhub.organisations.models import Organisation
 from nrhub.security import Role
 from nrhub.stats import pages
@@ -49,8 +50,10 @@ ORG_PARAM = Param(
     "/indicators",
     "GET",
     summary="Indicateurs d'une année",
-    description="Les indicateurs du tableau de bord (mêmes fonctions de calcul). Parts en "
-    "chaînes décimales entre 0 et 1 (4 décimales), null faute de données.",
+    description="Les indicateurs du tableau de bord (mêmes fonctions de calcul), pour le "
+    "« Matériel informatique et téléphonie » ; by_legal_category donne les mêmes sommes par "
+    "catégorie légale de la déclaration. Parts en chaînes décimales entre 0 et 1 (4 "
+    "décimales), null faute de données.",
     roles=READERS,
     response=schemas.IndicatorsOut,
     params=[
@@ -70,13 +73,16 @@ def indicators() -> ResponseReturnValue:
     buyer = _buyer_in_scope(query.organisation)
     year = query.year or stats_queries.current_year()
     buyer_id = buyer.id if buyer is not None else None
+    targets = pages.it_targets(year)
     return jsonify(
         serializers.indicators(
             buyer,
             stats_queries.indicators(year, buyer_id=buyer_id),
-            pages.hub_page_target(year),
+            pages.target_percent(targets, TargetKind.SPEND_SHARE),
             stats_queries.retired_reuse_rate(year, buyer_id=buyer_id),
             stats_queries.spend_by_category(year, buyer_id=buyer_id),
+            pages.recycled_target_percent(targets),
+            pages.legal_category_rows(year, buyer_id),
         )
     )
 
@@ -107,4 +113,4 @@ def declaration(year: str) -> ResponseReturnValue:
         raise core.invalid({"year": ["Une année entre 2000 et 2100 est attendue."]})
     query = core.parse_query(schemas.IndicatorsQuery)
     buyer = _buyer_in_scope(query.organisation)
-    return declaration_response(int(year), buyer)
+    return declaration_response(int(year), buyer, core.api_user())

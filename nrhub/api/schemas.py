@@ -300,6 +300,20 @@ class CategoryIndicatorsOut(BaseModel):
     reuse_share: str | None = Field(description=SHARE)
 
 
+class LegalCategoryIndicatorsOut(BaseModel):
+    type_produit_acquis: str = Field(description="Catégorie du schéma national de déclaration.")
+    total: str
+    reuse: str = Field(description="Dons reçus inclus (valeur forfaitaire).")
+    donations: str
+    recycled: str
+    reuse_share: str | None = Field(description=SHARE)
+    reuse_target: str | None = Field(description="Objectif de réemploi (0 à 1), null sans taux.")
+    recycled_share: str | None = Field(description=SHARE)
+    recycled_target: str | None = Field(
+        description="Objectif de matières recyclées (0 à 1), null sans taux."
+    )
+
+
 class IndicatorsOut(BaseModel):
     organisation: OrganisationRef | None = Field(description="null : tout le réseau.")
     year: int
@@ -320,6 +334,11 @@ class IndicatorsOut(BaseModel):
     regional_share: str | None = Field(description=SHARE)
     ess_share: str | None = Field(description=SHARE)
     retired_reuse_rate: str | None = Field(description=SHARE)
+    recycled_share: str | None = Field(description=SHARE)
+    recycled_target: str | None = Field(
+        description="Objectif légal de la part intégrant des matières recyclées (0 à 1)."
+    )
+    by_legal_category: list[LegalCategoryIndicatorsOut]
     by_category: list[CategoryIndicatorsOut]
 
 

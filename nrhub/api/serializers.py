@@ -14,6 +14,7 @@ from nrhub.consolidation.models import Delivery, DeliveryStatus, PurchaseOrder
 from nrhub.consolidation.preview import ConsolidationPreview
 from nrhub.ledger.models import SpendEntry
 from nrhub.organisations.models import Organisation
+from nrhub.stats.pages import LegalCategoryRow
 from nrhub.stats.queries import CategorySpend, Indicators
 
 
@@ -119,12 +120,19 @@ def order(item: Order) -> dict[str, Any]:
     }
 
 
+def _percent_share(percent: Decimal | None) -> str | None:
+    """A target in percent as the API's 0-to-1 share text (None: no target)."""
+    return share_text(None if percent is None else percent / 100)
+
+
 def indicators(
     organisation: Organisation | None,
     ind: Indicators,
     target_percent: Decimal | None,
     retired_reuse_rate: Decimal | None,
     by_category: list[CategorySpend],
+    recycled_target_percent: Decimal | None = None,
+    legal_rows: list[LegalCategoryRow] | None = None,
 ) -> dict[str, Any]:
     return {
         "organisation": None
@@ -137,7 +145,7 @@ def indicators(
         "recycled_spend": money(ind.recycled_spend),
         "spend_with_clause": money(ind.spend_with_clause),
         "reuse_share": share_text(ind.reuse_share),
-        "target": share_text(None if target_percent is None else target_percent / 100),
+        "target": _percent_share(target_percent),
         "clauses_count": ind.clauses_count,
         "social_clauses": ind.social_clauses,
         "environmental_clauses": ind.environmental_clauses,
@@ -148,6 +156,22 @@ def indicators(
         "regional_share": share_text(ind.regional_share),
         "ess_share": share_text(ind.ess_share),
         "retired_reuse_rate": share_text(retired_reuse_rate),
+        "recycled_share": share_text(ind.recycled_share),
+        "recycled_target": _percent_share(recycled_target_percent),
+        "by_legal_category": [
+            {
+                "type_produit_acquis": row.spend.legal_category,
+                "total": money(row.spend.total),
+                "reuse": money(row.spend.reuse),
+                "donations": money(row.spend.donations),
+                "recycled": money(row.spend.recycled),
+                "reuse_share": share_text(row.spend.reuse_share),
+                "reuse_target": _percent_share(row.reuse_target),
+                "recycled_share": share_text(row.spend.recycled_share),
+                "recycled_target": _percent_share(row.recycled_target),
+            }
+            for row in legal_rows or []
+        ],
         "by_category": [
             {
                 "code": row.code,

@@ -24,6 +24,28 @@ from nrhub.extensions import Model
 from nrhub.organisations.models import Organisation
 
 LEGAL_CATEGORY_IT = "Matériel informatique et téléphonie"
+LEGAL_CATEGORY_PRINTING = "Matériel de reprographie et d'impression"
+# The 17 ``type_produit_acquis`` values of the national declaration schema
+# (../shared/data/declaration-reemploi/schema.json, décret n° 2024-134, annexe).
+LEGAL_CATEGORIES = (
+    "Produits textiles à l'exception des équipements de protection individuels",
+    LEGAL_CATEGORY_IT,
+    LEGAL_CATEGORY_PRINTING,
+    "Consommables d'impression",
+    "Papier",
+    "Fournitures de bureau",
+    "Engins de transport et pièces détachées",
+    "Véhicules et pièces détachées",
+    "Mobilier et aménagement d'intérieur",
+    "Mobilier urbain",
+    "Equipements de collecte de déchets",
+    "Bocaux et flacons",
+    "Articles et équipement sportifs",
+    "Matériel d'entretien des espaces verts",
+    "Bâtiments modulaires ou préfabriqués",
+    "Gros électroménager, y compris appareils professionnels",
+    "Jeux et jouets",
+)
 
 
 class Category(Model):
@@ -36,7 +58,11 @@ class Category(Model):
     label_fr: Mapped[str] = mapped_column(String(120))
     label_en: Mapped[str] = mapped_column(String(120))
     cpv_code: Mapped[str] = mapped_column(String(12))
+    # The ``type_produit_acquis`` value of the national declaration schema this kind belongs
+    # to (arrêté of 29 February 2024), or "" for a kind outside the 17 categories (the
+    # reason and the source are in ``legal_category_source``).
     legal_category: Mapped[str] = mapped_column(String(120), default=LEGAL_CATEGORY_IT)
+    legal_category_source: Mapped[str] = mapped_column(Text, default="", server_default="")
     expected_years: Mapped[int] = mapped_column()
     # Grams of CO2e avoided per year of use of a refurbished unit instead of a new one.
     co2e_g_per_year: Mapped[int] = mapped_column()
@@ -49,6 +75,11 @@ class Category(Model):
 
     def label(self, locale: str = "fr") -> str:
         return self.label_en if locale == "en" else self.label_fr
+
+    @property
+    def is_declared(self) -> bool:
+        """Whether its purchases go into the yearly declaration (one of the 17 categories)."""
+        return bool(self.legal_category)
 
 
 class ListingStatus(StrEnum):

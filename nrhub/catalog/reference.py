@@ -6,12 +6,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nrhub.catalog.models import Category
-from nrhub.reference import read_data, reference_loader
+from nrhub.reference import insert_rows, read_data, reference_loader
 
 
 @reference_loader
 def load_categories(session: Session) -> None:
     existing = set(session.execute(select(Category.code)).scalars())
-    for row in read_data("categories.json"):
-        if row["code"] not in existing:
-            session.add(Category(**row))
+    missing = [row for row in read_data("categories.json") if row["code"] not in existing]
+    insert_rows(session, Category.__table__, missing)

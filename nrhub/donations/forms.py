@@ -28,6 +28,8 @@ from nrhub.donations.models import (
     LotCondition,
     LotReach,
     LotStatus,
+    ReenCategory,
+    RetiredRoute,
 )
 from nrhub.donations.services import LotData
 from nrhub.formatting import format_date
@@ -270,3 +272,57 @@ class SettingsForm(Form):
 
 class EmptyForm(Form):
     """CSRF only: the accept, cancel and withdraw buttons."""
+
+
+REEN_CATEGORY_LABELS = {
+    ReenCategory.SCREENS: _l("Écrans, moniteurs et équipements à écran de plus de 100 cm² (2°)"),
+    ReenCategory.SMALL_IT: _l("Petits équipements informatiques et de télécommunications (6°)"),
+}
+RETIRED_ROUTE_LABELS = {
+    RetiredRoute.PUBLIC_BODY: _l("Cédé à une autre personne publique"),
+    RetiredRoute.SALE: _l("Vendu"),
+    RetiredRoute.STAFF: _l("Donné au personnel (300 € au plus par bien)"),
+    RetiredRoute.ASSOCIATION: _l("Donné à une association, une fondation ou un organisme"),
+    RetiredRoute.ECO_ORGANISATION: _l("Repris par un éco-organisme agréé"),
+    RetiredRoute.SUPPLIER: _l(
+        "Repris par le fournisseur d'origine (contrat avec un éco-organisme)"
+    ),
+}
+
+
+class RetiredOutcomeForm(Form):
+    outcome_on = DateField(
+        _l("Date de sortie"),
+        format=["%Y-%m-%d", "%d/%m/%Y"],
+        validators=[InputRequired(_l("Indiquez une date valide (jj/mm/aaaa)."))],
+    )
+    route = SelectField(
+        _l("Voie de sortie"),
+        choices=[SelectChoice(r.value, label) for r, label in RETIRED_ROUTE_LABELS.items()],
+    )
+    reen_category = SelectField(
+        _l("Catégorie REEN"),
+        choices=[SelectChoice(c.value, label) for c, label in REEN_CATEGORY_LABELS.items()],
+    )
+    units = IntegerField(
+        _l("Unités"),
+        validators=[
+            InputRequired(WHOLE),
+            NumberRange(min=1, max=1_000_000, message=_l("Au moins une unité.")),
+        ],
+    )
+    receiver = StringField(
+        _l("Destinataire"),
+        validators=[InputRequired(_l("Indiquez le destinataire.")), Length(max=200)],
+    )
+    reuse_committed = BooleanField(_l("Le destinataire s'est engagé à réemployer ce matériel"))
+    in_scope = BooleanField(
+        _l(
+            "Ce matériel a moins de dix ans à la réforme et ne contient ni information "
+            "classifiée ni information soumise à une obligation de sécurité propre aux "
+            "personnes publiques"
+        )
+    )
+    proof = FileField(
+        _l("Justificatif (engagement du destinataire, acte de cession ; PDF ou image)")
+    )

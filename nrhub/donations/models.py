@@ -241,3 +241,46 @@ class DonationSettings(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     widen_after_days: Mapped[int] = mapped_column(default=DEFAULT_WIDEN_AFTER_DAYS)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class ReenCategory(StrEnum):
+    """The categories of art. R. 543-172 II of the environment code that REEN counts."""
+
+    SCREENS = "screens"  # 2° screens, monitors and equipment with screens over 100 cm²
+    SMALL_IT = "small_it"  # 6° small IT and telecommunication equipment
+
+
+class RetiredRoute(StrEnum):
+    """Where retired equipment went besides the hub's donation lots (décret 2023-266)."""
+
+    PUBLIC_BODY = "public_body"  # transferred to another public body
+    SALE = "sale"
+    STAFF = "staff"  # given to the staff
+    ASSOCIATION = "association"  # given to an association, a foundation or a body
+    ECO_ORGANISATION = "eco_organisation"  # taken back by an approved eco-organisation
+    SUPPLIER = "supplier"  # taken back by the original supplier
+
+
+class RetiredOutcome(Model):
+    """Retired equipment a buyer sent out by another route than a hub donation lot; it
+    counts as reused only when the receiver committed to reuse it."""
+
+    __tablename__ = "retired_outcome"
+    __table_args__ = (
+        CheckConstraint("units > 0", name="units_positive"),
+        Index("ix_retired_outcome_buyer_year", "buyer_id", "year"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    year: Mapped[int] = mapped_column()
+    outcome_on: Mapped[dt.date] = mapped_column(Date)
+    route: Mapped[RetiredRoute] = mapped_column(String(20))
+    reen_category: Mapped[ReenCategory] = mapped_column(String(10))
+    units: Mapped[int] = mapped_column()
+    receiver: Mapped[str] = mapped_column(String(200))
+    reuse_committed: Mapped[bool] = mapped_column(default=False)
+    # The proof (receiver's commitment, deed of transfer…): a PDF or image, random name.
+    proof_name: Mapped[str | None] = mapped_column(String(40))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

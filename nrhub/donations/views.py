@@ -15,7 +15,7 @@ from sqlalchemy import select
 from nrhub import uploads
 from nrhub.catalog import origins
 from nrhub.catalog.browse import category_choices
-from nrhub.donations import exports, files, forms, queries, services
+from nrhub.donations import exports, files, forms, queries, reen, services
 from nrhub.donations.models import DonationClaim, DonationLot, DonationLotPhoto
 from nrhub.errors import ConflictError, DomainError, attach_to_form
 from nrhub.extensions import db
@@ -434,4 +434,44 @@ def retired_stock() -> ResponseReturnValue:
         "donations/retired_stock.html",
         form=form,
         rows=queries.retired_stock_of(current_user.organisation_id),
+    ), status
+
+
+@bp.route("/acheteur/parc-reforme/sorties", methods=["GET", "POST"])
+@role_required(Role.BUYER)
+def retired_outcomes():  # type: ignore[no-untyped-def]
+    """Retired equipment sent out by another route than a hub donation lot (REEN)."""
+    form = forms.RetiredOutcomeForm()
+    if form.validate_on_submit():
+        upload = form.proof.data
+        proof = _read(upload) if upload and getattr(upload, "filename", "") else None
+        try:
+            reen.record_outcome(
+                reen.OutcomeInput(
+                    outcome_on=form.outcome_on.data,
+                    route=form.route.data or "",
+                    reen_category=form.reen_category.data or "",
+                    units=int(form.units.data or 0),
+                    receiver=form.receiver.data or "",
+                    reuse_committed=bool(form.reuse_committed.data),
+                    in_scope=bool(form.in_scope.data),
+                ),
+                proof,
+                by=current_user,
+            )
+        except DomainError as err:
+            attach_to_form(form, err)
+        else:
+            flash(_("Sortie de matériel réformé enregistrée."), "success")
+            return redirect(url_for("donations.retired_outcomes"))
+    status = 422 if request.method == "POST" else 200
+    return render_template(
+        "donations/retired_outcomes.html",
+        form=form,
+        outcomes=reen.outcomes_of(current_user.organisation_id),
+        routes=forms.RETIRED_ROUTE_LABELS,
+        categories=forms.REEN_CATEGORY_LABELS,
+        staff_cap=reen.STAFF_CAP_EUROS,
+        staff_cap_source=reen.STAFF_CAP_SOURCE,
+        association_cap_source=reen.ASSOCIATION_CAP_SOURCE,
     ), status

@@ -20,38 +20,19 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.validators import ValidationError as FieldError
 
+from nrhub.catalog.models import LEGAL_CATEGORIES
 from nrhub.forms import DateField, DecimalField, Form, IntegerField, MoneyField
 from nrhub.ledger.models import TargetKind
 from nrhub.ledger.reference import donation_grid
 from nrhub.ledger.services import (
     ENVIRONMENTAL_VALUES,
     SOCIAL_VALUES,
+    ContractRef,
     SpendInput,
     SpendNature,
     TargetInput,
 )
 from nrhub.validation import database_int
-
-# The enum of type_produit_acquis in the national declaration schema.
-LEGAL_CATEGORIES = (
-    "Produits textiles à l'exception des équipements de protection individuels",
-    "Matériel informatique et téléphonie",
-    "Matériel de reprographie et d'impression",
-    "Consommables d'impression",
-    "Papier",
-    "Fournitures de bureau",
-    "Engins de transport et pièces détachées",
-    "Véhicules et pièces détachées",
-    "Mobilier et aménagement d'intérieur",
-    "Mobilier urbain",
-    "Equipements de collecte de déchets",
-    "Bocaux et flacons",
-    "Articles et équipement sportifs",
-    "Matériel d'entretien des espaces verts",
-    "Bâtiments modulaires ou préfabriqués",
-    "Gros électroménager, y compris appareils professionnels",
-    "Jeux et jouets",
-)
 
 NATURE_LABELS = {
     SpendNature.NEW: _l("Achat de matériel neuf"),
@@ -107,6 +88,15 @@ class SpendForm(Form):
         choices=[SelectChoice(v, v) for v in ENVIRONMENTAL_VALUES],
         default=ENVIRONMENTAL_VALUES[-1],
     )
+    contract_reference = StringField(
+        _l("Référence du marché (facultatif)"), validators=[Optional(), Length(max=60)]
+    )
+    contract_title = StringField(_l("Intitulé du marché"), validators=[Optional(), Length(max=200)])
+    contract_date = DateField(
+        _l("Date de notification du marché"),
+        format=["%Y-%m-%d", "%d/%m/%Y"],
+        validators=[Optional()],
+    )
     clause_ids = SelectMultipleField(
         _l("Clauses du clausier présentes dans le marché"),
         coerce=database_int,
@@ -155,6 +145,17 @@ class SpendForm(Form):
             environmental_consideration=self.environmental_consideration.data,
             clause_ids=tuple(self.clause_ids.data or ()),
             comment=self.comment.data,
+            contract=self._contract(),
+        )
+
+    def _contract(self) -> ContractRef | None:
+        reference = (self.contract_reference.data or "").strip()
+        if not reference:
+            return None
+        return ContractRef(
+            reference=reference,
+            title=(self.contract_title.data or "").strip(),
+            signed_on=self.contract_date.data,
         )
 
     def fill_from(self, entry: Any) -> None:
@@ -175,6 +176,9 @@ class SpendForm(Form):
         self.environmental_consideration.data = entry.environmental_consideration
         self.clause_ids.data = [c.id for c in entry.clauses]
         self.comment.data = entry.comment or ""
+        self.contract_reference.data = entry.contract_reference or ""
+        self.contract_title.data = entry.contract_title or ""
+        self.contract_date.data = entry.contract_date
 
 
 class ImportForm(Form):
@@ -206,8 +210,8 @@ class TargetForm(Form):
     )
     # Two decimals of a percent: the rates are stored in basis points.
     reuse_percent = DecimalField(
-        _l("Taux de réemploi / réutilisation (%)"),
-        validators=[InputRequired(_l("Indiquez un taux."))],
+        _l("Taux issu du réemploi ou de la réutilisation (%, facultatif)"),
+        validators=[Optional()],
         places=2,
     )
     recycled_percent = DecimalField(
@@ -216,6 +220,7 @@ class TargetForm(Form):
     source = TextAreaField(
         _l("Source légale"), validators=[InputRequired(_l("Indiquez la source."))]
     )
+    to_verify = BooleanField(_l("Chiffre à vérifier (non confirmé dans le texte officiel)"))
 
     @staticmethod
     def _percent(field: Any) -> None:
@@ -229,22 +234,22 @@ class TargetForm(Form):
         self._percent(field)
 
     def to_input(self) -> TargetInput:
-        reuse = self.reuse_percent.data
-        assert reuse is not None  # validated
         return TargetInput(
             kind=TargetKind(self.kind.data),
             legal_category=self.legal_category.data,
             first_year=self.first_year.data,
-            reuse_percent=reuse,
+            reuse_percent=self.reuse_percent.data,
             recycled_percent=self.recycled_percent.data,
             source=self.source.data or "",
+            to_verify=bool(self.to_verify.data),
         )
 
     def fill_from(self, target: Any) -> None:
         self.kind.data = target.kind
         self.legal_category.data = target.legal_category
         self.first_year.data = target.first_year
-        self.reuse_percent.data = target.reuse_percent.normalize()
-        recycled = target.recycled_percent
+        reuse, recycled = target.reuse_percent, target.recycled_percent
+        self.reuse_percent.data = None if reuse is None else reuse.normalize()
         self.recycled_percent.data = None if recycled is None else recycled.normalize()
         self.source.data = target.source
+        self.to_verify.data = target.to_verify

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -78,6 +79,11 @@ class SpendEntry(Model):
         String(50), default="Pas de considération environnementale"
     )
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id"), index=True)
+    # The contract of a declared purchase (a hub purchase's contract is its campaign): rows
+    # of one buyer with the same reference are one contract, whose clauses count once.
+    contract_reference: Mapped[str | None] = mapped_column(String(60))
+    contract_title: Mapped[str | None] = mapped_column(String(200))
+    contract_date: Mapped[dt.date | None] = mapped_column(Date)
     # A hub purchase's delivery line; a line received in several times has one row a receipt.
     delivery_line_id: Mapped[int | None] = mapped_column(index=True)
     comment: Mapped[str | None] = mapped_column(Text)
@@ -222,7 +228,10 @@ class LegalTarget(Model):
     __tablename__ = "legal_target"
     __table_args__ = (
         UniqueConstraint("kind", "legal_category", "first_year"),
-        CheckConstraint("reuse_rate_bp >= 0 AND reuse_rate_bp <= 10000", name="reuse_range"),
+        CheckConstraint(
+            "reuse_rate_bp IS NULL OR (reuse_rate_bp >= 0 AND reuse_rate_bp <= 10000)",
+            name="reuse_range",
+        ),
         CheckConstraint(
             "recycled_rate_bp IS NULL OR (recycled_rate_bp >= 0 AND recycled_rate_bp <= 10000)",
             name="recycled_range",
@@ -234,14 +243,18 @@ class LegalTarget(Model):
     kind: Mapped[TargetKind] = mapped_column(String(20))
     legal_category: Mapped[str] = mapped_column(String(120))
     first_year: Mapped[int] = mapped_column()
-    reuse_rate_bp: Mapped[int] = mapped_column()
+    # None: the rate is not known yet (shown as "non renseigné").
+    reuse_rate_bp: Mapped[int | None] = mapped_column()
     recycled_rate_bp: Mapped[int | None] = mapped_column()
     source: Mapped[str] = mapped_column(Text, default="")
+    # A figure not confirmed from a primary source: shown "à vérifier" until a coordinator
+    # checks it.
+    to_verify: Mapped[bool] = mapped_column(default=False, server_default=false())
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     @property
-    def reuse_percent(self) -> Decimal:
-        return Decimal(self.reuse_rate_bp) / 100
+    def reuse_percent(self) -> Decimal | None:
+        return None if self.reuse_rate_bp is None else Decimal(self.reuse_rate_bp) / 100
 
     @property
     def recycled_percent(self) -> Decimal | None:

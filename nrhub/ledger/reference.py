@@ -10,8 +10,9 @@ from functools import lru_cache
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from nrhub.db import utcnow
 from nrhub.ledger.models import LegalTarget, TargetKind
-from nrhub.reference import read_data, reference_loader
+from nrhub.reference import insert_rows, read_data, reference_loader
 
 
 @reference_loader
@@ -24,11 +25,13 @@ def load_targets(session: Session) -> None:
             select(LegalTarget.kind, LegalTarget.legal_category, LegalTarget.first_year)
         )
     }
+    missing = []
     for row in read_data("targets.json"):
         key = (row["kind"], row["legal_category"], row["first_year"])
         if row["code"] in existing_codes or key in existing_keys:
             continue
-        session.add(LegalTarget(**{**row, "kind": TargetKind(row["kind"])}))
+        missing.append({**row, "kind": TargetKind(row["kind"]).value, "updated_at": utcnow()})
+    insert_rows(session, LegalTarget.__table__, missing)
 
 
 @dataclass(frozen=True)

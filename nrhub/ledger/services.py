@@ -67,6 +67,7 @@ def record_spend(
     comment: str | None = None,
     clauses: Sequence[Clause] = (),
     donation_age_bracket: str | None = None,
+    contract: ContractRef | None = None,
 ) -> SpendEntry:
     """Add one ledger row (its summary follows before the commit); ``spent_on`` is a
     Europe/Paris date (see :func:`spend_date`).
@@ -92,11 +93,27 @@ def record_spend(
         donation_age_bracket=donation_age_bracket,
         created_by_id=by.id if by is not None else None,
     )
+    _set_contract(entry, contract)
     _set_supplier(entry, supplier, supplier_name, supplier_siret)
     entry.clauses = list(clauses)
     db.session.add(entry)
     summary.touch(buyer.id, entry.year)
     return entry
+
+
+@dataclass(frozen=True)
+class ContractRef:
+    """The contract a declared purchase was made under (reference, title, date)."""
+
+    reference: str
+    title: str = ""
+    signed_on: dt.date | None = None
+
+
+def _set_contract(entry: SpendEntry, contract: ContractRef | None) -> None:
+    entry.contract_reference = contract.reference if contract is not None else None
+    entry.contract_title = (contract.title or None) if contract is not None else None
+    entry.contract_date = contract.signed_on if contract is not None else None
 
 
 def _set_supplier(
@@ -136,6 +153,7 @@ class SpendInput:
     environmental_consideration: str = NO_ENVIRONMENTAL
     clause_ids: tuple[int, ...] = ()
     comment: str | None = None
+    contract: ContractRef | None = None
 
 
 @dataclass
@@ -165,6 +183,17 @@ def _check(data: SpendInput, categories: dict[int, Category], today: dt.date) ->
             "SIRET du fournisseur invalide (14 chiffres, clé de contrôle).",
             field="supplier_siret",
         )
+    if data.contract is not None:
+        if not data.contract.reference.strip() or len(data.contract.reference) > 60:
+            raise ValidationError(
+                "La référence du marché compte de 1 à 60 caractères.", field="contract_reference"
+            )
+        if len(data.contract.title) > 200:
+            raise ValidationError("Intitulé du marché trop long.", field="contract_title")
+        if data.contract.signed_on is not None and data.contract.signed_on > today:
+            raise ValidationError(
+                "La date du marché ne peut pas être dans le futur.", field="contract_date"
+            )
     if data.social_consideration not in SOCIAL_VALUES:
         raise ValidationError("Considération sociale inconnue.", field="social_consideration")
     if data.environmental_consideration not in ENVIRONMENTAL_VALUES:
@@ -251,6 +280,7 @@ def _write(checked: _Checked, buyer: Organisation, by: User) -> SpendEntry:
         donation_age_bracket=(
             data.donation_age_bracket if data.nature == SpendNature.DONATION else None
         ),
+        contract=data.contract,
         by=by,
     )
 
@@ -303,6 +333,7 @@ def update_spend(entry: SpendEntry, data: SpendInput, *, by: User) -> SpendEntry
         data.donation_age_bracket if data.nature == SpendNature.DONATION else None
     )
     entry.clauses = checked.clauses
+    _set_contract(entry, data.contract)
     summary.touch(buyer.id, old_year, entry.year)
     record("spend.updated", entry, by=by, amount=entry.amount)
     return entry
@@ -394,9 +425,10 @@ class TargetInput:
     kind: TargetKind
     legal_category: str
     first_year: int
-    reuse_percent: Decimal
+    reuse_percent: Decimal | None
     recycled_percent: Decimal | None
     source: str
+    to_verify: bool = False
 
 
 def _require_coordinator(by: User) -> None:
@@ -404,7 +436,10 @@ def _require_coordinator(by: User) -> None:
         raise PermissionDeniedError("Seule la centrale modifie les objectifs légaux.")
 
 
-def _bp(percent: Decimal, field_name: str) -> int:
+def _bp(percent: Decimal | None, field_name: str) -> int | None:
+    """A percent as basis points (None: not known)."""
+    if percent is None:
+        return None
     if not Decimal(0) <= percent <= Decimal(100):
         raise ValidationError("Un taux est compris entre 0 et 100 %.", field=field_name)
     return int((percent * 100).to_integral_value())
@@ -422,12 +457,9 @@ def save_target(target: LegalTarget | None, data: TargetInput, *, by: User) -> L
         "legal_category": data.legal_category.strip(),
         "first_year": data.first_year,
         "reuse_rate_bp": _bp(data.reuse_percent, "reuse_percent"),
-        "recycled_rate_bp": (
-            None
-            if data.recycled_percent is None
-            else _bp(data.recycled_percent, "recycled_percent")
-        ),
+        "recycled_rate_bp": _bp(data.recycled_percent, "recycled_percent"),
         "source": data.source.strip(),
+        "to_verify": data.to_verify,
     }
     created = target is None
     try:

@@ -323,7 +323,21 @@ def summary_select(
     if where is not None:  # only the clauses of the rows recomputed
         links = links.where(spend_entry_clause.c.spend_entry_id.in_(select(e.c.id).where(where)))
     attached = links.subquery()
-    external = e.c.campaign_id.is_(None)
+    # A declared contract's clauses count once: on the first row (lowest id) of the buyer's
+    # year under that contract reference; a row without a reference is its own contract.
+    same = e.alias("same_contract")
+    first_of_contract = or_(
+        e.c.contract_reference.is_(None),
+        e.c.id
+        == select(func.min(same.c.id))
+        .where(
+            same.c.buyer_id == e.c.buyer_id,
+            same.c.year == e.c.year,
+            same.c.contract_reference == e.c.contract_reference,
+        )
+        .scalar_subquery(),
+    )
+    external = e.c.campaign_id.is_(None) & first_of_contract
 
     def clause_count(attached_count: Any, has_value: Any) -> ColumnElement[Any]:
         return func.sum(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from config import OCDS_PLACEHOLDER_PREFIX
 from nrhub.extensions import limiter
 from nrhub.organisations.queries import count_pending_organisations
 from nrhub.security import is_safe_next
@@ -19,9 +20,13 @@ def index() -> ResponseReturnValue:
     if current_user.is_authenticated and not current_user.is_active_member:
         return redirect(url_for("main.pending"))
     pending_count = 0
+    placeholder_prefix = False
     if current_user.is_authenticated and current_user.is_coordinator:
         pending_count = count_pending_organisations()
-    return render_template("main/index.html", pending_count=pending_count)
+        placeholder_prefix = current_app.config["OCDS_OCID_PREFIX"] == OCDS_PLACEHOLDER_PREFIX
+    return render_template(
+        "main/index.html", pending_count=pending_count, placeholder_prefix=placeholder_prefix
+    )
 
 
 @bp.get("/en-attente")

@@ -25,8 +25,9 @@ refurbisher):
   50312000-5, maintenance and repair of computer equipment.
 - ``procedure``: "Procédure adaptée" (campaigns are open calls to the hub's refurbishers,
   below the formalised thresholds); ``techniques`` and ``modalitesExecution``: "Sans objet"
-  (one firm order per refurbisher, delivered once); ``ccag``: "Pas de CCAG" (campaigns do
-  not refer to one); ``offresRecues``: refurbishers that offered in the campaign
+  (one firm order per refurbisher, delivered once); ``ccag``: the hub's setting
+  ``DECP_CCAG`` ("Techniques de l'information et de la communication" by default, the CCAG
+  of IT supplies); ``offresRecues``: refurbishers that offered in the campaign
   (withdrawn offers excluded, at least the holder itself).
 - ``lieuExecution``: where the buyers served by the order are: their department when they
   share one, else their region, else France (INSEE country code 99100).
@@ -66,6 +67,7 @@ NO_SOCIAL_CONSIDERATION = "Pas de considération sociale"
 NO_ENVIRONMENTAL_CONSIDERATION = "Pas de considération environnementale"
 FRANCE_COUNTRY_CODE = "99100"  # INSEE code of France in the country list
 OBJECT_MAX_LENGTH = 1000
+DEFAULT_CCAG = "Techniques de l'information et de la communication"
 
 
 def considerations(data: PublishedCampaign, kind: ClauseKind) -> list[str]:
@@ -137,7 +139,9 @@ def contract_object(data: PublishedCampaign, contract: Contract) -> str:
     return text
 
 
-def marche(data: PublishedCampaign, contract: Contract, offers_received: int) -> dict[str, Any]:
+def marche(
+    data: PublishedCampaign, contract: Contract, offers_received: int, ccag: str = DEFAULT_CCAG
+) -> dict[str, Any]:
     """One ``marche`` entry: the contract of one purchase order."""
     notified_on = paris_date_of(contract.notified_at)
     return {
@@ -149,7 +153,7 @@ def marche(data: PublishedCampaign, contract: Contract, offers_received: int) ->
         "techniques": {"technique": ["Sans objet"]},
         "modalitesExecution": {"modaliteExecution": ["Sans objet"]},
         "marcheInnovant": False,
-        "ccag": "Pas de CCAG",
+        "ccag": ccag,
         "offresRecues": offers_received,
         "attributionAvance": False,
         "typeGroupementOperateurs": "Pas de groupement",
@@ -170,12 +174,12 @@ def marche(data: PublishedCampaign, contract: Contract, offers_received: int) ->
     }
 
 
-def essential_data(data: PublishedCampaign) -> dict[str, Any]:
+def essential_data(data: PublishedCampaign, ccag: str = DEFAULT_CCAG) -> dict[str, Any]:
     """The DECP document of a consolidated campaign (amounts as ``Decimal``)."""
     supplier_ids = {c.supplier.id for c in data.contracts}
     offers_received = len({t.id for t in data.tenderers} | supplier_ids)
     return {
         "marches": {
-            "marche": [marche(data, contract, offers_received) for contract in data.contracts]
+            "marche": [marche(data, contract, offers_received, ccag) for contract in data.contracts]
         }
     }

@@ -118,7 +118,8 @@ def line_item(line: ContractLine) -> dict[str, Any]:
 
 
 def tender_items(data: PublishedCampaign) -> list[dict[str, Any]]:
-    """The campaign's categories with the units allocated in each (categories in order)."""
+    """The campaign's categories with the units allocated in each (categories in order);
+    categories with no unit allocated are left out (no zero-quantity item)."""
     quantities: dict[str, int] = defaultdict(int)
     categories: dict[str, CategoryInfo] = {c.code: c for c in data.categories}
     for contract in data.contracts:
@@ -130,10 +131,11 @@ def tender_items(data: PublishedCampaign) -> list[dict[str, Any]]:
             "id": code,
             "description": category.label,
             "classification": classification(category),
-            "quantity": quantities.get(code, 0),
+            "quantity": quantities[code],
             "unit": dict(UNIT),
         }
         for code, category in categories.items()
+        if quantities.get(code)  # a category nobody received is not an item
     ]
 
 
@@ -167,17 +169,55 @@ def award(data: PublishedCampaign, contract: Contract) -> dict[str, Any]:
     }
 
 
+def implementation(contract: Contract) -> dict[str, Any]:
+    """Receipts as transactions (what each buyer's ledger recorded, buyer to refurbisher)
+    and each buyer's delivery as a milestone (met once received)."""
+    transactions = [
+        {
+            "id": f"{contract.number}-reception-{d.id}",
+            "date": end_of_day(d.received_on),
+            "value": money(d.received_ht),
+            "payer": reference(d.buyer),
+            "payee": reference(contract.supplier),
+        }
+        for d in contract.deliveries
+        if d.received_on is not None
+    ]
+    milestones = []
+    for d in contract.deliveries:
+        milestone: dict[str, Any] = {
+            "id": f"{contract.number}-livraison-{d.id}",
+            "title": f"Livraison à {d.buyer.name}",
+            "type": "delivery",
+            "status": "met" if d.received_on is not None else "scheduled",
+        }
+        if d.received_on is not None:
+            milestone["dateMet"] = end_of_day(d.received_on)
+        milestones.append(milestone)
+    result: dict[str, Any] = {}
+    if transactions:
+        result["transactions"] = transactions
+    if milestones:
+        result["milestones"] = milestones
+    return result
+
+
 def contract_entry(data: PublishedCampaign, contract: Contract) -> dict[str, Any]:
-    return {
+    entry = {
         "id": contract.number,
         "awardID": contract.number,
         "title": f"Bon de commande {contract.number}",
-        "status": "active",
+        # Carried out once every buyer received its delivery.
+        "status": "terminated" if contract.delivered else "active",
         "period": _period(data, contract),
         "value": money(contract.total_ht),
         "items": [line_item(line) for line in contract.lines],
         "dateSigned": timestamp(contract.notified_at),
     }
+    carried_out = implementation(contract)
+    if carried_out:
+        entry["implementation"] = carried_out
+    return entry
 
 
 def release(data: PublishedCampaign, prefix: str) -> dict[str, Any]:
@@ -186,7 +226,8 @@ def release(data: PublishedCampaign, prefix: str) -> dict[str, Any]:
         "ocid": process,
         "id": f"{process}-consolidation",
         "date": timestamp(data.consolidated_at),
-        "tag": ["tender", "award", "contract"],
+        "tag": ["tender", "award", "contract"]
+        + (["implementation"] if any(c.deliveries for c in data.contracts) else []),
         "initiationType": "tender",
         "language": "fr",
         "parties": parties(data),

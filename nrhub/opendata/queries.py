@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import case, select
+from sqlalchemy import BigInteger, case, func, select, type_coerce
 from sqlalchemy.orm import joinedload, selectinload
 
 from nrhub.campaigns.models import Campaign, CampaignOffer, OfferStatus
@@ -22,13 +22,16 @@ from nrhub.clauses.models import ClauseKind
 from nrhub.consolidation.amounts import line_amounts
 from nrhub.consolidation.models import (
     Delivery,
+    DeliveryLine,
     PurchaseOrder,
     PurchaseOrderLine,
     PurchaseOrderMaintenanceLine,
 )
 from nrhub.consolidation.services import CONSOLIDATED_STATES
+from nrhub.db import from_cents
 from nrhub.errors import NotFoundError
 from nrhub.extensions import db
+from nrhub.ledger.models import SpendEntry
 from nrhub.organisations.models import Organisation, OrgKind, OrgStatus
 
 # Offers that reached the hub as tenders: withdrawn ones were taken back by their author.
@@ -98,6 +101,19 @@ class ContractLine:
 
 
 @dataclass(frozen=True)
+class DeliveryInfo:
+    """One buyer's delivery of a purchase order: shipped, then received ("service fait");
+    ``received_ht`` is what the receipt wrote in the buyer's ledger."""
+
+    id: int
+    buyer: Party
+    status: str
+    shipped_on: dt.date | None
+    received_on: dt.date | None
+    received_ht: Decimal
+
+
+@dataclass(frozen=True)
 class Contract:
     """One purchase order, i.e. one contract between the hub and one refurbisher."""
 
@@ -108,6 +124,12 @@ class Contract:
     supplier: Party
     lines: tuple[ContractLine, ...]
     buyers: tuple[Party, ...]
+    deliveries: tuple[DeliveryInfo, ...] = ()
+
+    @property
+    def delivered(self) -> bool:
+        """Every buyer's delivery received: the contract is carried out."""
+        return bool(self.deliveries) and all(d.received_on for d in self.deliveries)
 
 
 @dataclass(frozen=True)
@@ -158,16 +180,35 @@ def _hub() -> Party:
     return Party.of(hub)
 
 
-def _buyers_by_purchase_order(campaign_id: int) -> dict[int, list[Party]]:
+def _deliveries_by_purchase_order(campaign_id: int) -> dict[int, list[DeliveryInfo]]:
+    received = (
+        select(
+            DeliveryLine.delivery_id.label("delivery_id"),
+            func.sum(type_coerce(SpendEntry.amount, BigInteger)).label("cents"),
+        )
+        .join(SpendEntry, SpendEntry.delivery_line_id == DeliveryLine.id)
+        .group_by(DeliveryLine.delivery_id)
+        .subquery()
+    )
     rows = db.session.execute(
-        select(Delivery.purchase_order_id, Organisation)
+        select(Delivery, Organisation, received.c.cents)
         .join(Organisation, Organisation.id == Delivery.buyer_id)
+        .outerjoin(received, received.c.delivery_id == Delivery.id)
         .where(Delivery.campaign_id == campaign_id)
-        .order_by(Delivery.purchase_order_id, Organisation.name, Organisation.id)
+        .order_by(Delivery.purchase_order_id, Delivery.id)
     ).all()
-    result: dict[int, list[Party]] = defaultdict(list)
-    for purchase_order_id, organisation in rows:
-        result[purchase_order_id].append(Party.of(organisation))
+    result: dict[int, list[DeliveryInfo]] = defaultdict(list)
+    for delivery, organisation, cents in rows:
+        result[delivery.purchase_order_id].append(
+            DeliveryInfo(
+                id=delivery.id,
+                buyer=Party.of(organisation),
+                status=str(delivery.status),
+                shipped_on=delivery.shipped_on,
+                received_on=delivery.received_on,
+                received_ht=from_cents(int(cents or 0)) or Decimal("0.00"),
+            )
+        )
     return result
 
 
@@ -230,8 +271,8 @@ def _contracts(campaign_id: int) -> tuple[Contract, ...]:
         .scalars()
         .all()
     )
-    buyers = _buyers_by_purchase_order(campaign_id)
     maintenance = _maintenance_by_purchase_order(campaign_id)
+    deliveries = _deliveries_by_purchase_order(campaign_id)
     return tuple(
         Contract(
             purchase_order_id=po.id,
@@ -253,7 +294,11 @@ def _contracts(campaign_id: int) -> tuple[Contract, ...]:
                 ),
                 *maintenance.get(po.id, ()),
             ),
-            buyers=tuple(buyers.get(po.id, ())),
+            # The buyers served by the order: those of its deliveries, by name.
+            buyers=tuple(
+                sorted((d.buyer for d in deliveries.get(po.id, ())), key=lambda b: (b.name, b.id))
+            ),
+            deliveries=tuple(deliveries.get(po.id, ())),
         )
         for po in purchase_orders
     )

@@ -41,7 +41,8 @@ def json_download(document: dict[str, Any], filename: str) -> Response:
 def essential_data(campaign_id: int) -> Response:
     data = queries.published_campaign(campaign_id)
     return json_download(
-        decp.essential_data(data), f"donnees-essentielles-campagne-{campaign_id}.json"
+        decp.essential_data(data, current_app.config["DECP_CCAG"]),
+        f"donnees-essentielles-campagne-{campaign_id}.json",
     )
 
 

@@ -19,7 +19,7 @@ from nrhub.ledger import queries as ledger_queries
 from nrhub.ledger.models import LegalTarget, TargetKind
 from nrhub.ledger.reference import donation_grid
 from nrhub.organisations.models import Organisation
-from nrhub.stats import charts, queries
+from nrhub.stats import charts, declaration, queries
 from nrhub.stats.queries import Indicators, reuse_gap
 
 
@@ -35,24 +35,63 @@ def target_percent(targets: dict[TargetKind, LegalTarget], kind: TargetKind) -> 
     return target.reuse_percent if target is not None else None
 
 
+def recycled_target_percent(targets: dict[TargetKind, LegalTarget]) -> Decimal | None:
+    target = targets.get(TargetKind.SPEND_SHARE)
+    return target.recycled_percent if target is not None else None
+
+
+@dataclass(frozen=True)
+class LegalCategoryRow:
+    """A legal category's figures with the spend-share target of its year (None: none)."""
+
+    spend: queries.LegalCategorySpend
+    target: LegalTarget | None
+
+    @property
+    def reuse_target(self) -> Decimal | None:
+        return None if self.target is None else self.target.reuse_percent
+
+    @property
+    def recycled_target(self) -> Decimal | None:
+        return None if self.target is None else self.target.recycled_percent
+
+
+def legal_category_rows(year: int, buyer_id: int | None = None) -> list[LegalCategoryRow]:
+    """The year per legal category, each against its own reuse and recycled targets."""
+    return [
+        LegalCategoryRow(
+            row,
+            ledger_queries.targets_for_year(year, row.legal_category).get(TargetKind.SPEND_SHARE),
+        )
+        for row in queries.spend_by_legal_category(year, buyer_id=buyer_id)
+    ]
+
+
 def percent_label(percent: Decimal) -> str:
     """``20 %`` (no decimals for a whole number)."""
     digits = 0 if percent == percent.to_integral_value() else 1
     return format_percent(percent / 100, digits)
 
 
-def target_sentence(ind: Indicators, percent: Decimal | None) -> str | None:
-    """ "Objectif atteint" or "Il manque 12 340 € d'achats issus du réemploi …"."""
+def target_sentence(
+    ind: Indicators, percent: Decimal | None, to_verify: bool = False
+) -> str | None:
+    """ "Objectif atteint" or "Il manque 12 340 € d'achats issus du réemploi …", said to
+    rest on a figure to verify when the target is not confirmed."""
     gap = reuse_gap(ind.it_spend, ind.reuse_spend, percent)
     if gap is None or percent is None:
         return None
     if gap == 0:
-        return _("Objectif atteint")
-    return _(
-        "Il manque %(gap)s d'achats issus du réemploi pour atteindre l'objectif de %(target)s",
-        gap=f"{format_number(gap)} €",
-        target=percent_label(percent),
-    )
+        sentence = _("Objectif atteint")
+    else:
+        sentence = _(
+            "Il manque %(gap)s d'achats issus du réemploi pour atteindre l'objectif de %(target)s",
+            gap=f"{format_number(gap)} €",
+            target=percent_label(percent),
+        )
+    if to_verify:
+        return _("%(sentence)s (objectif à vérifier)", sentence=sentence)
+    return sentence
 
 
 def figures(
@@ -121,14 +160,19 @@ def buyer_page(buyer: Organisation, year: int) -> dict[str, Any]:
         "buyer": buyer,
         "year": year,
         "ind": ind,
-        "target_percent": percent,
+        **_spend_targets(targets),
         "reen_target_percent": target_percent(targets, TargetKind.RETIRED_REUSE),
-        "sentence": target_sentence(ind, percent) if ind.has_data else None,
+        "sentence": target_sentence(ind, percent, _to_verify(targets)) if ind.has_data else None,
         "gauge": charts.gauge(ind.reuse_share, percent),
         "reen": reen,
         "retired": retired,
         "figures": figures(ind, reen, retired),
         "by_category": queries.spend_by_category(year, buyer_id=buyer.id),
+        "legal_rows": legal_category_rows(year, buyer.id),
+        "declaration_rows": queries.declaration_rows(year, buyer_id=buyer.id),
+        "declaration_status": declaration.status_of(buyer.id, year),
+        "declaration_deadline": declaration.deadline(year),
+        "portal_url": declaration.PORTAL_URL,
         "months": queries.monthly_spend(year, buyer_id=buyer.id),
         "month_names": charts.MONTHS,
         "years": _years(year, ledger_queries.years_with_spend(buyer.id)),
@@ -190,13 +234,14 @@ def hub_page(
     return {
         "year": year,
         "ind": ind,
-        "target_percent": percent,
+        **_spend_targets(targets),
         "reen_target_percent": target_percent(targets, TargetKind.RETIRED_REUSE),
         "gauge": charts.gauge(ind.reuse_share, percent),
         "reen": reen,
         "retired": retired,
         "figures": figures(ind, reen, retired),
         "by_category": queries.spend_by_category(year),
+        "legal_rows": legal_category_rows(year),
         "departments": queries.indicators_by_department(year),
         "members": member_page(year, percent, sort, descending, page),
         "sort": sort,
@@ -206,9 +251,28 @@ def hub_page(
     }
 
 
+def _to_verify(targets: dict[TargetKind, LegalTarget]) -> bool:
+    target = targets.get(TargetKind.SPEND_SHARE)
+    return target is not None and target.to_verify
+
+
+def _spend_targets(targets: dict[TargetKind, LegalTarget]) -> dict[str, Any]:
+    """The reuse and recycled targets of IT and telephony, and whether they are to verify."""
+    return {
+        "target_percent": target_percent(targets, TargetKind.SPEND_SHARE),
+        "recycled_target_percent": recycled_target_percent(targets),
+        "spend_target": targets.get(TargetKind.SPEND_SHARE),
+        "target_to_verify": _to_verify(targets),
+    }
+
+
+def it_targets(year: int) -> dict[TargetKind, LegalTarget]:
+    """The targets of "Matériel informatique et téléphonie" that apply in ``year``."""
+    return ledger_queries.targets_for_year(year, LEGAL_CATEGORY_IT)
+
+
 def hub_page_target(year: int) -> Decimal | None:
-    targets = ledger_queries.targets_for_year(year, LEGAL_CATEGORY_IT)
-    return target_percent(targets, TargetKind.SPEND_SHARE)
+    return target_percent(it_targets(year), TargetKind.SPEND_SHARE)
 
 
 def refurbisher_page(refurbisher: Organisation, year: int | None) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 
 from nrhub.campaigns.models import campaign_clause
-from nrhub.catalog.models import Category
+from nrhub.catalog.models import LEGAL_CATEGORY_IT, Category
 from nrhub.clauses.models import Clause, ClauseKind
 from nrhub.db import from_cents
 from nrhub.donations.models import (
@@ -37,6 +37,7 @@ from nrhub.donations.models import (
     ClaimStatus,
     DonationClaim,
     DonationLot,
+    RetiredOutcome,
     RetiredStock,
 )
 from nrhub.extensions import db
@@ -131,10 +132,17 @@ def _scope(query: Select[Any], buyer_id: int | None, department_code: str | None
 
 
 def indicators(
-    year: int, *, buyer_id: int | None = None, department_code: str | None = None
+    year: int,
+    *,
+    buyer_id: int | None = None,
+    department_code: str | None = None,
+    legal_category: str = LEGAL_CATEGORY_IT,
 ) -> Indicators:
     """The year's indicators for one buyer, one department's buyers, or the whole hub.
 
+    Every sum covers the rows of one legal category (the ``type_produit_acquis`` of their
+    product category; "Matériel informatique et téléphonie" by default: printers,
+    accessories and network equipment are not in it, arrêté of 29 February 2024).
     - it_spend: Σ amount HT of the ledger rows of the year (Europe/Paris dates);
     - reuse_spend: Σ of the rows that are reuse/reutilisation, donations received
       included at their flat-rate value (donation_spend reports them separately);
@@ -188,7 +196,7 @@ def indicators(
         )
         .select_from(t)
         .join(Category, Category.id == t.category_id)
-        .where(t.year == year)
+        .where(t.year == year, Category.legal_category == legal_category)
     )
     if buyer_id is not None:
         query = query.where(SpendSummary.buyer_id == buyer_id)
@@ -238,13 +246,15 @@ def retired_reuse(year: int, *, buyer_id: int | None = None) -> RetiredReuse:
 
     - units_reused: units declared reused in the outcomes recorded in the year (Europe/
       Paris date) of the lots donated by the scope's buyers, lots under 10 years only
-      (over-10-year equipment counts as recycling);
+      (over-10-year equipment counts as recycling), plus the units the buyers sent out by
+      the other REEN routes (transfer, sale, gifts, take-back) with the receiver's
+      commitment to reuse them (:mod:`nrhub.donations.reen`);
     - stock_units: retired stock declared at 1 January of the year;
     - rate = units reused by buyers that declared a stock / their declared stock (None
       without a declaration or with a stock of 0);
     - kg_diverted = Σ estimated weight per unit × units reused (recycled units are waste
       treated, not diverted from waste: reported apart as kg_recycled).
-    Two SQL statements.
+    Three SQL statements.
     """
     stock_query = select(func.count(RetiredStock.id), _sum(RetiredStock.units)).where(
         RetiredStock.year == year
@@ -274,12 +284,30 @@ def retired_reuse(year: int, *, buyer_id: int | None = None) -> RetiredReuse:
     if buyer_id is not None:
         query = query.where(lot.donor_id == buyer_id)
     row = db.session.execute(query).one()
+    # Outcomes by the other routes (sale, transfer, gifts, take-back) with a reuse
+    # commitment of the receiver; the buyer confirmed they are in scope when recording them.
+    o = RetiredOutcome
+    outcome_query = select(
+        _sum(o.units),
+        _sum(
+            case(
+                (
+                    o.buyer_id.in_(select(RetiredStock.buyer_id).where(RetiredStock.year == year)),
+                    o.units,
+                ),
+                else_=0,
+            )
+        ),
+    ).where(o.year == year, o.reuse_committed == True)  # noqa: E712
+    if buyer_id is not None:
+        outcome_query = outcome_query.where(o.buyer_id == buyer_id)
+    other_routes, other_routes_declared = db.session.execute(outcome_query).one()
     return RetiredReuse(
         year=year,
         stock_units=int(stock_units),
         declared=int(declarations) > 0,
-        units_reused=int(row[0]),
-        units_reused_declared=int(row[1]),
+        units_reused=int(row[0]) + int(other_routes),
+        units_reused_declared=int(row[1]) + int(other_routes_declared),
         units_recycled=int(row[2]),
         kg_diverted=Decimal(int(row[3])) / 1000,
         kg_recycled=Decimal(int(row[4])) / 1000,
@@ -339,6 +367,51 @@ def spend_by_category(year: int, *, buyer_id: int | None = None) -> list[Categor
 
 
 @dataclass(frozen=True)
+class LegalCategorySpend:
+    """A scope's year in one legal category (a ``type_produit_acquis`` value)."""
+
+    legal_category: str
+    total: Decimal
+    reuse: Decimal  # donations included, as the declaration counts them
+    donations: Decimal
+    recycled: Decimal
+
+    @property
+    def reuse_share(self) -> Decimal | None:
+        return share(self.reuse, self.total)
+
+    @property
+    def recycled_share(self) -> Decimal | None:
+        return share(self.recycled, self.total)
+
+
+def spend_by_legal_category(year: int, *, buyer_id: int | None = None) -> list[LegalCategorySpend]:
+    """Spend of the year per legal category (the declaration's ``type_produit_acquis``):
+    total HT, reuse (donations included), donations, recycled content; kinds outside the
+    17 categories are left out. For a buyer or the hub; one statement."""
+    s = SpendSummary if buyer_id is not None else SpendDepartmentSummary
+    query = (
+        select(
+            Category.legal_category,
+            _sum(s.amount_cents),
+            _sum(s.reuse_cents),
+            _sum(s.donation_cents),
+            _sum(s.recycled_cents),
+        )
+        .join(Category, Category.id == s.category_id)
+        .where(s.year == year, Category.legal_category != "")
+        .group_by(Category.legal_category)
+        .order_by(Category.legal_category)
+    )
+    if buyer_id is not None:
+        query = query.where(SpendSummary.buyer_id == buyer_id)
+    return [
+        LegalCategorySpend(r[0], _euros(r[1]), _euros(r[2]), _euros(r[3]), _euros(r[4]))
+        for r in db.session.execute(query)
+    ]
+
+
+@dataclass(frozen=True)
 class MonthSpend:
     month: int
     it_spend: Decimal
@@ -346,7 +419,8 @@ class MonthSpend:
 
 
 def monthly_spend(year: int, *, buyer_id: int) -> list[MonthSpend]:
-    """A buyer's spend per month of the year (Europe/Paris dates), total and reuse;
+    """A buyer's IT and telephony spend per month of the year (Europe/Paris dates), total
+    and reuse;
     all twelve months, zero when nothing was spent. Read from the ledger (index on
     buyer and year)."""
     e = SpendEntry
@@ -354,7 +428,8 @@ def monthly_spend(year: int, *, buyer_id: int) -> list[MonthSpend]:
     month = extract("month", e.spent_on)
     query = (
         select(month, _sum(cents), _sum(case((e.is_reuse == True, cents), else_=0)))  # noqa: E712
-        .where(e.buyer_id == buyer_id, e.year == year)
+        .join(Category, Category.id == e.category_id)
+        .where(e.buyer_id == buyer_id, e.year == year, Category.legal_category == LEGAL_CATEGORY_IT)
         .group_by(month)
     )
     found = {int(r[0]): (r[1], r[2]) for r in db.session.execute(query)}
@@ -384,10 +459,50 @@ class DepartmentIndicators:
         return share(self.spend_with_clause, self.it_spend)
 
 
+# Small-cell rule: a published or cross-member group never holds fewer buyers than this.
+MIN_GROUP_BUYERS = 3
+OTHERS = "autres"  # the department code of the merged small groups
+
+
+def merge_small_groups(
+    rows: list[DepartmentIndicators], minimum: int = MIN_GROUP_BUYERS
+) -> list[DepartmentIndicators]:
+    """Departments of fewer than ``minimum`` buyers merged into one "autres" row (last).
+
+    If "autres" itself would hold fewer than ``minimum`` buyers, the smallest shown
+    departments join it until it holds enough; when all the buyers together are fewer than
+    ``minimum``, nothing is shown.
+    """
+    shown = sorted(
+        (r for r in rows if r.buyers >= minimum), key=lambda r: (r.buyers, r.department_code)
+    )
+    small = [r for r in rows if r.buyers < minimum]
+    while small and sum(r.buyers for r in small) < minimum and shown:
+        small.append(shown.pop(0))
+    if small and sum(r.buyers for r in small) < minimum:
+        return []
+    result = sorted(shown, key=lambda r: r.department_code)
+    if small:
+        result.append(
+            DepartmentIndicators(
+                OTHERS,
+                sum(r.buyers for r in small),
+                sum((r.it_spend for r in small), ZERO),
+                sum((r.reuse_spend for r in small), ZERO),
+                sum((r.donation_spend for r in small), ZERO),
+                sum((r.recycled_spend for r in small), ZERO),
+                sum((r.spend_with_clause for r in small), ZERO),
+                sum((r.co2e_avoided_kg for r in small), Decimal(0)),
+            )
+        )
+    return result
+
+
 def indicators_by_department(year: int) -> list[DepartmentIndicators]:
     """The hub's year per buyer department: buyers with spend, it_spend, reuse_spend
     (donations included), donations, recycled, spend under a clause, CO2e avoided —
-    same definitions as :func:`indicators`."""
+    same definitions as :func:`indicators`. Departments of fewer than 3 buyers are merged
+    into "autres" (:func:`merge_small_groups`)."""
     d = SpendDepartmentSummary
     b = SpendBuyerSummary
     buyers = (
@@ -412,23 +527,25 @@ def indicators_by_department(year: int) -> list[DepartmentIndicators]:
         .select_from(d)
         .join(Category, Category.id == d.category_id)
         .outerjoin(buyers, buyers.c.code == d.department_code)
-        .where(d.year == year)
+        .where(d.year == year, Category.legal_category == LEGAL_CATEGORY_IT)
         .group_by(d.department_code)
         .order_by(d.department_code)
     )
-    return [
-        DepartmentIndicators(
-            r[0],
-            int(r[1]),
-            _euros(r[2]),
-            _euros(r[3]),
-            _euros(r[4]),
-            _euros(r[5]),
-            _euros(r[6]),
-            Decimal(int(r[7])) / 1000,
-        )
-        for r in db.session.execute(query)
-    ]
+    return merge_small_groups(
+        [
+            DepartmentIndicators(
+                r[0],
+                int(r[1]),
+                _euros(r[2]),
+                _euros(r[3]),
+                _euros(r[4]),
+                _euros(r[5]),
+                _euros(r[6]),
+                Decimal(int(r[7])) / 1000,
+            )
+            for r in db.session.execute(query)
+        ]
+    )
 
 
 @dataclass(frozen=True)
@@ -491,19 +608,22 @@ def members_against_target(
     limit: int | None = None,
     offset: int = 0,
 ) -> list[MemberRow]:
-    """Every active buyer member with its year's it_spend, reuse_spend and donations,
+    """Every active buyer member with its year's it_spend, reuse_spend and donations (IT
+    and telephony),
     against the target (the gap is target % × it_spend − reuse_spend). Sorted by
     ``sort`` (one of MEMBER_SORTS), members without spend last for figures; the
     organisation id breaks ties, so that ``limit``/``offset`` pages are stable."""
-    b = SpendBuyerSummary
+    s = SpendSummary
     totals = (
         select(
-            b.buyer_id.label("buyer_id"),
-            b.amount_cents.label("amount"),
-            b.reuse_cents.label("reuse"),
-            b.donation_cents.label("donation"),
+            s.buyer_id.label("buyer_id"),
+            func.sum(s.amount_cents).label("amount"),
+            func.sum(s.reuse_cents).label("reuse"),
+            func.sum(s.donation_cents).label("donation"),
         )
-        .where(b.year == year)
+        .join(Category, Category.id == s.category_id)
+        .where(s.year == year, Category.legal_category == LEGAL_CATEGORY_IT)
+        .group_by(s.buyer_id)
         .subquery()
     )
     amount = func.coalesce(totals.c.amount, 0)
@@ -597,8 +717,9 @@ class DeclarationRow:
 
 def declaration_rows(year: int, *, buyer_id: int | None = None) -> list[DeclarationRow]:
     """The yearly legal declaration: one row per buyer and legal product category with
-    spend in the year: total HT, reuse/reutilisation (donations included, as the
-    national schema asks), donations at their flat-rate value, recycled materials."""
+    spend in the year (product kinds outside the 17 categories left out): total HT,
+    reuse/reutilisation (donations included, as the national schema asks), donations at
+    their flat-rate value, recycled materials."""
     s = SpendSummary
     query = (
         select(
@@ -612,7 +733,7 @@ def declaration_rows(year: int, *, buyer_id: int | None = None) -> list[Declarat
         )
         .join(Organisation, Organisation.id == s.buyer_id)
         .join(Category, Category.id == s.category_id)
-        .where(s.year == year)
+        .where(s.year == year, Category.legal_category != "")
         .group_by(Organisation.id, Organisation.siret, Organisation.name, Category.legal_category)
         .order_by(Organisation.name, Organisation.id, Category.legal_category)
     )

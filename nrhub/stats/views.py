@@ -5,9 +5,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from nrhub.caching import Area, cached_html
@@ -15,6 +26,7 @@ from nrhub.organisations.models import Organisation
 from nrhub.security import Role, member_required, role_required
 from nrhub.spreadsheets import csv_response
 from nrhub.stats import charts, formatting, pages, queries
+from nrhub.stats import declaration as declaration_status
 from nrhub.stats.declaration import declaration_response
 
 bp = Blueprint("stats", __name__)
@@ -189,7 +201,30 @@ def _unit(kind: str) -> str:
 @role_required(Role.BUYER, Role.COORDINATOR)
 def declaration(year: int) -> ResponseReturnValue:
     buyer = _buyer_in_scope()
-    return declaration_response(_year(year), buyer)
+    return declaration_response(_year(year), buyer, current_user)
+
+
+@bp.post("/indicateurs/declaration/<int:year>/publiee")
+@role_required(Role.BUYER)
+def declaration_done(year: int):  # type: ignore[no-untyped-def]
+    """The buyer states it published its declaration of ``year`` on the national portal."""
+    year = _year(year)
+    declaration_status.mark_done(year, by=current_user)
+    flash(_("Déclaration %(y)s marquée comme publiée.", y=year), "success")
+    return redirect(url_for("stats.dashboard", annee=year) + "#declarer")
+
+
+@bp.get("/indicateurs/declarations")
+@role_required(Role.COORDINATOR)
+def declarations():  # type: ignore[no-untyped-def]
+    """Which members downloaded or published their declaration of the year."""
+    year = _year()
+    return render_template(
+        "stats/declarations.html",
+        year=year,
+        members=declaration_status.member_declarations(year),
+        deadline=declaration_status.deadline(year),
+    )
 
 
 @bp.get("/indicateurs/rapport/<int:year>")

@@ -18,7 +18,7 @@ from nrhub.ledger.models import (
     SpendSummary,
     TargetKind,
 )
-from nrhub.ledger.services import ImportRow, SpendInput, SpendNature, TargetInput
+from nrhub.ledger.services import ContractRef, ImportRow, SpendInput, SpendNature, TargetInput
 from nrhub.stats import queries
 from nrhub.transactions import unit_of_work
 from tests import factories
@@ -82,6 +82,13 @@ def test_declare_with_member_siret_takes_supplier_department_and_ess(app):
         ({"social_consideration": "Peut-être"}, "social_consideration", "sociale inconnue"),
         ({"nature": SpendNature.DONATION, "donation_age_bracket": None}, None, "âge"),
         ({"clause_ids": (424242,)}, "clause_ids", "Clause inconnue"),
+        ({"contract": ContractRef("  ")}, "contract_reference", "référence du marché"),
+        ({"contract": ContractRef("M1", "x" * 201)}, "contract_title", "intitulé"),
+        (
+            {"contract": ContractRef("M1", "", dt.date(2999, 1, 1))},
+            "contract_date",
+            "date du marché",
+        ),
     ],
 )
 def test_bad_declaration_is_refused_in_french_and_changes_nothing(app, changes, field, message):
@@ -196,3 +203,15 @@ def test_coordinator_saves_a_target_and_duplicates_are_refused(app):
         select(func.count()).select_from(LegalTarget).where(LegalTarget.first_year == 2026)
     ).scalar_one()
     assert count == 1
+
+
+def test_declared_purchase_names_its_contract(app):
+    user = factories.UserFactory()
+    contract = ContractRef("2025-07", "Postes de travail", dt.date(2025, 1, 15))
+    entry = services.declare_spend(_input(contract=contract), by=user)
+    db.session.commit()
+    assert (entry.contract_reference, entry.contract_title, entry.contract_date) == (
+        "2025-07",
+        "Postes de travail",
+        dt.date(2025, 1, 15),
+    )

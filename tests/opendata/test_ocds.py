@@ -49,7 +49,8 @@ def test_release_identifies_the_process_with_the_configured_prefix(consolidated,
 
     assert release["ocid"] == f"ocds-nrhub-campagne-{campaign_id}"
     assert release["initiationType"] == "tender"
-    assert release["tag"] == ["tender", "award", "contract"]
+    # The deliveries to come are milestones of the contracts' implementation.
+    assert release["tag"] == ["tender", "award", "contract", "implementation"]
     assert release["date"] == "2026-10-02T11:00:00+02:00"
     assert package["publishedDate"] == "2026-10-02T11:00:00+02:00"
     assert package["uri"] == f"http://localhost/campagnes/{campaign_id}/ocds.json"

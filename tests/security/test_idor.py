@@ -137,6 +137,8 @@ CASES: dict[str, Case] = {
     "stats.report": Case(
         ids(year="year"), ("buyer2", "refurbisher_a"), owner="buyer1", query=other_buyer_query
     ),
+    # A buyer marks its own declaration (no organisation in the URL): others are refused.
+    "stats.declaration_done": Case(ids(year="year"), ("refurbisher_a", "coordinator")),
     # API: the same objects through Bearer tokens.
     "api.listing": Case(
         ids(id="draft_a"), ("refurbisher_b", "buyer1", "coordinator"), "refurbisher_a", api=True

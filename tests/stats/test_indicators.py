@@ -183,13 +183,11 @@ def test_hub_and_department_aggregates(app):
     assert hub.reuse_spend == D("750.50")
     assert hub.recycled_spend == D("250.50")
     assert hub.reuse_share == D("750.50") / D("3750.50")
-    departments = {d.department_code: d for d in queries.indicators_by_department(2025)}
-    assert set(departments) == {"29", "35"}
-    assert departments["35"].buyers == 2
-    assert departments["35"].it_spend == D("1750.50")
-    assert departments["35"].reuse_spend == D("750.50")
-    assert departments["29"].buyers == 1
-    assert departments["29"].reuse_share == D(0)
+    # 35 holds 2 buyers and 29 one: both are merged into "autres" (small-cell rule).
+    (others,) = queries.indicators_by_department(2025)
+    assert (others.department_code, others.buyers) == ("autres", 3)
+    assert (others.it_spend, others.reuse_spend) == (D("3750.50"), D("750.50"))
+    assert others.reuse_share == D("750.50") / D("3750.50")
     assert queries.indicators(2025, department_code="29").it_spend == D("2000.00")
     members = queries.members_against_target(2025, D(20), "depense", descending=True)
     assert [m.buyer_id for m in members[:3]] == [c.id, a.id, b.id]
@@ -241,3 +239,22 @@ def test_target_of_a_year_is_the_latest_first_year_not_after_it(app):
     assert reuse(2024, TargetKind.RETIRED_REUSE) == (2024, D(35))
     assert reuse(2030, TargetKind.RETIRED_REUSE) == (2025, D(50))
     db.session.rollback()
+
+
+def _department(code: str, buyers: int, spend: str = "100.00") -> queries.DepartmentIndicators:
+    amount = D(spend)
+    return queries.DepartmentIndicators(code, buyers, amount, D(0), D(0), D(0), D(0), D(0))
+
+
+def test_small_groups_are_merged_into_autres_until_it_holds_three_buyers():
+    rows = [_department("29", 5), _department("35", 3), _department("22", 1), _department("56", 1)]
+    merged = queries.merge_small_groups(rows)
+    assert [(r.department_code, r.buyers, r.it_spend) for r in merged] == [
+        ("29", 5, D("100.00")),
+        ("autres", 5, D("300.00")),  # 22 and 56 hold 2: 35, the smallest, joins them
+    ]
+    big = [_department("29", 4), _department("35", 3)]
+    assert queries.merge_small_groups(big) == big
+    assert queries.merge_small_groups([_department("29", 1), _department("35", 1)]) == []
+    three = queries.merge_small_groups([_department("29", 4), *[_department(c, 1) for c in "ABC"]])
+    assert [(r.department_code, r.buyers) for r in three] == [("29", 4), ("autres", 3)]

@@ -202,7 +202,14 @@ def test_report_page_is_printable(client, people):
 def test_department_figures_are_public_only_if_the_hub_chooses(app, client, people):
     app.config["PUBLIC_DEPARTMENT_STATS"] = True
     html = client.get("/indicateurs/territoires?annee=2025").get_data(as_text=True)
-    assert "2\xa0234,56\xa0€" in html
+    # Two buyers only: no group of at least 3 buyers, their figures are not shown.
+    assert "2\xa0234,56\xa0€" not in html
+    assert "au moins 3 acheteurs" in html
+    third = factories.BuyerFactory()
+    db.session.commit()
+    spend(third, dt.date(2025, 5, 1), "100.00")
+    html = client.get("/indicateurs/territoires?annee=2025").get_data(as_text=True)
+    assert "2\xa0334,56\xa0€" in html
     app.config["PUBLIC_DEPARTMENT_STATS"] = False
     assert client.get("/indicateurs/territoires").status_code == 404
 

@@ -19,6 +19,8 @@ def test_production_app_starts_with_secret_key_from_environment(
     # config.py reads SECRET_KEY at import time, into Config as well as its subclasses.
     monkeypatch.setenv("NRHUB_ENV", "production")
     monkeypatch.setattr(Config, "SECRET_KEY", "a-long-random-key-from-the-environment")
+    # Production also refuses the placeholder OCDS prefix (tests/opendata/test_settings.py).
+    monkeypatch.setattr(Config, "OCDS_OCID_PREFIX", "ocds-a1b2c3")
 
     app = create_app("production", SQLALCHEMY_DATABASE_URI="sqlite://")
 
