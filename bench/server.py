@@ -63,6 +63,7 @@ def gunicorn(database_url: str, **settings: str) -> Iterator[Server]:
             **os.environ,
             "NRHUB_ENV": "production",
             "SECRET_KEY": secret_key,
+            "OCDS_OCID_PREFIX": "ocds-bench0",  # production refuses the placeholder
             "DATABASE_URL": database_url,
             "UPLOAD_DIR": str(Path(tmp) / "uploads"),
             "MAIL_FILE_PATH": str(Path(tmp) / "mail"),

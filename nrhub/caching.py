@@ -83,6 +83,7 @@ AREA_TABLES: dict[Area, frozenset[str]] = {
             "donation_lot_photo",
             "donation_claim",
             "retired_stock",
+            "retired_outcome",
             "donation_settings",
         }
     ),

@@ -36,6 +36,7 @@ OBJECT_NAMES = {
     "donation_claim": _l("la réservation de lot"),
     "donation_settings": _l("les réglages des dons"),
     "retired_stock": _l("le parc réformé"),
+    "retired_outcome": _l("la sortie d'équipements réformés"),
     "campaign": _l("la campagne"),
     "campaign_offer": _l("l'offre de campagne"),
     "purchase_request": _l("la commande"),
@@ -101,10 +102,12 @@ ACTION_LABELS = {
     "donation_claim.outcome": _l("Devenir du lot déclaré"),
     "donation_settings.saved": _l("Réglages des dons enregistrés"),
     "retired_stock.saved": _l("Parc réformé déclaré"),
+    "retired_outcome.recorded": _l("Sortie d'équipements réformés déclarée"),
     "clause.created": _l("Clause créée"),
     "clause.updated": _l("Clause modifiée"),
     "campaign.created": _l("Campagne préparée"),
     "campaign.updated": _l("Campagne modifiée"),
+    "campaign.call_published": _l("Appel à stock publié"),
     "campaign.opened": _l("Campagne ouverte"),
     "campaign.closed": _l("Campagne clôturée"),
     "campaign.cancelled": _l("Campagne annulée"),
@@ -122,6 +125,7 @@ ACTION_LABELS = {
     "consolidation.override_removed": _l("Ajustement d'attribution retiré"),
     "delivery.shipped": _l("Livraison expédiée"),
     "delivery.received": _l("Livraison reçue"),
+    "delivery.not_delivered": _l("Unités déclarées non livrées"),
 }
 
 # Status values, by the object type that holds them.

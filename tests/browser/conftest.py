@@ -47,6 +47,7 @@ CHROMIUM = os.environ.get("NRHUB_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("NRHUB_CHROMEDRIVER", "/usr/bin/chromedriver")
 DEMO_PASSWORD = "nrhub-demo-2026"
 SECRET_KEY = "browser-tests-secret-key"
+OCDS_PREFIX = "ocds-test00"
 
 COORDINATOR = "coordination@demo.nrhub.fr"
 REFURBISHER = "reconditionneur@demo.nrhub.fr"
@@ -173,7 +174,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             "--timeout",
             "60",
             # Production settings (no debugger, real error pages), served over plain HTTP.
-            f'nrhub:create_app("production", SECRET_KEY="{SECRET_KEY}")',
+            # A registered-looking OCDS prefix: production refuses the placeholder.
+            f'nrhub:create_app("production", SECRET_KEY="{SECRET_KEY}", '
+            f'OCDS_OCID_PREFIX="{OCDS_PREFIX}")',
         ],
         cwd=ROOT,
         env=env,

@@ -39,13 +39,15 @@ def organisation_of(database_url: str, email: str) -> int:
 
 
 def ledger_totals(database_url: str, buyer_id: int, year: int) -> tuple[Decimal, Decimal]:
-    """(IT spend, reuse spend) in euros of a buyer's ledger for a year (amounts in cents)."""
+    """(IT spend, reuse spend) in euros of a buyer's ledger for a year (amounts in cents):
+    the legal category "Matériel informatique et téléphonie" only, as the indicators."""
     with connect(database_url) as connection:
         total, reuse = connection.execute(
             "SELECT COALESCE(SUM(amount), 0), "
             "COALESCE(SUM(CASE WHEN is_reuse THEN amount ELSE 0 END), 0) "
-            "FROM spend_entry WHERE buyer_id = ? AND year = ?",
-            (buyer_id, year),
+            "FROM spend_entry JOIN category ON category.id = spend_entry.category_id "
+            "WHERE buyer_id = ? AND year = ? AND category.legal_category = ?",
+            (buyer_id, year, "Matériel informatique et téléphonie"),
         ).fetchone()
     return Decimal(total) / 100, Decimal(reuse) / 100
 

@@ -81,12 +81,12 @@ def test_buyer_page_says_the_best_reachable_tier_and_totals(
     response = client.post(f"/campagnes/{campaign.id}/commande", data={f"qty_{offer.id}": "6"})
     assert response.status_code == 302
     html = client.get(f"/campagnes/{campaign.id}").get_data(as_text=True)
-    assert "palier maximal atteignable : 280,00 € (8 unités engagées)" in html
+    assert "palier maximal atteignable : 280,00\xa0€ (8 unités engagées)" in html
     assert "encore 44" not in html
     # 6 × 280,00 = 1 680,00 HT; VAT 20 % = 336,00; TTC 2 016,00.
-    assert 'data-total="ht">1 680,00 €' in html
-    assert 'data-total="vat">336,00 €' in html
-    assert 'data-total="ttc">2 016,00 €' in html
+    assert 'data-total="ht">1\xa0680,00\xa0€' in html
+    assert 'data-total="vat">336,00\xa0€' in html
+    assert 'data-total="ttc">2\xa0016,00\xa0€' in html
     assert f'data-offer="{offer.id}" data-base="300.00" data-committed="8" data-others="0"' in html
     assert 'data-tiers="5:280.00"' in html  # the unreachable tier is not sent to the script
     assert "/static/js/order-totals.js" in html
@@ -132,6 +132,6 @@ def test_order_detail_shows_totals_ht_vat_ttc(client, people, make_campaign, lis
     client.post(f"/campagnes/{campaign.id}/commande", data={f"qty_{offer.id}": "3"})
     order_id = queries.buyer_order(campaign.id, people.buyer.organisation_id).id
     html = client.get(f"/campagnes/{campaign.id}/commandes/{order_id}").get_data(as_text=True)
-    assert "Total HT" in html and "900,00 €" in html
-    assert "TVA" in html and "180,00 €" in html
-    assert "Total TTC" in html and "1 080,00 €" in html
+    assert "Total HT" in html and "900,00\xa0€" in html
+    assert "TVA" in html and "180,00\xa0€" in html
+    assert "Total TTC" in html and "1\xa0080,00\xa0€" in html

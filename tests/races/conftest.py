@@ -57,6 +57,7 @@ def race_server(
     env.update(
         NRHUB_ENV="production",
         SECRET_KEY=SECRET_KEY,
+        OCDS_OCID_PREFIX="ocds-test00",  # production refuses the placeholder
         DATABASE_URL=database_url,
         NRHUB_INSTANCE_PATH=str(base),
         UPLOAD_DIR=str(base / "uploads"),
