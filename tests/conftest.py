@@ -155,15 +155,15 @@ def _wipe(app: Flask) -> None:
     if db.engine.dialect.name == "postgresql":
         # DELETE and setval rather than TRUNCATE ... RESTART IDENTITY: on tables of a few
         # rows TRUNCATE costs a new file per table, ten times the whole wipe.
-        for table in tables:
-            db.session.execute(table.delete())
-        db.session.execute(
-            text(
-                "SELECT setval(c.oid::regclass, 1, false) FROM pg_class c "
-                "JOIN pg_namespace n ON n.oid = c.relnamespace "
-                "WHERE c.relkind = 'S' AND n.nspname = current_schema()"
-            )
+        # One round trip for the whole wipe: a test's teardown otherwise waited for the
+        # server fifty times.
+        statements = [f'DELETE FROM "{table.name}"' for table in tables]
+        statements.append(
+            "SELECT setval(c.oid::regclass, 1, false) FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE c.relkind = 'S' AND n.nspname = current_schema()"
         )
+        db.session.connection().exec_driver_sql(";\n".join(statements))
     else:
         for table in tables:
             db.session.execute(table.delete())

@@ -204,7 +204,11 @@ def test_parallel_partial_receipts_never_receive_more_than_shipped(app, race_ser
 
     responses = race([call] * COPIES)  # one monitor each, five monitors shipped
 
-    assert statuses(responses) == [200] * 5 + [409] * (COPIES - 5)
+    # A loser either lost the compare-and-set (409) or, served after the fifth receipt
+    # (SQLite serialises writers), was told no monitor is still expected (422).
+    answered = statuses(responses)
+    assert answered[:5] == [200] * 5
+    assert set(answered[5:]) <= {409, 422} and len(answered) == COPIES
     db.session.expire_all()
     rows = db.session.execute(select(SpendEntry.quantity, SpendEntry.amount)).all()
     assert rows == [(1, Decimal("120.00"))] * 5
