@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -182,19 +182,14 @@ def _transition(campaign_id: int, action: Any, message: str) -> ResponseReturnVa
 @bp.route("/<int:campaign_id>/appel-de-stock", methods=["GET", "POST"])
 @role_required(Role.COORDINATOR)
 def publish_call(campaign_id: int) -> ResponseReturnValue:
-    campaign = queries.get_campaign_for(current_user, campaign_id)
     form = CallForStockForm()
-    page = "campaigns/campaign_call.html"
-    if not form.validate_on_submit():
-        status = 422 if form.is_submitted() else 200
-        return render_template(page, form=form, campaign=campaign), status
-    try:
-        services.publish_call(campaign, form.due_at(), by=current_user)
-    except DomainError as err:
-        _attach_error(form, err)
-        return render_template(page, form=form, campaign=campaign), err.status_code
-    flash(_("Appel de stock publié ; les reconditionneurs concernés ont été prévenus."), "success")
-    return redirect(url_for("campaigns.detail", campaign_id=campaign_id))
+    return _form_transition(
+        campaign_id,
+        form,
+        "campaigns/campaign_call.html",
+        lambda campaign: services.publish_call(campaign, form.due_at(), by=current_user),
+        _("Appel de stock publié ; les reconditionneurs concernés ont été prévenus."),
+    )
 
 
 @bp.post("/<int:campaign_id>/ouvrir")
@@ -232,18 +227,37 @@ def close(campaign_id: int) -> ResponseReturnValue:
 @bp.route("/<int:campaign_id>/annuler", methods=["GET", "POST"])
 @role_required(Role.COORDINATOR)
 def cancel(campaign_id: int) -> ResponseReturnValue:
-    campaign = queries.get_campaign_for(current_user, campaign_id)
     form = CancelCampaignForm()
-    page = "campaigns/campaign_cancel.html"
+    return _form_transition(
+        campaign_id,
+        form,
+        "campaigns/campaign_cancel.html",
+        lambda campaign: services.cancel_campaign(
+            campaign, form.reason.data or "", by=current_user
+        ),
+        _("Campagne annulée ; les participants ont été prévenus."),
+    )
+
+
+def _form_transition(
+    campaign_id: int,
+    form: Any,
+    page: str,
+    action: Callable[[Campaign], object],
+    message: str,
+) -> ResponseReturnValue:
+    """A state change asked through a form of its own (the call's deadline, the reason of
+    a cancellation): the form again with its errors, or the campaign with ``message``."""
+    campaign = queries.get_campaign_for(current_user, campaign_id)
     if not form.validate_on_submit():
         status = 422 if form.is_submitted() else 200
         return render_template(page, form=form, campaign=campaign), status
     try:
-        services.cancel_campaign(campaign, form.reason.data or "", by=current_user)
+        action(campaign)
     except DomainError as err:
         _attach_error(form, err)
         return render_template(page, form=form, campaign=campaign), err.status_code
-    flash(_("Campagne annulée ; les participants ont été prévenus."), "success")
+    flash(message, "success")
     return redirect(url_for("campaigns.detail", campaign_id=campaign_id))
 
 
