@@ -261,3 +261,42 @@ def test_cancel_racing_consolidation_has_one_winner(app, race_server):  # type: 
         assert _free_stock(world) == STOCK - 4
     assert _count(SpendEntry) == 0
     assert _audit("campaign.cancelled") + _audit("campaign.consolidated") == 1
+
+
+def test_ten_calls_for_stock_publish_it_once(app, race_server):  # type: ignore[no-untyped-def]
+    """Ten parallel publications of a draft's call for stock: one wins, the refurbishers
+    are e-mailed once, the others are told 409."""
+    coordinator = UserFactory(organisation=HubFactory())
+    refurbisher = UserFactory(organisation=RefurbisherFactory())
+    ListingFactory(refurbisher=refurbisher.organisation, quantity=STOCK)
+    commit_setup()
+    now = utcnow()
+    laptops = db.session.execute(select(Category.id).where(Category.code == "laptop")).scalar()
+    with unit_of_work():
+        campaign = services.create_campaign(
+            services.CampaignData(
+                title="Appel 2027",
+                opens_at=now + dt.timedelta(days=5),
+                closes_at=now + dt.timedelta(days=20),
+                category_ids=[laptops],
+            ),
+            by=coordinator,
+        )
+    due = (now + dt.timedelta(days=3)).isoformat()
+    call = api_call(
+        race_server,
+        token_for(coordinator),
+        "POST",
+        f"/campaigns/{campaign.id}/transitions",
+        json={"to": "call_for_stock", "offers_due_at": due},
+    )
+    commit_setup()
+    mails_before = _count(OutboxMail)
+
+    responses = race([call] * 10)
+
+    assert statuses(responses) == [200] + [409] * 9
+    db.session.expire_all()
+    assert db.session.get(Campaign, campaign.id).state == CampaignState.CALL_FOR_STOCK
+    assert _audit("campaign.call_published") == 1
+    assert _count(OutboxMail) - mails_before == 1
