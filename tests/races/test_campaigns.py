@@ -290,8 +290,8 @@ def test_ten_calls_for_stock_publish_it_once(app, race_server):  # type: ignore[
         f"/campaigns/{campaign.id}/transitions",
         json={"to": "call_for_stock", "offers_due_at": due},
     )
-    commit_setup()
     mails_before = _count(OutboxMail)
+    commit_setup()  # ends the test's transaction too: SQLite's lock is free for the server
 
     responses = race([call] * 10)
 
