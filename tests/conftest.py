@@ -16,7 +16,7 @@ import pytest
 from flask import Flask, g, request_started
 from flask.testing import FlaskClient
 from jinja2.bccache import Bucket, BytecodeCache
-from sqlalchemy import Engine, create_engine, make_url, text
+from sqlalchemy import Engine, Table, create_engine, insert, make_url, select, text
 from werkzeug.routing.rules import Rule
 
 from config import TestingConfig
@@ -179,6 +179,46 @@ def _has_sqlite_sequence() -> bool:
     )
 
 
+# The reference rows (categories, clauses, targets...) as the loaders first wrote them, per
+# database: a test restores them with one INSERT per table instead of running the loaders,
+# which read their files and query each row (a fifth of a short test).
+_reference_rows: dict[str, list[tuple[Table, list[dict[str, Any]]]]] = {}
+
+
+def _load_reference_rows(database_url: str) -> None:
+    snapshot = _reference_rows.get(database_url)
+    if snapshot is None:
+        from nrhub.reference import load_reference_data
+
+        load_reference_data()
+        db.session.commit()  # the loaders only flush: the test starts from committed data
+        snapshot = []
+        for table in db.metadata.sorted_tables:
+            rows = [dict(row._mapping) for row in db.session.execute(select(table))]
+            if rows:
+                snapshot.append((table, rows))
+        _reference_rows[database_url] = snapshot
+        db.session.commit()
+        return
+    for table, rows in snapshot:
+        # The wipe's commit may have bumped a cache generation row back into existence.
+        db.session.execute(table.delete())
+        db.session.execute(insert(table), rows)
+    if db.engine.dialect.name == "postgresql":
+        # Explicit ids do not move the sequences that the wipe reset.
+        db.session.execute(
+            text(
+                " UNION ALL ".join(
+                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                    f"(SELECT max(id) FROM \"{table.name}\"))"
+                    for table, _rows in snapshot
+                    if "id" in table.c
+                )
+            )
+        )
+    db.session.commit()
+
+
 @pytest.fixture
 def app(
     database_url: str, _schema: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -190,17 +230,13 @@ def app(
         MAIL_FILE_PATH=str(tmp_path / "mail"),
     )
     with app.app_context():
-        from nrhub.reference import load_reference_data
-
-        load_reference_data()
-        db.session.commit()  # the loaders only flush: the test starts from committed data
+        _load_reference_rows(database_url)
         factories.bind(db.session)
         limiter.reset()
         yield app
         db.session.rollback()
         _wipe(app)
         db.session.remove()
-        db.engine.dispose()
 
 
 def _fresh_g(sender: Flask, **_extra: object) -> None:
@@ -305,3 +341,20 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         red=True,
         bold=True,
     )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The PostgreSQL pass runs only the tests that reach a database (through the
+    ``database_url`` fixture, or marked ``postgresql``): the others (pure functions, parsers,
+    templates without data) already ran, identically, on SQLite."""
+    if not ON_POSTGRESQL:
+        return
+    kept, skipped = [], []
+    for item in items:
+        uses_database = "database_url" in getattr(item, "fixturenames", ()) or (
+            item.get_closest_marker("postgresql") is not None
+        )
+        (kept if uses_database else skipped).append(item)
+    if skipped:
+        config.hook.pytest_deselected(items=skipped)
+        items[:] = kept

@@ -93,6 +93,7 @@ def test_upgrade_from_empty_needs_none_of_the_application_loaders(tmp_path, monk
     os.environ.get("NRHUB_TEST_BACKEND") != "postgresql",
     reason="PostgreSQL run only (make test runs it when TEST_DATABASE_URL is set)",
 )
+@pytest.mark.postgresql
 @EXPRESSION_INDEX_WARNINGS[0]
 @EXPRESSION_INDEX_WARNINGS[1]
 def test_upgrade_on_postgresql_matches_models():

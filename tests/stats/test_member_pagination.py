@@ -13,6 +13,7 @@ from nrhub import caching
 from nrhub.extensions import cache, db
 from nrhub.organisations.models import Organisation, OrgStatus
 from nrhub.stats.pages import MEMBERS_PER_PAGE
+from nrhub.transactions import unit_of_work
 from tests import factories
 from tests.conftest import login
 from tests.queries import count_queries, tables_read
@@ -27,12 +28,13 @@ def hub(app):  # type: ignore[no-untyped-def]
     coordinator = factories.UserFactory(
         email="coord@example.fr", organisation=factories.HubFactory()
     )
-    members = [factories.BuyerFactory(name=f"Membre {n:03d}") for n in range(MEMBERS)]
-    factories.BuyerFactory(name="Membre en attente", status=OrgStatus.PENDING)
-    # Spend grows with the member's number: member 119 spent most.
-    for n, member in enumerate(members):
-        spend(member, dt.date(2025, 3, 1), f"{n + 1}00.00", commit=False)
-    db.session.commit()
+    # One unit of work, as a request would: the summaries are refreshed once, at its commit.
+    with unit_of_work():
+        members = [factories.BuyerFactory(name=f"Membre {n:03d}") for n in range(MEMBERS)]
+        factories.BuyerFactory(name="Membre en attente", status=OrgStatus.PENDING)
+        # Spend grows with the member's number: member 119 spent most.
+        for n, member in enumerate(members):
+            spend(member, dt.date(2025, 3, 1), f"{n + 1}00.00", commit=False)
     return {"coordinator": coordinator, "members": members}
 
 

@@ -11,6 +11,7 @@ from frictionless import Resource, Schema
 from nrhub.extensions import db
 from nrhub.ledger.models import SpendOrigin
 from nrhub.organisations.models import OrgStatus
+from nrhub.transactions import unit_of_work
 from tests import factories
 from tests.conftest import login
 from tests.queries import count_queries
@@ -229,11 +230,12 @@ def test_dashboard_statement_count_does_not_grow_with_members(app, client, peopl
     hub_one = _statements(client, "/indicateurs?annee=2025")
     buyer_url = f"/indicateurs?annee=2025&organisation={people['buyer'].organisation_id}"
     buyer_one = _statements(client, buyer_url)
-    for n in range(50):
-        member = factories.BuyerFactory()
-        spend(member, dt.date(2025, 1 + n % 12, 1), f"{n + 1}.00", commit=False,
-              reuse=n % 2 == 0)  # fmt: skip
-        spend(people["buyer"].organisation, dt.date(2025, 1 + n % 12, 2), "1.00", commit=False)
-    db.session.commit()
+    with unit_of_work():  # the summaries are refreshed once, at its commit
+        for n in range(50):
+            member = factories.BuyerFactory()
+            spend(member, dt.date(2025, 1 + n % 12, 1), f"{n + 1}.00", commit=False,
+                  reuse=n % 2 == 0)  # fmt: skip
+            spend(people["buyer"].organisation, dt.date(2025, 1 + n % 12, 2), "1.00",
+                  commit=False)  # fmt: skip
     assert _statements(client, "/indicateurs?annee=2025") == hub_one
     assert _statements(client, buyer_url) == buyer_one
