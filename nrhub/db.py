@@ -92,19 +92,21 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
     def process_bind_param(self, value: Any, dialect: Any) -> dt.datetime | None:
         if value is None:
             return None
-        if value.tzinfo is None:
+        moment: dt.datetime = value
+        if moment.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column")
-        value = value.astimezone(dt.UTC)
+        moment = moment.astimezone(dt.UTC)
         if dialect.name == "sqlite":
-            return value.replace(tzinfo=None)
-        return value
+            return moment.replace(tzinfo=None)
+        return moment
 
     def process_result_value(self, value: Any, dialect: Any) -> dt.datetime | None:
         if value is None:
             return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=dt.UTC)
-        return value.astimezone(dt.UTC)
+        moment: dt.datetime = value
+        if moment.tzinfo is None:
+            return moment.replace(tzinfo=dt.UTC)
+        return moment.astimezone(dt.UTC)
 
 
 # Whether the current unit of work may write. GET requests read only, so their SQLite

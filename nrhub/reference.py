@@ -63,7 +63,7 @@ def load_reference_data(session: Session | None = None) -> None:
     import nrhub.reference_loaders  # noqa: F401  (registers the loaders)
     from nrhub.extensions import db
 
-    target = session if session is not None else db.session
+    target = session if session is not None else db.session()  # the scoped session's own
     for loader in _LOADERS:
         loader(target)
         target.flush()

@@ -98,6 +98,11 @@ def _same(value: Any, current: Any) -> bool:
     return bool(value == current)
 
 
+def _reader(listing_id: int, by: User) -> Callable[[], dict[str, Any]]:
+    """Reads the listing as the API shows it, when a read-only field needs comparing."""
+    return lambda: serializers.listing(catalog_queries.get_visible_listing(listing_id, by))
+
+
 def check_read_only(
     sku: str, shown: dict[str, Any], current: Callable[[], dict[str, Any]] | None
 ) -> None:
@@ -144,12 +149,7 @@ def put_listing(
         select(Listing.id).where(Listing.refurbisher_id == by.organisation_id, Listing.sku == sku)
     ).scalar_one_or_none()
     if shown:
-
-        def current() -> dict[str, Any]:
-            item = catalog_queries.get_visible_listing(existing_id, by)  # type: ignore[arg-type]
-            return serializers.listing(item)
-
-        check_read_only(sku, shown, current if existing_id is not None else None)
+        check_read_only(sku, shown, None if existing_id is None else _reader(existing_id, by))
     if existing_id is None:
         if status == ListingStatus.ARCHIVED:
             raise FieldsError({"status": ["Une nouvelle offre est publiée ou en brouillon."]})

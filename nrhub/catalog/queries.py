@@ -145,7 +145,9 @@ UNKNOWN_DISTANCE_KM = 100_000
 
 
 def _order(filters: CatalogueFilters, distances: dict[int, int] | None) -> list[Any]:
-    price, published, ident = Listing.unit_price, Listing.published_at, Listing.id
+    price: Any = Listing.unit_price
+    published: Any = Listing.published_at
+    ident: Any = Listing.id
     if search.words(filters.text) and db.engine.dialect.name == "postgresql":
         # PostgreSQL cannot tell how many listings a prefix search finds: walking a sort
         # index while testing each row's text would read them all for a rare word. An
@@ -250,11 +252,10 @@ def list_published(
     return list(db.session.execute(stmt).unique().scalars())
 
 
-def _full_listing(listing_id: int) -> Select[Any]:
-    return (
-        _with_refurbisher_and_category(select(Listing))
-        .where(Listing.id == listing_id)
-        .options(selectinload(Listing.tiers), selectinload(Listing.photos))
+def _full_listing(listing_id: int) -> Select[Listing]:
+    stmt: Select[Listing] = _with_refurbisher_and_category(select(Listing))
+    return stmt.where(Listing.id == listing_id).options(
+        selectinload(Listing.tiers), selectinload(Listing.photos)
     )
 
 

@@ -291,7 +291,7 @@ def load_maintenance(campaign_id: int) -> dict[int, MaintenanceChoice]:
     rows = db.session.execute(
         select(
             OrderLine.id,
-            OrderLine.maintenance_offer_id,
+            MaintenanceOffer.id,
             OrderLine.maintenance_unit_price,
             MaintenanceOffer.unit_price,
             MaintenanceOffer.vat_rate,

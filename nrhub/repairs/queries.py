@@ -33,7 +33,7 @@ from nrhub.repairs.models import (
 from nrhub.security import Role
 
 
-def _visible_to(user: User) -> Select[Any]:
+def _visible_to(user: User) -> Select[RepairRequest]:
     query = select(RepairRequest)
     if user.role == Role.COORDINATOR:
         return query
@@ -134,7 +134,12 @@ def received_lines_for(buyer_id: int, delivery_id: int | None = None) -> list[Re
     )
     if delivery_id is not None:
         query = query.where(Delivery.id == delivery_id)
-    return [ReceivedLine(*row) for row in db.session.execute(query).all()]
+    return [
+        ReceivedLine(line_id, delivery_id, number, title, refurbisher, designation, received or 0)
+        for line_id, delivery_id, number, title, refurbisher, designation, received in (
+            db.session.execute(query).all()
+        )
+    ]
 
 
 def photo_for(user: User, name: str) -> RepairPhoto | None:

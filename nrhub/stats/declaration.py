@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from nrhub.auth.models import User
-from nrhub.db import utcnow
+from nrhub.db import rows_changed, utcnow
 from nrhub.errors import ConflictError, PermissionDeniedError
 from nrhub.extensions import db
 from nrhub.organisations.models import Organisation, OrgKind, OrgStatus
@@ -64,7 +64,7 @@ def mark_done(year: int, *, by: User) -> None:
         .where(s.buyer_id == by.organisation_id, s.year == year, s.done_at.is_(None))
         .values(done_at=utcnow(), done_by_id=by.id)
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if rows_changed(result) != 1:
         raise ConflictError("Cette déclaration est déjà marquée comme publiée.")
 
 
