@@ -255,7 +255,7 @@ def lots_picked_up_by(refurbisher_id: int) -> list[tuple[int, str]]:
         )
         .order_by(DonationLot.id.desc())
     )
-    return [(r[0], f"Lot n° {r[0]} – {r[1]}") for r in rows]
+    return [(lot_id, f"Lot n° {lot_id} – {donor}") for lot_id, donor, _created in rows]
 
 
 def donor_of_listing(listing: Listing) -> Organisation | None:

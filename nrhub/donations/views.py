@@ -226,11 +226,12 @@ def photo(name: str) -> ResponseReturnValue:
     ).first()
     if row is None:
         abort(404)
-    queries.get_lot_for(current_user, row[1])
+    content_type, lot_id = row
+    queries.get_lot_for(current_user, lot_id)
     path = uploads.safe_path(files.photo_directory(), name)
     if not path.is_file():
         abort(404)
-    response = send_file(path, mimetype=row[0], max_age=3600)
+    response = send_file(path, mimetype=content_type, max_age=3600)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 

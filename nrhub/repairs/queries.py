@@ -259,17 +259,26 @@ def repair_figures(
         durations[refurbisher].append(Decimal(str(value)))
     return [
         RepairFigures(
-            refurbisher_id=row[0],
-            refurbisher_name=row[1],
-            total=row[2],
-            open=row[3] or 0,
-            in_progress=row[4] or 0,
-            repaired=row[5] or 0,
-            replaced=row[6] or 0,
-            refused=row[7] or 0,
-            median_days=_round_days(median(durations.get(row[0], []))),
+            refurbisher_id=refurbisher_id,
+            refurbisher_name=name,
+            total=total,
+            open=opened or 0,
+            in_progress=in_progress or 0,
+            repaired=repaired or 0,
+            replaced=replaced or 0,
+            refused=refused or 0,
+            median_days=_round_days(median(durations.get(refurbisher_id, []))),
         )
-        for row in counts
+        for (
+            refurbisher_id,
+            name,
+            total,
+            opened,
+            in_progress,
+            repaired,
+            replaced,
+            refused,
+        ) in counts
     ]
 
 
