@@ -21,7 +21,7 @@ BLUEPRINT_MODULES = (
     "nrhub.audit.views",
     "nrhub.catalog.views",
     "nrhub.clauses.views",
-    "nrhub.campaigns.views",
+    "nrhub.campaigns.routes",
     "nrhub.consolidation.views",
     "nrhub.ledger.views",
     "nrhub.stats.views",
