@@ -12,9 +12,22 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from enum import StrEnum
 from typing import Any
 
-from nrhub.catalog.models import Grade, ListingState
+
+# The listing vocabularies, here so that these rules stay pure (models import them).
+class ListingState(StrEnum):
+    REFURBISHED = "refurbished"
+    USED = "used"
+
+
+class Grade(StrEnum):
+    A_PLUS = "A+"
+    A = "A"
+    B = "B"
+    C = "C"
+
 
 MAX_PRICE = Decimal("999999.99")
 VAT_RATES = (Decimal("20"), Decimal("10"), Decimal("5.5"), Decimal("2.1"), Decimal("0"))
