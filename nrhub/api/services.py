@@ -8,6 +8,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import bindparam, insert, select, update
 
 from nrhub.api import serializers
@@ -40,7 +41,7 @@ class FieldsError(ValidationError):
 def _require_refurbisher(by: User) -> None:
     if not by.is_refurbisher:
         raise PermissionDeniedError(
-            "Seules les personnes d'un reconditionneur actif gèrent des offres."
+            _("Seules les personnes d'un reconditionneur actif gèrent des offres.")
         )
 
 
@@ -220,8 +221,10 @@ def sync_stock(items: list[tuple[str, int]], *, by: User) -> tuple[int, int]:
         sane = db.engine.dialect.supports_sane_multi_rowcount
         if sane and rows_changed(result) != len(changes):
             raise ConflictError(
-                "Le stock de certaines offres vient de changer (engagement dans une "
-                "campagne ?) : aucun stock n'a été modifié, renvoyez la synchronisation."
+                _(
+                    "Le stock de certaines offres vient de changer (engagement dans une "
+                    "campagne ?) : aucun stock n'a été modifié, renvoyez la synchronisation."
+                )
             )
         base = {"actor_id": by.id, "organisation_id": org_id, "object_type": "listing", "at": now}
         audits = [

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -83,7 +84,7 @@ def get_request_for(user: User, request_id: int) -> RepairRequest:
     ).scalar_one_or_none()
     if request is None:
         raise NotFoundError(
-            "Cette demande de réparation n'existe pas ou ne vous est pas accessible."
+            _("Cette demande de réparation n'existe pas ou ne vous est pas accessible.")
         )
     return request
 

@@ -8,6 +8,7 @@ import io
 from dataclasses import dataclass
 
 from flask import Response
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -56,7 +57,7 @@ def record_download(buyer_id: int, year: int) -> None:
 def mark_done(year: int, *, by: User) -> None:
     """The buyer states its declaration of ``year`` is published (compare-and-set: once)."""
     if by.role != Role.BUYER or not by.is_active_member:
-        raise PermissionDeniedError("Seules les collectivités acheteuses déclarent.")
+        raise PermissionDeniedError(_("Seules les collectivités acheteuses déclarent."))
     _ensure_status(by.organisation_id, year)
     s = DeclarationStatus
     result = db.session.execute(
@@ -65,7 +66,7 @@ def mark_done(year: int, *, by: User) -> None:
         .values(done_at=utcnow(), done_by_id=by.id)
     )
     if rows_changed(result) != 1:
-        raise ConflictError("Cette déclaration est déjà marquée comme publiée.")
+        raise ConflictError(_("Cette déclaration est déjà marquée comme publiée."))
 
 
 def status_of(buyer_id: int, year: int) -> DeclarationStatus | None:
