@@ -55,8 +55,9 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/bandit -q -c pyproject.toml -r nrhub config.py --severity-level medium
+	$(BIN)/mypy
 
-# Strict mypy on nrhub/ (pyproject.toml, [tool.mypy]).
+# Strict mypy on nrhub/ (pyproject.toml, [tool.mypy]); `make lint` (and so .ci/run) runs it too.
 typecheck: venv
 	$(BIN)/mypy
 

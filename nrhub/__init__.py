@@ -21,7 +21,7 @@ BLUEPRINT_MODULES = (
     "nrhub.audit.views",
     "nrhub.catalog.views",
     "nrhub.clauses.views",
-    "nrhub.campaigns.views",
+    "nrhub.campaigns.routes",
     "nrhub.consolidation.views",
     "nrhub.ledger.views",
     "nrhub.stats.views",
@@ -59,6 +59,7 @@ def create_app(config: str | type[Config] | None = None, **overrides: Any) -> Fl
 
     if app.config["PROXY_FIX_HOPS"]:
         hops = app.config["PROXY_FIX_HOPS"]
+        # Flask's documented way to wrap the WSGI app; mypy sees a method assigned.
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops
         )
@@ -144,11 +145,9 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message = None
     login_manager.session_protection = "basic"
 
-    @login_manager.user_loader
-    def _load_user(session_token: str):  # type: ignore[no-untyped-def]
-        from nrhub.auth.services import user_for_session
+    from nrhub.auth.services import user_for_session
 
-        return user_for_session(session_token)
+    login_manager.user_loader(user_for_session)
 
 
 def _ensure_sqlite_directory(app: Flask) -> None:

@@ -127,11 +127,11 @@ def cached(key: str, seconds: int, compute: Callable[[], T], *, area: Area) -> T
     if seconds <= 0 or current_app.config["CACHE_TYPE"] == "NullCache":
         return compute()
     full_key = f"{key}:{area.name.lower()}{generation(area)}"
-    value = cache.get(full_key)
+    value: T | None = cache.get(full_key)
     if value is None:
         value = compute()
         cache.set(full_key, value, timeout=seconds)
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 def cached_html(key: str, seconds: int, render: Callable[[], str], *, area: Area) -> Markup:
@@ -212,4 +212,5 @@ def init_app(app: Flask) -> None:
     event.listen(session_class, "do_orm_execute", _note_statement)
     event.listen(session_class, "after_commit", _bump_after_commit)
     event.listen(session_class, "after_rollback", _forget)
+    # A mark on the function itself (one per process); mypy knows no function attributes.
     init_app.listening = True  # type: ignore[attr-defined]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import weakref
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from sqlalchemy import (
@@ -21,6 +21,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
+# The money helpers live in nrhub.money (pure, no database); kept importable from here.
+from nrhub.money import CENT as CENT
+from nrhub.money import from_cents as from_cents
+from nrhub.money import quantize_money as quantize_money
+from nrhub.money import to_cents as to_cents
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -28,8 +34,6 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-CENT = Decimal("0.01")
 
 
 class Base(DeclarativeBase):
@@ -47,21 +51,6 @@ def rows_changed(result: Result[Any]) -> int:
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def quantize_money(value: Decimal) -> Decimal:
-    """Round an amount to the cent, half up, as French invoices do line by line."""
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def to_cents(value: Decimal | int) -> int:
-    return int(quantize_money(Decimal(value)) * 100)
-
-
-def from_cents(cents: int | None) -> Decimal | None:
-    if cents is None:
-        return None
-    return (Decimal(int(cents)) / 100).quantize(CENT)
 
 
 class Money(TypeDecorator[Decimal]):
@@ -92,19 +81,21 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
     def process_bind_param(self, value: Any, dialect: Any) -> dt.datetime | None:
         if value is None:
             return None
-        if value.tzinfo is None:
+        moment: dt.datetime = value
+        if moment.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column")
-        value = value.astimezone(dt.UTC)
+        moment = moment.astimezone(dt.UTC)
         if dialect.name == "sqlite":
-            return value.replace(tzinfo=None)
-        return value
+            return moment.replace(tzinfo=None)
+        return moment
 
     def process_result_value(self, value: Any, dialect: Any) -> dt.datetime | None:
         if value is None:
             return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=dt.UTC)
-        return value.astimezone(dt.UTC)
+        moment: dt.datetime = value
+        if moment.tzinfo is None:
+            return moment.replace(tzinfo=dt.UTC)
+        return moment.astimezone(dt.UTC)
 
 
 # Whether the current unit of work may write. GET requests read only, so their SQLite

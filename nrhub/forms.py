@@ -125,6 +125,7 @@ class _DayRange:
         if valuelist and not all(isinstance(v, str) and v.isascii() for v in valuelist):
             self.data = None
             raise ValueError(self.invalid_value_message or self.gettext(self._invalid))
+        # A mixin: the WTForms date field after it in the MRO has process_formdata.
         super().process_formdata(valuelist)  # type: ignore[misc]
         if self.data is not None and not date_in_range(self.data):
             self.data = None

@@ -7,7 +7,7 @@ process: they depend on the code alone, never on data.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from flask import current_app, request
 from flask_babel import get_locale
@@ -66,14 +66,16 @@ _ANONYMOUS = (
 _MAX_KEPT = 512
 
 
-def _kept(name: str) -> dict:  # type: ignore[type-arg]
-    kept: dict = current_app.extensions.setdefault(name, {})  # type: ignore[type-arg]
+def _kept(name: str) -> dict[Any, Any]:
+    kept: dict[Any, Any] = current_app.extensions.setdefault(name, {})
     if len(kept) > _MAX_KEPT:
         kept.clear()
     return kept
 
 
-def _entries(role: str | None, is_org_admin: bool, authenticated: bool) -> tuple:  # type: ignore[type-arg]
+def _entries(
+    role: str | None, is_org_admin: bool, authenticated: bool
+) -> tuple[tuple[str, Any], ...]:
     if not authenticated:
         return _PUBLIC + _ANONYMOUS
     if role is None:  # logged in, organisation not (or no longer) active

@@ -1,56 +1,21 @@
 """Reference data kept as data files (categories, legal targets, clauses, grids).
 
-Each area registers a loader; :func:`load_reference_data` runs them all. Loaders are
-idempotent upserts keyed on a natural code, so running them again changes nothing, and a
-coordinator's later corrections are kept (existing rows are never overwritten).
+Each area registers a loader (:mod:`nrhub.reference_files`); :func:`load_reference_data`
+runs them all. Loaders are idempotent upserts keyed on a natural code, so running them
+again changes nothing, and a coordinator's later corrections are kept (existing rows are
+never overwritten).
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any
-
-from sqlalchemy import Table, column, insert, inspect, table
 from sqlalchemy.orm import Session
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
-
-_LOADERS: list[Callable[[Session], None]] = []
-
-
-def read_data(name: str) -> Any:
-    return json.loads((DATA_DIR / name).read_text(encoding="utf-8"))
-
-
-def insert_rows(session: Session, model_table: Table, rows: list[dict[str, Any]]) -> None:
-    """Insert reference rows with the columns the database has now.
-
-    The seeding migration (0002) runs the loaders on the schema of its time: a column added
-    by a later migration is left out here (that migration sets it), and a row the schema
-    cannot hold yet (a value left empty in a column still required) is left for the later
-    migration that allows it to insert.
-    """
-    columns = inspect(session.connection()).get_columns(model_table.name)
-    present = {c["name"] for c in columns}
-    required = {c["name"] for c in columns if not c["nullable"]}
-    kept = [
-        {k: v for k, v in row.items() if k in present}
-        for row in rows
-        if not any(row.get(name, 0) is None for name in required)
-    ]
-    if kept:
-        target = table(
-            model_table.name,
-            *(column(c.name, c.type) for c in model_table.columns if c.name in present),
-        )
-        session.execute(insert(target), kept)
-
-
-def reference_loader(func: Callable[[Session], None]) -> Callable[[Session], None]:
-    _LOADERS.append(func)
-    return func
+import nrhub.reference_loaders  # noqa: F401  (registers the loaders)
+from nrhub.reference_files import DATA_DIR as DATA_DIR
+from nrhub.reference_files import LOADERS as _LOADERS
+from nrhub.reference_files import insert_rows as insert_rows
+from nrhub.reference_files import read_data as read_data
+from nrhub.reference_files import reference_loader as reference_loader
 
 
 def load_reference_data(session: Session | None = None) -> None:
@@ -60,10 +25,9 @@ def load_reference_data(session: Session | None = None) -> None:
     test) commits; a migration passes a session bound to its own connection and lets
     Alembic commit.
     """
-    import nrhub.reference_loaders  # noqa: F401  (registers the loaders)
     from nrhub.extensions import db
 
-    target = session if session is not None else db.session
+    target = session if session is not None else db.session()  # the scoped session's own
     for loader in _LOADERS:
         loader(target)
         target.flush()

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import StrEnum
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
+import flask_login
 from flask import Flask, Response, abort, redirect, request, url_for
 from flask_login import current_user
 
@@ -38,7 +39,7 @@ def role_required(*roles: Role) -> Callable[[F], F]:
                 abort(403)
             return view(*args, **kwargs)
 
-        return wrapped  # type: ignore[return-value]
+        return cast(F, wrapped)
 
     return decorator
 
@@ -57,7 +58,13 @@ def org_admin_required(view: F) -> F:
             abort(403)
         return view(*args, **kwargs)
 
-    return member_required(wrapped)  # type: ignore[return-value]
+    return cast(F, member_required(wrapped))
+
+
+def login_required(view: F) -> F:
+    """Any logged-in person, even of a pending organisation (Flask-Login's guard, typed)."""
+    guarded: F = flask_login.login_required(view)
+    return guarded
 
 
 def is_safe_next(target: str | None) -> bool:

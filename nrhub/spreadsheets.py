@@ -75,8 +75,8 @@ def _read_csv(data: bytes, max_rows: int) -> Sheet:
     except csv.Error as err:
         raise SpreadsheetError(f"CSV illisible : {err}.") from err
     header = [h.strip().lower() for h in header_cells]
-    rows = []
-    overflowing = []
+    rows: list[tuple[int, dict[str, str]]] = []
+    overflowing: list[int] = []
     try:
         for cells in reader:
             if not any(c.strip() for c in cells):
@@ -106,8 +106,8 @@ def _read_xlsx(data: bytes, max_rows: int) -> Sheet:
         header = [_cell_text(c).lower() for c in next(iterator)]
     except StopIteration as err:
         raise SpreadsheetError("Le fichier est vide.") from err
-    rows = []
-    overflowing = []
+    rows: list[tuple[int, dict[str, str]]] = []
+    overflowing: list[int] = []
     for number, values in enumerate(iterator, start=2):
         cells = [_cell_text(v) for v in values]
         if not any(cells):

@@ -35,6 +35,7 @@ def next_id(prefix: str) -> str:
 
 
 def _install_gettext(app: Flask) -> None:
+    # Added to the environment by Jinja's i18n extension at run time, unknown to its types.
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=lambda s: _translations().ugettext(s),
         ngettext=lambda s, p, n: _translations().ungettext(s, p, n),

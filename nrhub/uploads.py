@@ -84,11 +84,12 @@ def _encode(image: Image.Image, fmt: str, size: tuple[int, int]) -> bytes:
     if fmt in ("PNG", "WEBP") and copy.mode not in ("RGB", "RGBA", "L", "LA"):
         copy = copy.convert("RGBA")
     out = io.BytesIO()
-    options: dict[str, object] = {
+    by_format: dict[str, dict[str, object]] = {
         "JPEG": {"quality": 85, "optimize": True},
         "WEBP": {"quality": 85},
         "PNG": {"optimize": True},
-    }[fmt]  # type: ignore[assignment]
+    }
+    options = by_format[fmt]
     copy.save(out, format=fmt, **options)
     return out.getvalue()
 

@@ -132,10 +132,15 @@ class InputMultiDict(ImmutableMultiDict[str, Any]):
     number as :func:`database_int` does, so that "٣" or a 30-digit year give the
     default instead of a number no column can hold."""
 
+    # One signature instead of Werkzeug's overloads (get(key), get(key, default, type)).
     def get(self, key: str, default: Any = None, type: Callable[[Any], Any] | None = None) -> Any:  # type: ignore[override]
+        if type is None:
+            return super().get(key, default)
         return super().get(key, default, database_int if type is int else type)
 
-    def getlist(self, key: str, type: Callable[[Any], Any] | None = None) -> list[Any]:  # type: ignore[override]
+    def getlist(self, key: str, type: Callable[[Any], Any] | None = None) -> list[Any]:
+        if type is None:
+            return super().getlist(key)
         return super().getlist(key, database_int if type is int else type)
 
 

@@ -67,6 +67,7 @@ def test_upgrade_from_empty_needs_none_of_the_application_loaders(tmp_path, monk
     reader made to fail, upgrading an empty database still seeds every reference row the
     data files hold today."""
     import nrhub.reference
+    import nrhub.reference_files
 
     expected = {
         "category": {row["code"] for row in nrhub.reference.read_data("categories.json")},
@@ -81,6 +82,8 @@ def test_upgrade_from_empty_needs_none_of_the_application_loaders(tmp_path, monk
     monkeypatch.setattr(nrhub.reference, "read_data", removed)
     monkeypatch.setattr(nrhub.reference, "load_reference_data", removed)
     monkeypatch.setattr(nrhub.reference, "_LOADERS", [removed])
+    monkeypatch.setattr(nrhub.reference_files, "read_data", removed)
+    monkeypatch.setattr(nrhub.reference_files, "LOADERS", [removed])
     app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'm.sqlite3'}")
     with app.app_context():
         upgrade(directory=MIGRATIONS)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, and_, exists, select
 from sqlalchemy.orm import selectinload
 
@@ -116,7 +117,7 @@ def get_purchase_order(user: User, purchase_order_id: int) -> PurchaseOrder:
         .where(PurchaseOrder.id == purchase_order_id)
     ).scalar_one_or_none()
     if item is None:
-        raise NotFoundError("Ce bon de commande n'existe pas ou ne vous est pas accessible.")
+        raise NotFoundError(_("Ce bon de commande n'existe pas ou ne vous est pas accessible."))
     return item
 
 
@@ -135,7 +136,7 @@ def purchase_orders_by_ids(ids: Sequence[int]) -> list[PurchaseOrder]:
 def get_offer(offer_id: int) -> CampaignOffer:
     offer = db.session.get(CampaignOffer, offer_id)
     if offer is None:
-        raise NotFoundError("Offre de campagne introuvable.")
+        raise NotFoundError(_("Offre de campagne introuvable."))
     return offer
 
 

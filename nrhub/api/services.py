@@ -8,6 +8,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import bindparam, insert, select, update
 
 from nrhub.api import serializers
@@ -40,7 +41,7 @@ class FieldsError(ValidationError):
 def _require_refurbisher(by: User) -> None:
     if not by.is_refurbisher:
         raise PermissionDeniedError(
-            "Seules les personnes d'un reconditionneur actif gèrent des offres."
+            _("Seules les personnes d'un reconditionneur actif gèrent des offres.")
         )
 
 
@@ -98,6 +99,11 @@ def _same(value: Any, current: Any) -> bool:
     return bool(value == current)
 
 
+def _reader(listing_id: int, by: User) -> Callable[[], dict[str, Any]]:
+    """Reads the listing as the API shows it, when a read-only field needs comparing."""
+    return lambda: serializers.listing(catalog_queries.get_visible_listing(listing_id, by))
+
+
 def check_read_only(
     sku: str, shown: dict[str, Any], current: Callable[[], dict[str, Any]] | None
 ) -> None:
@@ -144,12 +150,7 @@ def put_listing(
         select(Listing.id).where(Listing.refurbisher_id == by.organisation_id, Listing.sku == sku)
     ).scalar_one_or_none()
     if shown:
-
-        def current() -> dict[str, Any]:
-            item = catalog_queries.get_visible_listing(existing_id, by)  # type: ignore[arg-type]
-            return serializers.listing(item)
-
-        check_read_only(sku, shown, current if existing_id is not None else None)
+        check_read_only(sku, shown, None if existing_id is None else _reader(existing_id, by))
     if existing_id is None:
         if status == ListingStatus.ARCHIVED:
             raise FieldsError({"status": ["Une nouvelle offre est publiée ou en brouillon."]})
@@ -220,8 +221,10 @@ def sync_stock(items: list[tuple[str, int]], *, by: User) -> tuple[int, int]:
         sane = db.engine.dialect.supports_sane_multi_rowcount
         if sane and rows_changed(result) != len(changes):
             raise ConflictError(
-                "Le stock de certaines offres vient de changer (engagement dans une "
-                "campagne ?) : aucun stock n'a été modifié, renvoyez la synchronisation."
+                _(
+                    "Le stock de certaines offres vient de changer (engagement dans une "
+                    "campagne ?) : aucun stock n'a été modifié, renvoyez la synchronisation."
+                )
             )
         base = {"actor_id": by.id, "organisation_id": org_id, "object_type": "listing", "at": now}
         audits = [

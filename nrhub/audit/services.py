@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nrhub.audit.models import AuditEvent
-from nrhub.auth.models import User
 from nrhub.extensions import db
+
+if TYPE_CHECKING:  # the audit log imports no area when it runs
+    from nrhub.auth.models import User
 
 
 def record(

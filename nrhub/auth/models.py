@@ -41,7 +41,7 @@ class User(Model):
     locale: Mapped[str | None] = mapped_column(String(5))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    organisation: Mapped[Organisation] = relationship(back_populates="members", lazy="joined")
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
 
     # Flask-Login protocol
     is_anonymous = False

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from flask import Flask, current_app
+from flask import current_app
+from flask.sansio.app import App
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select, update
@@ -170,7 +171,7 @@ CredentialRevoker = Callable[[User, dt.datetime], int]
 _REVOKERS = "nrhub_credential_revokers"
 
 
-def on_password_reset(app: Flask, revoker: CredentialRevoker) -> None:
+def on_password_reset(app: App, revoker: CredentialRevoker) -> None:
     """Register ``revoker`` (called at blueprint registration by the area that holds the
     credentials: areas import downward only)."""
     revokers: list[CredentialRevoker] = app.extensions.setdefault(_REVOKERS, [])

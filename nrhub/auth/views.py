@@ -16,7 +16,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
 from nrhub.auth import services
 from nrhub.auth.forms import (
@@ -28,7 +28,7 @@ from nrhub.auth.forms import (
 )
 from nrhub.errors import DomainError, attach_to_form
 from nrhub.extensions import limiter
-from nrhub.security import is_safe_next, member_required
+from nrhub.security import is_safe_next, login_required, member_required
 from nrhub.transactions import keep_writes_on_refusal
 
 bp = Blueprint("auth", __name__)

@@ -40,6 +40,8 @@ class CampaignState(StrEnum):
 
 # The states in which refurbishers commit, change or withdraw stock.
 OFFER_STATES = (CampaignState.CALL_FOR_STOCK, CampaignState.OPEN)
+# The states of a campaign once consolidated: its purchase orders exist.
+CONSOLIDATED_STATES = (CampaignState.CONSOLIDATED, CampaignState.IN_DELIVERY, CampaignState.DONE)
 
 campaign_category = Table(
     "campaign_category",

@@ -32,7 +32,7 @@ def commit_offer(campaign_id: int) -> ResponseReturnValue:
             offer_services.commit_offer(
                 campaign,
                 form.listing_id.data,
-                form.committed_quantity.data,
+                form.committed_quantity.data or 0,  # InputRequired: never None here
                 tiers=form.tier_list(),
                 by=current_user,
             )
@@ -57,7 +57,7 @@ def change_offer(campaign_id: int, offer_id: int) -> ResponseReturnValue:
     try:
         with undone_if_refused():
             offer_services.change_offer_quantity(
-                offer, form.committed_quantity.data, by=current_user
+                offer, form.committed_quantity.data or 0, by=current_user
             )
     except DomainError as err:
         flash(str(err), "error")

@@ -176,7 +176,7 @@ def place_order(
         raise ValidationError(_("Indiquez au moins une quantité."))
     current_maintenance = {line.offer_id: line.maintenance_offer_id for line in order.lines}
     target_maintenance = {
-        oid: (chosen[oid].id if chosen.get(oid) else None)
+        oid: (offer.id if (offer := chosen.get(oid)) is not None else None)
         if oid in chosen
         else current_maintenance.get(oid)
         for oid in target

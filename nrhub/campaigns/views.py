@@ -259,6 +259,3 @@ def _form_transition(
         return render_template(page, form=form, campaign=campaign), err.status_code
     flash(message, "success")
     return redirect(url_for("campaigns.detail", campaign_id=campaign_id))
-
-
-from nrhub.campaigns import offer_views, order_views  # noqa: E402,F401  (register routes)

@@ -161,6 +161,13 @@ class ListingForm(Form):
         self.attach_errors(errors)
         return self.data_out is not None
 
+    @property
+    def listing_data(self) -> ListingData:
+        """The listing read by a successful :meth:`validate`."""
+        if self.data_out is None:
+            raise RuntimeError("listing_data read before a successful validation")
+        return self.data_out
+
     def attach_errors(self, errors: dict[str, str]) -> None:
         for name, message in errors.items():
             target = "tier_quantity_1" if name == "tiers" else name
@@ -266,12 +273,12 @@ class CatalogueFilterForm(Form):
             "insertion": self.insertion,
         }
         for name, field in choices.items():
-            allowed = {choice.value for choice in field.choices}  # type: ignore[union-attr]
+            allowed = {choice.value for choice in field.choices}
             if field.data and field.data in allowed:
                 values[name] = field.data
             elif field.data:
                 field.errors = [_l("Choix inconnu : ce filtre est ignoré.")]
-        allowed_sorts = {choice.value for choice in self.tri.choices}  # type: ignore[union-attr]
+        allowed_sorts = {choice.value for choice in self.tri.choices}
         values["sort"] = Sort(self.tri.data) if self.tri.data in allowed_sorts else Sort.NEWEST
         if self.prices_visible:
             values["price_min"] = self._number(self.prix_min, places=2)

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -223,23 +224,32 @@ def _header_map(header: list[str], warnings: list[ImportIssue]) -> dict[str, str
             unknown.append(name)
             continue
         if key in seen:
-            raise ValidationError(f"La colonne « {name} » apparaît deux fois.", field="file")
+            raise ValidationError(
+                _("La colonne « %(name)s » apparaît deux fois.", name=name), field="file"
+            )
         seen.add(key)
         mapping[name] = key
     if unknown:
         names = ", ".join(f"« {n} »" for n in unknown[:5])
-        message = f"Colonnes inconnues : {names}. Reprenez les en-têtes du modèle à télécharger."
+        message = _(
+            "Colonnes inconnues : %(names)s. Reprenez les en-têtes du modèle à télécharger.",
+            names=names,
+        )
         if "sku" not in seen:
             raise ValidationError(message, field="file")
-        warnings.append(ImportIssue(1, ", ".join(unknown[:5]), message + " Elles sont ignorées."))
+        warnings.append(
+            ImportIssue(1, ", ".join(unknown[:5]), f"{message} {_('Elles sont ignorées.')}")
+        )
     if "sku" not in seen:
         raise ValidationError(
-            "La colonne « sku » (votre référence) est obligatoire : c'est elle qui relie "
-            "chaque ligne à une offre.",
+            _(
+                "La colonne « sku » (votre référence) est obligatoire : c'est elle qui relie "
+                "chaque ligne à une offre."
+            ),
             field="file",
         )
     if len(seen) < 2:
-        raise ValidationError("Le fichier n'a aucune colonne à mettre à jour.", field="file")
+        raise ValidationError(_("Le fichier n'a aucune colonne à mettre à jour."), field="file")
     return mapping
 
 
@@ -539,7 +549,7 @@ def _classify(parsed: list[_Parsed], preview: ImportPreview) -> list[_Parsed]:
 def _require_refurbisher(by: User) -> None:
     if not by.is_refurbisher:
         raise PermissionDeniedError(
-            "Seules les personnes d'un reconditionneur actif importent du stock."
+            _("Seules les personnes d'un reconditionneur actif importent du stock.")
         )
 
 
@@ -683,8 +693,10 @@ def apply_import(token: str, *, by: User) -> ImportResult:
             result = _apply(payload, by)
     except IntegrityError as err:  # a listing of the file was created meanwhile by another way
         raise ConflictError(
-            "Une offre de ce fichier vient d'être créée par ailleurs ; aucune offre n'a été "
-            "modifiée. Envoyez le fichier de nouveau."
+            _(
+                "Une offre de ce fichier vient d'être créée par ailleurs ; aucune offre n'a été "
+                "modifiée. Envoyez le fichier de nouveau."
+            )
         ) from err
     after_commit(lambda: path.unlink(missing_ok=True))
     return result
@@ -703,7 +715,7 @@ def _claim(token: str, by: User) -> None:
             )
     except IntegrityError as err:
         raise ConflictError(
-            "Cet import a déjà été appliqué : aucune offre n'a été modifiée une seconde fois."
+            _("Cet import a déjà été appliqué : aucune offre n'a été modifiée une seconde fois.")
         ) from err
 
 

@@ -19,6 +19,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from nrhub.catalog import search
+from nrhub.catalog.rules import Grade as Grade
+from nrhub.catalog.rules import ListingState as ListingState
 from nrhub.db import Money, UTCDateTime, utcnow
 from nrhub.extensions import Model
 from nrhub.organisations.models import Organisation
@@ -86,18 +88,6 @@ class ListingStatus(StrEnum):
     DRAFT = "draft"
     PUBLISHED = "published"
     ARCHIVED = "archived"
-
-
-class ListingState(StrEnum):
-    REFURBISHED = "refurbished"
-    USED = "used"
-
-
-class Grade(StrEnum):
-    A_PLUS = "A+"
-    A = "A"
-    B = "B"
-    C = "C"
 
 
 class Listing(Model):

@@ -11,7 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from flask import Flask, current_app
+from flask import current_app
+from flask.sansio.app import App
 
 if TYPE_CHECKING:
     from nrhub.catalog.models import Listing
@@ -28,7 +29,7 @@ class OriginProvider:
     donor_of_listing: Callable[[Listing], Organisation | None]
 
 
-def provide(app: Flask, provider: OriginProvider) -> None:
+def provide(app: App, provider: OriginProvider) -> None:
     app.extensions[EXTENSION] = provider
 
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
@@ -145,7 +146,9 @@ UNKNOWN_DISTANCE_KM = 100_000
 
 
 def _order(filters: CatalogueFilters, distances: dict[int, int] | None) -> list[Any]:
-    price, published, ident = Listing.unit_price, Listing.published_at, Listing.id
+    price: Any = Listing.unit_price
+    published: Any = Listing.published_at
+    ident: Any = Listing.id
     if search.words(filters.text) and db.engine.dialect.name == "postgresql":
         # PostgreSQL cannot tell how many listings a prefix search finds: walking a sort
         # index while testing each row's text would read them all for a rare word. An
@@ -250,11 +253,10 @@ def list_published(
     return list(db.session.execute(stmt).unique().scalars())
 
 
-def _full_listing(listing_id: int) -> Select[Any]:
-    return (
-        _with_refurbisher_and_category(select(Listing))
-        .where(Listing.id == listing_id)
-        .options(selectinload(Listing.tiers), selectinload(Listing.photos))
+def _full_listing(listing_id: int) -> Select[Listing]:
+    stmt: Select[Listing] = _with_refurbisher_and_category(select(Listing))
+    return stmt.where(Listing.id == listing_id).options(
+        selectinload(Listing.tiers), selectinload(Listing.photos)
     )
 
 
@@ -263,7 +265,7 @@ def get_visible_listing(listing_id: int, viewer: Any) -> Listing:
     refurbisher also sees its drafts and archives. 404 otherwise."""
     listing = db.session.execute(_full_listing(listing_id)).unique().scalar_one_or_none()
     if listing is None:
-        raise NotFoundError("Cette offre n'existe pas ou n'est pas publiée.")
+        raise NotFoundError(_("Cette offre n'existe pas ou n'est pas publiée."))
     is_owner = (
         getattr(viewer, "is_authenticated", False)
         and viewer.is_refurbisher
@@ -271,7 +273,7 @@ def get_visible_listing(listing_id: int, viewer: Any) -> Listing:
     )
     public = listing.status == ListingStatus.PUBLISHED and listing.refurbisher.is_active
     if not (public or is_owner):
-        raise NotFoundError("Cette offre n'existe pas ou n'est pas publiée.")
+        raise NotFoundError(_("Cette offre n'existe pas ou n'est pas publiée."))
     return listing
 
 
@@ -286,7 +288,7 @@ def get_listing_for_refurbisher(user: User, listing_id: int) -> Listing:
         .scalar_one_or_none()
     )
     if listing is None or not user.is_refurbisher:
-        raise NotFoundError("Cette offre n'existe pas ou n'est pas la vôtre.")
+        raise NotFoundError(_("Cette offre n'existe pas ou n'est pas la vôtre."))
     return listing
 
 
@@ -328,7 +330,7 @@ def get_public_refurbisher(refurbisher_id: int) -> Organisation:
     """An active refurbisher's public profile; 404 for anything else."""
     org = db.session.get(Organisation, refurbisher_id)
     if org is None or org.kind != OrgKind.REFURBISHER or org.status != OrgStatus.ACTIVE:
-        raise NotFoundError("Ce reconditionneur n'existe pas ou n'est pas actif.")
+        raise NotFoundError(_("Ce reconditionneur n'existe pas ou n'est pas actif."))
     return org
 
 

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nrhub.catalog.models import Category
-from nrhub.reference import insert_rows, read_data, reference_loader
+from nrhub.reference_files import insert_rows, read_data, reference_loader
 
 
 @reference_loader

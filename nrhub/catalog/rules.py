@@ -9,11 +9,25 @@ No Flask, no database: checks that need the database (category exists, SKU uniqu
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Any
 
-from nrhub.catalog.models import Grade, ListingState
+
+# The listing vocabularies, here so that these rules stay pure (models import them).
+class ListingState(StrEnum):
+    REFURBISHED = "refurbished"
+    USED = "used"
+
+
+class Grade(StrEnum):
+    A_PLUS = "A+"
+    A = "A"
+    B = "B"
+    C = "C"
+
 
 MAX_PRICE = Decimal("999999.99")
 VAT_RATES = (Decimal("20"), Decimal("10"), Decimal("5.5"), Decimal("2.1"), Decimal("0"))
@@ -257,9 +271,9 @@ def parse_listing(
 ) -> tuple[ListingData | None, dict[str, str]]:
     """Read every field; return the data, or ``None`` and one French message per field."""
     errors: dict[str, str] = {}
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}
 
-    def read(name: str, func, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def read(name: str, func: Callable[..., object], *args: object, **kwargs: object) -> None:
         try:
             values[name] = func(raw.get(name, "") or "", *args, **kwargs)
         except FieldError as err:
@@ -287,7 +301,7 @@ def parse_listing(
     read("data_wiping_attested", parse_bool)
     if "unit_price" in values:
         try:
-            values["tiers"] = check_tiers(values["unit_price"], raw_tiers)  # type: ignore[arg-type]
+            values["tiers"] = check_tiers(values["unit_price"], raw_tiers)
         except FieldError as err:
             errors["tiers"] = str(err)
     if errors:
@@ -295,4 +309,4 @@ def parse_listing(
     processor = values.pop("processor") or None
     if values["warranty_months"] is None:
         values["warranty_months"] = 0
-    return ListingData(processor=processor, **values), errors  # type: ignore[arg-type]
+    return ListingData(processor=processor, **values), errors

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import ColumnElement, Index, event, func, literal_column, select, table
+from sqlalchemy import ColumnElement, Index, Select, event, func, literal_column, select, table
 from sqlalchemy.engine import Connection
 
 from nrhub.extensions import db
@@ -114,12 +114,13 @@ def matches(listing_table: Any, text: str) -> ColumnElement[bool] | None:
         )
     query = " AND ".join(f'"{term}"*' for term in terms)
     fts = table(FTS_TABLE, literal_column("rowid"))
-    found = (
+    found: Select[Any] = (
         select(literal_column("rowid"))
         .select_from(fts)
         .where(literal_column(FTS_TABLE).op("MATCH")(query))
     )
-    return c.id.in_(found)
+    condition: ColumnElement[bool] = c.id.in_(found)
+    return condition
 
 
 def add_search_index(listing_table: Any) -> None:

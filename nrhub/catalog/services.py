@@ -11,6 +11,7 @@ from types import EllipsisType
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
@@ -45,7 +46,7 @@ class ListingValidationError(ValidationError):
 def _refurbisher_of(by: User) -> Organisation:
     if not by.is_refurbisher:
         raise PermissionDeniedError(
-            "Seules les personnes d'un reconditionneur actif gèrent des offres."
+            _("Seules les personnes d'un reconditionneur actif gèrent des offres.")
         )
     return by.organisation
 
@@ -54,7 +55,7 @@ def _own(listing: Listing, by: User) -> None:
     """Another refurbisher's listing is reported as missing, never as forbidden."""
     _refurbisher_of(by)
     if listing.refurbisher_id != by.organisation_id:
-        raise NotFoundError("Cette offre n'existe pas ou n'est pas la vôtre.")
+        raise NotFoundError(_("Cette offre n'existe pas ou n'est pas la vôtre."))
 
 
 def _category_id(code: str) -> int:
@@ -220,8 +221,10 @@ def _set_quantity(listing: Listing, old: int, new: int) -> None:
     )
     if rows_changed(result) != 1:
         raise ConflictError(
-            "Le stock de cette offre vient de changer (engagement dans une campagne ?) : "
-            "rechargez la page et recommencez."
+            _(
+                "Le stock de cette offre vient de changer (engagement dans une campagne ?) : "
+                "rechargez la page et recommencez."
+            )
         )
     set_committed_value(listing, "quantity", new)
 
@@ -261,7 +264,7 @@ def _change_status(listing: Listing, status: ListingStatus, *, by: User) -> None
     )
     if rows_changed(moved) != 1:
         raise ConflictError(
-            "Cette offre vient d'être publiée ou retirée par ailleurs : rechargez la page."
+            _("Cette offre vient d'être publiée ou retirée par ailleurs : rechargez la page.")
         )
     for name, value in values.items():
         set_committed_value(listing, name, value)
@@ -281,7 +284,7 @@ def add_photo(listing: Listing, data: bytes, *, by: User, alt_text: str = "") ->
         )
     ).one()
     if count >= MAX_PHOTOS:
-        raise ValidationError(f"Une offre a au plus {MAX_PHOTOS} photos.", field="photo")
+        raise ValidationError(_("Une offre a au plus %(n)s photos.", n=MAX_PHOTOS), field="photo")
     try:
         image = uploads.process_image(data)
     except uploads.ImageError as err:
@@ -315,7 +318,7 @@ def remove_photo(listing: Listing, photo_id: int, *, by: User) -> None:
         )
     ).scalar_one_or_none()
     if photo is None:
-        raise NotFoundError("Cette photo n'existe pas.")
+        raise NotFoundError(_("Cette photo n'existe pas."))
     names = (photo.filename, photo.thumbnail)
     db.session.delete(photo)
     record("listing.photo_removed", listing, by=by, photo_id=photo_id)

@@ -222,7 +222,7 @@ def create() -> ResponseReturnValue:
         return _render_listing_form(form, None, 422 if request.method == "POST" else 200)
     try:
         listing = services.create_listing(
-            form.data_out,
+            form.listing_data,
             by=current_user,
             publish=bool(form.publish.data),
             donation_lot_id=form.donation_lot_value,
@@ -251,7 +251,7 @@ def edit(listing_id: int) -> ResponseReturnValue:
         return _render_listing_form(form, listing, 422 if request.method == "POST" else 200)
     try:
         services.update_listing(
-            listing, form.data_out, by=current_user, donation_lot_id=form.donation_lot_value
+            listing, form.listing_data, by=current_user, donation_lot_id=form.donation_lot_value
         )
     except services.ListingValidationError as err:
         form.attach_errors(err.errors)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -13,7 +16,7 @@ from nrhub.clauses.services import ClauseData
 from nrhub.forms import Form
 
 
-def _choices(labels: dict) -> list[SelectChoice]:  # type: ignore[type-arg]
+def _choices(labels: Mapping[Any, Any]) -> list[SelectChoice]:
     return [SelectChoice(str(key), label) for key, label in labels.items()]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from nrhub.clauses.models import Clause, ClauseKind
@@ -24,5 +25,5 @@ def list_clauses(kind: ClauseKind | None = None, theme: str | None = None) -> Se
 def get_clause(clause_id: int) -> Clause:
     clause = db.session.get(Clause, clause_id)
     if clause is None:
-        raise NotFoundError("Clause introuvable.")
+        raise NotFoundError(_("Clause introuvable."))
     return clause

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nrhub.clauses.models import Clause
-from nrhub.reference import read_data, reference_loader
+from nrhub.reference_files import read_data, reference_loader
 
 
 @reference_loader

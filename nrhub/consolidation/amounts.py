@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from nrhub.db import quantize_money
+from nrhub.money import quantize_money
 
 ZERO = Decimal("0.00")
 

@@ -12,13 +12,13 @@ per received line, at the pooled unit price, with the campaign's clauses as DECP
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import Row, Select, and_, exists, func, select, update
 
 from nrhub.audit.services import record
 from nrhub.auth.models import User
@@ -45,6 +45,8 @@ from nrhub.mail import queue_mail
 from nrhub.organisations.models import Organisation
 from nrhub.organisations.queries import member_recipients
 from nrhub.security import Role
+
+_Row = TypeVar("_Row")
 
 MAX_SERIALS_LENGTH = 20_000
 MAX_COMMENT_LENGTH = 2_000
@@ -220,7 +222,9 @@ def _check_receiving_buyer(delivery: Delivery, by: User) -> None:
         raise ConflictError(_("La réception de cette livraison a déjà été confirmée."))
 
 
-def _check_quantities(lines: list[Any], quantities: Mapping[int, int]) -> dict[int, int]:
+def _check_quantities(
+    lines: Sequence[Row[DeliveryLine, int]], quantities: Mapping[int, int]
+) -> dict[int, int]:
     known = {line.id for line, _c in lines}
     unknown = set(quantities) - known
     if unknown:
@@ -249,7 +253,7 @@ def _check_quantities(lines: list[Any], quantities: Mapping[int, int]) -> dict[i
 
 def _write_receipt(
     delivery: Delivery,
-    lines: list[Any],
+    lines: Sequence[Row[DeliveryLine, int]],
     received: Mapping[int, int],
     received_on: dt.date,
     comment: str | None,
@@ -465,14 +469,17 @@ def record_not_delivered(
 def _deduct(delivery_id: int, purchase_order_id: int, amount: Decimal) -> None:
     """Lower the delivery's and its purchase order's amounts HT (the purchase order's row
     locked: another buyer of the same order may be doing the same)."""
-    for model, object_id in ((Delivery, delivery_id), (PurchaseOrder, purchase_order_id)):
-        row = db.session.execute(
-            select(model)
-            .where(model.id == object_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).scalar_one()
-        row.total_ht = row.total_ht - amount
+    delivery = _locked(select(Delivery).where(Delivery.id == delivery_id))
+    delivery.total_ht = delivery.total_ht - amount
+    order = _locked(select(PurchaseOrder).where(PurchaseOrder.id == purchase_order_id))
+    order.total_ht = order.total_ht - amount
+
+
+def _locked(query: Select[_Row]) -> _Row:
+    """The one row of ``query``, locked and read afresh from the database."""
+    return db.session.execute(
+        query.with_for_update().execution_options(populate_existing=True)
+    ).scalar_one()
 
 
 def _notify(delivery: Delivery, template: str, subject: Any) -> None:
@@ -496,7 +503,7 @@ def _notify(delivery: Delivery, template: str, subject: Any) -> None:
         .where(DeliveryLine.delivery_id == delivery.id)
         .order_by(DeliveryLine.id)
     ).all()
-    lines = [
+    lines: list[dict[str, Any]] = [
         {
             "designation": designation,
             "quantity": line.quantity,

@@ -86,7 +86,8 @@ class ReceiptForm(Form):
         for line in delivery.lines if delivery is not None else []:
             if f"line_{line.id}" not in shown:
                 del self[f"line_{line.id}"]
-        return super().validate(extra_validators)
+        ok: bool = super().validate(extra_validators)
+        return ok
 
 
 class NotDeliveredForm(Form):

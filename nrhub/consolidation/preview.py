@@ -225,19 +225,31 @@ def load_snapshot(campaign_id: int) -> Snapshot:
     tiers_by_offer = applicable_tiers(campaign_id)
 
     offers = {}
-    for row in offer_rows:
-        offers[row[0]] = OfferInfo(
-            id=row[0],
-            listing_id=row[1],
-            refurbisher_id=row[2],
-            refurbisher_name=row[3],
-            designation=f"{row[4]} {row[5]}",
-            sku=row[6],
-            category_id=row[7],
-            committed=row[8],
-            base_price=row[9],
-            vat_rate=Decimal(row[10]),
-            tiers=tiers_by_offer[row[0]].tiers if row[0] in tiers_by_offer else (),
+    for (
+        offer_id,
+        listing_id,
+        refurbisher_id,
+        refurbisher_name,
+        brand,
+        model,
+        sku,
+        category_id,
+        committed,
+        base_price,
+        vat_rate,
+    ) in offer_rows:
+        offers[offer_id] = OfferInfo(
+            id=offer_id,
+            listing_id=listing_id,
+            refurbisher_id=refurbisher_id,
+            refurbisher_name=refurbisher_name,
+            designation=f"{brand} {model}",
+            sku=sku,
+            category_id=category_id,
+            committed=committed,
+            base_price=base_price,
+            vat_rate=Decimal(vat_rate),
+            tiers=tiers_by_offer[offer_id].tiers if offer_id in tiers_by_offer else (),
         )
 
     lines = {}
@@ -291,7 +303,7 @@ def load_maintenance(campaign_id: int) -> dict[int, MaintenanceChoice]:
     rows = db.session.execute(
         select(
             OrderLine.id,
-            OrderLine.maintenance_offer_id,
+            MaintenanceOffer.id,
             OrderLine.maintenance_unit_price,
             MaintenanceOffer.unit_price,
             MaintenanceOffer.vat_rate,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -27,7 +28,7 @@ from nrhub.security import Role
 def get_campaign(campaign_id: int) -> Campaign:
     campaign = db.session.get(Campaign, campaign_id)
     if campaign is None:
-        raise NotFoundError("Cette campagne n'existe pas.")
+        raise NotFoundError(_("Cette campagne n'existe pas."))
     return campaign
 
 
@@ -90,7 +91,7 @@ def get_purchase_order_for(user: User, purchase_order_id: int) -> PurchaseOrder:
         )
     ).scalar_one_or_none()
     if purchase_order is None:
-        raise NotFoundError("Ce bon de commande n'existe pas ou ne vous est pas accessible.")
+        raise NotFoundError(_("Ce bon de commande n'existe pas ou ne vous est pas accessible."))
     return purchase_order
 
 
@@ -244,5 +245,5 @@ def get_delivery_for(user: User, delivery_id: int) -> Delivery:
         )
     ).scalar_one_or_none()
     if delivery is None:
-        raise NotFoundError("Cette livraison n'existe pas ou ne vous est pas accessible.")
+        raise NotFoundError(_("Cette livraison n'existe pas ou ne vous est pas accessible."))
     return delivery

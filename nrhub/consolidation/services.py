@@ -24,6 +24,7 @@ from sqlalchemy import select, update
 
 from nrhub.audit.services import record
 from nrhub.auth.models import User
+from nrhub.campaigns.models import CONSOLIDATED_STATES as CONSOLIDATED_STATES  # importable here too
 from nrhub.campaigns.models import Campaign, CampaignState
 from nrhub.consolidation import steps
 from nrhub.consolidation.allocation import Rule, allocate
@@ -63,7 +64,6 @@ __all__ = [
     "ship_delivery",
 ]
 
-CONSOLIDATED_STATES = (CampaignState.CONSOLIDATED, CampaignState.IN_DELIVERY, CampaignState.DONE)
 MIN_REASON_LENGTH = 5
 
 

@@ -216,7 +216,8 @@ def _bulk_insert(model: Any, columns: tuple[str, ...], rows: list[tuple[Any, ...
     names = ", ".join(table.c[name].name for name in columns)  # KeyError on a typo
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":
-        cursor = connection.connection.driver_connection.cursor()
+        driver: Any = connection.connection.driver_connection  # psycopg's, untyped here
+        cursor = driver.cursor()
         with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)

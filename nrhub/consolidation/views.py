@@ -86,7 +86,7 @@ def override(campaign_id: int, line_id: int) -> ResponseReturnValue:
         return render_template("consolidation/override_form.html", **page), 422
     try:
         services.set_override(
-            campaign, line_id, form.quantity.data, form.reason.data, rule=rule, by=current_user
+            campaign, line_id, form.quantity.data or 0, form.reason.data, rule=rule, by=current_user
         )
     except DomainError as err:
         _attach_error(form, err)

@@ -50,8 +50,8 @@ class CampaignSpec:
     offers: tuple[OfferSpec, ...] = ()
 
 
-def _paris(*args: int) -> dt.datetime:
-    return paris_to_utc(dt.datetime(*args))  # type: ignore[arg-type]
+def _paris(year: int, month: int, day: int, hour: int) -> dt.datetime:
+    return paris_to_utc(dt.datetime(year, month, day, hour))
 
 
 def _specs(now: dt.datetime) -> tuple[CampaignSpec, ...]:
@@ -179,8 +179,8 @@ def _listing(refurbisher_key: str, category_code: str) -> Listing | None:
     ).scalar_one_or_none()
 
 
-def _ids(model: type, column: object, codes: tuple[str, ...]) -> list[int]:
-    return list(db.session.execute(select(model.id).where(column.in_(codes))).scalars())  # type: ignore[attr-defined]
+def _ids(model: type[Category] | type[Clause], codes: tuple[str, ...]) -> list[int]:
+    return list(db.session.execute(select(model.id).where(model.code.in_(codes))).scalars())
 
 
 def _load_campaign(spec: CampaignSpec, coordinator: User, now: dt.datetime) -> None:
@@ -192,8 +192,8 @@ def _load_campaign(spec: CampaignSpec, coordinator: User, now: dt.datetime) -> N
             closes_at=spec.closes,
             delivery_from=spec.delivery[0],
             delivery_to=spec.delivery[1],
-            category_ids=_ids(Category, Category.code, spec.categories),
-            clause_ids=_ids(Clause, Clause.code, spec.clauses),
+            category_ids=_ids(Category, spec.categories),
+            clause_ids=_ids(Clause, spec.clauses),
         ),
         by=coordinator,
     )
@@ -222,7 +222,7 @@ def _load_campaign(spec: CampaignSpec, coordinator: User, now: dt.datetime) -> N
             spec.opens + dt.timedelta(days=1 + index, hours=1, minutes=7 * index),
             now - dt.timedelta(minutes=1),
         )
-        campaign = db.session.get(Campaign, campaign.id)  # type: ignore[assignment]
+        campaign = db.session.get_one(Campaign, campaign.id)
         order_services.place_order(campaign, quantities, by=_first_user(buyer_key), now=moment)
     if spec.state == CampaignState.CLOSED:
         services.close_campaign(campaign, by=coordinator, now=spec.closes)

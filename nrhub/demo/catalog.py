@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TypedDict
 
 from sqlalchemy import select
 
@@ -739,8 +740,27 @@ PRODUCTS: tuple[Product, ...] = (
     ),
 )
 
+
 # Which products each refurbisher carries, and its habits.
-CATALOGUES: dict[str, dict[str, object]] = {
+class Catalogue(TypedDict):
+    codes: tuple[str, ...]
+    factor: str
+    france: bool
+
+
+class ListingRow(TypedDict):
+    product: Product
+    sku: str
+    grade: Grade
+    price: Decimal
+    quantity: int
+    tiers: list[tuple[int, Decimal]]
+    status: ListingStatus
+    france: bool
+    age_days: int
+
+
+CATALOGUES: dict[str, Catalogue] = {
     "ordi-breizh": {
         "codes": (
             "T480",
@@ -938,17 +958,17 @@ def _price(value: Decimal) -> Decimal:
     return euros - Decimal("0.10") if euros >= 50 and euros % 2 else euros
 
 
-def _listing_rows(key: str) -> list[dict[str, object]]:
+def _listing_rows(key: str) -> list[ListingRow]:
     spec = CATALOGUES[key]
-    rows = []
-    for index, code in enumerate(spec["codes"]):  # type: ignore[arg-type]
+    rows: list[ListingRow] = []
+    for index, code in enumerate(spec["codes"]):
         product = next(p for p in PRODUCTS if p.code == code)
         grade = GRADE_CYCLE[(index + len(key)) % len(GRADE_CYCLE)]
-        price = _price(Decimal(product.price) * Decimal(spec["factor"]) * GRADE_FACTOR[grade])  # type: ignore[arg-type]
+        price = _price(Decimal(product.price) * Decimal(spec["factor"]) * GRADE_FACTOR[grade])
         quantity = (7 * index + 3 * len(key)) % 60 + (0 if index % 11 == 10 else 2)
         if index % 13 == 12:
             quantity = 0
-        tiers = []
+        tiers: list[tuple[int, Decimal]] = []
         if price >= 100:
             tiers = [
                 (10, _price(price * Decimal("0.95"))),
@@ -987,8 +1007,8 @@ def load() -> None:
         for row in _listing_rows(key):
             if row["sku"] in existing:
                 continue
-            product: Product = row["product"]  # type: ignore[assignment]
-            created = now - dt.timedelta(days=int(row["age_days"]) + 1)  # type: ignore[call-overload]
+            product = row["product"]
+            created = now - dt.timedelta(days=row["age_days"] + 1)
             listing = Listing(
                 refurbisher_id=refurbisher.id,
                 category_id=categories[product.category],
@@ -1019,6 +1039,6 @@ def load() -> None:
                 updated_at=created,
                 published_at=created if row["status"] == ListingStatus.PUBLISHED else None,
             )
-            listing.tiers = [PriceTier(min_quantity=q, unit_price=p) for q, p in row["tiers"]]  # type: ignore[attr-defined]
+            listing.tiers = [PriceTier(min_quantity=q, unit_price=p) for q, p in row["tiers"]]
             db.session.add(listing)
     db.session.flush()  # the caller's unit of work commits

@@ -185,7 +185,7 @@ def _choose_maintenance_in_open_campaign() -> None:
             order_services.place_order(
                 campaign, {}, by=_first_person(buyer.id), now=now, maintenance=choices
             )
-            campaign = db.session.get(Campaign, campaign.id)  # type: ignore[assignment]
+            campaign = db.session.get_one(Campaign, campaign.id)
 
 
 def _at(day: dt.date, days: int) -> dt.datetime:

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from flask import Response
+from flask.typing import ResponseReturnValue
 from flask_babel import force_locale
 
 from nrhub.donations import forms
@@ -34,7 +34,7 @@ def _lot_row(lot: DonationLot) -> tuple[Any, ...]:
     )  # fmt: skip
 
 
-def lots_csv(lots: Iterable[DonationLot]) -> Response:
+def lots_csv(lots: Iterable[DonationLot]) -> ResponseReturnValue:
     with force_locale("fr"):
         rows = [_lot_row(lot) for lot in lots]
     return csv_response("lots-de-reemploi.csv", LOTS_CSV_HEADER, rows)

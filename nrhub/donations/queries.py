@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, and_, case, exists, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -85,7 +86,7 @@ def get_lot_for(user: User, lot_id: int) -> DonationLot:
         select(DonationLot).where(DonationLot.id == lot_id).options(*_lot_options())
     ).scalar_one_or_none()
     if lot is None or not _may_see(user, lot):
-        raise NotFoundError("Ce lot n'existe pas ou ne vous est pas proposé.")
+        raise NotFoundError(_("Ce lot n'existe pas ou ne vous est pas proposé."))
     return lot
 
 
@@ -138,14 +139,14 @@ def get_claim_for(user: User, claim_id: int) -> DonationClaim:
         )
     ).scalar_one_or_none()
     if claim is None:
-        raise NotFoundError("Cette réservation n'existe pas.")
+        raise NotFoundError(_("Cette réservation n'existe pas."))
     if user.role == Role.COORDINATOR:
         return claim
     if user.role == Role.REFURBISHER and claim.refurbisher_id == user.organisation_id:
         return claim
     if user.role == Role.BUYER and claim.lot.donor_id == user.organisation_id:
         return claim
-    raise NotFoundError("Cette réservation n'existe pas.")
+    raise NotFoundError(_("Cette réservation n'existe pas."))
 
 
 def list_lots_of_donor(donor_id: int) -> Sequence[DonationLot]:
@@ -255,7 +256,7 @@ def lots_picked_up_by(refurbisher_id: int) -> list[tuple[int, str]]:
         )
         .order_by(DonationLot.id.desc())
     )
-    return [(r[0], f"Lot n° {r[0]} – {r[1]}") for r in rows]
+    return [(lot_id, f"Lot n° {lot_id} – {donor}") for lot_id, donor, _created in rows]
 
 
 def donor_of_listing(listing: Listing) -> Organisation | None:

@@ -15,6 +15,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from nrhub.audit.services import record
@@ -53,24 +54,27 @@ def record_outcome(
     buyer = buyer_of(by)
     now = now or utcnow()
     if data.route not in {r.value for r in RetiredRoute}:
-        raise ValidationError("Voie de sortie inconnue.", field="route")
+        raise ValidationError(_("Voie de sortie inconnue."), field="route")
     if data.reen_category not in {c.value for c in ReenCategory}:
-        raise ValidationError("Catégorie REEN inconnue.", field="reen_category")
+        raise ValidationError(_("Catégorie REEN inconnue."), field="reen_category")
     if not data.outcome_on.year >= FIRST_YEAR or data.outcome_on > today(now):
         raise ValidationError(
-            f"Date entre le 1er janvier {FIRST_YEAR} et aujourd'hui attendue.", field="outcome_on"
+            _("Date entre le 1er janvier %(year)s et aujourd'hui attendue.", year=FIRST_YEAR),
+            field="outcome_on",
         )
     if not 0 < data.units <= MAX_UNITS:
-        raise ValidationError("Le nombre d'unités doit être un entier positif.", field="units")
+        raise ValidationError(_("Le nombre d'unités doit être un entier positif."), field="units")
     receiver = data.receiver.strip()
     if not receiver or len(receiver) > 200:
         raise ValidationError(
-            "Indiquez le destinataire (200 caractères au plus).", field="receiver"
+            _("Indiquez le destinataire (200 caractères au plus)."), field="receiver"
         )
     if not data.in_scope:
         raise ValidationError(
-            "Seuls les équipements de moins de dix ans à la réforme et sans information "
-            "classifiée ou protégée comptent : confirmez-le, ou ne déclarez pas ce matériel.",
+            _(
+                "Seuls les équipements de moins de dix ans à la réforme et sans information "
+                "classifiée ou protégée comptent : confirmez-le, ou ne déclarez pas ce matériel."
+            ),
             field="in_scope",
         )
     proof_name = None

@@ -153,7 +153,7 @@ def _render_detail(lot: DonationLot, status: int = 200, **extra: Any) -> Respons
 
 
 def _is_donor(lot: DonationLot) -> bool:
-    return current_user.role == Role.BUYER and lot.donor_id == current_user.organisation_id
+    return bool(current_user.role == Role.BUYER and lot.donor_id == current_user.organisation_id)
 
 
 @bp.get("/dons/<int:lot_id>")
@@ -226,11 +226,12 @@ def photo(name: str) -> ResponseReturnValue:
     ).first()
     if row is None:
         abort(404)
-    queries.get_lot_for(current_user, row[1])
+    content_type, lot_id = row
+    queries.get_lot_for(current_user, lot_id)
     path = uploads.safe_path(files.photo_directory(), name)
     if not path.is_file():
         abort(404)
-    response = send_file(path, mimetype=row[0], max_age=3600)
+    response = send_file(path, mimetype=content_type, max_age=3600)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
@@ -409,8 +410,8 @@ def settings() -> ResponseReturnValue:
 @role_required(Role.BUYER)
 def retired_stock() -> ResponseReturnValue:
     form = forms.RetiredStockForm()
-    if request.method == "GET" and request.args.get("annee", type=int):
-        year = request.args.get("annee", type=int)
+    year = request.args.get("annee", type=int)
+    if request.method == "GET" and year:
         rows = {r.year: r for r in queries.retired_stock_of(current_user.organisation_id)}
         form.year.data = year
         if year in rows:
@@ -439,7 +440,7 @@ def retired_stock() -> ResponseReturnValue:
 
 @bp.route("/acheteur/parc-reforme/sorties", methods=["GET", "POST"])
 @role_required(Role.BUYER)
-def retired_outcomes():  # type: ignore[no-untyped-def]
+def retired_outcomes() -> ResponseReturnValue:
     """Retired equipment sent out by another route than a hub donation lot (REEN)."""
     form = forms.RetiredOutcomeForm()
     if form.validate_on_submit():

@@ -101,5 +101,5 @@ def widen_lots(now: dt.datetime) -> WidenReport:
                 url=absolute_url("donations.detail", lot_id=summary["lot_id"]),
             )
         emails = sum(len(people) for people in recipients.values())
-        report.widened.append(Widened(int(summary["lot_id"]), new, len(newly), emails))
+        report.widened.append(Widened(lot.id, new, len(newly), emails))
     return report

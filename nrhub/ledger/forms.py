@@ -132,7 +132,7 @@ class SpendForm(Form):
         return SpendInput(
             spent_on=self.spent_on.data,
             category_id=self.category_id.data,
-            quantity=self.quantity.data,
+            quantity=self.quantity.data or 0,
             amount=None if nature == SpendNature.DONATION else self.amount.data,
             supplier_name=(self.supplier_name.data or "").strip(),
             nature=nature,
@@ -237,7 +237,7 @@ class TargetForm(Form):
         return TargetInput(
             kind=TargetKind(self.kind.data),
             legal_category=self.legal_category.data,
-            first_year=self.first_year.data,
+            first_year=self.first_year.data or 0,
             reuse_percent=self.reuse_percent.data,
             recycled_percent=self.recycled_percent.data,
             source=self.source.data or "",

@@ -110,14 +110,14 @@ def parse_sheet(sheet: Sheet, categories: Iterable[Category]) -> ParsedSheet:
             ],
         )
     by_key: dict[str, Category] = {}
-    for category in categories:
-        by_key[_key(category.code)] = category
-        by_key[_key(category.label_fr)] = category
-        by_key[_key(category.label_en)] = category
-    brackets = {}
-    for bracket in donation_grid().brackets:
-        brackets[_key(bracket.code)] = bracket.code
-        brackets[_key(bracket.label_fr)] = bracket.code
+    for known in categories:
+        by_key[_key(known.code)] = known
+        by_key[_key(known.label_fr)] = known
+        by_key[_key(known.label_en)] = known
+    brackets: dict[str, str] = {}
+    for grid_bracket in donation_grid().brackets:
+        brackets[_key(grid_bracket.code)] = grid_bracket.code
+        brackets[_key(grid_bracket.label_fr)] = grid_bracket.code
     social = {_key(v): v for v in SOCIAL_VALUES}
     environmental = {_key(v): v for v in ENVIRONMENTAL_VALUES}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -43,7 +44,7 @@ def get_entry_for(buyer_id: int, entry_id: int) -> SpendEntry:
         .options(selectinload(SpendEntry.clauses), selectinload(SpendEntry.category))
     ).scalar_one_or_none()
     if entry is None:
-        raise NotFoundError("Dépense introuvable.")
+        raise NotFoundError(_("Dépense introuvable."))
     return entry
 
 
@@ -74,7 +75,7 @@ def list_targets() -> Sequence[LegalTarget]:
 def get_target(target_id: int) -> LegalTarget:
     target = db.session.get(LegalTarget, target_id)
     if target is None:
-        raise NotFoundError("Objectif introuvable.")
+        raise NotFoundError(_("Objectif introuvable."))
     return target
 
 

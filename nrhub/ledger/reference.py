@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from nrhub.db import utcnow
 from nrhub.ledger.models import LegalTarget, TargetKind
-from nrhub.reference import insert_rows, read_data, reference_loader
+from nrhub.reference_files import insert_rows, read_data, reference_loader
 
 
 @reference_loader

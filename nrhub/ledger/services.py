@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
+from flask_babel import gettext as _
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from stdnum.fr import siret as stdnum_siret
@@ -171,51 +172,55 @@ def _check(data: SpendInput, categories: dict[int, Category], today: dt.date) ->
     """Business checks of one declaration; ValidationError (French, with the field)."""
     category = categories.get(data.category_id)
     if category is None:
-        raise ValidationError("Catégorie inconnue.", field="category_id")
+        raise ValidationError(_("Catégorie inconnue."), field="category_id")
     if data.spent_on > today:
-        raise ValidationError("La date ne peut pas être dans le futur.", field="spent_on")
+        raise ValidationError(_("La date ne peut pas être dans le futur."), field="spent_on")
     if data.spent_on.year < FIRST_YEAR:
-        raise ValidationError(f"La date doit être en {FIRST_YEAR} ou après.", field="spent_on")
+        raise ValidationError(
+            _("La date doit être en %(year)s ou après.", year=FIRST_YEAR), field="spent_on"
+        )
     if not 0 < data.quantity <= MAX_QUANTITY:
-        raise ValidationError("La quantité doit être un entier positif.", field="quantity")
+        raise ValidationError(_("La quantité doit être un entier positif."), field="quantity")
     if data.supplier_siret and not stdnum_siret.is_valid(data.supplier_siret):
         raise ValidationError(
-            "SIRET du fournisseur invalide (14 chiffres, clé de contrôle).",
+            _("SIRET du fournisseur invalide (14 chiffres, clé de contrôle)."),
             field="supplier_siret",
         )
     if data.contract is not None:
         if not data.contract.reference.strip() or len(data.contract.reference) > 60:
             raise ValidationError(
-                "La référence du marché compte de 1 à 60 caractères.", field="contract_reference"
+                _("La référence du marché compte de 1 à 60 caractères."), field="contract_reference"
             )
         if len(data.contract.title) > 200:
-            raise ValidationError("Intitulé du marché trop long.", field="contract_title")
+            raise ValidationError(_("Intitulé du marché trop long."), field="contract_title")
         if data.contract.signed_on is not None and data.contract.signed_on > today:
             raise ValidationError(
-                "La date du marché ne peut pas être dans le futur.", field="contract_date"
+                _("La date du marché ne peut pas être dans le futur."), field="contract_date"
             )
     if data.social_consideration not in SOCIAL_VALUES:
-        raise ValidationError("Considération sociale inconnue.", field="social_consideration")
+        raise ValidationError(_("Considération sociale inconnue."), field="social_consideration")
     if data.environmental_consideration not in ENVIRONMENTAL_VALUES:
         raise ValidationError(
-            "Considération environnementale inconnue.", field="environmental_consideration"
+            _("Considération environnementale inconnue."), field="environmental_consideration"
         )
     if data.nature == SpendNature.DONATION:
         grid = donation_grid()
         if data.donation_age_bracket is None:
-            raise ValidationError("Indiquez l'âge du matériel donné.", field="donation_age_bracket")
+            raise ValidationError(
+                _("Indiquez l'âge du matériel donné."), field="donation_age_bracket"
+            )
         unit = grid.value(category.code, data.donation_age_bracket)
         if unit is None:
             raise ValidationError(
-                "La grille forfaitaire ne prévoit pas cette catégorie ou cette tranche d'âge.",
+                _("La grille forfaitaire ne prévoit pas cette catégorie ou cette tranche d'âge."),
                 field="donation_age_bracket",
             )
         amount = unit * data.quantity
     else:
         if data.amount is None:
-            raise ValidationError("Indiquez le montant HT.", field="amount")
+            raise ValidationError(_("Indiquez le montant HT."), field="amount")
         if data.amount < 0 or data.amount > MAX_AMOUNT:
-            raise ValidationError("Le montant HT doit être positif et réaliste.", field="amount")
+            raise ValidationError(_("Le montant HT doit être positif et réaliste."), field="amount")
         amount = data.amount
     checked = _Checked(data=data, category=category, amount=quantize_money(amount))
     if data.clause_ids:
@@ -225,7 +230,7 @@ def _check(data: SpendInput, categories: dict[int, Category], today: dt.date) ->
             ).scalars()
         )
         if len(checked.clauses) != len(set(data.clause_ids)):
-            raise ValidationError("Clause inconnue.", field="clause_ids")
+            raise ValidationError(_("Clause inconnue."), field="clause_ids")
     # Attached library clauses decide the DECP value of their kind.
     social, environmental = decp_considerations(checked.clauses)
     has_social = any(c.kind == ClauseKind.SOCIAL for c in checked.clauses)
@@ -248,7 +253,9 @@ def _categories() -> dict[int, Category]:
 
 def _require_buyer(by: User) -> Organisation:
     if by.role != Role.BUYER or not by.is_active_member:
-        raise PermissionDeniedError("Seules les collectivités acheteuses déclarent des dépenses.")
+        raise PermissionDeniedError(
+            _("Seules les collectivités acheteuses déclarent des dépenses.")
+        )
     return by.organisation
 
 
@@ -298,11 +305,13 @@ def declare_spend(data: SpendInput, *, by: User) -> SpendEntry:
 def _require_editable(entry: SpendEntry, by: User) -> Organisation:
     buyer = _require_buyer(by)
     if entry.buyer_id != buyer.id:
-        raise PermissionDeniedError("Cette dépense n'est pas la vôtre.")
+        raise PermissionDeniedError(_("Cette dépense n'est pas la vôtre."))
     if not entry.is_declared:
         raise ConflictError(
-            "Les achats faits via la centrale sont enregistrés à la réception : "
-            "ils ne se modifient pas ici."
+            _(
+                "Les achats faits via la centrale sont enregistrés à la réception : "
+                "ils ne se modifient pas ici."
+            )
         )
     return buyer
 
@@ -375,7 +384,7 @@ def import_spend(rows: Sequence[ImportRow], *, by: User, token: str, filename: s
     """
     buyer = _require_buyer(by)
     if not rows:
-        raise ValidationError("Le fichier ne contient aucune ligne de données.")
+        raise ValidationError(_("Le fichier ne contient aucune ligne de données."))
     categories = _categories()
     today = paris_today()
     checked = []
@@ -396,7 +405,9 @@ def import_spend(rows: Sequence[ImportRow], *, by: User, token: str, filename: s
 
 def _claim_import(token: str, buyer: Organisation, by: User, filename: str, rows: int) -> None:
     if not token:
-        raise ValidationError("Cet aperçu d'import est incomplet : envoyez le fichier de nouveau.")
+        raise ValidationError(
+            _("Cet aperçu d'import est incomplet : envoyez le fichier de nouveau.")
+        )
     try:
         # A savepoint: the refusal leaves the caller's transaction usable (PostgreSQL).
         with db.session.begin_nested():
@@ -412,8 +423,10 @@ def _claim_import(token: str, buyer: Organisation, by: User, filename: str, rows
             )
     except IntegrityError as err:
         raise ConflictError(
-            "Cet import a déjà été appliqué : ses dépenses sont dans votre registre, rien n'a "
-            "été enregistré une seconde fois."
+            _(
+                "Cet import a déjà été appliqué : ses dépenses sont dans votre registre, rien n'a "
+                "été enregistré une seconde fois."
+            )
         ) from err
 
 
@@ -433,7 +446,7 @@ class TargetInput:
 
 def _require_coordinator(by: User) -> None:
     if by.role != Role.COORDINATOR or not by.is_active_member:
-        raise PermissionDeniedError("Seule la centrale modifie les objectifs légaux.")
+        raise PermissionDeniedError(_("Seule la centrale modifie les objectifs légaux."))
 
 
 def _bp(percent: Decimal | None, field_name: str) -> int | None:
@@ -441,7 +454,7 @@ def _bp(percent: Decimal | None, field_name: str) -> int | None:
     if percent is None:
         return None
     if not Decimal(0) <= percent <= Decimal(100):
-        raise ValidationError("Un taux est compris entre 0 et 100 %.", field=field_name)
+        raise ValidationError(_("Un taux est compris entre 0 et 100 %."), field=field_name)
     return int((percent * 100).to_integral_value())
 
 
@@ -449,9 +462,9 @@ def save_target(target: LegalTarget | None, data: TargetInput, *, by: User) -> L
     """Create (``target`` None) or correct a legal target."""
     _require_coordinator(by)
     if not FIRST_YEAR <= data.first_year <= 2100:
-        raise ValidationError("Année invalide.", field="first_year")
+        raise ValidationError(_("Année invalide."), field="first_year")
     if not data.legal_category.strip():
-        raise ValidationError("Indiquez la catégorie légale.", field="legal_category")
+        raise ValidationError(_("Indiquez la catégorie légale."), field="legal_category")
     values = {
         "kind": data.kind,
         "legal_category": data.legal_category.strip(),
@@ -473,7 +486,7 @@ def save_target(target: LegalTarget | None, data: TargetInput, *, by: User) -> L
             db.session.flush()
     except IntegrityError as err:
         raise ConflictError(
-            "Un objectif de ce type existe déjà pour cette catégorie et cette année."
+            _("Un objectif de ce type existe déjà pour cette catégorie et cette année.")
         ) from err
     record(
         "target.created" if created else "target.updated",

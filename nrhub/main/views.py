@@ -46,7 +46,7 @@ def set_language() -> ResponseReturnValue:
         if current_user.is_authenticated:
             current_user.locale = lang  # committed with the request
     target = request.form.get("next")
-    return redirect(target if is_safe_next(target) else url_for("main.index"))
+    return redirect(target if target and is_safe_next(target) else url_for("main.index"))
 
 
 @bp.get("/sante")

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import BigInteger, case, func, select, type_coerce
 from sqlalchemy.orm import joinedload, selectinload
 
-from nrhub.campaigns.models import Campaign, CampaignOffer, OfferStatus
+from nrhub.campaigns.models import CONSOLIDATED_STATES, Campaign, CampaignOffer, OfferStatus
 from nrhub.catalog.models import Category, MaintenanceOffer
 from nrhub.clauses.models import ClauseKind
 from nrhub.consolidation.amounts import line_amounts
@@ -27,7 +27,6 @@ from nrhub.consolidation.models import (
     PurchaseOrderLine,
     PurchaseOrderMaintenanceLine,
 )
-from nrhub.consolidation.services import CONSOLIDATED_STATES
 from nrhub.db import from_cents
 from nrhub.errors import NotFoundError
 from nrhub.extensions import db

@@ -231,7 +231,7 @@ class SignupForm(AddressFields, EssFields, BuyerFields):
     password, password_confirm = new_password_fields()
 
     def validate(self, extra_validators: Any = None) -> bool:
-        ok = super().validate(extra_validators)
+        ok: bool = super().validate(extra_validators)
         if self.kind.data in (OrgKind.REFURBISHER, OrgKind.BUYER):
             ok = _check_kind_fields(self, self.kind.data) and ok
         return ok

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, Date, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from nrhub.db import UTCDateTime, utcnow
 from nrhub.extensions import Model
 from nrhub.organisations import geo
 from nrhub.security import Role
-
-if TYPE_CHECKING:
-    from nrhub.auth.models import User
 
 
 class OrgKind(StrEnum):
@@ -100,10 +96,6 @@ class Organisation(Model):
     # Buyer
     buyer_type: Mapped[BuyerType | None] = mapped_column(String(20))
     population: Mapped[int | None] = mapped_column()
-
-    members: Mapped[list[User]] = relationship(
-        back_populates="organisation", lazy="raise", order_by="User.id"
-    )
 
     @property
     def role(self) -> Role:

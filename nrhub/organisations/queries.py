@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import case, func, select
 
 from nrhub.auth.models import AccountToken, TokenPurpose, User
@@ -27,7 +28,7 @@ class OrganisationRow:
 def get_organisation(organisation_id: int) -> Organisation:
     organisation = db.session.get(Organisation, organisation_id)
     if organisation is None:
-        raise NotFoundError("Organisation introuvable.")
+        raise NotFoundError(_("Organisation introuvable."))
     return organisation
 
 
@@ -80,7 +81,7 @@ def get_member(organisation_id: int, user_id: int) -> User:
         )
     ).scalar_one_or_none()
     if user is None:
-        raise NotFoundError("Personne introuvable dans votre organisation.")
+        raise NotFoundError(_("Personne introuvable dans votre organisation."))
     return user
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -33,7 +34,7 @@ from nrhub.repairs.models import (
 from nrhub.security import Role
 
 
-def _visible_to(user: User) -> Select[Any]:
+def _visible_to(user: User) -> Select[RepairRequest]:
     query = select(RepairRequest)
     if user.role == Role.COORDINATOR:
         return query
@@ -83,7 +84,7 @@ def get_request_for(user: User, request_id: int) -> RepairRequest:
     ).scalar_one_or_none()
     if request is None:
         raise NotFoundError(
-            "Cette demande de réparation n'existe pas ou ne vous est pas accessible."
+            _("Cette demande de réparation n'existe pas ou ne vous est pas accessible.")
         )
     return request
 
@@ -134,7 +135,12 @@ def received_lines_for(buyer_id: int, delivery_id: int | None = None) -> list[Re
     )
     if delivery_id is not None:
         query = query.where(Delivery.id == delivery_id)
-    return [ReceivedLine(*row) for row in db.session.execute(query).all()]
+    return [
+        ReceivedLine(line_id, delivery_id, number, title, refurbisher, designation, received or 0)
+        for line_id, delivery_id, number, title, refurbisher, designation, received in (
+            db.session.execute(query).all()
+        )
+    ]
 
 
 def photo_for(user: User, name: str) -> RepairPhoto | None:
@@ -254,17 +260,26 @@ def repair_figures(
         durations[refurbisher].append(Decimal(str(value)))
     return [
         RepairFigures(
-            refurbisher_id=row[0],
-            refurbisher_name=row[1],
-            total=row[2],
-            open=row[3] or 0,
-            in_progress=row[4] or 0,
-            repaired=row[5] or 0,
-            replaced=row[6] or 0,
-            refused=row[7] or 0,
-            median_days=_round_days(median(durations.get(row[0], []))),
+            refurbisher_id=refurbisher_id,
+            refurbisher_name=name,
+            total=total,
+            open=opened or 0,
+            in_progress=in_progress or 0,
+            repaired=repaired or 0,
+            replaced=replaced or 0,
+            refused=refused or 0,
+            median_days=_round_days(median(durations.get(refurbisher_id, []))),
         )
-        for row in counts
+        for (
+            refurbisher_id,
+            name,
+            total,
+            opened,
+            in_progress,
+            repaired,
+            replaced,
+            refused,
+        ) in counts
     ]
 
 

@@ -82,7 +82,7 @@ def open_repair_request(
         .join(Delivery, Delivery.id == DeliveryLine.delivery_id)
         .where(DeliveryLine.id == data.delivery_line_id)
     ).first()
-    if row is None or row[1].buyer_id != by.organisation_id:
+    if row is None or row.Delivery.buyer_id != by.organisation_id:
         raise NotFoundError(_("Cette ligne de livraison n'existe pas ou n'est pas la vôtre."))
     line, delivery = row
     if delivery.status != DeliveryStatus.RECEIVED:

@@ -8,11 +8,12 @@ import io
 from dataclasses import dataclass
 
 from flask import Response
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from nrhub.auth.models import User
-from nrhub.db import utcnow
+from nrhub.db import rows_changed, utcnow
 from nrhub.errors import ConflictError, PermissionDeniedError
 from nrhub.extensions import db
 from nrhub.organisations.models import Organisation, OrgKind, OrgStatus
@@ -56,7 +57,7 @@ def record_download(buyer_id: int, year: int) -> None:
 def mark_done(year: int, *, by: User) -> None:
     """The buyer states its declaration of ``year`` is published (compare-and-set: once)."""
     if by.role != Role.BUYER or not by.is_active_member:
-        raise PermissionDeniedError("Seules les collectivités acheteuses déclarent.")
+        raise PermissionDeniedError(_("Seules les collectivités acheteuses déclarent."))
     _ensure_status(by.organisation_id, year)
     s = DeclarationStatus
     result = db.session.execute(
@@ -64,8 +65,8 @@ def mark_done(year: int, *, by: User) -> None:
         .where(s.buyer_id == by.organisation_id, s.year == year, s.done_at.is_(None))
         .values(done_at=utcnow(), done_by_id=by.id)
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise ConflictError("Cette déclaration est déjà marquée comme publiée.")
+    if rows_changed(result) != 1:
+        raise ConflictError(_("Cette déclaration est déjà marquée comme publiée."))
 
 
 def status_of(buyer_id: int, year: int) -> DeclarationStatus | None:

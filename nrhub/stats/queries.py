@@ -178,21 +178,23 @@ def indicators(
 
     query = (
         select(
-            _sum(t.entries),
-            _sum(t.amount_cents),
-            _sum(t.reuse_cents),
-            _sum(t.donation_cents),
-            _sum(t.recycled_cents),
-            _sum(t.clause_cents),
-            _sum(t.social_clauses),
-            _sum(t.environmental_clauses),
-            _sum(t.reuse_quantity),
-            _sum(t.reuse_quantity * Category.co2e_g_per_year * Category.expected_years),
-            _sum(t.reuse_local_department_cents),
-            _sum(t.reuse_local_region_cents),
-            _sum(t.reuse_ess_cents),
-            campaign_clauses(ClauseKind.SOCIAL),
-            campaign_clauses(ClauseKind.ENVIRONMENTAL),
+            _sum(t.entries).label("entries"),
+            _sum(t.amount_cents).label("it"),
+            _sum(t.reuse_cents).label("reuse"),
+            _sum(t.donation_cents).label("donation"),
+            _sum(t.recycled_cents).label("recycled"),
+            _sum(t.clause_cents).label("with_clause"),
+            _sum(t.social_clauses).label("social"),
+            _sum(t.environmental_clauses).label("environmental"),
+            _sum(t.reuse_quantity).label("reuse_quantity"),
+            _sum(t.reuse_quantity * Category.co2e_g_per_year * Category.expected_years).label(
+                "co2e_g"
+            ),
+            _sum(t.reuse_local_department_cents).label("local_department"),
+            _sum(t.reuse_local_region_cents).label("local_region"),
+            _sum(t.reuse_ess_cents).label("ess"),
+            campaign_clauses(ClauseKind.SOCIAL).label("campaign_social"),
+            campaign_clauses(ClauseKind.ENVIRONMENTAL).label("campaign_environmental"),
         )
         .select_from(t)
         .join(Category, Category.id == t.category_id)
@@ -205,19 +207,19 @@ def indicators(
     row = db.session.execute(query).one()
     return Indicators(
         year=year,
-        entries=int(row[0]),
-        it_spend=_euros(row[1]),
-        reuse_spend=_euros(row[2]),
-        donation_spend=_euros(row[3]),
-        recycled_spend=_euros(row[4]),
-        spend_with_clause=_euros(row[5]),
-        social_clauses=int(row[6]) + int(row[13]),
-        environmental_clauses=int(row[7]) + int(row[14]),
-        reuse_quantity=int(row[8]),
-        co2e_avoided_kg=Decimal(int(row[9])) / 1000,
-        reuse_local_department=_euros(row[10]),
-        reuse_local_region=_euros(row[11]),
-        reuse_ess=_euros(row[12]),
+        entries=int(row.entries),
+        it_spend=_euros(row.it),
+        reuse_spend=_euros(row.reuse),
+        donation_spend=_euros(row.donation),
+        recycled_spend=_euros(row.recycled),
+        spend_with_clause=_euros(row.with_clause),
+        social_clauses=int(row.social) + int(row.campaign_social),
+        environmental_clauses=int(row.environmental) + int(row.campaign_environmental),
+        reuse_quantity=int(row.reuse_quantity),
+        co2e_avoided_kg=Decimal(int(row.co2e_g)) / 1000,
+        reuse_local_department=_euros(row.local_department),
+        reuse_local_region=_euros(row.local_region),
+        reuse_ess=_euros(row.ess),
     )
 
 
@@ -283,7 +285,9 @@ def retired_reuse(year: int, *, buyer_id: int | None = None) -> RetiredReuse:
     )
     if buyer_id is not None:
         query = query.where(lot.donor_id == buyer_id)
-    row = db.session.execute(query).one()
+    reused_units, reused_declared, recycled_units, g_diverted, g_recycled = db.session.execute(
+        query
+    ).one()
     # Outcomes by the other routes (sale, transfer, gifts, take-back) with a reuse
     # commitment of the receiver; the buyer confirmed they are in scope when recording them.
     o = RetiredOutcome
@@ -306,11 +310,11 @@ def retired_reuse(year: int, *, buyer_id: int | None = None) -> RetiredReuse:
         year=year,
         stock_units=int(stock_units),
         declared=int(declarations) > 0,
-        units_reused=int(row[0]) + int(other_routes),
-        units_reused_declared=int(row[1]) + int(other_routes_declared),
-        units_recycled=int(row[2]),
-        kg_diverted=Decimal(int(row[3])) / 1000,
-        kg_recycled=Decimal(int(row[4])) / 1000,
+        units_reused=int(reused_units) + int(other_routes),
+        units_reused_declared=int(reused_declared) + int(other_routes_declared),
+        units_recycled=int(recycled_units),
+        kg_diverted=Decimal(int(g_diverted)) / 1000,
+        kg_recycled=Decimal(int(g_recycled)) / 1000,
     )
 
 
@@ -361,8 +365,10 @@ def spend_by_category(year: int, *, buyer_id: int | None = None) -> list[Categor
     if buyer_id is not None:
         query = query.where(SpendSummary.buyer_id == buyer_id)
     return [
-        CategorySpend(r[0], r[1], r[2], int(r[3]), _euros(r[4]), _euros(r[5]), _euros(r[6]))
-        for r in db.session.execute(query)
+        CategorySpend(
+            category_id, code, label, int(quantity), _euros(it), _euros(reuse), _euros(donation)
+        )
+        for category_id, code, label, quantity, it, reuse, donation in db.session.execute(query)
     ]
 
 
@@ -406,8 +412,8 @@ def spend_by_legal_category(year: int, *, buyer_id: int | None = None) -> list[L
     if buyer_id is not None:
         query = query.where(SpendSummary.buyer_id == buyer_id)
     return [
-        LegalCategorySpend(r[0], _euros(r[1]), _euros(r[2]), _euros(r[3]), _euros(r[4]))
-        for r in db.session.execute(query)
+        LegalCategorySpend(legal, _euros(it), _euros(reuse), _euros(donation), _euros(recycled))
+        for legal, it, reuse, donation, recycled in db.session.execute(query)
     ]
 
 
@@ -432,7 +438,7 @@ def monthly_spend(year: int, *, buyer_id: int) -> list[MonthSpend]:
         .where(e.buyer_id == buyer_id, e.year == year, Category.legal_category == LEGAL_CATEGORY_IT)
         .group_by(month)
     )
-    found = {int(r[0]): (r[1], r[2]) for r in db.session.execute(query)}
+    found = {int(month): (it, reuse) for month, it, reuse in db.session.execute(query)}
     return [
         MonthSpend(m, _euros(found.get(m, (0, 0))[0]), _euros(found.get(m, (0, 0))[1]))
         for m in range(1, 13)
@@ -534,16 +540,18 @@ def indicators_by_department(year: int) -> list[DepartmentIndicators]:
     return merge_small_groups(
         [
             DepartmentIndicators(
-                r[0],
-                int(r[1]),
-                _euros(r[2]),
-                _euros(r[3]),
-                _euros(r[4]),
-                _euros(r[5]),
-                _euros(r[6]),
-                Decimal(int(r[7])) / 1000,
+                code,
+                int(buyer_count),
+                _euros(it),
+                _euros(reuse),
+                _euros(donation),
+                _euros(recycled),
+                _euros(with_clause),
+                Decimal(int(co2e_g)) / 1000,
             )
-            for r in db.session.execute(query)
+            for code, buyer_count, it, reuse, donation, recycled, with_clause, co2e_g in (
+                db.session.execute(query)
+            )
         ]
     )
 
@@ -658,8 +666,19 @@ def members_against_target(
         .offset(offset or None)
     )
     return [
-        MemberRow(r[0], r[1], r[2], r[3], _euros(r[4]), _euros(r[5]), _euros(r[6]), target_percent)
-        for r in db.session.execute(query)
+        MemberRow(
+            buyer_id,
+            name,
+            siret,
+            department,
+            _euros(it),
+            _euros(reuse_cents),
+            _euros(donation),
+            target_percent,
+        )
+        for buyer_id, name, siret, department, it, reuse_cents, donation in (
+            db.session.execute(query)
+        )
     ]
 
 
@@ -697,8 +716,8 @@ def sales_by_buyer_category_year(refurbisher_id: int, year: int | None = None) -
     if year is not None:
         query = query.where(e.year == year)
     return [
-        SaleRow(int(r[0]), r[1], r[2], r[3], int(r[4]), _euros(r[5]))
-        for r in db.session.execute(query)
+        SaleRow(int(sale_year), buyer_id, buyer_name, label, int(quantity), _euros(cents))
+        for sale_year, buyer_id, buyer_name, label, quantity, cents in db.session.execute(query)
     ]
 
 
@@ -741,9 +760,16 @@ def declaration_rows(year: int, *, buyer_id: int | None = None) -> list[Declarat
         query = query.where(s.buyer_id == buyer_id)
     return [
         DeclarationRow(
-            year, r[0], r[1], r[2], _euros(r[3]), _euros(r[4]), _euros(r[5]), _euros(r[6])
+            year,
+            siret,
+            name,
+            legal,
+            _euros(it),
+            _euros(reuse),
+            _euros(donation),
+            _euros(recycled),
         )
-        for r in db.session.execute(query)
+        for siret, name, legal, it, reuse, donation, recycled in db.session.execute(query)
     ]
 
 

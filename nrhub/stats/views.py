@@ -51,7 +51,8 @@ def _buyer_in_scope() -> Organisation | None:
     if current_user.role == Role.BUYER:
         if asked is not None and asked != current_user.organisation_id:
             abort(404)
-        return current_user.organisation
+        own: Organisation | None = current_user.organisation
+        return own
     if current_user.role == Role.COORDINATOR and asked is not None:
         return queries.buyer_for(asked) or abort(404)
     if (
@@ -125,8 +126,10 @@ def chart(name: str) -> ResponseReturnValue:
         months = queries.monthly_spend(year, buyer_id=buyer_id)
         return _svg(charts.monthly_chart(months, f"Dépense HT par mois, {year}"))
     if name == "departements" and buyer_id is None:
-        rows = queries.indicators_by_department(year)
-        return _svg(charts.department_chart(rows, f"Part du réemploi par département, {year}"))
+        departments = queries.indicators_by_department(year)
+        return _svg(
+            charts.department_chart(departments, f"Part du réemploi par département, {year}")
+        )
     abort(404)
 
 
@@ -140,14 +143,14 @@ def export(table: str) -> ResponseReturnValue:
         rows = queries.sales_by_buyer_category_year(
             current_user.organisation_id, request.args.get("annee", type=int)
         )
-        header = ("annee", "acheteur", "categorie", "quantite", "montant_ht")
+        header: tuple[str, ...] = ("annee", "acheteur", "categorie", "quantite", "montant_ht")
         data = [(r.year, r.buyer_name, r.category_label, r.quantity, r.amount) for r in rows]
         return csv_response("ventes.csv", header, data)
     header, data = _table(table, _year(), buyer)
     return csv_response(f"indicateurs-{table}-{_year()}.csv", header, data)
 
 
-def _table(table: str, year: int, buyer: Organisation | None) -> tuple[tuple[str, ...], list]:  # type: ignore[type-arg]
+def _table(table: str, year: int, buyer: Organisation | None) -> tuple[tuple[str, ...], list[Any]]:
     buyer_id = buyer.id if buyer is not None else None
     if table == "indicateurs":
         ctx = pages.buyer_page(buyer, year) if buyer else pages.hub_page(year, "nom", False)
@@ -166,8 +169,7 @@ def _table(table: str, year: int, buyer: Organisation | None) -> tuple[tuple[str
             (m.month, m.it_spend, m.reuse_spend) for m in months
         ]
     if table == "departements" and buyer_id is None:
-        rows = queries.indicators_by_department(year)
-        return _department_table(rows)
+        return _department_table(queries.indicators_by_department(year))
     if table == "membres" and buyer_id is None:
         percent = pages.hub_page_target(year)
         members = queries.members_against_target(year, percent, *_sort())
@@ -182,7 +184,9 @@ def _table(table: str, year: int, buyer: Organisation | None) -> tuple[tuple[str
     abort(404)
 
 
-def _department_table(rows: list[Any]) -> tuple[tuple[str, ...], list]:  # type: ignore[type-arg]
+def _department_table(
+    rows: list[queries.DepartmentIndicators],
+) -> tuple[tuple[str, ...], list[Any]]:
     return (
         "departement", "acheteurs", "depense_ht", "reemploi_ht", "dons_ht", "recycle_ht",
         "sous_clause_ht", "part_reemploi", "co2e_evite_kg",
@@ -206,7 +210,7 @@ def declaration(year: int) -> ResponseReturnValue:
 
 @bp.post("/indicateurs/declaration/<int:year>/publiee")
 @role_required(Role.BUYER)
-def declaration_done(year: int):  # type: ignore[no-untyped-def]
+def declaration_done(year: int) -> ResponseReturnValue:
     """The buyer states it published its declaration of ``year`` on the national portal."""
     year = _year(year)
     declaration_status.mark_done(year, by=current_user)
@@ -216,7 +220,7 @@ def declaration_done(year: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/indicateurs/declarations")
 @role_required(Role.COORDINATOR)
-def declarations():  # type: ignore[no-untyped-def]
+def declarations() -> str:
     """Which members downloaded or published their declaration of the year."""
     year = _year()
     return render_template(
