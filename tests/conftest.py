@@ -210,7 +210,7 @@ def _load_reference_rows(database_url: str) -> None:
             text(
                 " UNION ALL ".join(
                     f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                    f"(SELECT max(id) FROM \"{table.name}\"))"
+                    f'(SELECT max(id) FROM "{table.name}"))'
                     for table, _rows in snapshot
                     if "id" in table.c
                 )
