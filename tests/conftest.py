@@ -48,6 +48,37 @@ def _share_url_builders() -> None:
 _share_url_builders()
 
 
+def _share_parsed_rules() -> None:
+    """The other half of a URL rule's compilation, parsing it into regular expressions,
+    depends only on the rule and the converter classes: parsed once per session too."""
+    parse = Rule._parse_rule
+    parsed: dict[tuple[Any, ...], tuple[list[Any], list[Any], dict[str, Any]]] = {}
+
+    def shared(rule: Rule, text: str) -> Iterator[Any]:
+        assert rule.map is not None
+        key = (text, tuple(rule.map.converters.items()))
+        if key not in parsed:
+            trace_before, converters_before = len(rule._trace), dict(rule._converters)
+            parts = list(parse(rule, text))
+            converters = {
+                name: converter
+                for name, converter in rule._converters.items()
+                if converters_before.get(name) is not converter
+            }
+            parsed[key] = (parts, rule._trace[trace_before:], converters)
+        else:
+            parts, trace, converters = parsed[key]
+            rule._trace.extend(trace)
+            rule._converters.update(converters)
+            rule.arguments.update(converters)
+        yield from parts
+
+    Rule._parse_rule = shared  # type: ignore[method-assign]
+
+
+_share_parsed_rules()
+
+
 class _SessionBytecodeCache(BytecodeCache):
     """Every test builds its own app, hence its own Jinja environment, which would parse,
     generate and compile each template it renders again: half of a short test's time. The
