@@ -53,12 +53,12 @@ publication is compulsory.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
+from nrhub.agreements.models import add_months
 from nrhub.clauses.models import ClauseKind
 from nrhub.formatting import paris_date_of
 from nrhub.opendata.queries import Contract, Party, PublishedCampaign
@@ -97,14 +97,6 @@ def execution_place(buyers: tuple[Party, ...]) -> dict[str, str]:
     if len(regions) == 1:
         return {"code": regions.pop(), "typeCode": "Code région"}
     return {"code": FRANCE_COUNTRY_CODE, "typeCode": "Code pays"}
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The same day ``months`` later (the month's last day when it is shorter)."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    last_day = calendar.monthrange(year, month)[1]
-    return dt.date(year, month, min(day.day, last_day))
 
 
 def contract_end(data: PublishedCampaign, contract: Contract) -> dt.date | None:
