@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -24,6 +24,7 @@ from sqlalchemy import select, update
 
 from nrhub.audit.services import record
 from nrhub.auth.models import User
+from nrhub.campaigns import calloffs
 from nrhub.campaigns.models import Campaign, CampaignState
 from nrhub.consolidation import steps
 from nrhub.consolidation.allocation import Rule, allocate
@@ -272,6 +273,15 @@ def _claim(campaign_id: int, now: dt.datetime) -> bool:
     return bool(moved == 1)
 
 
+def _engage_purchase_orders(campaign_id: int, purchase_orders: Iterable[PurchaseOrder]) -> None:
+    """Under a framework lot, the purchase orders replace the campaign's orders in the
+    amount ordered; passing the lot's maximum refuses the consolidation."""
+    lot_id = calloffs.lot_of(campaign_id)
+    if lot_id is not None:
+        ordered = sum((po.total_ht for po in purchase_orders), ZERO)
+        calloffs.engage(lot_id, ordered - calloffs.campaign_orders_amount(campaign_id))
+
+
 def _refusal(campaign_id: int) -> str:
     state = db.session.execute(
         select(Campaign.state).where(Campaign.id == campaign_id)
@@ -348,6 +358,7 @@ def _consolidate(
         allocation_ids,
         maintenance_line_ids,
     )
+    _engage_purchase_orders(campaign_id, purchase_orders.values())
     released = steps.release_undecided_offers(campaign_id, by, now)
     returned = steps.return_stock(preview, released)
     consolidation.units_returned = returned
