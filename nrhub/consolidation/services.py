@@ -273,13 +273,13 @@ def _claim(campaign_id: int, now: dt.datetime) -> bool:
     return bool(moved == 1)
 
 
-def _engage_purchase_orders(campaign_id: int, purchase_orders: Iterable[PurchaseOrder]) -> None:
+def _engage_purchase_orders(
+    campaign_id: int, lot_id: int, purchase_orders: Iterable[PurchaseOrder]
+) -> None:
     """Under a framework lot, the purchase orders replace the campaign's orders in the
     amount ordered; passing the lot's maximum refuses the consolidation."""
-    lot_id = calloffs.lot_of(campaign_id)
-    if lot_id is not None:
-        ordered = sum((po.total_ht for po in purchase_orders), ZERO)
-        calloffs.engage(lot_id, ordered - calloffs.campaign_orders_amount(campaign_id))
+    ordered = sum((po.total_ht for po in purchase_orders), ZERO)
+    calloffs.engage(lot_id, ordered - calloffs.campaign_orders_amount(campaign_id))
 
 
 def _refusal(campaign_id: int) -> str:
@@ -334,9 +334,9 @@ def _consolidate(
     Rows are locked in one order whoever writes: the campaign (claimed), then the pending
     offers refused, then the listings by id (all stock given back in one sorted statement).
     """
-    title = db.session.execute(
-        select(Campaign.title).where(Campaign.id == campaign_id)
-    ).scalar_one()
+    title, lot_id = db.session.execute(
+        select(Campaign.title, Campaign.framework_lot_id).where(Campaign.id == campaign_id)
+    ).one()
     snapshot = load_snapshot(campaign_id)
     preview = compute(campaign_id, snapshot, rule)
 
@@ -358,7 +358,8 @@ def _consolidate(
         allocation_ids,
         maintenance_line_ids,
     )
-    _engage_purchase_orders(campaign_id, purchase_orders.values())
+    if lot_id is not None:
+        _engage_purchase_orders(campaign_id, lot_id, purchase_orders.values())
     released = steps.release_undecided_offers(campaign_id, by, now)
     returned = steps.return_stock(preview, released)
     consolidation.units_returned = returned
