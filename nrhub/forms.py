@@ -34,6 +34,7 @@ from wtforms.fields import (
     TextAreaField,
 )
 from wtforms.validators import StopValidation
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from nrhub.formatting import current_language, format_money, format_number
 from nrhub.validation import (
@@ -240,3 +241,10 @@ class MoneyField(DecimalField):
             "Le montant ne peut pas dépasser %(maximum)s.",
             maximum=format_money(self.maximum, current_language()),
         )
+
+
+class MultiCheckboxField(wtforms.SelectMultipleField):
+    """Several choices, one checkbox each."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()

@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
@@ -82,13 +83,9 @@ def _framework_values(data: FrameworkData) -> dict[str, object]:
             field="reference",
         )
     if not 1 <= data.duration_months <= 120:
-        raise ValidationError(
-            _("La durée s'exprime en mois, de 1 à 120."), field="duration_months"
-        )
+        raise ValidationError(_("La durée s'exprime en mois, de 1 à 120."), field="duration_months")
     if not Decimal("0") < data.maximum_amount <= MAX_AMOUNT:
-        raise ValidationError(
-            _("Indiquez un montant maximum HT positif."), field="maximum_amount"
-        )
+        raise ValidationError(_("Indiquez un montant maximum HT positif."), field="maximum_amount")
     return {
         "title": title,
         "reference": reference,
@@ -326,8 +323,9 @@ def engage(lot_id: int, delta: Decimal) -> None:
     if rows_changed(db.session.execute(agreement_change)) != 1:
         raise _over_maximum(
             db.session.execute(
-                select(FrameworkAgreement.maximum_amount, FrameworkAgreement.ordered_amount)
-                .where(FrameworkAgreement.id == agreement_id)
+                select(FrameworkAgreement.maximum_amount, FrameworkAgreement.ordered_amount).where(
+                    FrameworkAgreement.id == agreement_id
+                )
             ).one(),
             delta,
             _("l'accord-cadre"),
@@ -344,7 +342,7 @@ def engage(lot_id: int, delta: Decimal) -> None:
         )
 
 
-def _over_maximum(row: tuple[Decimal, Decimal], delta: Decimal, what: str) -> ConflictError:
+def _over_maximum(row: Any, delta: Decimal, what: str) -> ConflictError:
     maximum, ordered = row
     return ConflictError(
         _(

@@ -187,9 +187,7 @@ def is_covered(buyer_id: int, day: dt.date) -> bool:
     return bool(
         db.session.execute(
             select(
-                exists().where(
-                    MembershipAgreement.buyer_id == buyer_id, in_force_condition(day)
-                )
+                exists().where(MembershipAgreement.buyer_id == buyer_id, in_force_condition(day))
             )
         ).scalar_one()
     )

@@ -19,7 +19,6 @@ from sqlalchemy import (
     ForeignKey,
     String,
     Table,
-    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -140,9 +139,7 @@ class FrameworkLot(Model):
     __table_args__ = (
         UniqueConstraint("agreement_id", "number"),
         CheckConstraint("number >= 1", name="number_positive"),
-        CheckConstraint(
-            "maximum_amount IS NULL OR maximum_amount > 0", name="maximum_positive"
-        ),
+        CheckConstraint("maximum_amount IS NULL OR maximum_amount > 0", name="maximum_positive"),
         CheckConstraint("ordered_amount >= 0", name="ordered_not_negative"),
     )
 

@@ -79,9 +79,7 @@ class Campaign(Model):
     # The call for stock's own deadline: refurbishers commit and change stock until then.
     offers_due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # A call-off (bons de commande) under one lot of a framework agreement, if any.
-    framework_lot_id: Mapped[int | None] = mapped_column(
-        ForeignKey("framework_lot.id"), index=True
-    )
+    framework_lot_id: Mapped[int | None] = mapped_column(ForeignKey("framework_lot.id"), index=True)
 
     framework_lot: Mapped[FrameworkLot | None] = relationship(lazy="raise")
     categories: Mapped[list[Category]] = relationship(

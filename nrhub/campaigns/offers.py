@@ -139,7 +139,8 @@ def _check_campaign_takes_offers(campaign_id: int, now: dt.datetime) -> int | No
                 date=format_datetime(row.offers_due_at),
             )
         )
-    return row.framework_lot_id
+    lot_id: int | None = row.framework_lot_id
+    return lot_id
 
 
 def _not_committed() -> ConflictError:

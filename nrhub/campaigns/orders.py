@@ -92,7 +92,8 @@ def _check_ordering(campaign_id: int, now: dt.datetime) -> int | None:
                 closes=format_datetime(row.closes_at),
             )
         )
-    return row.framework_lot_id
+    lot_id: int | None = row.framework_lot_id
+    return lot_id
 
 
 def _new_order(campaign_id: int, by: User, now: dt.datetime) -> Order:

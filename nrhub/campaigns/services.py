@@ -147,9 +147,7 @@ def _apply_campaign_data(campaign: Campaign, data: CampaignData) -> None:
     _apply_framework_lot(campaign, data.framework_lot_id, {c.id for c in categories})
 
 
-def _apply_framework_lot(
-    campaign: Campaign, lot_id: int | None, category_ids: set[int]
-) -> None:
+def _apply_framework_lot(campaign: Campaign, lot_id: int | None, category_ids: set[int]) -> None:
     """A campaign enters or leaves a lot only as a draft (offers and orders then depend on
     it); its categories stay within the lot's, when the lot names some."""
     if lot_id != campaign.framework_lot_id and campaign.state != CampaignState.DRAFT:

@@ -10,7 +10,13 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from nrhub.agreements import frameworks, memberships
-from nrhub.agreements.models import Ccag, FrameworkAgreement, FrameworkLot, Procedure
+from nrhub.agreements.models import (
+    Ccag,
+    FrameworkAgreement,
+    FrameworkLot,
+    MembershipAgreement,
+    Procedure,
+)
 from nrhub.auth.models import User
 from nrhub.catalog.models import Category
 from nrhub.demo.organisations import BUYERS, organisation
@@ -43,13 +49,12 @@ LOTS = (
 
 
 def _coordinator() -> User:
-    return (
-        db.session.execute(
-            select(User).where(User.organisation_id == organisation("hub").id).order_by(User.id)
-        )
-        .scalars()
-        .first()
-    )  # type: ignore[return-value]
+    return db.session.execute(
+        select(User)
+        .where(User.organisation_id == organisation("hub").id)
+        .order_by(User.id)
+        .limit(1)
+    ).scalar_one()
 
 
 def lot_id(number: int) -> int | None:
@@ -62,7 +67,7 @@ def lot_id(number: int) -> int | None:
 
 
 def _memberships(by: User) -> None:
-    covered = set(db.session.execute(select(memberships.MembershipAgreement.buyer_id)).scalars())
+    covered = set(db.session.execute(select(MembershipAgreement.buyer_id)).scalars())
     for index, spec in enumerate(BUYERS):
         if spec.status != OrgStatus.ACTIVE:
             continue
