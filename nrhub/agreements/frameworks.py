@@ -328,7 +328,7 @@ def engage(lot_id: int, delta: Decimal) -> None:
                 )
             ).one(),
             delta,
-            _("l'accord-cadre"),
+            _("le montant maximum de l'accord-cadre"),
         )
     if rows_changed(db.session.execute(lot_change)) != 1:
         raise _over_maximum(
@@ -338,7 +338,7 @@ def engage(lot_id: int, delta: Decimal) -> None:
                 )
             ).one(),
             delta,
-            _("le lot"),
+            _("le montant maximum du lot"),
         )
 
 
@@ -346,7 +346,7 @@ def _over_maximum(row: Any, delta: Decimal, what: str) -> ConflictError:
     maximum, ordered = row
     return ConflictError(
         _(
-            "Cette commande dépasserait le montant maximum de %(what)s : %(maximum)s HT, "
+            "Cette commande dépasserait %(what)s : %(maximum)s HT, "
             "dont %(ordered)s déjà commandés ; il reste %(left)s et la commande en ajoute "
             "%(delta)s.",
             what=what,

@@ -58,9 +58,7 @@ def make_framework(
             ),
             by=people.coordinator,
         )
-        for org_id in (
-            holders if holders is not None else (people.refurbisher.organisation_id,)
-        ):
+        for org_id in holders if holders is not None else (people.refurbisher.organisation_id,):
             frameworks.add_holder(lot, org_id, f"REF-{org_id}", by=people.coordinator)
     return agreement, lot
 

@@ -177,9 +177,14 @@ def test_a_file_that_is_not_a_pdf_is_refused_and_nothing_written(app, client, pe
     )
     assert response.status_code == 422
     assert "pas un PDF" in response.get_data(as_text=True)
-    assert db.session.scalar(select(func.count()).select_from(MembershipAgreement).where(
-        MembershipAgreement.buyer_id == buyer.organisation_id
-    )) == 0
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(MembershipAgreement)
+            .where(MembershipAgreement.buyer_id == buyer.organisation_id)
+        )
+        == 0
+    )
 
 
 def test_end_before_signature_is_refused_next_to_the_field(app, client, people):  # type: ignore[no-untyped-def]
