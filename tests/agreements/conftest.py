@@ -13,15 +13,14 @@ from nrhub.agreements.models import Ccag, FrameworkAgreement, FrameworkLot, Proc
 from nrhub.campaigns.models import Campaign, CampaignState
 from nrhub.extensions import db
 from nrhub.transactions import unit_of_work
-from tests.campaigns.conftest import (  # noqa: F401  (fixtures)
-    MakeCampaign,
-    People,
-    category_ids,
-    listing,
-    make_campaign,
-    make_offer,
-    people,
-)
+from tests.campaigns import conftest as campaigns
+from tests.campaigns.conftest import MakeCampaign, People, category_ids
+
+# The campaigns area's fixtures, shared here.
+people = campaigns.people
+listing = campaigns.listing
+make_campaign = campaigns.make_campaign
+make_offer = campaigns.make_offer
 
 
 def make_framework(

@@ -31,9 +31,8 @@ def _order(campaign, offer, buyer, quantity):  # type: ignore[no-untyped-def]
 def test_only_the_lot_holders_commit_stock(app, people, call_off, listing):  # type: ignore[no-untyped-def]
     other_listing = factories.ListingFactory(refurbisher=people.other_refurbisher.organisation)
     db.session.commit()
-    with pytest.raises(PermissionDeniedError, match="seuls ses titulaires"):
-        with unit_of_work():
-            offer_services.commit_offer(call_off, other_listing.id, 3, by=people.other_refurbisher)
+    with pytest.raises(PermissionDeniedError, match="seuls ses titulaires"), unit_of_work():
+        offer_services.commit_offer(call_off, other_listing.id, 3, by=people.other_refurbisher)
     assert db.session.scalar(select(func.count()).select_from(CampaignOffer)) == 0
     with unit_of_work():
         offer_services.commit_offer(call_off, listing.id, 3, by=people.refurbisher)
@@ -135,11 +134,9 @@ def test_consolidation_above_the_maximum_is_refused(  # type: ignore[no-untyped-
     )
     db.session.commit()
     monkeypatch.setattr(calloffs, "campaign_orders_amount", lambda campaign_id: Decimal("0"))
-    with pytest.raises(ConflictError, match="montant maximum de l'accord-cadre"):
-        with unit_of_work():
-            consolidation_services.confirm_consolidation(
-                call_off, by=people.coordinator, notify=False
-            )
+    refused = pytest.raises(ConflictError, match="montant maximum de l'accord-cadre")
+    with refused, unit_of_work():
+        consolidation_services.confirm_consolidation(call_off, by=people.coordinator, notify=False)
     assert db.session.scalar(select(func.count()).select_from(PurchaseOrder)) == 0
     assert amounts(agreement.id, lot.id)[0] == Decimal("9900.00")
 
@@ -154,9 +151,8 @@ def test_campaign_lot_rules(app, people, framework, make_campaign):  # type: ign
         category_ids=tuple(category_ids("laptop", "monitor")),
         framework_lot_id=lot.id,
     )
-    with pytest.raises(ValidationError, match="relever du lot"):
-        with unit_of_work():
-            campaign_services.update_campaign(campaign, data, by=people.coordinator)
+    with pytest.raises(ValidationError, match="relever du lot"), unit_of_work():
+        campaign_services.update_campaign(campaign, data, by=people.coordinator)
     laptops = campaign_services.CampaignData(
         title=campaign.title,
         opens_at=campaign.opens_at,
@@ -175,9 +171,8 @@ def test_campaign_lot_rules(app, people, framework, make_campaign):  # type: ign
         closes_at=campaign.closes_at,
         category_ids=tuple(category_ids("laptop")),
     )
-    with pytest.raises(ValidationError, match="ne se change plus"):
-        with unit_of_work():
-            campaign_services.update_campaign(campaign, outside, by=people.coordinator)
+    with pytest.raises(ValidationError, match="ne se change plus"), unit_of_work():
+        campaign_services.update_campaign(campaign, outside, by=people.coordinator)
 
 
 def test_coordinator_sees_the_80_percent_warning_buyers_do_not(  # type: ignore[no-untyped-def]

@@ -50,9 +50,8 @@ def open_offer(people, make_campaign, listing, make_offer):  # type: ignore[no-u
 def test_buyer_without_membership_cannot_order(app, open_offer):  # type: ignore[no-untyped-def]
     campaign, offer = open_offer
     buyer = _buyer_without_membership()
-    with pytest.raises(ConflictError, match="convention d'adhésion en vigueur"):
-        with unit_of_work():
-            order_services.place_order(campaign, {offer.id: 2}, by=buyer)
+    with pytest.raises(ConflictError, match="convention d'adhésion en vigueur"), unit_of_work():
+        order_services.place_order(campaign, {offer.id: 2}, by=buyer)
     assert _orders_of(buyer.organisation_id) == 0
 
 
@@ -87,9 +86,8 @@ def test_membership_in_force_from_signature_to_end_date(  # type: ignore[no-unty
             order_services.place_order(campaign, {offer.id: 2}, by=buyer)
         assert _orders_of(buyer.organisation_id) == 1
     else:
-        with pytest.raises(ConflictError):
-            with unit_of_work():
-                order_services.place_order(campaign, {offer.id: 2}, by=buyer)
+        with pytest.raises(ConflictError), unit_of_work():
+            order_services.place_order(campaign, {offer.id: 2}, by=buyer)
         assert _orders_of(buyer.organisation_id) == 0
 
 
