@@ -71,7 +71,9 @@ class FrameworkForm(Form):
         _l("Référence (12 caractères au plus)"),
         validators=[DataRequired(_l("Indiquez la référence.")), Length(max=12)],
     )
-    procedure = SelectField(_l("Procédure"), choices=[SelectChoice(p.value, p.value) for p in Procedure])
+    procedure = SelectField(
+        _l("Procédure"), choices=[SelectChoice(p.value, p.value) for p in Procedure]
+    )
     awarded_on = DateField(
         _l("Date d'attribution"),
         validators=[InputRequired(_l("Indiquez la date d'attribution."))],
@@ -87,7 +89,9 @@ class FrameworkForm(Form):
         _l("Montant maximum HT (€)"),
         validators=[InputRequired(_l("Indiquez le montant maximum HT."))],
     )
-    ccag = SelectField(_l("CCAG applicable"), choices=[SelectChoice(c.value, c.value) for c in Ccag])
+    ccag = SelectField(
+        _l("CCAG applicable"), choices=[SelectChoice(c.value, c.value) for c in Ccag]
+    )
     version = HiddenField(validators=[Optional(), Length(max=64)])
 
     def data_object(self) -> FrameworkData:

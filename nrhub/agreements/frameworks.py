@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, select, update
+from sqlalchemy import case, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -303,13 +303,13 @@ def engage(lot_id: int, delta: Decimal) -> None:
     agreement_change = (
         update(FrameworkAgreement)
         .where(FrameworkAgreement.id == agreement_id)
-        .values(ordered_amount=FrameworkAgreement.ordered_amount + delta)
+        .values(ordered_amount=_moved(FrameworkAgreement.ordered_amount, delta))
         .execution_options(synchronize_session=False)
     )
     lot_change = (
         update(FrameworkLot)
         .where(FrameworkLot.id == lot_id)
-        .values(ordered_amount=FrameworkLot.ordered_amount + delta)
+        .values(ordered_amount=_moved(FrameworkLot.ordered_amount, delta))
         .execution_options(synchronize_session=False)
     )
     if delta > 0:
@@ -340,6 +340,12 @@ def engage(lot_id: int, delta: Decimal) -> None:
             delta,
             _("le montant maximum du lot"),
         )
+
+
+def _moved(column: Any, delta: Decimal) -> Any:
+    """The counter moved by ``delta``, never below zero (a campaign attached to its lot by
+    hand, after its orders, would otherwise give back more than it took)."""
+    return case((column + delta < 0, Decimal("0")), else_=column + delta)
 
 
 def _over_maximum(row: Any, delta: Decimal, what: str) -> ConflictError:

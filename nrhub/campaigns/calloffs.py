@@ -8,12 +8,16 @@ campaign's orders by its purchase orders' totals.
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import BigInteger, func, select, type_coerce
+from sqlalchemy.orm import selectinload
 
 from nrhub.agreements import frameworks
+from nrhub.agreements.models import FrameworkLot, FrameworkLotHolder
 from nrhub.campaigns.models import Campaign, CampaignOffer, Order, OrderLine, OrderStatus
 from nrhub.db import from_cents
 from nrhub.extensions import db
@@ -52,3 +56,52 @@ def engage(lot_id: int | None, delta: Decimal) -> None:
     """Move the amount ordered under the campaign's lot (nothing without a lot)."""
     if lot_id is not None:
         frameworks.engage(lot_id, delta)
+
+
+@dataclass(frozen=True)
+class CallOffFrame:
+    """What open data says of the framework agreement a campaign calls off: the contract
+    of one lot (``contract_id``, at most the 16 characters DECP allows)."""
+
+    contract_id: str
+    reference: str
+    title: str
+    lot_number: int
+    lot_title: str
+    procedure: str
+    ccag: str
+    awarded_on: dt.date
+    duration_months: int
+    maximum_amount: Decimal
+    cpv_code: str
+    holder_sirets: tuple[str, ...]
+
+
+def call_off_frame(campaign_id: int) -> CallOffFrame | None:
+    """The frame of a campaign under a lot (None outside any agreement)."""
+    lot = db.session.execute(
+        select(FrameworkLot)
+        .join(Campaign, Campaign.framework_lot_id == FrameworkLot.id)
+        .options(
+            selectinload(FrameworkLot.agreement),
+            selectinload(FrameworkLot.holders).selectinload(FrameworkLotHolder.refurbisher),
+        )
+        .where(Campaign.id == campaign_id)
+    ).scalar_one_or_none()
+    if lot is None:
+        return None
+    agreement = lot.agreement
+    return CallOffFrame(
+        contract_id=f"{agreement.reference}-L{lot.number}",
+        reference=agreement.reference,
+        title=agreement.title,
+        lot_number=lot.number,
+        lot_title=lot.title,
+        procedure=str(agreement.procedure),
+        ccag=str(agreement.ccag),
+        awarded_on=agreement.awarded_on,
+        duration_months=agreement.duration_months,
+        maximum_amount=lot.maximum_amount or agreement.maximum_amount,
+        cpv_code=lot.cpv_code,
+        holder_sirets=tuple(h.refurbisher.siret for h in lot.holders),
+    )
