@@ -75,18 +75,30 @@ class CallOffFrame:
     maximum_amount: Decimal
     cpv_code: str
     holder_sirets: tuple[str, ...]
+    # (refurbisher id, the holder's own contract reference)
+    holder_references: tuple[tuple[int, str], ...] = ()
+
+    def reference_of(self, refurbisher_id: int) -> str:
+        return next((ref for org, ref in self.holder_references if org == refurbisher_id), "")
+
+    @property
+    def label(self) -> str:
+        return f"{self.reference}, lot {self.lot_number} : {self.lot_title}"
 
 
 def call_off_frame(campaign_id: int) -> CallOffFrame | None:
-    """The frame of a campaign under a lot (None outside any agreement)."""
+    """The frame of a campaign under a lot (None outside any agreement; no query when the
+    campaign is already in the session and has no lot)."""
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None or campaign.framework_lot_id is None:
+        return None
     lot = db.session.execute(
         select(FrameworkLot)
-        .join(Campaign, Campaign.framework_lot_id == FrameworkLot.id)
         .options(
             selectinload(FrameworkLot.agreement),
             selectinload(FrameworkLot.holders).selectinload(FrameworkLotHolder.refurbisher),
         )
-        .where(Campaign.id == campaign_id)
+        .where(FrameworkLot.id == campaign.framework_lot_id)
     ).scalar_one_or_none()
     if lot is None:
         return None
@@ -104,4 +116,5 @@ def call_off_frame(campaign_id: int) -> CallOffFrame | None:
         maximum_amount=lot.maximum_amount or agreement.maximum_amount,
         cpv_code=lot.cpv_code,
         holder_sirets=tuple(h.refurbisher.siret for h in lot.holders),
+        holder_references=tuple((h.refurbisher_id, h.reference) for h in lot.holders),
     )

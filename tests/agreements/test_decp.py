@@ -10,8 +10,10 @@ from nrhub.agreements import frameworks
 from nrhub.agreements.models import Ccag, Procedure
 from nrhub.campaigns.models import Campaign
 from nrhub.consolidation import services
+from nrhub.consolidation.models import PurchaseOrder
 from nrhub.extensions import db
 from nrhub.transactions import unit_of_work
+from tests.conftest import login
 from tests.consolidation.factories import scenario
 from tests.opendata import schemas
 from tests.opendata.conftest import CONSOLIDATED_AT
@@ -92,3 +94,18 @@ def test_a_lot_without_holders_names_the_suppliers(app, client):  # type: ignore
         world.refurbisher_a.siret,
         world.refurbisher_b.siret,
     }
+
+
+def test_purchase_order_page_and_csv_cite_the_agreement_and_lot(app, client):  # type: ignore[no-untyped-def]
+    world = _consolidated_call_off()
+    po = db.session.execute(
+        db.select(PurchaseOrder).where(PurchaseOrder.refurbisher_id == world.refurbisher_a.id)
+    ).scalar_one()
+    login(client, "atelier-a@test.fr")
+    page = client.get(f"/bons-de-commande/{po.id}").get_data(as_text=True)
+    assert "AC-2025-01, lot 1 : Postes de travail" in page
+    assert f"Marché du titulaire : M-{world.refurbisher_a.id}" in page
+    text = client.get(f"/bons-de-commande/{po.id}.csv").get_data().decode("utf-8-sig")
+    rows = [line.split(";") for line in text.strip().split("\r\n")]
+    assert rows[0][-3:] == ["accord_cadre", "lot_accord_cadre", "reference_marche_titulaire"]
+    assert rows[1][-3:] == ["AC-2025-01", "1 — Postes de travail", f"M-{world.refurbisher_a.id}"]
