@@ -14,7 +14,7 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import ColumnElement, exists, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from nrhub import uploads
@@ -176,7 +176,7 @@ def update_membership(
     return agreement
 
 
-def in_force_condition(day: dt.date):  # type: ignore[no-untyped-def]
+def in_force_condition(day: dt.date) -> ColumnElement[bool]:
     """The SQL condition of an agreement in force on ``day``."""
     return (MembershipAgreement.signed_on <= day) & or_(
         MembershipAgreement.ends_on.is_(None), MembershipAgreement.ends_on >= day
