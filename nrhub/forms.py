@@ -248,3 +248,13 @@ class MultiCheckboxField(wtforms.SelectMultipleField):
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+def attach_domain_error(form: Any, err: Exception) -> None:
+    """Show a service's refusal next to the field it names, else at the top of the form."""
+    name = getattr(err, "field", None)
+    field = getattr(form, name, None) if name else None
+    if field is not None and hasattr(field, "errors"):
+        field.errors = [*field.errors, str(err)]
+    else:
+        form.form_errors.append(str(err))

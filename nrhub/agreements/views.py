@@ -20,19 +20,12 @@ from nrhub.db import utcnow
 from nrhub.errors import DomainError
 from nrhub.extensions import db
 from nrhub.formatting import paris_date_of
+from nrhub.forms import attach_domain_error
 from nrhub.security import Role, role_required
 
 bp = Blueprint("agreements", __name__)
 
 READERS = (Role.COORDINATOR, Role.BUYER, Role.REFURBISHER)
-
-
-def _attach_error(form: Any, err: DomainError) -> None:
-    field = getattr(form, err.field, None) if err.field else None
-    if field is not None and hasattr(field, "errors"):
-        field.errors = [*field.errors, str(err)]
-    else:
-        form.form_errors.append(str(err))
 
 
 def _form_page(form: Any, title: str, back: str, status: int, **extra: Any) -> ResponseReturnValue:
@@ -75,7 +68,7 @@ def membership_create(buyer_id: int) -> ResponseReturnValue:
             buyer.id, form.data_object(), form.document_bytes(), by=current_user
         )
     except DomainError as err:
-        _attach_error(form, err)
+        attach_domain_error(form, err)
         return _membership_page(form, title, back, err.status_code)
     flash(_("Convention d'adhésion enregistrée."), "success")
     return redirect(back)
@@ -101,7 +94,7 @@ def membership_edit(agreement_id: int) -> ResponseReturnValue:
             version=form.version.data or None,
         )
     except DomainError as err:
-        _attach_error(form, err)
+        attach_domain_error(form, err)
         return _membership_page(form, title, back, err.status_code, agreement)
     flash(_("Convention d'adhésion enregistrée."), "success")
     return redirect(back)
@@ -185,7 +178,7 @@ def framework_create() -> ResponseReturnValue:
     try:
         agreement = frameworks.create_framework(form.data_object(), by=current_user)
     except DomainError as err:
-        _attach_error(form, err)
+        attach_domain_error(form, err)
         return _form_page(form, title, back, err.status_code)
     flash(_("Accord-cadre enregistré : ajoutez-lui ses lots."), "success")
     return redirect(url_for("agreements.framework_detail", agreement_id=agreement.id))
@@ -207,7 +200,7 @@ def framework_edit(agreement_id: int) -> ResponseReturnValue:
             agreement, form.data_object(), by=current_user, version=form.version.data or None
         )
     except DomainError as err:
-        _attach_error(form, err)
+        attach_domain_error(form, err)
         return _form_page(form, title, back, err.status_code)
     flash(_("Accord-cadre enregistré."), "success")
     return redirect(back)
@@ -251,7 +244,7 @@ def _lot_page(agreement: FrameworkAgreement, lot: FrameworkLot | None) -> Respon
         else:
             frameworks.update_lot(lot, form.data_object(), by=current_user)
     except DomainError as err:
-        _attach_error(form, err)
+        attach_domain_error(form, err)
         return _form_page(form, title, back, err.status_code)
     flash(_("Lot enregistré."), "success")
     return redirect(back)
