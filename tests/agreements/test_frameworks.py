@@ -12,7 +12,7 @@ from nrhub.campaigns import calloffs
 from nrhub.campaigns import offers as offer_services
 from nrhub.campaigns import orders as order_services
 from nrhub.campaigns import services as campaign_services
-from nrhub.campaigns.models import CampaignOffer, CampaignState, Order
+from nrhub.campaigns.models import Campaign, CampaignOffer, CampaignState, Order
 from nrhub.consolidation import services as consolidation_services
 from nrhub.consolidation.models import PurchaseOrder
 from nrhub.errors import ConflictError, PermissionDeniedError, ValidationError
@@ -273,3 +273,27 @@ def test_coordinator_creates_an_agreement_its_lot_and_holders(app, client, peopl
     assert added.status_code == 302
     page = client.get(f"/accords-cadres/{agreement_id}").get_data(as_text=True)
     assert "Atelier Beta" in page and "MARCHE-42" in page
+
+
+def test_campaign_form_offers_the_lots(app, client, people, framework):  # type: ignore[no-untyped-def]
+    _agreement, lot = framework
+    login(client, people.coordinator.email)
+    page = client.get("/campagnes/nouvelle").get_data(as_text=True)
+    assert "Hors accord-cadre" in page and "AC-2026-01 — lot 1 : Postes de travail" in page
+    response = client.post(
+        "/campagnes/nouvelle",
+        data={
+            "title": "Portables sous accord-cadre",
+            "opens_at": "2027-03-01T09:00",
+            "closes_at": "2027-03-31T18:00",
+            "category_ids": category_ids("laptop"),
+            "framework_lot_id": str(lot.id),
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    campaign = db.session.execute(
+        select(Campaign).where(Campaign.title == "Portables sous accord-cadre")
+    ).scalar_one()
+    assert campaign.framework_lot_id == lot.id
+    detail = client.get(f"/campagnes/{campaign.id}").get_data(as_text=True)
+    assert "AC-2026-01" in detail and "Atelier Alpha" in detail
