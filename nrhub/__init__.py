@@ -21,6 +21,7 @@ BLUEPRINT_MODULES = (
     "nrhub.audit.views",
     "nrhub.catalog.views",
     "nrhub.clauses.views",
+    "nrhub.agreements.views",
     "nrhub.campaigns.routes",
     "nrhub.consolidation.views",
     "nrhub.ledger.views",

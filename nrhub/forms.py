@@ -34,6 +34,7 @@ from wtforms.fields import (
     TextAreaField,
 )
 from wtforms.validators import StopValidation
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from nrhub.formatting import current_language, format_money, format_number
 from nrhub.validation import (
@@ -241,3 +242,20 @@ class MoneyField(DecimalField):
             "Le montant ne peut pas dépasser %(maximum)s.",
             maximum=format_money(self.maximum, current_language()),
         )
+
+
+class MultiCheckboxField(wtforms.SelectMultipleField):
+    """Several choices, one checkbox each."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def attach_domain_error(form: Any, err: Exception) -> None:
+    """Show a service's refusal next to the field it names, else at the top of the form."""
+    name = getattr(err, "field", None)
+    field = getattr(form, name, None) if name else None
+    if field is not None and hasattr(field, "errors"):
+        field.errors = [*field.errors, str(err)]
+    else:
+        form.form_errors.append(str(err))

@@ -1,5 +1,11 @@
 """Imports every model so that metadata, Alembic and the shell see the whole schema."""
 
+from nrhub.agreements.models import (
+    FrameworkAgreement,
+    FrameworkLot,
+    FrameworkLotHolder,
+    MembershipAgreement,
+)
 from nrhub.api.models import ApiToken, IdempotentRequest
 from nrhub.audit.models import AuditEvent
 from nrhub.auth.models import AccountToken, LoginThrottle, User
@@ -33,10 +39,14 @@ __all__ = [
     "Category",
     "Clause",
     "DeclarationStatus",
+    "FrameworkAgreement",
+    "FrameworkLot",
+    "FrameworkLotHolder",
     "IdempotentRequest",
     "Listing",
     "ListingPhoto",
     "LoginThrottle",
+    "MembershipAgreement",
     "Order",
     "OrderEvent",
     "OrderLine",

@@ -134,3 +134,40 @@ def remove(directory: str | Path, name: str) -> None:
         safe_path(directory, name).unlink(missing_ok=True)
     except ImageError:
         return
+
+
+# ------------------------------------------------------------------------------- PDF files
+
+MAX_PDF_BYTES = 10 * 1024 * 1024
+STORED_PDF_NAME = re.compile(r"^[0-9a-f]{32}\.pdf$")
+
+
+class PdfError(ValueError):
+    """The upload is not an acceptable PDF; the message is French and shown as is."""
+
+
+def check_pdf(data: bytes) -> bytes:
+    """A PDF is accepted on its content: the ``%PDF-`` header and an ``%%EOF`` end marker
+    (never on its name or the browser's Content-Type)."""
+    if not data:
+        raise PdfError("Le fichier est vide.")
+    if len(data) > MAX_PDF_BYTES:
+        raise PdfError("Le fichier dépasse 10 Mo : réduisez-le avant de l'envoyer.")
+    if not data.startswith(b"%PDF-"):
+        raise PdfError(
+            "Ce fichier n'est pas un PDF (le contenu est vérifié, pas seulement le nom)."
+        )
+    if b"%%EOF" not in data[-2048:]:
+        raise PdfError("Ce PDF est incomplet ou endommagé (marqueur de fin absent).")
+    return data
+
+
+def new_pdf_name() -> str:
+    return f"{secrets.token_hex(16)}.pdf"
+
+
+def safe_pdf_path(directory: str | Path, name: str) -> Path:
+    """The path of a stored PDF; any name we did not make is refused."""
+    if not STORED_PDF_NAME.fullmatch(name):
+        raise PdfError("Nom de fichier refusé.")
+    return Path(directory) / name

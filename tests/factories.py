@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from decimal import Decimal
 
@@ -9,6 +10,7 @@ import factory
 from sqlalchemy.orm import Session
 from stdnum import luhn
 
+from nrhub.agreements.models import MembershipAgreement
 from nrhub.auth.models import User
 from nrhub.auth.passwords import hash_password
 from nrhub.catalog.models import Category, Grade, Listing, ListingStatus
@@ -62,6 +64,25 @@ class OrganisationFactory(_Base):
     contact_email = factory.Sequence(lambda n: f"contact{n}@example.fr")
     status = OrgStatus.ACTIVE
     validated_at = factory.LazyFunction(utcnow)
+
+    @factory.post_generation
+    def membership(obj: Organisation, create: bool, extracted: object, **kwargs: object) -> None:
+        """A buyer joins the hub with a membership agreement in force, as every buyer that
+        orders must; ``membership=False`` makes one without."""
+        if not create or obj.kind != OrgKind.BUYER or extracted is False:
+            return
+        session = OrganisationFactory._meta.sqlalchemy_session
+        session.add(
+            MembershipAgreement(
+                buyer_id=obj.id,
+                text_version="2026-01",
+                signed_on=dt.date(2020, 1, 1),
+                signatory_name="Maire",
+                signatory_role="Maire",
+                deliberation_reference="DEL-2020-001",
+            )
+        )
+        session.flush()
 
 
 class BuyerFactory(OrganisationFactory):

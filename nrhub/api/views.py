@@ -7,6 +7,7 @@ from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 
 from nrhub.api import (
+    agreement_views,
     campaign_views,
     coordination_views,
     core,
@@ -27,6 +28,7 @@ from nrhub.security import Role
 from nrhub.transactions import keep_writes_on_refusal
 
 __all__ = [
+    "agreement_views",
     "bp",
     "campaign_views",
     "coordination_views",

@@ -44,6 +44,9 @@ OBJECT_NAMES = {
     "allocation_override": _l("l'ajustement d'attribution"),
     "delivery": _l("la livraison"),
     "clause": _l("la clause"),
+    "membership_agreement": _l("la convention d'adhésion"),
+    "framework_agreement": _l("l'accord-cadre"),
+    "framework_lot": _l("le lot d'accord-cadre"),
 }
 
 ACTION_LABELS = {
@@ -105,6 +108,14 @@ ACTION_LABELS = {
     "retired_outcome.recorded": _l("Sortie d'équipements réformés déclarée"),
     "clause.created": _l("Clause créée"),
     "clause.updated": _l("Clause modifiée"),
+    "membership.recorded": _l("Convention d'adhésion enregistrée"),
+    "membership.updated": _l("Convention d'adhésion modifiée"),
+    "framework.created": _l("Accord-cadre enregistré"),
+    "framework.updated": _l("Accord-cadre modifié"),
+    "framework.lot_added": _l("Lot d'accord-cadre ajouté"),
+    "framework.lot_updated": _l("Lot d'accord-cadre modifié"),
+    "framework.holder_added": _l("Titulaire ajouté à un lot"),
+    "framework.holder_removed": _l("Titulaire retiré d'un lot"),
     "campaign.created": _l("Campagne préparée"),
     "campaign.updated": _l("Campagne modifiée"),
     "campaign.call_published": _l("Appel à stock publié"),

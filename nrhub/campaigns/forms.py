@@ -13,13 +13,11 @@ from wtforms import (
     FormField,
     SelectChoice,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms import ValidationError as FieldError
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from nrhub.campaigns.offers import MAX_TIERS
 from nrhub.campaigns.pricing import Tier
@@ -31,14 +29,15 @@ from nrhub.forms import (
     Form,
     IntegerField,
     MoneyField,
+    MultiCheckboxField,
     SubForm,
 )
 from nrhub.validation import database_int
 
 
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
+def optional_id(value: Any) -> int | None:
+    """An identifier chosen in a list, or None for the empty choice."""
+    return None if value in (None, "", "None") else database_int(value)
 
 
 class CampaignForm(Form):
@@ -66,6 +65,9 @@ class CampaignForm(Form):
         validators=[DataRequired(_l("Choisissez au moins une catégorie éligible."))],
     )
     clause_ids = MultiCheckboxField(_l("Clauses de la campagne"), coerce=database_int)
+    framework_lot_id = SelectField(
+        _l("Accord-cadre et lot (bons de commande)"), coerce=optional_id, default=None
+    )
 
     def data_object(self) -> CampaignData:
         return CampaignData(
@@ -77,6 +79,7 @@ class CampaignForm(Form):
             delivery_to=self.delivery_to.data,
             category_ids=tuple(self.category_ids.data or ()),
             clause_ids=tuple(self.clause_ids.data or ()),
+            framework_lot_id=self.framework_lot_id.data,
         )
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from nrhub.agreements.models import FrameworkLot
 from nrhub.catalog.models import Category, Listing
 from nrhub.clauses.models import Clause
 from nrhub.db import Money, UTCDateTime, utcnow
@@ -79,7 +80,10 @@ class Campaign(Model):
     consolidated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # The call for stock's own deadline: refurbishers commit and change stock until then.
     offers_due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # A call-off (bons de commande) under one lot of a framework agreement, if any.
+    framework_lot_id: Mapped[int | None] = mapped_column(ForeignKey("framework_lot.id"), index=True)
 
+    framework_lot: Mapped[FrameworkLot | None] = relationship(lazy="raise")
     categories: Mapped[list[Category]] = relationship(
         secondary=campaign_category, lazy="raise", order_by="Category.sort_order"
     )

@@ -22,6 +22,7 @@ from sqlalchemy import Row, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from nrhub.agreements import frameworks
 from nrhub.audit.services import record
 from nrhub.auth.models import User
 from nrhub.campaigns import services as lifecycle
@@ -101,13 +102,17 @@ def _check_quantity(quantity: int) -> None:
         )
 
 
-def _campaign_row(campaign_id: int) -> Row[CampaignState, dt.datetime, dt.datetime | None]:
+def _campaign_row(
+    campaign_id: int,
+) -> Row[CampaignState, dt.datetime, dt.datetime | None, int | None]:
     """The campaign's state and closing time as committed now, its row held (FOR SHARE on
     PostgreSQL) until the end of the transaction: a close, a cancel or a consolidation
     waits for this offer's change, then sees it. Taken before the offer's row (the lock
     order of every writer)."""
     return db.session.execute(
-        select(Campaign.state, Campaign.closes_at, Campaign.offers_due_at)
+        select(
+            Campaign.state, Campaign.closes_at, Campaign.offers_due_at, Campaign.framework_lot_id
+        )
         .where(Campaign.id == campaign_id)
         .with_for_update(read=True)
     ).one()
@@ -117,9 +122,10 @@ def _accepts_offers(state: str) -> bool:
     return state in OFFER_STATES
 
 
-def _check_campaign_takes_offers(campaign_id: int, now: dt.datetime) -> None:
+def _check_campaign_takes_offers(campaign_id: int, now: dt.datetime) -> int | None:
     """Refurbishers change stock in the call or open states, before the call's deadline
-    (when the campaign had a call) and before ordering closes."""
+    (when the campaign had a call) and before ordering closes. The campaign's framework
+    lot, if any."""
     row = _campaign_row(campaign_id)
     if not _accepts_offers(row.state) or now >= row.closes_at:
         raise ConflictError(
@@ -133,6 +139,8 @@ def _check_campaign_takes_offers(campaign_id: int, now: dt.datetime) -> None:
                 date=format_datetime(row.offers_due_at),
             )
         )
+    lot_id: int | None = row.framework_lot_id
+    return lot_id
 
 
 def _not_committed() -> ConflictError:
@@ -157,7 +165,9 @@ def commit_offer(
     if not by.is_refurbisher:
         raise PermissionDeniedError(_("Seuls les reconditionneurs engagent du stock."))
     _check_quantity(quantity)
-    _check_campaign_takes_offers(campaign.id, now)
+    lot_id = _check_campaign_takes_offers(campaign.id, now)
+    if lot_id is not None:
+        frameworks.check_holder(lot_id, by.organisation_id)
     listing = db.session.execute(
         select(Listing).where(
             Listing.id == listing_id, Listing.refurbisher_id == by.organisation_id

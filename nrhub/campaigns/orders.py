@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from decimal import Decimal
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from nrhub.agreements import memberships
 from nrhub.audit.services import record
 from nrhub.auth.models import User
+from nrhub.campaigns import calloffs
 from nrhub.campaigns.messages import _
 from nrhub.campaigns.models import (
     Campaign,
@@ -71,12 +74,12 @@ def _checked_maintenance(
     return check_choices(choices, listing_of_offer)
 
 
-def _check_ordering(campaign_id: int, now: dt.datetime) -> None:
+def _check_ordering(campaign_id: int, now: dt.datetime) -> int | None:
     """Refuse unless the campaign takes orders now, read as committed and its row held (FOR
     SHARE on PostgreSQL) until the end of the transaction: a close, a cancel or a
-    consolidation waits for this order, then sees it."""
+    consolidation waits for this order, then sees it. The campaign's framework lot, if any."""
     row = db.session.execute(
-        select(Campaign.state, Campaign.opens_at, Campaign.closes_at)
+        select(Campaign.state, Campaign.opens_at, Campaign.closes_at, Campaign.framework_lot_id)
         .where(Campaign.id == campaign_id)
         .with_for_update(read=True)
     ).one()
@@ -89,6 +92,8 @@ def _check_ordering(campaign_id: int, now: dt.datetime) -> None:
                 closes=format_datetime(row.closes_at),
             )
         )
+    lot_id: int | None = row.framework_lot_id
+    return lot_id
 
 
 def _new_order(campaign_id: int, by: User, now: dt.datetime) -> Order:
@@ -128,7 +133,8 @@ def place_order(
     now = now or utcnow()
     if not by.is_buyer:
         raise PermissionDeniedError(_("Seules les collectivités acheteuses passent commande."))
-    _check_ordering(campaign.id, now)
+    lot_id = _check_ordering(campaign.id, now)
+    memberships.check_covered(by.organisation_id, now)
     for offer_id, quantity in quantities.items():
         if not isinstance(quantity, int) or not 0 <= quantity <= MAX_ORDER_QUANTITY:
             raise ValidationError(
@@ -158,6 +164,8 @@ def place_order(
         .with_for_update()
         .execution_options(populate_existing=True)
     ).scalar_one_or_none()
+    # What the order weighed against the framework lot before this change.
+    amount_before = calloffs.order_amount(order.id) if order and lot_id else Decimal("0")
     if order is None:
         order = _new_order(campaign.id, by, now)
         action = "created"
@@ -205,6 +213,8 @@ def place_order(
     order.status = OrderStatus.ACTIVE
     order.updated_at = now
     db.session.flush()
+    if lot_id is not None:
+        calloffs.engage(lot_id, calloffs.order_amount(order.id) - amount_before)
     snapshot = _order_snapshot(target, target_maintenance)
     db.session.add(
         OrderEvent(order_id=order.id, at=now, actor_id=by.id, action=action, lines=snapshot)
@@ -219,10 +229,12 @@ def cancel_order(order: Order, *, by: User, now: dt.datetime | None = None) -> O
     now = now or utcnow()
     if not by.is_buyer or order.buyer_id != by.organisation_id:
         raise NotFoundError(_("Commande introuvable."))
-    _check_ordering(order.campaign_id, now)
+    lot_id = _check_ordering(order.campaign_id, now)
+    amount_before = calloffs.order_amount(order.id) if lot_id else Decimal("0")
     if not move_order(order.id, (OrderStatus.ACTIVE,), OrderStatus.CANCELLED, updated_at=now):
         raise ConflictError(_("Cette commande est déjà annulée."))
     db.session.execute(delete(OrderLine).where(OrderLine.order_id == order.id))
+    calloffs.engage(lot_id, -amount_before)
     db.session.expire(order, ["lines"])
     db.session.add(OrderEvent(order_id=order.id, at=now, actor_id=by.id, action="cancelled"))
     record("order.cancelled", order, by=by, campaign_id=order.campaign_id)

@@ -22,8 +22,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, insert, select
 from sqlalchemy.orm import selectinload
 
+from nrhub.agreements.models import FrameworkLot
 from nrhub.audit.services import record
 from nrhub.auth.models import User
+from nrhub.campaigns import calloffs
 from nrhub.campaigns.labels import STATE_NAMES
 from nrhub.campaigns.messages import _
 from nrhub.campaigns.models import (
@@ -53,7 +55,7 @@ from nrhub.errors import (
     ValidationError,
 )
 from nrhub.extensions import db
-from nrhub.formatting import paris_date_of
+from nrhub.formatting import current_language, paris_date_of
 from nrhub.mail import queue_mail
 from nrhub.organisations.models import Organisation, OrgKind, OrgStatus
 from nrhub.organisations.queries import recipients_of
@@ -76,6 +78,8 @@ class CampaignData:
     delivery_to: dt.date | None = None
     category_ids: Sequence[int] = field(default_factory=tuple)
     clause_ids: Sequence[int] = field(default_factory=tuple)
+    # A call-off under this lot of a framework agreement (None: outside any agreement).
+    framework_lot_id: int | None = None
 
 
 def require_coordinator(by: User) -> None:
@@ -140,6 +144,40 @@ def _apply_campaign_data(campaign: Campaign, data: CampaignData) -> None:
     campaign.delivery_to = data.delivery_to
     campaign.categories = list(categories)
     campaign.clauses = list(clauses)
+    _apply_framework_lot(campaign, data.framework_lot_id, {c.id for c in categories})
+
+
+def _apply_framework_lot(campaign: Campaign, lot_id: int | None, category_ids: set[int]) -> None:
+    """A campaign enters or leaves a lot only as a draft (offers and orders then depend on
+    it); its categories stay within the lot's, when the lot names some."""
+    if lot_id != campaign.framework_lot_id and campaign.state != CampaignState.DRAFT:
+        raise ValidationError(
+            _(
+                "Le lot d'accord-cadre ne se change plus une fois l'appel de stock publié "
+                "ou les commandes ouvertes."
+            ),
+            field="framework_lot_id",
+        )
+    if lot_id is None:
+        campaign.framework_lot_id = None
+        return
+    lot = db.session.execute(
+        select(FrameworkLot)
+        .options(selectinload(FrameworkLot.categories))
+        .where(FrameworkLot.id == lot_id)
+    ).scalar_one_or_none()
+    if lot is None:
+        raise ValidationError(_("Lot d'accord-cadre inconnu."), field="framework_lot_id")
+    allowed = {c.id for c in lot.categories}
+    if allowed and category_ids - allowed:
+        raise ValidationError(
+            _(
+                "Les catégories de la campagne doivent relever du lot choisi : %(names)s.",
+                names=", ".join(c.label(current_language()) for c in lot.categories),
+            ),
+            field="category_ids",
+        )
+    campaign.framework_lot_id = lot.id
 
 
 def create_campaign(data: CampaignData, *, by: User) -> Campaign:
@@ -380,6 +418,9 @@ def cancel_campaign(
     )
     if not moved:
         raise _refuse_transition(campaign.id, "cancel")
+    lot_id = calloffs.lot_of(campaign.id)
+    if lot_id is not None:
+        calloffs.engage(lot_id, -calloffs.campaign_orders_amount(campaign.id))
     offers = move_offers_of(campaign.id, HOLDING_STATUSES, OfferStatus.CANCELLED)
     give_back_all((row.listing_id, row.committed_quantity) for row in offers)
     orders = move_orders_of(

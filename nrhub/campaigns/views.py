@@ -13,6 +13,8 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from nrhub.agreements import memberships
+from nrhub.agreements import queries as agreement_queries
 from nrhub.campaigns import queries, services
 from nrhub.campaigns.forms import (
     CallForStockForm,
@@ -29,7 +31,7 @@ from nrhub.confirmation import render_confirmation
 from nrhub.db import utcnow
 from nrhub.errors import DomainError
 from nrhub.extensions import db
-from nrhub.formatting import to_paris
+from nrhub.formatting import paris_date_of, to_paris
 from nrhub.security import Role, member_required, role_required
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campagnes")
@@ -64,8 +66,20 @@ def render_detail(campaign: Campaign, status: int = 200, **forms: Any) -> Respon
             maintenance=page.maintenance,
             current_maintenance=page.my_maintenance,
         )
+    frame = agreement_queries.lot_with_agreement(campaign.framework_lot_id)
+    covered = current_user.role != Role.BUYER or memberships.is_covered(
+        current_user.organisation_id, paris_date_of(utcnow())
+    )
     return (
-        render_template("campaigns/campaign_detail.html", page=page, labels=labels(), **forms),
+        render_template(
+            "campaigns/campaign_detail.html",
+            page=page,
+            labels=labels(),
+            frame=frame,
+            near_maximum=agreement_queries.near_maximum,
+            covered=covered,
+            **forms,
+        ),
         status,
     )
 
@@ -95,6 +109,10 @@ def _choices(form: CampaignForm) -> CampaignForm:
     form.clause_ids.choices = [
         SelectChoice(c.id, c.title)
         for c in db.session.execute(select(Clause).order_by(Clause.kind, Clause.title)).scalars()
+    ]
+    form.framework_lot_id.choices = [
+        SelectChoice("", _("Hors accord-cadre")),
+        *(SelectChoice(lot.id, lot.label) for lot in agreement_queries.lot_choices()),
     ]
     return form
 
@@ -144,6 +162,7 @@ class _Values:
         self.delivery_to = campaign.delivery_to
         self.category_ids = [c.id for c in campaign.categories]
         self.clause_ids = [c.id for c in campaign.clauses]
+        self.framework_lot_id = campaign.framework_lot_id
 
 
 def _form_values(campaign: Campaign) -> _Values:

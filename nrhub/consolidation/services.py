@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -24,6 +24,7 @@ from sqlalchemy import select, update
 
 from nrhub.audit.services import record
 from nrhub.auth.models import User
+from nrhub.campaigns import calloffs
 from nrhub.campaigns.models import CONSOLIDATED_STATES as CONSOLIDATED_STATES  # importable here too
 from nrhub.campaigns.models import Campaign, CampaignState
 from nrhub.consolidation import steps
@@ -272,6 +273,15 @@ def _claim(campaign_id: int, now: dt.datetime) -> bool:
     return bool(moved == 1)
 
 
+def _engage_purchase_orders(
+    campaign_id: int, lot_id: int, purchase_orders: Iterable[PurchaseOrder]
+) -> None:
+    """Under a framework lot, the purchase orders replace the campaign's orders in the
+    amount ordered; passing the lot's maximum refuses the consolidation."""
+    ordered = sum((po.total_ht for po in purchase_orders), ZERO)
+    calloffs.engage(lot_id, ordered - calloffs.campaign_orders_amount(campaign_id))
+
+
 def _refusal(campaign_id: int) -> str:
     state = db.session.execute(
         select(Campaign.state).where(Campaign.id == campaign_id)
@@ -324,9 +334,9 @@ def _consolidate(
     Rows are locked in one order whoever writes: the campaign (claimed), then the pending
     offers refused, then the listings by id (all stock given back in one sorted statement).
     """
-    title = db.session.execute(
-        select(Campaign.title).where(Campaign.id == campaign_id)
-    ).scalar_one()
+    title, lot_id = db.session.execute(
+        select(Campaign.title, Campaign.framework_lot_id).where(Campaign.id == campaign_id)
+    ).one()
     snapshot = load_snapshot(campaign_id)
     preview = compute(campaign_id, snapshot, rule)
 
@@ -348,6 +358,8 @@ def _consolidate(
         allocation_ids,
         maintenance_line_ids,
     )
+    if lot_id is not None:
+        _engage_purchase_orders(campaign_id, lot_id, purchase_orders.values())
     released = steps.release_undecided_offers(campaign_id, by, now)
     returned = steps.return_stock(preview, released)
     consolidation.units_returned = returned

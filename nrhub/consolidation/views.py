@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from nrhub.campaigns import calloffs
 from nrhub.campaigns.models import CampaignState
 from nrhub.confirmation import render_confirmation
 from nrhub.consolidation import labels, queries, services
@@ -171,6 +172,7 @@ def purchase_order(purchase_order_id: int) -> ResponseReturnValue:
         lines=(lines := queries.purchase_order_lines(purchase_order)),
         totals=queries.document_total(lines),
         breakdown=queries.purchase_order_breakdown(purchase_order),
+        frame=calloffs.call_off_frame(purchase_order.campaign_id),
     )
 
 
@@ -304,6 +306,7 @@ def _delivery_page(
             ship_form=ship_form,
             receipt_form=receipt,
             missing_form=missing_form or NotDeliveredForm(formdata=None),
+            frame=calloffs.call_off_frame(delivery.campaign_id),
         ),
         status,
     )

@@ -23,6 +23,7 @@ from nrhub.campaigns.models import Campaign, CampaignOffer, CampaignState
 from nrhub.catalog.models import Category, Listing, ListingStatus
 from nrhub.clauses.models import Clause
 from nrhub.db import utcnow
+from nrhub.demo import agreements
 from nrhub.demo.organisations import organisation
 from nrhub.extensions import db
 from nrhub.formatting import paris_date_of, paris_to_utc
@@ -48,6 +49,8 @@ class CampaignSpec:
     clauses: tuple[str, ...]
     state: CampaignState
     offers: tuple[OfferSpec, ...] = ()
+    # The number of the demo framework agreement's lot the campaign calls off.
+    lot: int | None = 1
 
 
 def _paris(year: int, month: int, day: int, hour: int) -> dt.datetime:
@@ -194,6 +197,7 @@ def _load_campaign(spec: CampaignSpec, coordinator: User, now: dt.datetime) -> N
             delivery_to=spec.delivery[1],
             category_ids=_ids(Category, spec.categories),
             clause_ids=_ids(Clause, spec.clauses),
+            framework_lot_id=agreements.lot_id(spec.lot) if spec.lot else None,
         ),
         by=coordinator,
     )
@@ -229,7 +233,9 @@ def _load_campaign(spec: CampaignSpec, coordinator: User, now: dt.datetime) -> N
 
 
 def load() -> None:
-    """Idempotent: a campaign whose title exists is left as it is."""
+    """Idempotent: a campaign whose title exists is left as it is. The legal frame comes
+    first: buyers order under their membership agreement, campaigns under a lot."""
+    agreements.load()
     now = utcnow()
     coordinator = _first_user("hub")
     existing = set(db.session.execute(select(Campaign.title)).scalars())

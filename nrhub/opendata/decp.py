@@ -49,16 +49,24 @@ refurbisher):
 
 Every purchase order is published, also those under the 40 000 € HT threshold above which
 publication is compulsory.
+
+A campaign under a lot of a framework agreement (:class:`CallOffFrame`) publishes instead
+the lot's contract itself (``id`` the agreement's reference and the lot number,
+``techniques`` "Accord-cadre", ``modalitesExecution`` "Bons de commande", its procedure,
+CCAG, award date, duration, maximum amount HT and holders), then each purchase order as a
+call-off of it: ``idAccordCadre`` naming the lot's contract, the same technique and
+modality, the agreement's procedure and CCAG.
 """
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
+from nrhub.agreements.models import add_months
+from nrhub.campaigns.calloffs import CallOffFrame
 from nrhub.clauses.models import ClauseKind
 from nrhub.formatting import paris_date_of
 from nrhub.opendata.queries import Contract, Party, PublishedCampaign
@@ -97,14 +105,6 @@ def execution_place(buyers: tuple[Party, ...]) -> dict[str, str]:
     if len(regions) == 1:
         return {"code": regions.pop(), "typeCode": "Code région"}
     return {"code": FRANCE_COUNTRY_CODE, "typeCode": "Code pays"}
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The same day ``months`` later (the month's last day when it is shorter)."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    last_day = calendar.monthrange(year, month)[1]
-    return dt.date(year, month, min(day.day, last_day))
 
 
 def contract_end(data: PublishedCampaign, contract: Contract) -> dt.date | None:
@@ -174,10 +174,71 @@ def marche(
     }
 
 
-def essential_data(data: PublishedCampaign, ccag: str = DEFAULT_CCAG) -> dict[str, Any]:
-    """The DECP document of a consolidated campaign (amounts as ``Decimal``)."""
+def framework_marche(data: PublishedCampaign, frame: CallOffFrame) -> dict[str, Any]:
+    """The ``marche`` entry of the lot of a framework agreement the campaign calls off."""
+    objet = f"{frame.title} — lot {frame.lot_number} : {frame.lot_title}"
+    holders = frame.holder_sirets or tuple(dict.fromkeys(c.supplier.siret for c in data.contracts))
+    return {
+        "id": frame.contract_id,
+        "acheteur": {"id": data.hub.siret},
+        "nature": "Marché",
+        "objet": objet[:OBJECT_MAX_LENGTH],
+        "codeCPV": frame.cpv_code,
+        "techniques": {"technique": ["Accord-cadre"]},
+        "modalitesExecution": {"modaliteExecution": ["Bons de commande"]},
+        "marcheInnovant": False,
+        "ccag": frame.ccag,
+        "offresRecues": max(len(holders), 1),
+        "attributionAvance": False,
+        "typeGroupementOperateurs": "Pas de groupement",
+        "sousTraitanceDeclaree": False,
+        "procedure": frame.procedure,
+        "lieuExecution": execution_place((data.hub,)),
+        "dureeMois": frame.duration_months,
+        "dateNotification": frame.awarded_on.isoformat(),
+        "datePublicationDonnees": paris_date_of(data.consolidated_at).isoformat(),
+        "montant": frame.maximum_amount,
+        "typesPrix": {"typePrix": ["Définitif ferme"]},
+        "formePrix": "Unitaire",
+        "titulaires": [
+            {"titulaire": {"typeIdentifiant": "SIRET", "id": siret}} for siret in holders
+        ],
+        "considerationsSociales": {"considerationSociale": considerations(data, ClauseKind.SOCIAL)},
+        "considerationsEnvironnementales": {
+            "considerationEnvironnementale": considerations(data, ClauseKind.ENVIRONMENTAL)
+        },
+    }
+
+
+def call_off(
+    data: PublishedCampaign, contract: Contract, offers_received: int, frame: CallOffFrame
+) -> dict[str, Any]:
+    """A purchase order as a call-off (bon de commande) of the lot's contract."""
+    return {
+        **marche(data, contract, offers_received, frame.ccag),
+        "idAccordCadre": frame.contract_id,
+        "techniques": {"technique": ["Accord-cadre"]},
+        "modalitesExecution": {"modaliteExecution": ["Bons de commande"]},
+        "procedure": frame.procedure,
+    }
+
+
+def essential_data(
+    data: PublishedCampaign, ccag: str = DEFAULT_CCAG, frame: CallOffFrame | None = None
+) -> dict[str, Any]:
+    """The DECP document of a consolidated campaign (amounts as ``Decimal``); under a
+    framework lot, the lot's contract and the purchase orders as its call-offs."""
     supplier_ids = {c.supplier.id for c in data.contracts}
     offers_received = len({t.id for t in data.tenderers} | supplier_ids)
+    if frame is not None:
+        return {
+            "marches": {
+                "marche": [
+                    framework_marche(data, frame),
+                    *(call_off(data, c, offers_received, frame) for c in data.contracts),
+                ]
+            }
+        }
     return {
         "marches": {
             "marche": [marche(data, contract, offers_received, ccag) for contract in data.contracts]

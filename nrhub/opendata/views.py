@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, url_for
 
+from nrhub.campaigns import calloffs
 from nrhub.opendata import decp, ocds, queries
 
 bp = Blueprint("opendata", __name__)
@@ -41,7 +42,9 @@ def json_download(document: dict[str, Any], filename: str) -> Response:
 def essential_data(campaign_id: int) -> Response:
     data = queries.published_campaign(campaign_id)
     return json_download(
-        decp.essential_data(data, current_app.config["DECP_CCAG"]),
+        decp.essential_data(
+            data, current_app.config["DECP_CCAG"], calloffs.call_off_frame(campaign_id)
+        ),
         f"donnees-essentielles-campagne-{campaign_id}.json",
     )
 

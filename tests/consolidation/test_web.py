@@ -175,6 +175,9 @@ def test_purchase_order_csv(world, client):
         "20,00",
         "126,00",
         "756,00",
+        "",  # no framework agreement
+        "",
+        "",
     ]
 
 

@@ -19,6 +19,14 @@ from PIL import Image
 from sqlalchemy import select
 
 import nrhub.uploads  # noqa: F401  (registers the image plugins the photo service uses)
+from nrhub.agreements.models import (
+    Ccag,
+    FrameworkAgreement,
+    FrameworkLot,
+    FrameworkLotHolder,
+    MembershipAgreement,
+    Procedure,
+)
 from nrhub.api import tokens as api_tokens
 from nrhub.campaigns.models import CampaignState, OfferStatus, OrderLine
 from nrhub.catalog import services as catalog_services
@@ -210,6 +218,10 @@ def build_world(app: Flask) -> World:
     maintenance, repair = _repairs(draft_a.id, s.refurbisher_a.id, delivery_a1)
     suspended = factories.BuyerFactory(name="Commune suspendue", status=OrgStatus.SUSPENDED)
     clause = f.clause(ClauseKind.SOCIAL, ClauseForm.CLAUSE, "Clause de test")
+    framework, framework_lot, holder = _framework(s.refurbisher_a.id)
+    membership1 = db.session.execute(
+        select(MembershipAgreement.id).where(MembershipAgreement.buyer_id == s.buyers[0].id)
+    ).scalar_one()
     db.session.commit()
 
     with app.test_request_context():
@@ -264,12 +276,41 @@ def build_world(app: Flask) -> World:
         "maintenance_a": maintenance.id,
         "repair1": repair.id,
         "year": 2026,
+        "membership1": membership1,
+        "framework": framework.id,
+        "framework_lot": framework_lot.id,
+        "framework_holder": holder.id,
     }
     world.names = {"photo_a": photo_a.filename, "thumb_a": photo_a.thumbnail}
     # Reading the ids above opened a transaction: end it, so that another application of
     # the test (production settings, same database file) can write at once.
     db.session.rollback()
     return world
+
+
+def _framework(refurbisher_id: int) -> tuple[FrameworkAgreement, FrameworkLot, FrameworkLotHolder]:
+    """A framework agreement whose lot 1 refurbisher A holds (B holds none)."""
+    agreement = FrameworkAgreement(
+        title="Accord-cadre de test",
+        reference="AC-TEST",
+        procedure=Procedure.ADAPTED,
+        awarded_on=dt.date(2026, 1, 5),
+        duration_months=24,
+        maximum_amount=Decimal("100000.00"),
+        ordered_amount=Decimal("0"),
+        ccag=Ccag.TIC,
+    )
+    lot = FrameworkLot(
+        agreement=agreement,
+        number=1,
+        title="Postes",
+        cpv_code="30213000-5",
+        ordered_amount=Decimal("0"),
+    )
+    holder = FrameworkLotHolder(lot=lot, refurbisher_id=refurbisher_id, reference="M-A")
+    db.session.add_all([agreement, lot, holder])
+    db.session.flush()
+    return agreement, lot, holder
 
 
 @pytest.fixture

@@ -53,6 +53,8 @@ LOT_1 = ids(lot_id="lot1")
 CLAIM_A1 = ids(claim_id="claim_a1")
 MAINTENANCE_A = ids(listing_id="draft_a", offer_id="maintenance_a")
 REPAIR_1 = ids(request_id="repair1")
+FRAMEWORK = ids(agreement_id="framework")
+FRAMEWORK_LOT = ids(agreement_id="framework", lot_id="framework_lot")
 
 
 def other_buyer_query(w: World) -> str:
@@ -224,6 +226,24 @@ CASES: dict[str, Case] = {
     "repairs.refurbisher_message": Case(REPAIR_1, ("refurbisher_b", "buyer1")),
     "repairs.refurbisher_status": Case(REPAIR_1, ("refurbisher_b", "buyer1")),
     "repairs.coordinator_detail": Case(REPAIR_1, NOT_COORDINATOR, owner="coordinator"),
+    # Legal frame: buyer 1's membership agreement; a framework lot held by refurbisher A.
+    "agreements.membership_create": Case(ids(buyer_id="buyer1"), NOT_COORDINATOR),
+    "agreements.membership_edit": Case(ids(agreement_id="membership1"), NOT_COORDINATOR),
+    "agreements.membership_document": Case(
+        ids(agreement_id="membership1"), ("buyer2", "refurbisher_a")
+    ),
+    "agreements.framework_detail": Case(FRAMEWORK, ("refurbisher_b",), owner="refurbisher_a"),
+    "agreements.framework_edit": Case(FRAMEWORK, NOT_COORDINATOR),
+    "agreements.lot_create": Case(FRAMEWORK, NOT_COORDINATOR),
+    "agreements.lot_edit": Case(FRAMEWORK_LOT, NOT_COORDINATOR),
+    "agreements.holder_add": Case(FRAMEWORK_LOT, NOT_COORDINATOR),
+    "agreements.holder_remove": Case(
+        ids(agreement_id="framework", lot_id="framework_lot", holder_id="framework_holder"),
+        NOT_COORDINATOR,
+    ),
+    "api.framework_agreement": Case(
+        ids(id="framework"), ("refurbisher_b",), "refurbisher_a", api=True
+    ),
     # Open data: a draft campaign's essential data are not public yet.
     "opendata.essential_data": Case(
         ids(campaign_id="draft_campaign"), ("anonymous", "buyer1", "refurbisher_a")

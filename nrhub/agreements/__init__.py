@@ -1,0 +1,1 @@
+"""Membership and framework agreements: the legal frame of the hub's purchases."""
