@@ -66,7 +66,7 @@ from decimal import Decimal
 from typing import Any
 
 from nrhub.agreements.models import add_months
-from nrhub.campaigns.calloffs import CallOffFrame
+from nrhub.agreements.queries import CallOffFrame
 from nrhub.clauses.models import ClauseKind
 from nrhub.formatting import paris_date_of
 from nrhub.opendata.queries import Contract, Party, PublishedCampaign
