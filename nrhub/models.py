@@ -14,8 +14,10 @@ from nrhub.campaigns.models import (
 )
 from nrhub.catalog.models import Category, Listing, ListingPhoto, PriceTier, StockImport
 from nrhub.clauses.models import Clause
+from nrhub.commitments.models import BuyerCommitment
 from nrhub.consolidation import models as consolidation_models
 from nrhub.donations import models as donation_models
+from nrhub.invoices.models import Invoice, InvoiceLine
 from nrhub.ledger.models import SpendEntry
 from nrhub.mail.models import OutboxMail
 from nrhub.organisations.models import Organisation
@@ -25,6 +27,7 @@ from nrhub.stats.models import DeclarationStatus
 __all__ = [
     "AccountToken",
     "ApiToken",
+    "BuyerCommitment",
     "AuditEvent",
     "CacheGeneration",
     "Campaign",
@@ -34,6 +37,8 @@ __all__ = [
     "Clause",
     "DeclarationStatus",
     "IdempotentRequest",
+    "Invoice",
+    "InvoiceLine",
     "Listing",
     "ListingPhoto",
     "LoginThrottle",

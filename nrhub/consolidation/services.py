@@ -348,6 +348,7 @@ def _consolidate(
         allocation_ids,
         maintenance_line_ids,
     )
+    steps.copy_commitments(campaign_id)
     released = steps.release_undecided_offers(campaign_id, by, now)
     returned = steps.return_stock(preview, released)
     consolidation.units_returned = returned
