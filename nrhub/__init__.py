@@ -23,6 +23,7 @@ BLUEPRINT_MODULES = (
     "nrhub.clauses.views",
     "nrhub.campaigns.views",
     "nrhub.consolidation.views",
+    "nrhub.invoices.views",
     "nrhub.ledger.views",
     "nrhub.stats.views",
     "nrhub.donations.views",
