@@ -53,6 +53,7 @@ LOT_1 = ids(lot_id="lot1")
 CLAIM_A1 = ids(claim_id="claim_a1")
 MAINTENANCE_A = ids(listing_id="draft_a", offer_id="maintenance_a")
 REPAIR_1 = ids(request_id="repair1")
+INVOICE_A1 = ids(invoice_id="invoice_a1")
 
 
 def other_buyer_query(w: World) -> str:
@@ -110,6 +111,16 @@ CASES: dict[str, Case] = {
     "consolidation.ship": Case(DELIVERY_A1, ("refurbisher_b", "buyer2", "buyer1")),
     "consolidation.receive": Case(DELIVERY_A1, ("buyer2", "refurbisher_b")),
     "consolidation.not_delivered": Case(DELIVERY_A1, ("buyer2", "refurbisher_b")),
+    # Legal documents: A's delivery to buyer 1 and A's invoice of it.
+    "invoices.order_pdf": Case(DELIVERY_A1, ("refurbisher_b", "buyer2"), owner="buyer1"),
+    "invoices.order_xml": Case(DELIVERY_A1, ("refurbisher_b", "buyer2"), owner="buyer1"),
+    "invoices.delivery_invoices": Case(DELIVERY_A1, ("refurbisher_b", "buyer2"), owner="buyer1"),
+    "invoices.issue_invoice": Case(DELIVERY_A1, ("refurbisher_b", "buyer2", "buyer1")),
+    "invoices.commitment": Case(ids(campaign_id="draft_campaign"), ("buyer1", "refurbisher_a")),
+    "invoices.invoice": Case(INVOICE_A1, ("refurbisher_b", "buyer2"), owner="buyer1"),
+    "invoices.invoice_pdf": Case(INVOICE_A1, ("refurbisher_b", "buyer2"), owner="buyer1"),
+    "invoices.invoice_xml": Case(INVOICE_A1, ("refurbisher_b", "buyer2"), owner="buyer1"),
+    "invoices.credit_note": Case(INVOICE_A1, ("refurbisher_b", "buyer2", "buyer1")),
     # Ledger: buyer 1's entry; the legal targets are the coordinator's.
     "ledger.edit": Case(ENTRY_1, ("buyer2", "refurbisher_a", "coordinator"), owner="buyer1"),
     "ledger.delete": Case(ENTRY_1, ("buyer2", "refurbisher_a", "coordinator")),
@@ -169,6 +180,29 @@ CASES: dict[str, Case] = {
         ("buyer2", "refurbisher_b", "refurbisher_a"),
         api=True,
         body=lambda w: {"reason": "Colis perdu"},
+    ),
+    "api.delivery_order_x": Case(
+        ids(id="delivery_a1"), ("refurbisher_b", "buyer2"), "buyer1", api=True
+    ),
+    "api.issue_invoice": Case(
+        ids(id="delivery_a1"),
+        ("refurbisher_b", "buyer2", "buyer1"),
+        api=True,
+        body=lambda w: {"number": "FA-X", "issued_on": "2026-10-20"},
+    ),
+    "api.invoice": Case(ids(id="invoice_a1"), ("refurbisher_b", "buyer2"), "buyer1", api=True),
+    "api.invoice_pdf": Case(ids(id="invoice_a1"), ("refurbisher_b", "buyer2"), "buyer1", api=True),
+    "api.invoice_xml": Case(ids(id="invoice_a1"), ("refurbisher_b", "buyer2"), "buyer1", api=True),
+    "api.issue_credit_note": Case(
+        ids(id="invoice_a1"),
+        ("refurbisher_b", "buyer2", "buyer1"),
+        api=True,
+        body=lambda w: {
+            "number": "AV-X",
+            "issued_on": "2026-10-21",
+            "reason": "Unité refusée",
+            "lines": [{"line_id": 1, "quantity": 1}],
+        },
     ),
     "api.commit_offer": Case(
         ids(id="draft_campaign"),
