@@ -27,6 +27,13 @@ bp = Blueprint("invoices", __name__)
 EVERYONE = (Role.BUYER, Role.REFURBISHER, Role.COORDINATOR)
 
 
+@bp.app_context_processor
+def _invoice_links() -> dict[str, object]:
+    """The ledger's receipt rows link to their invoice (the ledger area, below this one,
+    asks through the template)."""
+    return {"invoices_by_delivery_line": queries.invoice_by_delivery_line}
+
+
 def _file(body: bytes, mimetype: str, filename: str) -> Response:
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'

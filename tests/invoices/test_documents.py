@@ -442,3 +442,15 @@ def test_xml_amounts_equal_purchase_order_lines_for_every_delivery(client, world
         assert text(root, "TaxBasisTotalAmount", RAM_128) == [f"{expected.ht:.2f}"]
         assert text(root, "GrandTotalAmount", RAM_128) == [f"{expected.ttc:.2f}"]
         assert etree.fromstring(xml) is not None
+
+
+def test_the_ledger_row_of_a_receipt_links_to_its_invoice(client, world):  # type: ignore[no-untyped-def]
+    delivery = delivery_of(world, "a", 1)
+    ship_and_receive(world, delivery)
+    login(client, "acheteur1@test.fr")
+    year = paris_today().year
+    assert "Facture FA-" not in client.get(f"/acheteur/depenses?annee={year}").get_data(as_text=True)
+    response = _invoice(client, world, delivery)
+    invoice_id = response.get_json()["id"]
+    page = client.get(f"/acheteur/depenses?annee={year}").get_data(as_text=True)
+    assert f'href="/factures/{invoice_id}">Facture FA-2026-001' in page
