@@ -27,8 +27,8 @@ from nrhub.stats.models import DeclarationStatus
 __all__ = [
     "AccountToken",
     "ApiToken",
-    "BuyerCommitment",
     "AuditEvent",
+    "BuyerCommitment",
     "CacheGeneration",
     "Campaign",
     "CampaignOffer",

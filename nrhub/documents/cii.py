@@ -56,8 +56,12 @@ class _Writer:
         return node
 
     def date(self, parent: Any, tag: str, value: dt.date, wrapper: str = "udt") -> None:
-        self.el(self.el(parent, tag), f"{wrapper}:DateTimeString", value.strftime("%Y%m%d"),
-                format="102")
+        self.el(
+            self.el(parent, tag),
+            f"{wrapper}:DateTimeString",
+            value.strftime("%Y%m%d"),
+            format="102",
+        )
 
     def party(self, parent: Any, tag: str, party: Party, *, legal: bool = True) -> None:
         node = self.el(parent, tag)
@@ -104,9 +108,7 @@ def _serialise(root: Any) -> bytes:
 def orderx_xml(document: OrderDocument) -> bytes:
     """The buyer's purchase order as an Order-X order (type 220), comfort profile."""
     w = _Writer(ORDERX)
-    root = etree.Element(
-        f"{{{ORDERX['rsm']}}}SCRDMCCBDACIOMessageStructure", nsmap=dict(ORDERX)
-    )
+    root = etree.Element(f"{{{ORDERX['rsm']}}}SCRDMCCBDACIOMessageStructure", nsmap=dict(ORDERX))
     context = w.el(root, "rsm:ExchangedDocumentContext")
     w.el(w.el(context, "ram:GuidelineSpecifiedDocumentContextParameter"), "ram:ID", ORDERX_PROFILE)
     header = w.el(root, "rsm:ExchangedDocument")
@@ -143,8 +145,13 @@ def orderx_xml(document: OrderDocument) -> bytes:
     w.party(
         delivery,
         "ram:ShipToTradeParty",
-        Party(document.buyer.name, document.buyer.siret, ship_to or document.buyer.address,
-              "" if ship_to else document.buyer.postcode, "" if ship_to else document.buyer.city),
+        Party(
+            document.buyer.name,
+            document.buyer.siret,
+            ship_to or document.buyer.address,
+            "" if ship_to else document.buyer.postcode,
+            "" if ship_to else document.buyer.city,
+        ),
         legal=False,
     )
     if document.delivery_from is not None:
@@ -223,9 +230,7 @@ def facturx_xml(document: InvoiceDocument) -> bytes:
     w = _Writer(FACTURX)
     root = etree.Element(f"{{{FACTURX['rsm']}}}CrossIndustryInvoice", nsmap=dict(FACTURX))
     context = w.el(root, "rsm:ExchangedDocumentContext")
-    w.el(
-        w.el(context, "ram:GuidelineSpecifiedDocumentContextParameter"), "ram:ID", FACTURX_PROFILE
-    )
+    w.el(w.el(context, "ram:GuidelineSpecifiedDocumentContextParameter"), "ram:ID", FACTURX_PROFILE)
     header = w.el(root, "rsm:ExchangedDocument")
     w.el(header, "ram:ID", document.number)
     w.el(header, "ram:TypeCode", "381" if document.is_credit_note else "380")

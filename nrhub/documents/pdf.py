@@ -83,7 +83,7 @@ def _party_block(title: str, party: Party, st: dict[str, ParagraphStyle]) -> Par
 
 def _lines_table(lines: tuple[DocumentLine, ...], st: dict[str, ParagraphStyle]) -> Table:
     header = ["Désignation", "Réf.", "Qté", "PU HT", "TVA", "Total HT", "Total TTC"]
-    rows: list[list[object]] = [header]
+    rows: list[list[object]] = [list(header)]
     for line in lines:
         vat = "marge" if line.margin_scheme else f"{line.vat_rate.normalize():f}\u00a0%"
         rows.append(
@@ -151,7 +151,7 @@ def _build(story: list[object], title: str, author: str) -> bytes:
         author=author,
         lang="fr-FR",
     )
-    document.build(story)  # type: ignore[arg-type]
+    document.build(story)
     return _with_output_intent(buffer.getvalue())
 
 
@@ -171,9 +171,7 @@ def _with_output_intent(pdf: bytes) -> bytes:
             NameObject("/DestOutputProfile"): writer._add_object(stream),
         }
     )
-    writer._root_object[NameObject("/OutputIntents")] = ArrayObject(
-        [writer._add_object(intent)]
-    )
+    writer._root_object[NameObject("/OutputIntents")] = ArrayObject([writer._add_object(intent)])
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
@@ -229,7 +227,8 @@ def purchase_order_pdf(document: OrderDocument) -> bytes:
         Paragraph(
             "<br/>".join(
                 [
-                    f"Numéro d'engagement juridique : {_escape(c.engagement_number or 'non renseigné')}",
+                    "Numéro d'engagement juridique : "
+                    + _escape(c.engagement_number or "non renseigné"),
                     f"Imputation budgétaire (M57) : chapitre {_escape(c.budget_chapter or '—')}, "
                     f"nature {_escape(c.budget_nature or '—')}",
                     f"Code service Chorus Pro : {_escape(c.service_code or 'aucun')}",
@@ -285,9 +284,7 @@ def purchase_order_pdf(document: OrderDocument) -> bytes:
 
 def _window(document: OrderDocument) -> str:
     if document.delivery_from and document.delivery_to:
-        return (
-            f"du {format_date(document.delivery_from)} au {format_date(document.delivery_to)}"
-        )
+        return f"du {format_date(document.delivery_from)} au {format_date(document.delivery_to)}"
     if document.delivery_from:
         return f"à partir du {format_date(document.delivery_from)}"
     return "à convenir avec l'acheteur"
@@ -351,9 +348,7 @@ def invoice_pdf(document: InvoiceDocument) -> bytes:
         Spacer(1, 4 * mm),
     ]
     if not document.is_credit_note:
-        story.append(
-            Paragraph(f"Date d'échéance : {format_date(document.due_on)}", st["base"])
-        )
+        story.append(Paragraph(f"Date d'échéance : {format_date(document.due_on)}", st["base"]))
     story.append(Paragraph(_escape(cii.payment_terms_text()), st["small"]))
     story.append(
         Paragraph(

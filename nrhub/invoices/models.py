@@ -62,9 +62,7 @@ class Invoice(Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
-    refurbisher: Mapped[Organisation] = relationship(
-        foreign_keys=[refurbisher_id], lazy="raise"
-    )
+    refurbisher: Mapped[Organisation] = relationship(foreign_keys=[refurbisher_id], lazy="raise")
     buyer: Mapped[Organisation] = relationship(foreign_keys=[buyer_id], lazy="raise")
     lines: Mapped[list[InvoiceLine]] = relationship(
         back_populates="invoice", lazy="raise", order_by="InvoiceLine.id"

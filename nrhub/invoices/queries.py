@@ -17,7 +17,7 @@ from nrhub.invoices.models import Invoice, InvoiceLine
 from nrhub.security import Role
 
 
-def _visible_to(user: User) -> Select[tuple[Invoice]]:
+def _visible_to(user: User) -> Select[Invoice]:
     query = select(Invoice)
     if user.role == Role.COORDINATOR:
         return query
@@ -26,7 +26,9 @@ def _visible_to(user: User) -> Select[tuple[Invoice]]:
     return query.where(Invoice.buyer_id == user.organisation_id)
 
 
-def list_invoices_for(user: User, after: int | None = None, limit: int | None = None) -> list[Invoice]:
+def list_invoices_for(
+    user: User, after: int | None = None, limit: int | None = None
+) -> list[Invoice]:
     query = _visible_to(user).options(
         joinedload(Invoice.buyer), joinedload(Invoice.refurbisher), selectinload(Invoice.lines)
     )
@@ -135,17 +137,19 @@ def delivery_matching(delivery: Delivery, invoices: list[Invoice]) -> list[Match
             units, amount = sums.get(key, (0, ZERO))
             sums[key] = (units + line.quantity, amount + line.amount_ht)
     rows = []
-    for line in delivery.lines:
-        po_line = line.purchase_order_line
-        received = line.received_quantity or 0
-        kinds: list[tuple[bool, str, Decimal | None]] = [(False, po_line.designation, line.unit_price)]
-        if line.maintenance_line is not None:
-            kinds.append((True, line.maintenance_line.designation, line.maintenance_unit_price))
+    for dline in delivery.lines:
+        po_line = dline.purchase_order_line
+        received = dline.received_quantity or 0
+        kinds: list[tuple[bool, str, Decimal | None]] = [
+            (False, po_line.designation, dline.unit_price)
+        ]
+        if dline.maintenance_line is not None:
+            kinds.append((True, dline.maintenance_line.designation, dline.maintenance_unit_price))
         for maintenance, designation, price in kinds:
             if price is None:
                 continue
-            invoiced = sums.get((line.id, maintenance, False), (0, ZERO))
-            credited = sums.get((line.id, maintenance, True), (0, ZERO))
+            invoiced = sums.get((dline.id, maintenance, False), (0, ZERO))
+            credited = sums.get((dline.id, maintenance, True), (0, ZERO))
             rows.append(
                 MatchRow(
                     designation,

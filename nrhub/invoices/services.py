@@ -131,7 +131,7 @@ def issue_invoice(delivery: Delivery, number: str, issued_on: dt.date, *, by: Us
             delivery_id=delivery.id,
             refurbisher_id=delivery.refurbisher_id,
             buyer_id=delivery.buyer_id,
-            received_units=int(received_units),
+            received_units=int(received_units or 0),
             created_by_id=by.id,
         ),
         lines,
@@ -210,7 +210,9 @@ def credited_quantities(invoice: Invoice) -> dict[int, int]:
     """Units of each line of ``invoice`` already credited, by invoice line id (credit-note
     lines point at the same delivery line and kind of line)."""
     rows = db.session.execute(
-        select(InvoiceLine.delivery_line_id, InvoiceLine.is_maintenance, func.sum(InvoiceLine.quantity))
+        select(
+            InvoiceLine.delivery_line_id, InvoiceLine.is_maintenance, func.sum(InvoiceLine.quantity)
+        )
         .join(Invoice, Invoice.id == InvoiceLine.invoice_id)
         .where(Invoice.credited_invoice_id == invoice.id)
         .group_by(InvoiceLine.delivery_line_id, InvoiceLine.is_maintenance)

@@ -89,7 +89,9 @@ def _invoice_page(delivery: Delivery, form: InvoiceForm, status: int = 200) -> R
             "invoices/invoice_form.html",
             delivery=delivery,
             form=form,
-            pending=[(line, units) for line, units in services.invoiceable_lines(delivery) if units],
+            pending=[
+                (line, units) for line, units in services.invoiceable_lines(delivery) if units
+            ],
         ),
         status,
     )

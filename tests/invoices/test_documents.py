@@ -38,6 +38,7 @@ from tests.invoices.helpers import (
     text,
 )
 
+
 @pytest.fixture
 def world(app) -> Scenario:  # type: ignore[no-untyped-def]
     """Consolidated: Atelier A delivers commune 1 three laptops at 210.00 and five monitors
@@ -164,7 +165,9 @@ def test_bon_de_commande_pdf_embeds_its_order_x(world, client):  # type: ignore[
     assert b"/OutputIntents" in response.data
 
 
-@pytest.mark.parametrize(("email", "status"), [("acheteur2@test.fr", 404), ("atelier-b@test.fr", 404)])
+@pytest.mark.parametrize(
+    ("email", "status"), [("acheteur2@test.fr", 404), ("atelier-b@test.fr", 404)]
+)
 def test_bon_de_commande_pdf_of_another_organisation_is_404(world, client, email, status):  # type: ignore[no-untyped-def]
     delivery = delivery_of(world, "a", 1)
     login(client, email)
@@ -284,7 +287,9 @@ def test_invoice_of_another_organisation_is_404(client, world, who):  # type: ig
     ship_and_receive(world, delivery)
     invoice_id = _invoice(client, world, delivery).get_json()["id"]
     for path in ("", "/factur-x.pdf", "/factur-x.xml"):
-        response = client.get(f"/api/v1/invoices/{invoice_id}{path}", headers=bearer(world.people[who]))
+        response = client.get(
+            f"/api/v1/invoices/{invoice_id}{path}", headers=bearer(world.people[who])
+        )
         assert response.status_code == 404
 
 
@@ -356,7 +361,11 @@ def test_credit_note_for_refused_units_passes_factur_x_and_shows_in_matching(cli
     )
     assert response.status_code == 201, response.get_json()
     note = response.get_json()
-    assert (note["kind"], note["total_ht"], note["total_ttc"]) == ("credit_note", "210.00", "252.00")
+    assert (note["kind"], note["total_ht"], note["total_ttc"]) == (
+        "credit_note",
+        "210.00",
+        "252.00",
+    )
     xml = client.get(
         f"/api/v1/invoices/{note['id']}/factur-x.xml", headers=bearer(world.people["buyer1"])
     ).data
@@ -449,7 +458,9 @@ def test_the_ledger_row_of_a_receipt_links_to_its_invoice(client, world):  # typ
     ship_and_receive(world, delivery)
     login(client, "acheteur1@test.fr")
     year = paris_today().year
-    assert "Facture FA-" not in client.get(f"/acheteur/depenses?annee={year}").get_data(as_text=True)
+    assert "Facture FA-" not in client.get(f"/acheteur/depenses?annee={year}").get_data(
+        as_text=True
+    )
     response = _invoice(client, world, delivery)
     invoice_id = response.get_json()["id"]
     page = client.get(f"/acheteur/depenses?annee={year}").get_data(as_text=True)
