@@ -8,11 +8,15 @@ from typing import Any
 
 from flask import Response, jsonify, request
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from pydantic import BaseModel, Field
 
 from nrhub.api import core
 from nrhub.api.core import MAX_ID, PAGINATION_PARAMS, Param, route
 from nrhub.api.schemas import NamedRef, _In
+from nrhub.campaigns import queries as campaign_queries
+from nrhub.commitments import services as commitment_services
+from nrhub.commitments.models import BuyerCommitment
 from nrhub.consolidation import queries as consolidation_queries
 from nrhub.documents import cii, pdf
 from nrhub.documents.assemble import invoice_document, order_document
@@ -40,6 +44,24 @@ class CreditNoteIn(_In):
     issued_on: dt.date
     reason: str = Field(min_length=5, max_length=2000)
     lines: list[CreditLineIn] = Field(min_length=1, max_length=1000)
+
+
+class CommitmentIn(_In):
+    engagement_number: str = Field(min_length=1, max_length=50, examples=["EJ-2026-00042"])
+    budget_nature: str = Field(min_length=1, max_length=10, examples=["2183"])
+    budget_chapter: str = Field(min_length=1, max_length=10, examples=["21"])
+    service_code: str | None = Field(default=None, max_length=100)
+    delivery_address: str = Field(min_length=1, max_length=500)
+
+
+class CommitmentOut(BaseModel):
+    campaign_id: int
+    engagement_number: str
+    budget_nature: str
+    budget_chapter: str
+    service_code: str | None
+    delivery_address: str
+    updated_at: str
 
 
 class InvoiceLineOut(BaseModel):
@@ -117,6 +139,71 @@ def _file(body: bytes, mimetype: str, filename: str) -> Response:
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def _commitment(item: BuyerCommitment) -> dict[str, Any]:
+    return {
+        "campaign_id": item.campaign_id,
+        "engagement_number": item.engagement_number,
+        "budget_nature": item.budget_nature,
+        "budget_chapter": item.budget_chapter,
+        "service_code": item.service_code,
+        "delivery_address": item.delivery_address,
+        "updated_at": core.timestamp(item.updated_at),
+    }
+
+
+@route(
+    "/campaigns/{id}/commitment",
+    "GET",
+    summary="Mon engagement budgétaire pour une campagne",
+    description="Numéro d'engagement juridique, imputation M57, code service Chorus Pro et "
+    "adresse de livraison de l'acheteur ; 404 s'il n'en a pas encore enregistré.",
+    roles=(Role.BUYER,),
+    response=CommitmentOut,
+    params=[ID_PARAM],
+    errors=(401, 403, 404),
+    tag=TAG,
+)
+def get_commitment(id: int) -> ResponseReturnValue:
+    user = core.api_user()
+    campaign = campaign_queries.get_campaign_for(user, id)
+    item = commitment_services.get_commitment(campaign.id, user.organisation_id)
+    if item is None:
+        raise core.ApiProblem(404, _("Aucun engagement enregistré pour cette campagne."))
+    return jsonify(_commitment(item))
+
+
+@route(
+    "/campaigns/{id}/commitment",
+    "PUT",
+    summary="Enregistrer mon engagement budgétaire",
+    description="Par un acheteur ayant une commande dans la campagne (pas en préparation, "
+    "annulée ni terminée) ; repris sur ses livraisons à la consolidation, et modifiable "
+    "ensuite tant que la livraison n'est pas facturée. Champ invalide : 422 avec son message.",
+    roles=(Role.BUYER,),
+    body=CommitmentIn,
+    response=CommitmentOut,
+    params=[ID_PARAM],
+    errors=(401, 403, 404, 409, 422),
+    tag=TAG,
+)
+def put_commitment(id: int) -> ResponseReturnValue:
+    body = core.parse_body(CommitmentIn)
+    user = core.api_user()
+    campaign = campaign_queries.get_campaign_for(user, id)
+    item = commitment_services.record_commitment(
+        campaign,
+        commitment_services.CommitmentData(
+            body.engagement_number,
+            body.budget_nature,
+            body.budget_chapter,
+            body.service_code,
+            body.delivery_address,
+        ),
+        by=user,
+    )
+    return jsonify(_commitment(item))
 
 
 @route(

@@ -61,8 +61,8 @@ def _styles() -> dict[str, ParagraphStyle]:
 
 
 def euros(value: Decimal) -> str:
-    """1 234,50 € (no-break spaces), as on the pages."""
-    text = f"{value:,.2f}".replace(",", "\u202f").replace(".", ",")
+    """1 234,50 € with no-break spaces (the embedded font has no narrow one)."""
+    text = f"{value:,.2f}".replace(",", "\u00a0").replace(".", ",")
     return f"{text}\u00a0€"
 
 
@@ -118,7 +118,7 @@ def _totals_table(document: OrderDocument | InvoiceDocument) -> Table:
     rows = [["Total HT", euros(totals.ht)]]
     for group in document.vat_breakdown:
         label = (
-            "TVA (régime de la marge, non récupérable)"
+            "Biens d'occasion (régime de la marge) : TVA non mentionnée"
             if group.margin_scheme
             else f"TVA {group.rate.normalize():f} % sur {euros(group.basis)}"
         )

@@ -465,3 +465,18 @@ def test_the_ledger_row_of_a_receipt_links_to_its_invoice(client, world):  # typ
     invoice_id = response.get_json()["id"]
     page = client.get(f"/acheteur/depenses?annee={year}").get_data(as_text=True)
     assert f'href="/factures/{invoice_id}">Facture FA-2026-001' in page
+
+
+def test_commitment_through_the_api(client, app):  # type: ignore[no-untyped-def]
+    world = scenario()
+    url = f"/api/v1/campaigns/{world.campaign.id}/commitment"
+    buyer = bearer(world.people["buyer3"])
+    assert client.get(url, headers=buyer).status_code == 404
+    bad = client.put(url, json={**COMMITMENT.__dict__, "budget_chapter": "x"}, headers=buyer)
+    assert bad.status_code == 422
+    assert "budget_chapter" in bad.get_json()["errors"]
+    good = client.put(url, json=COMMITMENT.__dict__, headers=buyer)
+    assert good.status_code == 200, good.get_json()
+    assert client.get(url, headers=buyer).get_json()["engagement_number"] == "EJ-2026-00042"
+    refurbisher = bearer(world.people["refurbisher_a"])
+    assert client.put(url, json=COMMITMENT.__dict__, headers=refurbisher).status_code == 403

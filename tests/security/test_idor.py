@@ -181,6 +181,18 @@ CASES: dict[str, Case] = {
         api=True,
         body=lambda w: {"reason": "Colis perdu"},
     ),
+    "api.get_commitment": Case(ids(id="draft_campaign"), ("buyer1", "buyer2"), api=True),
+    "api.put_commitment": Case(
+        ids(id="draft_campaign"),
+        ("buyer1", "buyer2"),
+        api=True,
+        body=lambda w: {
+            "engagement_number": "EJ-1",
+            "budget_nature": "2183",
+            "budget_chapter": "21",
+            "delivery_address": "1 place de la Mairie, 35000 Rennes",
+        },
+    ),
     "api.delivery_order_x": Case(
         ids(id="delivery_a1"), ("refurbisher_b", "buyer2"), "buyer1", api=True
     ),
