@@ -1,7 +1,7 @@
 """commitments and invoices: the buyer's engagement, frozen on deliveries; invoices, credit notes
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-03 14:00:00
 
 A buyer records its commitment (engagement number, M57 budget line, Chorus Pro service
@@ -17,7 +17,7 @@ import nrhub.db
 
 # revision identifiers, used by Alembic.
 revision = '0015'
-down_revision = '0013'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
