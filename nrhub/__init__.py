@@ -24,6 +24,7 @@ BLUEPRINT_MODULES = (
     "nrhub.agreements.views",
     "nrhub.campaigns.routes",
     "nrhub.consolidation.views",
+    "nrhub.invoices.views",
     "nrhub.ledger.views",
     "nrhub.stats.views",
     "nrhub.donations.views",

@@ -20,8 +20,10 @@ from nrhub.campaigns.models import (
 )
 from nrhub.catalog.models import Category, Listing, ListingPhoto, PriceTier, StockImport
 from nrhub.clauses.models import Clause
+from nrhub.commitments.models import BuyerCommitment
 from nrhub.consolidation import models as consolidation_models
 from nrhub.donations import models as donation_models
+from nrhub.invoices.models import Invoice, InvoiceLine
 from nrhub.ledger.models import SpendEntry
 from nrhub.mail.models import OutboxMail
 from nrhub.organisations.models import Organisation
@@ -32,6 +34,7 @@ __all__ = [
     "AccountToken",
     "ApiToken",
     "AuditEvent",
+    "BuyerCommitment",
     "CacheGeneration",
     "Campaign",
     "CampaignOffer",
@@ -43,6 +46,8 @@ __all__ = [
     "FrameworkLot",
     "FrameworkLotHolder",
     "IdempotentRequest",
+    "Invoice",
+    "InvoiceLine",
     "Listing",
     "ListingPhoto",
     "LoginThrottle",

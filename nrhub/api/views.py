@@ -13,6 +13,7 @@ from nrhub.api import (
     core,
     expense_views,
     indicator_views,
+    invoice_views,
     purchase_order_views,
     queries,
     schemas,
@@ -34,6 +35,7 @@ __all__ = [
     "coordination_views",
     "expense_views",
     "indicator_views",
+    "invoice_views",
     "purchase_order_views",
 ]
 

@@ -137,6 +137,9 @@ ACTION_LABELS = {
     "delivery.shipped": _l("Livraison expédiée"),
     "delivery.received": _l("Livraison reçue"),
     "delivery.not_delivered": _l("Unités déclarées non livrées"),
+    "commitment.recorded": _l("Engagement budgétaire enregistré"),
+    "invoice.issued": _l("Facture émise"),
+    "invoice.credit_note_issued": _l("Avoir émis"),
 }
 
 # Status values, by the object type that holds them.

@@ -214,6 +214,13 @@ class Delivery(Model):
     received_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # Why the buyer recorded the missing units as never coming (which closed the delivery).
     not_delivered_reason: Mapped[str | None] = mapped_column(Text)
+    # The buyer's commitment (nrhub.commitments), copied at consolidation and frozen once
+    # invoiced: what the purchase order and the invoices cite.
+    engagement_number: Mapped[str | None] = mapped_column(String(50))
+    budget_nature: Mapped[str | None] = mapped_column(String(10))
+    budget_chapter: Mapped[str | None] = mapped_column(String(10))
+    service_code: Mapped[str | None] = mapped_column(String(100))
+    delivery_address: Mapped[str | None] = mapped_column(Text)
 
     purchase_order: Mapped[PurchaseOrder] = relationship(back_populates="deliveries", lazy="raise")
     campaign: Mapped[Campaign] = relationship(lazy="raise")
@@ -236,6 +243,10 @@ class DeliveryLine(Model):
             "received_quantity <= quantity)",
             name="received_range",
         ),
+        CheckConstraint(
+            "invoiced_quantity >= 0 AND invoiced_quantity <= COALESCE(received_quantity, 0)",
+            name="invoiced_range",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -253,6 +264,8 @@ class DeliveryLine(Model):
         ForeignKey("purchase_order_maintenance_line.id")
     )
     maintenance_unit_price: Mapped[Decimal | None] = mapped_column(Money)
+    # Units received and already invoiced (nrhub.invoices): the next invoice covers the rest.
+    invoiced_quantity: Mapped[int] = mapped_column(default=0, server_default="0")
 
     delivery: Mapped[Delivery] = relationship(back_populates="lines", lazy="raise")
     allocation: Mapped[Allocation] = relationship(lazy="raise")

@@ -360,6 +360,8 @@ def _consolidate(
     )
     if lot_id is not None:
         _engage_purchase_orders(campaign_id, lot_id, purchase_orders.values())
+
+    steps.copy_commitments(campaign_id)
     released = steps.release_undecided_offers(campaign_id, by, now)
     returned = steps.return_stock(preview, released)
     consolidation.units_returned = returned

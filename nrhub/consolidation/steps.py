@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from nrhub.auth.models import User
 from nrhub.campaigns.models import CampaignOffer, OfferStatus
 from nrhub.catalog.models import Listing
+from nrhub.commitments.models import BuyerCommitment
 from nrhub.consolidation.allocation import Rule
 from nrhub.consolidation.amounts import ZERO
 from nrhub.consolidation.models import (
@@ -367,6 +368,42 @@ def insert_deliveries(
         for offer, b in per_delivery[key]
     ]
     _bulk_insert(DeliveryLine, DELIVERY_LINE_COLUMNS, line_rows)
+
+
+def copy_commitments(campaign_id: int) -> None:
+    """Each buyer's commitment for the campaign (nrhub.commitments) onto its deliveries:
+    the purchase order and the invoices cite it from there."""
+
+    def of_buyer(column: Any) -> Any:
+        return (
+            select(column)
+            .where(
+                BuyerCommitment.campaign_id == Delivery.campaign_id,
+                BuyerCommitment.buyer_id == Delivery.buyer_id,
+            )
+            .scalar_subquery()
+        )
+
+    db.session.execute(
+        update(Delivery)
+        .where(
+            Delivery.campaign_id == campaign_id,
+            select(BuyerCommitment.id)
+            .where(
+                BuyerCommitment.campaign_id == Delivery.campaign_id,
+                BuyerCommitment.buyer_id == Delivery.buyer_id,
+            )
+            .exists(),
+        )
+        .values(
+            engagement_number=of_buyer(BuyerCommitment.engagement_number),
+            budget_nature=of_buyer(BuyerCommitment.budget_nature),
+            budget_chapter=of_buyer(BuyerCommitment.budget_chapter),
+            service_code=of_buyer(BuyerCommitment.service_code),
+            delivery_address=of_buyer(BuyerCommitment.delivery_address),
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
 def release_undecided_offers(campaign_id: int, by: User, now: dt.datetime) -> dict[int, int]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from nrhub.demo import campaigns, catalog, consolidation, ledger, organisations
+from nrhub.demo import commitments as commitments_demo
 from nrhub.demo import donations as donations_demo
+from nrhub.demo import invoices as invoices_demo
 from nrhub.demo import repairs as repairs_demo
 from nrhub.reference import load_reference_data
 
@@ -14,7 +16,9 @@ LOADERS = (
     organisations,
     catalog,
     campaigns,
+    commitments_demo,
     consolidation,
+    invoices_demo,
     ledger,
     repairs_demo,
     donations_demo,

@@ -42,6 +42,7 @@ from nrhub.donations.models import (
     LotCondition,
 )
 from nrhub.extensions import db
+from nrhub.invoices.models import Invoice, InvoiceKind, InvoiceLine
 from nrhub.ledger.models import LegalTarget, SpendEntry, SpendOrigin, TargetKind
 from nrhub.organisations.models import OrgStatus
 from nrhub.repairs.models import RepairRequest
@@ -216,6 +217,7 @@ def build_world(app: Flask) -> World:
     db.session.add(target)
     lot, claim = _donation(s.buyers[0].id, s.refurbisher_a.id)
     maintenance, repair = _repairs(draft_a.id, s.refurbisher_a.id, delivery_a1)
+    invoice_a1 = _invoice(delivery_a1)
     suspended = factories.BuyerFactory(name="Commune suspendue", status=OrgStatus.SUSPENDED)
     clause = f.clause(ClauseKind.SOCIAL, ClauseForm.CLAUSE, "Clause de test")
     framework, framework_lot, holder = _framework(s.refurbisher_a.id)
@@ -275,6 +277,7 @@ def build_world(app: Flask) -> World:
         "claim_a1": claim.id,
         "maintenance_a": maintenance.id,
         "repair1": repair.id,
+        "invoice_a1": invoice_a1.id,
         "year": 2026,
         "membership1": membership1,
         "framework": framework.id,
@@ -311,6 +314,43 @@ def _framework(refurbisher_id: int) -> tuple[FrameworkAgreement, FrameworkLot, F
     db.session.add_all([agreement, lot, holder])
     db.session.flush()
     return agreement, lot, holder
+
+
+def _invoice(delivery: Delivery) -> Invoice:
+    """Refurbisher A's invoice of one unit of its delivery to buyer 1 (written directly)."""
+    line = db.session.execute(
+        select(DeliveryLine).where(DeliveryLine.delivery_id == delivery.id).limit(1)
+    ).scalar_one()
+    invoice = Invoice(
+        kind=InvoiceKind.INVOICE,
+        number="FA-SECU-1",
+        issued_on=dt.date(2026, 10, 20),
+        delivery_id=delivery.id,
+        refurbisher_id=delivery.refurbisher_id,
+        buyer_id=delivery.buyer_id,
+        received_units=1,
+        total_ht=line.unit_price,
+        total_vat=Decimal("0.00"),
+        total_ttc=line.unit_price,
+    )
+    db.session.add(invoice)
+    db.session.flush()
+    db.session.add(
+        InvoiceLine(
+            invoice_id=invoice.id,
+            delivery_line_id=line.id,
+            designation="Portable",
+            sku="SECU",
+            quantity=1,
+            unit_price=line.unit_price,
+            vat_rate=Decimal("0"),
+            margin_scheme=True,
+            amount_ht=line.unit_price,
+            amount_vat=Decimal("0.00"),
+        )
+    )
+    db.session.flush()
+    return invoice
 
 
 @pytest.fixture

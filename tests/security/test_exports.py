@@ -90,6 +90,8 @@ EXPORTS = [
     ("buyer1", "/dons/export.csv", ("buyer1",)),
     ("coordinator", "/dons/export.csv", ("buyer1",)),
     ("refurbisher_a", "/dons/export.csv", ("buyer1",)),
+    ("buyer1", "/factures.csv", ("buyer1", "refurbisher_a")),
+    ("refurbisher_a", "/factures.csv", ("buyer1", "refurbisher_a")),
 ]
 
 

@@ -55,6 +55,7 @@ MAINTENANCE_A = ids(listing_id="draft_a", offer_id="maintenance_a")
 REPAIR_1 = ids(request_id="repair1")
 FRAMEWORK = ids(agreement_id="framework")
 FRAMEWORK_LOT = ids(agreement_id="framework", lot_id="framework_lot")
+INVOICE_A1 = ids(invoice_id="invoice_a1")
 
 
 def other_buyer_query(w: World) -> str:
@@ -112,6 +113,16 @@ CASES: dict[str, Case] = {
     "consolidation.ship": Case(DELIVERY_A1, ("refurbisher_b", "buyer2", "buyer1")),
     "consolidation.receive": Case(DELIVERY_A1, ("buyer2", "refurbisher_b")),
     "consolidation.not_delivered": Case(DELIVERY_A1, ("buyer2", "refurbisher_b")),
+    # Legal documents: A's delivery to buyer 1 and A's invoice of it.
+    "invoices.order_pdf": Case(DELIVERY_A1, ("refurbisher_b", "buyer2"), owner="buyer1"),
+    "invoices.order_xml": Case(DELIVERY_A1, ("refurbisher_b", "buyer2"), owner="buyer1"),
+    "invoices.delivery_invoices": Case(DELIVERY_A1, ("refurbisher_b", "buyer2"), owner="buyer1"),
+    "invoices.issue_invoice": Case(DELIVERY_A1, ("refurbisher_b", "buyer2", "buyer1")),
+    "invoices.commitment": Case(ids(campaign_id="draft_campaign"), ("buyer1", "refurbisher_a")),
+    "invoices.invoice": Case(INVOICE_A1, ("refurbisher_b", "buyer2"), owner="buyer1"),
+    "invoices.invoice_pdf": Case(INVOICE_A1, ("refurbisher_b", "buyer2"), owner="buyer1"),
+    "invoices.invoice_xml": Case(INVOICE_A1, ("refurbisher_b", "buyer2"), owner="buyer1"),
+    "invoices.credit_note": Case(INVOICE_A1, ("refurbisher_b", "buyer2", "buyer1")),
     # Ledger: buyer 1's entry; the legal targets are the coordinator's.
     "ledger.edit": Case(ENTRY_1, ("buyer2", "refurbisher_a", "coordinator"), owner="buyer1"),
     "ledger.delete": Case(ENTRY_1, ("buyer2", "refurbisher_a", "coordinator")),
@@ -171,6 +182,41 @@ CASES: dict[str, Case] = {
         ("buyer2", "refurbisher_b", "refurbisher_a"),
         api=True,
         body=lambda w: {"reason": "Colis perdu"},
+    ),
+    "api.get_commitment": Case(ids(id="draft_campaign"), ("buyer1", "buyer2"), api=True),
+    "api.put_commitment": Case(
+        ids(id="draft_campaign"),
+        ("buyer1", "buyer2"),
+        api=True,
+        body=lambda w: {
+            "engagement_number": "EJ-1",
+            "budget_nature": "2183",
+            "budget_chapter": "21",
+            "delivery_address": "1 place de la Mairie, 35000 Rennes",
+        },
+    ),
+    "api.delivery_order_x": Case(
+        ids(id="delivery_a1"), ("refurbisher_b", "buyer2"), "buyer1", api=True
+    ),
+    "api.issue_invoice": Case(
+        ids(id="delivery_a1"),
+        ("refurbisher_b", "buyer2", "buyer1"),
+        api=True,
+        body=lambda w: {"number": "FA-X", "issued_on": "2026-10-20"},
+    ),
+    "api.invoice": Case(ids(id="invoice_a1"), ("refurbisher_b", "buyer2"), "buyer1", api=True),
+    "api.invoice_pdf": Case(ids(id="invoice_a1"), ("refurbisher_b", "buyer2"), "buyer1", api=True),
+    "api.invoice_xml": Case(ids(id="invoice_a1"), ("refurbisher_b", "buyer2"), "buyer1", api=True),
+    "api.issue_credit_note": Case(
+        ids(id="invoice_a1"),
+        ("refurbisher_b", "buyer2", "buyer1"),
+        api=True,
+        body=lambda w: {
+            "number": "AV-X",
+            "issued_on": "2026-10-21",
+            "reason": "Unité refusée",
+            "lines": [{"line_id": 1, "quantity": 1}],
+        },
     ),
     "api.commit_offer": Case(
         ids(id="draft_campaign"),

@@ -98,6 +98,12 @@ LAYER_OF_MODULE = {
     "nrhub.donations.rules": "policy",  # who may act on a lot or a claim
     "nrhub.repairs.maintenance": "services",
     "nrhub.models": "models",  # every model, for the metadata
+    # Documents (Order-X, Factur-X, PDF) are built from plain dataclasses, then assembled
+    # from the database by one query module.
+    "nrhub.documents.model": "core",
+    "nrhub.documents.cii": "core",
+    "nrhub.documents.pdf": "core",
+    "nrhub.documents.assemble": "queries",
 }
 
 # Arrows against the direction that remain, each with its reason. Keep this short.
