@@ -185,7 +185,9 @@ def confirm_receipt(
         )
 
     lines = db.session.execute(
-        select(DeliveryLine, PurchaseOrderLine.category_id)
+        select(
+            DeliveryLine, PurchaseOrderLine.category_id, PurchaseOrderLine.has_recycled_materials
+        )
         .join(PurchaseOrderLine, PurchaseOrderLine.id == DeliveryLine.purchase_order_line_id)
         .where(DeliveryLine.delivery_id == delivery.id)
         .order_by(DeliveryLine.id)
@@ -221,12 +223,12 @@ def _check_receiving_buyer(delivery: Delivery, by: User) -> None:
 
 
 def _check_quantities(lines: list[Any], quantities: Mapping[int, int]) -> dict[int, int]:
-    known = {line.id for line, _c in lines}
+    known = {line.id for line, *_ in lines}
     unknown = set(quantities) - known
     if unknown:
         raise ValidationError(_("Une ligne indiquée n'appartient pas à cette livraison."))
     received = {}
-    for line, _category in lines:
+    for line, *_ in lines:
         value = quantities.get(line.id)
         if value is None and line.expected_quantity == 0:
             value = 0
@@ -274,7 +276,7 @@ def _write_receipt(
     )
     if done != 1:
         raise ConflictError(_("La réception de cette livraison a déjà été confirmée."))
-    for line, _category in lines:
+    for line, *_ in lines:
         _add_received(line, received[line.id])
     buyer = db.session.get(Organisation, delivery.buyer_id)
     supplier = db.session.get(Organisation, delivery.refurbisher_id)
@@ -288,7 +290,7 @@ def _write_receipt(
         ).scalars()
     )
     social, environmental = decp_considerations(clauses)
-    for line, category_id in lines:
+    for line, category_id, recycled in lines:
         units = received[line.id]  # received by this receipt
         if units > 0:
             record_spend(
@@ -301,6 +303,7 @@ def _write_receipt(
                 supplier=supplier,
                 origin=SpendOrigin.HUB,
                 is_reuse=True,
+                has_recycled_materials=recycled,
                 social_consideration=social,
                 environmental_consideration=environmental,
                 campaign_id=delivery.campaign_id,
@@ -334,7 +337,7 @@ def _write_receipt(
         delivery,
         by=by,
         received_on=received_on.isoformat(),
-        shipped_units=sum(line.quantity for line, _c in lines),
+        shipped_units=sum(line.quantity for line, *_ in lines),
         received_units=sum(received.values()),
         comment=comment,
     )

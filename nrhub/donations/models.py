@@ -206,12 +206,23 @@ class DonationClaim(Model):
     refurbisher: Mapped[Organisation] = relationship(lazy="raise")
 
 
+class ReenCategory(StrEnum):
+    """The categories of art. R. 543-172 II of the environment code that REEN counts."""
+
+    SCREENS = "screens"  # 2° screens, monitors and equipment with screens over 100 cm²
+    SMALL_IT = "small_it"  # 6° small IT and telecommunication equipment
+
+
 class RetiredStock(Model):
-    """A buyer's retired IT equipment at 1 January of a year (the REEN denominator)."""
+    """A buyer's retired IT equipment at 1 January of a year, per REEN category (the REEN
+    denominator): only the categories 2° and 6° of art. R. 543-172 II of the environment
+    code, without equipment over ten years at retirement nor equipment holding classified
+    or specially protected information. ``reen_category`` is None on the rows declared
+    before the split, both categories together: they count in the overall rate only."""
 
     __tablename__ = "retired_stock"
     __table_args__ = (
-        UniqueConstraint("buyer_id", "year"),
+        UniqueConstraint("buyer_id", "year", "reen_category"),
         CheckConstraint("units >= 0", name="units_not_negative"),
         CheckConstraint("weight_kg IS NULL OR weight_kg >= 0", name="weight_not_negative"),
     )
@@ -219,6 +230,7 @@ class RetiredStock(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     buyer_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     year: Mapped[int] = mapped_column()
+    reen_category: Mapped[ReenCategory | None] = mapped_column(String(10))
     units: Mapped[int] = mapped_column()
     weight_kg: Mapped[int | None] = mapped_column()
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -241,13 +253,6 @@ class DonationSettings(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     widen_after_days: Mapped[int] = mapped_column(default=DEFAULT_WIDEN_AFTER_DAYS)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-
-
-class ReenCategory(StrEnum):
-    """The categories of art. R. 543-172 II of the environment code that REEN counts."""
-
-    SCREENS = "screens"  # 2° screens, monitors and equipment with screens over 100 cm²
-    SMALL_IT = "small_it"  # 6° small IT and telecommunication equipment
 
 
 class RetiredRoute(StrEnum):
