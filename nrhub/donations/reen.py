@@ -35,6 +35,33 @@ STAFF_CAP_SOURCE = "https://www.legifrance.gouv.fr/codes/article_lc/LEGIARTI0000
 ASSOCIATION_CAP_SOURCE = "https://www.legifrance.gouv.fr/eli/decret/2022/5/6/2022-791/jo/texte"
 
 
+# The REEN category of the equipment of each catalogue category, for the hub's donation
+# lots. Art. R. 543-172 II of the environment code takes the categories of annex IV of
+# directive 2012/19/EU (WEEE), whose category 2 lists laptops and notebooks among the
+# equipment with a screen over 100 cm² (so do tablets, whose screens exceed it), and whose
+# category 6 lists mobile phones, telephones, personal computers, routers and printers.
+# Servers and video projectors are left out: a server usually has a side over 50 cm (large
+# equipment, 4°) and a projector is consumer equipment (5°); such lots do not count.
+# https://www.legifrance.gouv.fr/eli/decret/2023/4/12/2023-266/jo/texte (REEN, art. R. 543-172 II)
+# https://eur-lex.europa.eu/legal-content/FR/TXT/?uri=CELEX:32012L0019 (annexe IV)
+REEN_CATEGORY_OF = {
+    "laptop": ReenCategory.SCREENS,
+    "monitor": ReenCategory.SCREENS,
+    "tablet": ReenCategory.SCREENS,
+    "desktop": ReenCategory.SMALL_IT,
+    "smartphone": ReenCategory.SMALL_IT,
+    "landline_phone": ReenCategory.SMALL_IT,
+    "network_equipment": ReenCategory.SMALL_IT,
+    "printer": ReenCategory.SMALL_IT,
+    "accessory": ReenCategory.SMALL_IT,
+}
+
+
+def category_codes(category: ReenCategory | None = None) -> list[str]:
+    """The catalogue categories of one REEN category, or of both (None)."""
+    return sorted(code for code, c in REEN_CATEGORY_OF.items() if category in (None, c))
+
+
 @dataclass(frozen=True)
 class OutcomeInput:
     outcome_on: dt.date

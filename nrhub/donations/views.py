@@ -16,7 +16,7 @@ from nrhub import uploads
 from nrhub.catalog import origins
 from nrhub.catalog.browse import category_choices
 from nrhub.donations import exports, files, forms, queries, reen, services
-from nrhub.donations.models import DonationClaim, DonationLot, DonationLotPhoto
+from nrhub.donations.models import DonationClaim, DonationLot, DonationLotPhoto, ReenCategory
 from nrhub.errors import ConflictError, DomainError, attach_to_form
 from nrhub.extensions import db
 from nrhub.formatting import current_language
@@ -411,11 +411,18 @@ def retired_stock() -> ResponseReturnValue:
     form = forms.RetiredStockForm()
     if request.method == "GET" and request.args.get("annee", type=int):
         year = request.args.get("annee", type=int)
-        rows = {r.year: r for r in queries.retired_stock_of(current_user.organisation_id)}
+        category = request.args.get("categorie", "")
+        rows = {
+            (r.year, r.reen_category): r
+            for r in queries.retired_stock_of(current_user.organisation_id)
+        }
         form.year.data = year
-        if year in rows:
-            form.units.data = rows[year].units
-            form.weight_kg.data = rows[year].weight_kg
+        if category in {c.value for c in ReenCategory}:
+            form.reen_category.data = category
+        row = rows.get((year, category))
+        if row is not None:
+            form.units.data = row.units
+            form.weight_kg.data = row.weight_kg
     if form.validate_on_submit():
         try:
             services.save_retired_stock(
@@ -423,6 +430,8 @@ def retired_stock() -> ResponseReturnValue:
                 int(form.units.data or 0),
                 form.weight_kg.data,
                 by=current_user,
+                reen_category=form.reen_category.data or "",
+                in_scope=bool(form.in_scope.data),
             )
         except DomainError as err:
             attach_to_form(form, err)
@@ -434,6 +443,7 @@ def retired_stock() -> ResponseReturnValue:
         "donations/retired_stock.html",
         form=form,
         rows=queries.retired_stock_of(current_user.organisation_id),
+        categories=forms.REEN_CATEGORY_LABELS,
     ), status
 
 

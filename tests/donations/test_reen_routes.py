@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
@@ -14,7 +15,7 @@ from nrhub.errors import PermissionDeniedError, ValidationError
 from nrhub.extensions import db
 from nrhub.stats import queries
 from tests.conftest import login
-from tests.donations.conftest import png_bytes, today
+from tests.donations.conftest import claimed, png_bytes, today
 
 
 def _input(**changes: object) -> reen.OutcomeInput:
@@ -36,7 +37,9 @@ def _count() -> int:
 
 def test_every_route_counts_in_the_rate_only_with_a_reuse_commitment(people):
     year = today().year
-    services.save_retired_stock(year, 20, None, by=people.donor)
+    services.save_retired_stock(
+        year, 20, None, by=people.donor, reen_category="small_it", in_scope=True
+    )
     reen.record_outcome(_input(route="public_body", units=3), None, by=people.donor)
     reen.record_outcome(_input(route="staff", units=2), None, by=people.donor)
     reen.record_outcome(
@@ -116,3 +119,44 @@ def test_outcomes_are_private_to_their_buyer(people, client):
     assert "Receveur secret" not in page
     login(client, people.refurbisher.email)
     assert client.get("/acheteur/parc-reforme/sorties").status_code in (403, 404)
+
+
+def test_rate_per_reen_category_and_overall(people, make_lot):
+    """Stock 10 screens and 20 small IT; reused: 3 laptops of a lot (screens), 4 screens
+    and 2 small IT items sent out with a commitment; a lot of servers (no REEN category)
+    does not count."""
+    year = today().year
+    donor = people.donor
+    services.save_retired_stock(year, 10, None, by=donor, reen_category="screens", in_scope=True)
+    services.save_retired_stock(year, 20, None, by=donor, reen_category="small_it", in_scope=True)
+    laptops = claimed(make_lot(quantity=3), people.refurbisher, donor, 3, "picked_up")
+    services.record_outcome(laptops, 3, 0, by=people.refurbisher)
+    servers = claimed(
+        make_lot(category_code="server", quantity=5), people.refurbisher, donor, 5, "picked_up"
+    )
+    services.record_outcome(servers, 5, 0, by=people.refurbisher)
+    reen.record_outcome(_input(reen_category="screens", units=4), None, by=donor)
+    reen.record_outcome(_input(reen_category="small_it", units=2), None, by=donor)
+    db.session.commit()
+    by_category = dict(queries.retired_reuse_by_category(year, buyer_id=donor.organisation_id))
+    screens, small_it = by_category["screens"], by_category["small_it"]
+    assert (screens.stock_units, screens.units_reused) == (10, 7)
+    assert screens.rate == Decimal("0.7")
+    assert (small_it.stock_units, small_it.units_reused) == (20, 2)
+    assert small_it.rate == Decimal("0.1")
+    overall = queries.retired_reuse(year, buyer_id=donor.organisation_id)
+    assert (overall.stock_units, overall.units_reused) == (30, 9)
+    assert overall.rate == Decimal("0.3")
+
+
+def test_retired_stock_needs_the_scope_confirmation(people):
+    with pytest.raises(ValidationError) as caught:
+        services.save_retired_stock(
+            today().year, 10, None, by=people.donor, reen_category="screens", in_scope=False
+        )
+    assert caught.value.field == "in_scope"
+    with pytest.raises(ValidationError) as caught:
+        services.save_retired_stock(
+            today().year, 10, None, by=people.donor, reen_category="printer", in_scope=True
+        )
+    assert caught.value.field == "reen_category"
