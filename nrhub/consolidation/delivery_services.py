@@ -223,12 +223,12 @@ def _check_receiving_buyer(delivery: Delivery, by: User) -> None:
 
 
 def _check_quantities(lines: list[Any], quantities: Mapping[int, int]) -> dict[int, int]:
-    known = {line.id for line, *_ in lines}
+    known = {line.id for line, *_rest in lines}
     unknown = set(quantities) - known
     if unknown:
         raise ValidationError(_("Une ligne indiquée n'appartient pas à cette livraison."))
     received = {}
-    for line, *_ in lines:
+    for line, *_rest in lines:
         value = quantities.get(line.id)
         if value is None and line.expected_quantity == 0:
             value = 0
@@ -276,7 +276,7 @@ def _write_receipt(
     )
     if done != 1:
         raise ConflictError(_("La réception de cette livraison a déjà été confirmée."))
-    for line, *_ in lines:
+    for line, *_rest in lines:
         _add_received(line, received[line.id])
     buyer = db.session.get(Organisation, delivery.buyer_id)
     supplier = db.session.get(Organisation, delivery.refurbisher_id)
@@ -337,7 +337,7 @@ def _write_receipt(
         delivery,
         by=by,
         received_on=received_on.isoformat(),
-        shipped_units=sum(line.quantity for line, *_ in lines),
+        shipped_units=sum(line.quantity for line, *_rest in lines),
         received_units=sum(received.values()),
         comment=comment,
     )

@@ -32,6 +32,7 @@ from nrhub.campaigns.models import campaign_clause
 from nrhub.catalog.models import LEGAL_CATEGORY_IT, Category
 from nrhub.clauses.models import Clause, ClauseKind
 from nrhub.db import from_cents
+from nrhub.donations import reen
 from nrhub.donations.models import (
     AgeBracket,
     ClaimStatus,
@@ -41,7 +42,6 @@ from nrhub.donations.models import (
     RetiredOutcome,
     RetiredStock,
 )
-from nrhub.donations import reen
 from nrhub.extensions import db
 from nrhub.formatting import paris_today
 from nrhub.ledger.models import (
