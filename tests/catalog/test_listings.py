@@ -1,7 +1,6 @@
-import re
-
 """Creating, editing, publishing and archiving listings (services and forms)."""
 
+import re
 from decimal import Decimal
 
 import pytest
