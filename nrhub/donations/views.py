@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
@@ -372,11 +373,20 @@ def certificate(claim_id: int) -> ResponseReturnValue:
     if not path.is_file():
         abort(404)
     extension = item.certificate_filename.rsplit(".", 1)[-1]
+    return _attachment(
+        path,
+        item.certificate_content_type,
+        f"certificat-effacement-lot-{item.lot_id}-{item.id}.{extension}",
+    )
+
+
+def _attachment(path: Path, content_type: str | None, name: str) -> ResponseReturnValue:
+    """A stored file as a download that the browser never renders inline."""
     response = send_file(
         path,
-        mimetype=item.certificate_content_type or "application/octet-stream",
+        mimetype=content_type or "application/octet-stream",
         as_attachment=True,
-        download_name=f"certificat-effacement-lot-{item.lot_id}-{item.id}.{extension}",
+        download_name=name,
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
@@ -485,3 +495,24 @@ def retired_outcomes():  # type: ignore[no-untyped-def]
         staff_cap_source=reen.STAFF_CAP_SOURCE,
         association_cap_source=reen.ASSOCIATION_CAP_SOURCE,
     ), status
+
+
+@bp.get("/acheteur/parc-reforme/sorties/<int:outcome_id>/justificatif")
+@role_required(Role.BUYER, Role.COORDINATOR)
+def outcome_proof(outcome_id: int) -> ResponseReturnValue:
+    """The proof of an outcome, to its buyer's people and to the coordinators only."""
+    outcome = reen.get_outcome_for(current_user, outcome_id)
+    if not outcome.proof_name:
+        abort(404)
+    try:
+        path = files.certificate_path(outcome.proof_name)
+    except files.CertificateError:
+        abort(404)
+    if not path.is_file():
+        abort(404)
+    extension = outcome.proof_name.rsplit(".", 1)[-1]
+    return _attachment(
+        path,
+        files.CONTENT_TYPES.get(extension),
+        f"justificatif-sortie-{outcome.id}.{extension}",
+    )

@@ -160,3 +160,31 @@ def test_retired_stock_needs_the_scope_confirmation(people):
             today().year, 10, None, by=people.donor, reen_category="printer", in_scope=True
         )
     assert caught.value.field == "reen_category"
+
+
+def test_proof_is_served_to_its_buyer_and_the_coordinator_only(people, client):
+    outcome = reen.record_outcome(_input(), png_bytes(), by=people.donor)
+    db.session.commit()
+    url = f"/acheteur/parc-reforme/sorties/{outcome.id}/justificatif"
+    login(client, people.donor.email)
+    page = client.get("/acheteur/parc-reforme/sorties").get_data(as_text=True)
+    assert url in page
+    served = client.get(url)
+    assert served.status_code == 200
+    assert served.mimetype == "image/png"
+    assert "attachment" in served.headers["Content-Disposition"]
+    assert served.headers["X-Content-Type-Options"] == "nosniff"
+    assert served.get_data().startswith(b"\x89PNG")
+    served.close()
+    login(client, people.coordinator.email)
+    response = client.get(url)
+    assert response.status_code == 200
+    response.close()
+    login(client, people.other_buyer.email)
+    assert client.get(url).status_code == 404
+    assert (
+        client.get(f"/acheteur/parc-reforme/sorties/{outcome.id + 1}/justificatif").status_code
+        == 404
+    )
+    login(client, people.refurbisher.email)
+    assert client.get(url).status_code in (403, 404)
