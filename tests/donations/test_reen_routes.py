@@ -188,3 +188,19 @@ def test_proof_is_served_to_its_buyer_and_the_coordinator_only(people, client):
     )
     login(client, people.refurbisher.email)
     assert client.get(url).status_code in (403, 404)
+
+
+def test_indicators_page_shows_the_rate_per_reen_category(people, client):
+    year = today().year
+    donor = people.donor
+    services.save_retired_stock(year, 10, None, by=donor, reen_category="screens", in_scope=True)
+    reen.record_outcome(_input(reen_category="screens", units=4), None, by=donor)
+    db.session.commit()
+    login(client, donor.email)
+    page = client.get(f"/indicateurs?annee={year}").get_data(as_text=True)
+    assert "Par catégorie REEN" in page
+    assert "écrans de plus de 100 cm² (2°)" in page
+    assert "40,0" in page  # 4 / 10
+    export = client.get(f"/indicateurs/export/indicateurs.csv?annee={year}")
+    assert export.status_code == 200
+    assert "écrans de plus de 100 cm² (2°)" in export.get_data(as_text=True)
