@@ -184,14 +184,18 @@ def confirm_receipt(
             _("Le commentaire est trop long (2 000 caractères au plus)."), "comment"
         )
 
-    lines = db.session.execute(
-        select(
-            DeliveryLine, PurchaseOrderLine.category_id, PurchaseOrderLine.has_recycled_materials
-        )
-        .join(PurchaseOrderLine, PurchaseOrderLine.id == DeliveryLine.purchase_order_line_id)
-        .where(DeliveryLine.delivery_id == delivery.id)
-        .order_by(DeliveryLine.id)
-    ).all()
+    lines = list(
+        db.session.execute(
+            select(
+                DeliveryLine,
+                PurchaseOrderLine.category_id,
+                PurchaseOrderLine.has_recycled_materials,
+            )
+            .join(PurchaseOrderLine, PurchaseOrderLine.id == DeliveryLine.purchase_order_line_id)
+            .where(DeliveryLine.delivery_id == delivery.id)
+            .order_by(DeliveryLine.id)
+        ).all()
+    )
     received = _check_quantities(lines, quantities)
     if not any(received.values()):
         raise ValidationError(

@@ -427,9 +427,10 @@ def retired_stock() -> ResponseReturnValue:
             for r in queries.retired_stock_of(current_user.organisation_id)
         }
         form.year.data = year
-        if category in {c.value for c in ReenCategory}:
+        categories = {c.value for c in ReenCategory}
+        if category in categories:
             form.reen_category.data = category
-        row = rows.get((year, category))
+        row = rows.get((year or 0, ReenCategory(category) if category in categories else None))
         if row is not None:
             form.units.data = row.units
             form.weight_kg.data = row.weight_kg
