@@ -17,11 +17,10 @@ from pathlib import Path
 import pytest
 import requests
 import urllib3
+from libcoveocds import api as libcove_api
 from requests.adapters import HTTPAdapter
 
 from nrhub.opendata import ocds
-
-libcove_api = pytest.importorskip("libcoveocds.api")
 
 OCDS = Path(__file__).resolve().parent.parent / "data" / "ocds-1.1.5"
 EXTENSION = OCDS / "extensions" / "sustainability"
