@@ -1,7 +1,7 @@
 """legal figures: recycled-content listings, open data publication date, REEN per category
 
 Revision ID: 0016
-Revises: 0013
+Revises: 0015
 Create Date: 2026-12-03 14:00:00
 
 - ``listing.has_recycled_materials``: the refurbisher says the equipment integrates recycled
@@ -25,7 +25,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0016'
-down_revision = '0013'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 
