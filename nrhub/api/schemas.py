@@ -93,6 +93,10 @@ class ListingOut(BaseModel):
     state: Literal["refurbished", "used"]
     refurbished_in_france: bool
     data_wiping_attested: bool
+    has_recycled_materials: bool = Field(
+        description="Le matériel intègre des matières recyclées (décret n° 2024-134) : les "
+        "achats de l'offre par la centrale comptent dans la part de matières recyclées."
+    )
     processor: str | None
     ram_gb: int | None
     storage_gb: int | None
@@ -156,6 +160,7 @@ class ListingIn(_In):
     description: str = Field(default="", max_length=5000)
     refurbished_in_france: bool = False
     data_wiping_attested: bool = False
+    has_recycled_materials: bool = False
     vat_rate: str = Field(
         default="20",
         pattern=VAT_IN_PATTERN,

@@ -41,6 +41,7 @@ def listing(item: Listing) -> dict[str, Any]:
         "state": str(item.state),
         "refurbished_in_france": item.refurbished_in_france,
         "data_wiping_attested": item.data_wiping_attested,
+        "has_recycled_materials": item.has_recycled_materials,
         "processor": item.processor,
         "ram_gb": item.ram_gb,
         "storage_gb": item.storage_gb,

@@ -78,6 +78,9 @@ class Campaign(Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     consolidated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # When the campaign's open data (DECP, OCDS) was first served: its publication date,
+    # which never moves afterwards (nrhub/opendata).
+    open_data_published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # The call for stock's own deadline: refurbishers commit and change stock until then.
     offers_due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # A call-off (bons de commande) under one lot of a framework agreement, if any.

@@ -89,6 +89,7 @@ class ListingForm(Form):
     state = SelectField(_l("État"), choices=_opts(STATE_LABELS.items()), validate_choice=False)
     refurbished_in_france = BooleanField(_l("Reconditionné en France"))
     data_wiping_attested = BooleanField(_l("Attestation d'effacement des données fournie"))
+    has_recycled_materials = BooleanField(_l("Intègre des matières recyclées"))
     quantity = StringField(_l("Quantité en stock disponible"))
     unit_price = StringField(_l("Prix unitaire HT (€)"))
     vat_rate = SelectField(_l("Taux de TVA"), choices=_opts(VAT_CHOICES), validate_choice=False)
@@ -157,6 +158,7 @@ class ListingForm(Form):
         raw["vat_rate"] = self.vat_rate.data or ""
         raw["refurbished_in_france"] = "oui" if self.refurbished_in_france.data else "non"
         raw["data_wiping_attested"] = "oui" if self.data_wiping_attested.data else "non"
+        raw["has_recycled_materials"] = "oui" if self.has_recycled_materials.data else "non"
         self.data_out, errors = parse_listing(raw, self.raw_tiers())
         self.attach_errors(errors)
         return self.data_out is not None

@@ -64,6 +64,7 @@ COLUMNS: dict[str, str] = {
     "etat": "state",
     "reconditionne_en_france": "refurbished_in_france",
     "effacement_atteste": "data_wiping_attested",
+    "matieres_recyclees": "has_recycled_materials",
     "quantite": "quantity",
     "prix_ht": "unit_price",
     "tva": "vat_rate",
@@ -84,6 +85,7 @@ ALIASES = {
     "quantite_en_stock": "quantite",
     "tva_pct": "tva",
     "taux_tva": "tva",
+    "contenu_recycle": "matieres_recyclees",
 }
 REQUIRED_TO_CREATE = ("categorie", "marque", "modele", "grade", "quantite", "prix_ht")
 STATUSES = {
@@ -117,6 +119,7 @@ TEMPLATE_ROWS = [
         "reconditionné",
         "oui",
         "oui",
+        "non",
         "25",
         "289,00",
         "20",
@@ -139,6 +142,7 @@ TEMPLATE_ROWS = [
         "Grade B : micro-rayures sur la coque, écran parfait",
         "B",
         "reconditionné",
+        "oui",
         "oui",
         "oui",
         "12",
@@ -338,6 +342,7 @@ FIELD_LABELS = {
     "state": "État",
     "refurbished_in_france": "Reconditionné en France",
     "data_wiping_attested": "Effacement des données attesté",
+    "has_recycled_materials": "Intègre des matières recyclées",
     "quantity": "Quantité en stock",
     "unit_price": "Prix unitaire HT",
     "vat_rate": "TVA (%)",
@@ -907,6 +912,7 @@ _COLUMN_VALUES = {
     "description": "texte libre, 5 000 caractères au plus",
     "reconditionne_en_france": _BOOLEAN,
     "effacement_atteste": _BOOLEAN,
+    "matieres_recyclees": _BOOLEAN,
     "quantite": "stock disponible hors campagnes, nombre entier",
     "prix_ht": "prix unitaire HT en euros (289,00 ou 289.00)",
     "tva": "taux en % : 20, 10, 5,5, 2,1 ou 0",

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -136,6 +137,9 @@ class Listing(Model):
     state: Mapped[ListingState] = mapped_column(String(12), default=ListingState.REFURBISHED)
     refurbished_in_france: Mapped[bool] = mapped_column(default=False)
     data_wiping_attested: Mapped[bool] = mapped_column(default=False)
+    # The refurbisher states the equipment integrates recycled materials (décret 2024-134:
+    # the "% intégrant des matières recyclées" column); its hub purchases count as such.
+    has_recycled_materials: Mapped[bool] = mapped_column(default=False, server_default=false())
     quantity: Mapped[int] = mapped_column(default=0)
     unit_price: Mapped[Decimal] = mapped_column(Money, index=True)
     vat_rate: Mapped[Decimal] = mapped_column(Numeric(4, 2), default=Decimal("20.00"))

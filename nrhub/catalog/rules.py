@@ -66,6 +66,7 @@ class ListingData:
     description: str = ""
     refurbished_in_france: bool = False
     data_wiping_attested: bool = False
+    has_recycled_materials: bool = False
     vat_rate: Decimal = Decimal("20")
     warranty_months: int = 12
     repairability_index: Decimal | None = None
@@ -299,6 +300,7 @@ def parse_listing(
     read("spare_parts_years", optional_count, "La disponibilité des pièces (ans)", maximum=30)
     read("refurbished_in_france", parse_bool)
     read("data_wiping_attested", parse_bool)
+    read("has_recycled_materials", parse_bool)
     if "unit_price" in values:
         try:
             values["tiers"] = check_tiers(values["unit_price"], raw_tiers)

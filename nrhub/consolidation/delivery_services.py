@@ -186,12 +186,18 @@ def confirm_receipt(
             _("Le commentaire est trop long (2 000 caractères au plus)."), "comment"
         )
 
-    lines = db.session.execute(
-        select(DeliveryLine, PurchaseOrderLine.category_id)
-        .join(PurchaseOrderLine, PurchaseOrderLine.id == DeliveryLine.purchase_order_line_id)
-        .where(DeliveryLine.delivery_id == delivery.id)
-        .order_by(DeliveryLine.id)
-    ).all()
+    lines = list(
+        db.session.execute(
+            select(
+                DeliveryLine,
+                PurchaseOrderLine.category_id,
+                PurchaseOrderLine.has_recycled_materials,
+            )
+            .join(PurchaseOrderLine, PurchaseOrderLine.id == DeliveryLine.purchase_order_line_id)
+            .where(DeliveryLine.delivery_id == delivery.id)
+            .order_by(DeliveryLine.id)
+        ).all()
+    )
     received = _check_quantities(lines, quantities)
     if not any(received.values()):
         raise ValidationError(
@@ -223,14 +229,14 @@ def _check_receiving_buyer(delivery: Delivery, by: User) -> None:
 
 
 def _check_quantities(
-    lines: Sequence[Row[DeliveryLine, int]], quantities: Mapping[int, int]
+    lines: Sequence[Row[DeliveryLine, int, bool]], quantities: Mapping[int, int]
 ) -> dict[int, int]:
-    known = {line.id for line, _c in lines}
+    known = {line.id for line, *_rest in lines}
     unknown = set(quantities) - known
     if unknown:
         raise ValidationError(_("Une ligne indiquée n'appartient pas à cette livraison."))
     received = {}
-    for line, _category in lines:
+    for line, *_rest in lines:
         value = quantities.get(line.id)
         if value is None and line.expected_quantity == 0:
             value = 0
@@ -253,7 +259,7 @@ def _check_quantities(
 
 def _write_receipt(
     delivery: Delivery,
-    lines: Sequence[Row[DeliveryLine, int]],
+    lines: Sequence[Row[DeliveryLine, int, bool]],
     received: Mapping[int, int],
     received_on: dt.date,
     comment: str | None,
@@ -278,7 +284,7 @@ def _write_receipt(
     )
     if done != 1:
         raise ConflictError(_("La réception de cette livraison a déjà été confirmée."))
-    for line, _category in lines:
+    for line, *_rest in lines:
         _add_received(line, received[line.id])
     buyer = db.session.get(Organisation, delivery.buyer_id)
     supplier = db.session.get(Organisation, delivery.refurbisher_id)
@@ -292,7 +298,7 @@ def _write_receipt(
         ).scalars()
     )
     social, environmental = decp_considerations(clauses)
-    for line, category_id in lines:
+    for line, category_id, recycled in lines:
         units = received[line.id]  # received by this receipt
         if units > 0:
             record_spend(
@@ -305,6 +311,7 @@ def _write_receipt(
                 supplier=supplier,
                 origin=SpendOrigin.HUB,
                 is_reuse=True,
+                has_recycled_materials=recycled,
                 social_consideration=social,
                 environmental_consideration=environmental,
                 campaign_id=delivery.campaign_id,
@@ -338,7 +345,7 @@ def _write_receipt(
         delivery,
         by=by,
         received_on=received_on.isoformat(),
-        shipped_units=sum(line.quantity for line, _c in lines),
+        shipped_units=sum(line.quantity for line, *_rest in lines),
         received_units=sum(received.values()),
         comment=comment,
     )

@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -115,6 +116,8 @@ class PurchaseOrderLine(Model):
     base_unit_price: Mapped[Decimal] = mapped_column(Money)
     unit_price: Mapped[Decimal] = mapped_column(Money)
     vat_rate: Mapped[Decimal] = mapped_column(Numeric(4, 2))
+    # The listing integrated recycled materials when ordered: its receipts count as such.
+    has_recycled_materials: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     purchase_order: Mapped[PurchaseOrder] = relationship(back_populates="lines", lazy="raise")
     offer: Mapped[CampaignOffer] = relationship(lazy="raise")

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, true, update
 from sqlalchemy.exc import IntegrityError
 
 from nrhub.auth.models import User
@@ -113,7 +113,16 @@ def create_purchase_orders(
 def insert_purchase_order_lines(
     purchase_orders: Mapping[int, PurchaseOrder], preview: ConsolidationPreview
 ) -> dict[int, int]:
-    """Insert the lines; return the purchase-order line id of each offer."""
+    """Insert the lines; return the purchase-order line id of each offer. Each line keeps
+    whether its listing integrates recycled materials, as ordered."""
+    listing_ids = {o.offer.listing_id for o in preview.offers if o.allocated > 0}
+    recycled = set(
+        db.session.execute(
+            select(Listing.id).where(
+                Listing.id.in_(listing_ids), Listing.has_recycled_materials == true()
+            )
+        ).scalars()
+    )
     rows = [
         {
             "purchase_order_id": purchase_orders[o.offer.refurbisher_id].id,
@@ -126,6 +135,7 @@ def insert_purchase_order_lines(
             "base_unit_price": o.offer.base_price,
             "unit_price": o.unit_price,
             "vat_rate": o.offer.vat_rate,
+            "has_recycled_materials": o.offer.listing_id in recycled,
         }
         for o in preview.offers
         if o.allocated > 0

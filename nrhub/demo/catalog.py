@@ -19,6 +19,10 @@ from nrhub.db import utcnow
 from nrhub.demo.organisations import organisation
 from nrhub.extensions import db
 
+# Demo products whose listings say they integrate recycled materials: the Fairphone 4, whose
+# maker states recycled plastics and metals in it.
+RECYCLED_CONTENT = frozenset({"FP4"})
+
 
 @dataclass(frozen=True)
 class Product:
@@ -1023,6 +1027,7 @@ def load() -> None:
                 grade=row["grade"],
                 state=ListingState.USED if row["grade"] == Grade.C else ListingState.REFURBISHED,
                 refurbished_in_france=row["france"],
+                has_recycled_materials=product.code in RECYCLED_CONTENT,
                 data_wiping_attested=product.category
                 in ("laptop", "desktop", "tablet", "smartphone", "server"),
                 quantity=row["quantity"],

@@ -21,6 +21,7 @@ from nrhub.donations.models import (
     DonationLot,
     LotCondition,
     LotReach,
+    ReenCategory,
     RetiredStock,
 )
 from nrhub.extensions import db
@@ -232,5 +233,13 @@ def load() -> None:
             )
         ).first()
         if found is None:
-            db.session.add(RetiredStock(buyer_id=buyer.id, year=year, units=units, weight_kg=kg))
+            db.session.add(
+                RetiredStock(
+                    buyer_id=buyer.id,
+                    year=year,
+                    reen_category=ReenCategory.SMALL_IT,
+                    units=units,
+                    weight_kg=kg,
+                )
+            )
     db.session.flush()  # the caller's unit of work commits

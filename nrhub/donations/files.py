@@ -19,6 +19,13 @@ from nrhub import uploads
 
 MAX_CERTIFICATE_BYTES = 10 * 1024 * 1024
 CERTIFICATE_NAME = re.compile(r"^[0-9a-f]{32}\.(pdf|jpg|png|webp)$")
+# The type of a stored file, by the extension it was given after its content was checked.
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "jpg": "image/jpeg",
+    "png": "image/png",
+    "webp": "image/webp",
+}
 
 
 class CertificateError(ValueError):

@@ -239,6 +239,12 @@ class OutcomeForm(Form):
     certificate = FileField(_l("Certificat d'effacement des données (PDF ou image, 10 Mo au plus)"))
 
 
+REEN_CATEGORY_LABELS = {
+    ReenCategory.SCREENS: _l("Écrans, moniteurs et équipements à écran de plus de 100 cm² (2°)"),
+    ReenCategory.SMALL_IT: _l("Petits équipements informatiques et de télécommunications (6°)"),
+}
+
+
 class RetiredStockForm(Form):
     year = IntegerField(
         _l("Année (parc au 1er janvier)"),
@@ -247,6 +253,7 @@ class RetiredStockForm(Form):
             NumberRange(min=2000, max=2100, message=_l("Année entre 2000 et 2100.")),
         ],
     )
+    reen_category = SelectField(_l("Catégorie REEN"), choices=_choices(REEN_CATEGORY_LABELS))
     units = IntegerField(
         _l("Équipements réformés (unités)"),
         validators=[
@@ -257,6 +264,13 @@ class RetiredStockForm(Form):
     weight_kg = IntegerField(
         _l("Poids total (kg, facultatif)"),
         validators=[Optional(), NumberRange(min=0, message=_l("Pas de nombre négatif."))],
+    )
+    in_scope = BooleanField(
+        _l(
+            "Ce nombre ne compte que du matériel de moins de dix ans à la réforme, sans "
+            "information classifiée ni information soumise à une obligation de sécurité "
+            "propre aux personnes publiques"
+        )
     )
 
 
@@ -274,10 +288,6 @@ class EmptyForm(Form):
     """CSRF only: the accept, cancel and withdraw buttons."""
 
 
-REEN_CATEGORY_LABELS = {
-    ReenCategory.SCREENS: _l("Écrans, moniteurs et équipements à écran de plus de 100 cm² (2°)"),
-    ReenCategory.SMALL_IT: _l("Petits équipements informatiques et de télécommunications (6°)"),
-}
 RETIRED_ROUTE_LABELS = {
     RetiredRoute.PUBLIC_BODY: _l("Cédé à une autre personne publique"),
     RetiredRoute.SALE: _l("Vendu"),

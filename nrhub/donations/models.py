@@ -206,12 +206,23 @@ class DonationClaim(Model):
     refurbisher: Mapped[Organisation] = relationship(lazy="raise")
 
 
+class ReenCategory(StrEnum):
+    """The categories of art. R. 543-172 II of the environment code that REEN counts."""
+
+    SCREENS = "screens"  # 2° screens, monitors and equipment with screens over 100 cm²
+    SMALL_IT = "small_it"  # 6° small IT and telecommunication equipment
+
+
 class RetiredStock(Model):
-    """A buyer's retired IT equipment at 1 January of a year (the REEN denominator)."""
+    """A buyer's retired IT equipment at 1 January of a year, per REEN category (the REEN
+    denominator): only the categories 2° and 6° of art. R. 543-172 II of the environment
+    code, without equipment over ten years at retirement nor equipment holding classified
+    or specially protected information. ``reen_category`` is None on the rows declared
+    before the split, both categories together: they count in the overall rate only."""
 
     __tablename__ = "retired_stock"
     __table_args__ = (
-        UniqueConstraint("buyer_id", "year"),
+        UniqueConstraint("buyer_id", "year", "reen_category"),
         CheckConstraint("units >= 0", name="units_not_negative"),
         CheckConstraint("weight_kg IS NULL OR weight_kg >= 0", name="weight_not_negative"),
     )
@@ -219,6 +230,7 @@ class RetiredStock(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     buyer_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     year: Mapped[int] = mapped_column()
+    reen_category: Mapped[ReenCategory | None] = mapped_column(String(10))
     units: Mapped[int] = mapped_column()
     weight_kg: Mapped[int | None] = mapped_column()
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -241,13 +253,6 @@ class DonationSettings(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     widen_after_days: Mapped[int] = mapped_column(default=DEFAULT_WIDEN_AFTER_DAYS)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-
-
-class ReenCategory(StrEnum):
-    """The categories of art. R. 543-172 II of the environment code that REEN counts."""
-
-    SCREENS = "screens"  # 2° screens, monitors and equipment with screens over 100 cm²
-    SMALL_IT = "small_it"  # 6° small IT and telecommunication equipment
 
 
 class RetiredRoute(StrEnum):
@@ -284,3 +289,30 @@ class RetiredOutcome(Model):
     proof_name: Mapped[str | None] = mapped_column(String(40))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# The REEN category of the equipment of each catalogue category, for the hub's donation
+# lots. Art. R. 543-172 II of the environment code takes the categories of annex IV of
+# directive 2012/19/EU (WEEE), whose category 2 lists laptops and notebooks among the
+# equipment with a screen over 100 cm² (so do tablets, whose screens exceed it), and whose
+# category 6 lists mobile phones, telephones, personal computers, routers and printers.
+# Servers and video projectors are left out: a server usually has a side over 50 cm (large
+# equipment, 4°) and a projector is consumer equipment (5°); such lots do not count.
+# https://www.legifrance.gouv.fr/eli/decret/2023/4/12/2023-266/jo/texte (REEN, art. R. 543-172 II)
+# https://eur-lex.europa.eu/legal-content/FR/TXT/?uri=CELEX:32012L0019 (annexe IV)
+REEN_CATEGORY_OF = {
+    "laptop": ReenCategory.SCREENS,
+    "monitor": ReenCategory.SCREENS,
+    "tablet": ReenCategory.SCREENS,
+    "desktop": ReenCategory.SMALL_IT,
+    "smartphone": ReenCategory.SMALL_IT,
+    "landline_phone": ReenCategory.SMALL_IT,
+    "network_equipment": ReenCategory.SMALL_IT,
+    "printer": ReenCategory.SMALL_IT,
+    "accessory": ReenCategory.SMALL_IT,
+}
+
+
+def category_codes(category: ReenCategory | None = None) -> list[str]:
+    """The catalogue categories of one REEN category, or of both (None)."""
+    return sorted(code for code, c in REEN_CATEGORY_OF.items() if category in (None, c))

@@ -287,7 +287,7 @@ def retired_stock_of(buyer_id: int) -> Sequence[RetiredStock]:
         db.session.execute(
             select(RetiredStock)
             .where(RetiredStock.buyer_id == buyer_id)
-            .order_by(RetiredStock.year.desc())
+            .order_by(RetiredStock.year.desc(), RetiredStock.reen_category)
         )
         .scalars()
         .all()

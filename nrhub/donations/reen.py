@@ -22,10 +22,12 @@ from nrhub.audit.services import record
 from nrhub.auth.models import User
 from nrhub.db import utcnow
 from nrhub.donations import files
+from nrhub.donations.models import REEN_CATEGORY_OF as REEN_CATEGORY_OF  # importable here too
 from nrhub.donations.models import ReenCategory, RetiredOutcome, RetiredRoute
 from nrhub.donations.rules import buyer_of, today
-from nrhub.errors import ValidationError
+from nrhub.errors import NotFoundError, ValidationError
 from nrhub.extensions import db
+from nrhub.security import Role
 
 FIRST_YEAR = 2023  # the first year of the REEN targets
 MAX_UNITS = 1_000_000
@@ -102,6 +104,19 @@ def record_outcome(
     db.session.flush()
     record("retired_outcome.recorded", outcome, by=by, units=data.units, route=data.route)
     return outcome
+
+
+def get_outcome_for(user: User, outcome_id: int) -> RetiredOutcome:
+    """An outcome the person may read: its buyer's people and the coordinators; 404 for
+    everybody else (a refurbisher or another buyer changing the id in the address)."""
+    outcome = db.session.get(RetiredOutcome, outcome_id)
+    if outcome is None:
+        raise NotFoundError("Cette sortie de matériel réformé n'existe pas.")
+    if user.role == Role.COORDINATOR:
+        return outcome
+    if user.role == Role.BUYER and outcome.buyer_id == user.organisation_id:
+        return outcome
+    raise NotFoundError("Cette sortie de matériel réformé n'existe pas.")
 
 
 def outcomes_of(buyer_id: int) -> Sequence[RetiredOutcome]:

@@ -30,6 +30,7 @@ from nrhub.donations.models import (
     DonationSettings,
     LotCondition,
     LotStatus,
+    ReenCategory,
     RetiredStock,
 )
 from nrhub.donations.queries import has_locking_claim, lot_is_editable
@@ -359,29 +360,51 @@ def add_lot_photo(
 
 
 def save_retired_stock(
-    year: int, units: int, weight_kg: int | None, *, by: User, now: dt.datetime | None = None
+    year: int,
+    units: int,
+    weight_kg: int | None,
+    *,
+    by: User,
+    reen_category: str,
+    in_scope: bool,
+    now: dt.datetime | None = None,
 ) -> RetiredStock:
-    """Declare (or correct) the buyer's retired stock at 1 January of ``year``."""
+    """Declare (or correct) the buyer's retired stock of one REEN category at 1 January of
+    ``year``: only equipment under ten years at retirement and holding no classified or
+    specially protected information, which the buyer confirms (``in_scope``)."""
     buyer = buyer_of(by)
     now = now or utcnow()
     if not 2000 <= year <= today(now).year + 1:
         raise ValidationError(
             _("Année entre 2000 et %(max)d attendue.", max=today(now).year + 1), field="year"
         )
+    if reen_category not in {c.value for c in ReenCategory}:
+        raise ValidationError(_("Catégorie REEN inconnue."), field="reen_category")
+    category = ReenCategory(reen_category)
+    if not in_scope:
+        raise ValidationError(
+            _(
+                "Ne comptez que le matériel de moins de dix ans à la réforme et sans "
+                "information classifiée ou protégée : confirmez-le."
+            ),
+            field="in_scope",
+        )
     if units < 0:
         raise ValidationError(_("Le nombre d'unités ne peut pas être négatif."), field="units")
     if weight_kg is not None and weight_kg < 0:
         raise ValidationError(_("Le poids ne peut pas être négatif."), field="weight_kg")
-    stock = _retired_stock(buyer.id, year)
+    stock = _retired_stock(buyer.id, year, category)
     old = None if stock is None else (stock.units, stock.weight_kg)
     if stock is None:
         try:
             with db.session.begin_nested():  # a first declaration sent twice at once
-                stock = RetiredStock(buyer_id=buyer.id, year=year, units=units)
+                stock = RetiredStock(
+                    buyer_id=buyer.id, year=year, reen_category=category, units=units
+                )
                 db.session.add(stock)
                 db.session.flush()
         except IntegrityError:
-            stock = _retired_stock(buyer.id, year)
+            stock = _retired_stock(buyer.id, year, category)
             assert stock is not None
             old = (stock.units, stock.weight_kg)
     stock.units = units
@@ -390,14 +413,25 @@ def save_retired_stock(
     stock.updated_by_id = by.id
     db.session.flush()
     record(
-        "retired_stock.saved", stock, by=by, year=year, units=units, weight_kg=weight_kg, old=old
+        "retired_stock.saved",
+        stock,
+        by=by,
+        year=year,
+        reen_category=category.value,
+        units=units,
+        weight_kg=weight_kg,
+        old=old,
     )
     return stock
 
 
-def _retired_stock(buyer_id: int, year: int) -> RetiredStock | None:
+def _retired_stock(buyer_id: int, year: int, category: ReenCategory) -> RetiredStock | None:
     return db.session.execute(
-        select(RetiredStock).where(RetiredStock.buyer_id == buyer_id, RetiredStock.year == year)
+        select(RetiredStock).where(
+            RetiredStock.buyer_id == buyer_id,
+            RetiredStock.year == year,
+            RetiredStock.reen_category == category,
+        )
     ).scalar_one_or_none()
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
@@ -16,7 +17,7 @@ from nrhub import uploads
 from nrhub.catalog import origins
 from nrhub.catalog.browse import category_choices
 from nrhub.donations import exports, files, forms, queries, reen, services
-from nrhub.donations.models import DonationClaim, DonationLot, DonationLotPhoto
+from nrhub.donations.models import DonationClaim, DonationLot, DonationLotPhoto, ReenCategory
 from nrhub.errors import ConflictError, DomainError, attach_to_form
 from nrhub.extensions import db
 from nrhub.formatting import current_language
@@ -373,11 +374,20 @@ def certificate(claim_id: int) -> ResponseReturnValue:
     if not path.is_file():
         abort(404)
     extension = item.certificate_filename.rsplit(".", 1)[-1]
+    return _attachment(
+        path,
+        item.certificate_content_type,
+        f"certificat-effacement-lot-{item.lot_id}-{item.id}.{extension}",
+    )
+
+
+def _attachment(path: Path, content_type: str | None, name: str) -> ResponseReturnValue:
+    """A stored file as a download that the browser never renders inline."""
     response = send_file(
         path,
-        mimetype=item.certificate_content_type or "application/octet-stream",
+        mimetype=content_type or "application/octet-stream",
         as_attachment=True,
-        download_name=f"certificat-effacement-lot-{item.lot_id}-{item.id}.{extension}",
+        download_name=name,
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
@@ -412,11 +422,19 @@ def retired_stock() -> ResponseReturnValue:
     form = forms.RetiredStockForm()
     year = request.args.get("annee", type=int)
     if request.method == "GET" and year:
-        rows = {r.year: r for r in queries.retired_stock_of(current_user.organisation_id)}
+        category = request.args.get("categorie", "")
+        rows = {
+            (r.year, r.reen_category): r
+            for r in queries.retired_stock_of(current_user.organisation_id)
+        }
         form.year.data = year
-        if year in rows:
-            form.units.data = rows[year].units
-            form.weight_kg.data = rows[year].weight_kg
+        categories = {c.value for c in ReenCategory}
+        if category in categories:
+            form.reen_category.data = category
+        row = rows.get((year or 0, ReenCategory(category) if category in categories else None))
+        if row is not None:
+            form.units.data = row.units
+            form.weight_kg.data = row.weight_kg
     if form.validate_on_submit():
         try:
             services.save_retired_stock(
@@ -424,6 +442,8 @@ def retired_stock() -> ResponseReturnValue:
                 int(form.units.data or 0),
                 form.weight_kg.data,
                 by=current_user,
+                reen_category=form.reen_category.data or "",
+                in_scope=bool(form.in_scope.data),
             )
         except DomainError as err:
             attach_to_form(form, err)
@@ -435,6 +455,7 @@ def retired_stock() -> ResponseReturnValue:
         "donations/retired_stock.html",
         form=form,
         rows=queries.retired_stock_of(current_user.organisation_id),
+        categories=forms.REEN_CATEGORY_LABELS,
     ), status
 
 
@@ -476,3 +497,24 @@ def retired_outcomes() -> ResponseReturnValue:
         staff_cap_source=reen.STAFF_CAP_SOURCE,
         association_cap_source=reen.ASSOCIATION_CAP_SOURCE,
     ), status
+
+
+@bp.get("/acheteur/parc-reforme/sorties/<int:outcome_id>/justificatif")
+@role_required(Role.BUYER, Role.COORDINATOR)
+def outcome_proof(outcome_id: int) -> ResponseReturnValue:
+    """The proof of an outcome, to its buyer's people and to the coordinators only."""
+    outcome = reen.get_outcome_for(current_user, outcome_id)
+    if not outcome.proof_name:
+        abort(404)
+    try:
+        path = files.certificate_path(outcome.proof_name)
+    except files.CertificateError:
+        abort(404)
+    if not path.is_file():
+        abort(404)
+    extension = outcome.proof_name.rsplit(".", 1)[-1]
+    return _attachment(
+        path,
+        files.CONTENT_TYPES.get(extension),
+        f"justificatif-sortie-{outcome.id}.{extension}",
+    )

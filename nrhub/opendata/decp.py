@@ -34,8 +34,8 @@ refurbisher):
 - ``dateNotification``: the Paris date the purchase order was issued; ``dureeMois``: from
   it to the end of the delivery window plus the longest maintenance or extended warranty
   bought in the order, in started months (1 when the campaign sets no delivery end);
-  ``datePublicationDonnees``: the consolidation date, when the export became available
-  (it does not move afterwards, as the format asks).
+  ``datePublicationDonnees``: the Paris date the campaign's data was first served
+  (stored at that first publication; it does not move afterwards, as the format asks).
 - ``montant``: the order's total HT (equipment and maintenance), exactly the sum of its
   rounded lines;
   ``formePrix``: "Unitaire"; ``typesPrix``: "Définitif ferme" (the pooled price is fixed
@@ -162,7 +162,7 @@ def marche(
         "lieuExecution": execution_place(contract.buyers or (data.hub,)),
         "dureeMois": duration_months(notified_on, contract_end(data, contract)),
         "dateNotification": notified_on.isoformat(),
-        "datePublicationDonnees": paris_date_of(data.consolidated_at).isoformat(),
+        "datePublicationDonnees": paris_date_of(data.published_at).isoformat(),
         "montant": contract.total_ht,
         "typesPrix": {"typePrix": ["Définitif ferme"]},
         "formePrix": "Unitaire",

@@ -11,14 +11,19 @@ Parties: the hub is ``procuringEntity`` and ``wholesaleBuyer`` (a central purcha
 buying for its members; ``wholesaleBuyer`` joined the open partyRole codelist after 1.1.5),
 the member authorities served by a purchase order are ``buyer``, the refurbishers that
 offered are ``tenderer`` and those holding a purchase order ``supplier`` too. Organisations
-are identified by SIRET under the ``FR-RCS`` scheme, as the national conversion of the DECP
-to OCDS does. The release-level ``buyer`` field (one organisation) is left out: a pooled
-campaign has several. No contact point is published (it may name a person).
+are identified by SIRET under the org-id.guide scheme that fits each (:func:`scheme`).
+The release-level ``buyer`` field (one organisation) is left out: a pooled campaign has
+several. No contact point is published (it may name a person).
 
-Dates carry their Europe/Paris offset. Amounts are HT in EUR, as ``Decimal`` here; the view
-writes them as JSON numbers. The social and environmental considerations, which core OCDS
-1.1 has no field for, are stated in the tender's description; the DECP export carries them
-in their own fields.
+Dates carry their Europe/Paris offset. ``publishedDate`` is the last change of what the
+package says (its first publication, stored, or a later shipment or receipt: the package
+is generated on demand, as the OCDS schema asks for such packages); the release's ``date``
+is the consolidation. Amounts are HT in EUR, as ``Decimal`` here; the view writes them as
+JSON numbers. The social and environmental considerations are structured in
+``tender.sustainability`` (the OCDS Sustainability extension, declared in the package's
+``extensions``), each clause's theme giving a goal of its ``sustainabilityGoal`` codelist
+and its form a strategy of ``sustainabilityStrategy``; the DECP export carries the same
+clauses in its own fields.
 """
 
 from __future__ import annotations
@@ -28,14 +33,39 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from nrhub.clauses.models import ClauseKind
+from nrhub.clauses.models import ClauseForm, ClauseTheme
 from nrhub.formatting import PARIS, to_paris
-from nrhub.opendata.decp import considerations, contract_end
-from nrhub.opendata.queries import CategoryInfo, Contract, ContractLine, Party, PublishedCampaign
+from nrhub.opendata.decp import contract_end
+from nrhub.opendata.queries import (
+    CategoryInfo,
+    ClauseInfo,
+    Contract,
+    ContractLine,
+    Party,
+    PublishedCampaign,
+)
+from nrhub.organisations.models import LegalForm, OrgKind
 
 OCDS_VERSION = "1.1"
 CURRENCY = "EUR"
-ORG_SCHEME = "FR-RCS"
+# Organisation identifier schemes of org-id.guide for France
+# (https://github.com/org-id/register/tree/main/lists/fr):
+# - FR-RCS, the Trade and Companies Register (https://org-id.guide/list/FR-RCS): companies
+#   only, "structure: company"; SIREN or SIRET numbers;
+# - FR-INSEE, INSEE's SIRENE register (https://org-id.guide/list/FR-INSEE): "companies and
+#   associations", and every public body has a SIRET there. org-id.guide marks it
+#   deprecated in favour of FR-RCS, but FR-RCS holds no commune nor association, and
+#   FR-INSEE is the only list for SIRENE numbers (the DECP's SIRET identifiers are mapped to
+#   it: https://github.com/139bercy/format-commande-publique/issues/25; why it is marked so:
+#   https://github.com/org-id/register/issues/204).
+SCHEME_RCS = "FR-RCS"
+SCHEME_SIRENE = "FR-INSEE"
+# Legal forms registered in the RCS: commercial companies, cooperatives among them.
+RCS_LEGAL_FORMS = {LegalForm.SCIC, LegalForm.SCOP, LegalForm.COOPERATIVE, LegalForm.ESS_COMPANY}
+SUSTAINABILITY_EXTENSION = (
+    "https://raw.githubusercontent.com/open-contracting-extensions/"
+    "ocds_sustainability_extension/master/extension.json"
+)
 LICENSE = "https://www.etalab.gouv.fr/licence-ouverte-open-licence"
 UNIT = {"scheme": "UNCEFACT", "id": "C62", "name": "unité"}
 
@@ -53,8 +83,17 @@ def end_of_day(day: dt.date) -> str:
     return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=PARIS).isoformat()
 
 
+def scheme(party: Party) -> str:
+    """FR-RCS for a refurbisher that is a company or cooperative (in the RCS); FR-INSEE
+    (SIRENE) for the hub, the member authorities and the associations, foundations and
+    mutuals, which the RCS does not hold."""
+    if party.kind == OrgKind.REFURBISHER and party.legal_form in RCS_LEGAL_FORMS:
+        return SCHEME_RCS
+    return SCHEME_SIRENE
+
+
 def party_id(party: Party) -> str:
-    return f"{ORG_SCHEME}-{party.siret}"
+    return f"{scheme(party)}-{party.siret}"
 
 
 def reference(party: Party) -> dict[str, str]:
@@ -77,7 +116,7 @@ def _party(party: Party, roles: list[str]) -> dict[str, Any]:
     return {
         "id": party_id(party),
         "name": party.name,
-        "identifier": {"scheme": ORG_SCHEME, "id": party.siret, "legalName": party.name},
+        "identifier": {"scheme": scheme(party), "id": party.siret, "legalName": party.name},
         "address": address,
         "roles": roles,
     }
@@ -139,13 +178,50 @@ def tender_items(data: PublishedCampaign) -> list[dict[str, Any]]:
     ]
 
 
-def tender_description(data: PublishedCampaign) -> str:
-    social = ", ".join(considerations(data, ClauseKind.SOCIAL))
-    environmental = ", ".join(considerations(data, ClauseKind.ENVIRONMENTAL))
-    text = (
-        f"Considérations sociales : {social}. Considérations environnementales : {environmental}."
-    )
-    return f"{data.description.strip()}\n\n{text}" if data.description.strip() else text
+# The sustainabilityGoal code of a clause's theme (the extension's codelist,
+# tests/data/ocds-1.1.5/extensions/sustainability/codelists); a theme of the other kind,
+# or "other", takes its kind's top-level code.
+GOALS = {
+    ClauseTheme.REUSE: "environmental.resourceReuse",
+    ClauseTheme.DATA_WIPING: "environmental.resourceReuse",  # wiped equipment can be reused
+    ClauseTheme.REPAIRABILITY: "environmental.wasteReduction",
+    ClauseTheme.SECURITY_UPDATES: "environmental.wasteReduction",  # longer use
+    ClauseTheme.SPARE_PARTS: "environmental.wasteReduction",
+    ClauseTheme.MAINTENANCE: "environmental.wasteReduction",
+    ClauseTheme.TAKE_BACK: "environmental.circularEconomy",
+    ClauseTheme.LEASING: "environmental.circularEconomy",
+    ClauseTheme.INSERTION: "social.disadvantagedEmploymentOpportunities",
+    ClauseTheme.RESERVED: "social.disadvantagedEmploymentOpportunities",
+}
+# The sustainabilityStrategy code of a clause's form: an execution condition, an award
+# criterion, or a contract reserved (art. L. 2113-12 to -16 of the public procurement code).
+STRATEGIES = {
+    ClauseForm.CLAUSE: "contractPerformanceConditions",
+    ClauseForm.CRITERION: "awardCriteria",
+    ClauseForm.RESERVED: "reservedParticipation",
+}
+
+
+def goal(clause: ClauseInfo) -> str:
+    code = GOALS.get(clause.theme, "")
+    return code if code.startswith(f"{clause.kind.value}.") else clause.kind.value
+
+
+def sustainability(data: PublishedCampaign) -> list[dict[str, Any]]:
+    """One entry per goal pursued by the campaign's clauses: its strategies and the clauses'
+    titles (goals and strategies in a stable order)."""
+    by_goal: dict[str, list[ClauseInfo]] = defaultdict(list)
+    for clause in data.clauses:
+        by_goal[goal(clause)].append(clause)
+    order = list(STRATEGIES.values())
+    return [
+        {
+            "goal": code,
+            "strategies": sorted({STRATEGIES[c.form] for c in clauses}, key=order.index),
+            "description": " ; ".join(c.title for c in clauses),
+        }
+        for code, clauses in sorted(by_goal.items())
+    ]
 
 
 def _period(data: PublishedCampaign, contract: Contract) -> dict[str, str]:
@@ -234,7 +310,9 @@ def release(data: PublishedCampaign, prefix: str) -> dict[str, Any]:
         "tender": {
             "id": f"campagne-{data.campaign_id}",
             "title": data.title,
-            "description": tender_description(data),
+            **({"description": data.description.strip()} if data.description.strip() else {}),
+            "hasSustainability": bool(data.clauses),
+            **({"sustainability": sustainability(data)} if data.clauses else {}),
             "status": "complete",
             "procuringEntity": reference(data.hub),
             "items": tender_items(data),
@@ -259,8 +337,9 @@ def release_package(data: PublishedCampaign, *, prefix: str, uri: str) -> dict[s
     return {
         "uri": uri,
         "version": OCDS_VERSION,
-        "publishedDate": timestamp(data.consolidated_at),
-        "publisher": {"name": data.hub.name, "scheme": ORG_SCHEME, "uid": data.hub.siret},
+        "publishedDate": timestamp(data.last_change),
+        "publisher": {"name": data.hub.name, "scheme": scheme(data.hub), "uid": data.hub.siret},
         "license": LICENSE,
+        "extensions": [SUSTAINABILITY_EXTENSION],
         "releases": [release(data, prefix)],
     }

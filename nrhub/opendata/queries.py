@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import BigInteger, case, func, select, type_coerce
+from sqlalchemy import BigInteger, case, func, select, type_coerce, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from nrhub.campaigns.models import CONSOLIDATED_STATES, Campaign, CampaignOffer, OfferStatus
 from nrhub.catalog.models import Category, MaintenanceOffer
-from nrhub.clauses.models import ClauseKind
+from nrhub.clauses.models import ClauseForm, ClauseKind, ClauseTheme
 from nrhub.consolidation.amounts import line_amounts
 from nrhub.consolidation.models import (
     Delivery,
@@ -27,7 +27,7 @@ from nrhub.consolidation.models import (
     PurchaseOrderLine,
     PurchaseOrderMaintenanceLine,
 )
-from nrhub.db import from_cents
+from nrhub.db import from_cents, utcnow
 from nrhub.errors import NotFoundError
 from nrhub.extensions import db
 from nrhub.ledger.models import SpendEntry
@@ -49,10 +49,14 @@ class Party:
     city: str
     department_code: str
     region_code: str
+    kind: str = OrgKind.BUYER
+    legal_form: str | None = None
 
     @classmethod
     def of(cls, organisation: Organisation) -> Party:
         return cls(
+            kind=str(organisation.kind),
+            legal_form=str(organisation.legal_form) if organisation.legal_form else None,
             id=organisation.id,
             name=organisation.name,
             siret=organisation.siret,
@@ -83,6 +87,8 @@ class ClauseInfo:
     kind: ClauseKind
     title: str
     decp_value: str
+    form: ClauseForm = ClauseForm.CLAUSE
+    theme: ClauseTheme = ClauseTheme.OTHER
 
 
 @dataclass(frozen=True)
@@ -110,6 +116,8 @@ class DeliveryInfo:
     shipped_on: dt.date | None
     received_on: dt.date | None
     received_ht: Decimal
+    # The last time the delivery changed (shipped, then received), UTC.
+    changed_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -142,6 +150,8 @@ class PublishedCampaign:
     delivery_from: dt.date | None
     delivery_to: dt.date | None
     consolidated_at: dt.datetime
+    # When the data was first served (stored, it never moves): the publication date.
+    published_at: dt.datetime
     hub: Party
     categories: tuple[CategoryInfo, ...]
     clauses: tuple[ClauseInfo, ...]
@@ -151,6 +161,13 @@ class PublishedCampaign:
     @property
     def total_ht(self) -> Decimal:
         return sum((c.total_ht for c in self.contracts), Decimal("0.00"))
+
+    @property
+    def last_change(self) -> dt.datetime:
+        """The publication, or the latest shipment or receipt since: what an export
+        generated on demand dates its package by."""
+        changes = [d.changed_at for c in self.contracts for d in c.deliveries if d.changed_at]
+        return max([self.published_at, *changes])
 
 
 def _category(category: Category) -> CategoryInfo:
@@ -206,6 +223,10 @@ def _deliveries_by_purchase_order(campaign_id: int) -> dict[int, list[DeliveryIn
                 shipped_on=delivery.shipped_on,
                 received_on=delivery.received_on,
                 received_ht=from_cents(int(cents or 0)) or Decimal("0.00"),
+                changed_at=max(
+                    (t for t in (delivery.shipped_at, delivery.received_at) if t is not None),
+                    default=None,
+                ),
             )
         )
     return result
@@ -303,12 +324,30 @@ def _contracts(campaign_id: int) -> tuple[Contract, ...]:
     )
 
 
+def _first_publication(campaign: Campaign) -> dt.datetime:
+    """When the campaign's data was first served, stamped once (compare-and-set: of two
+    first readers at once, one stamps it and both publish the stored date)."""
+    if campaign.open_data_published_at is not None:
+        return campaign.open_data_published_at
+    db.session.execute(
+        update(Campaign)
+        .where(Campaign.id == campaign.id, Campaign.open_data_published_at.is_(None))
+        .values(open_data_published_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    stamped = db.session.execute(
+        select(Campaign.open_data_published_at).where(Campaign.id == campaign.id)
+    ).scalar_one()
+    assert stamped is not None  # set just now, or by the other first reader
+    return stamped
+
+
 def published_campaign(campaign_id: int) -> PublishedCampaign:
     """What a consolidated campaign publishes; 404 for an unknown or unconsolidated one.
 
     A campaign publishes once consolidated (consolidated, in delivery or done): its
-    purchase orders are then the contracts signed with the refurbishers. Nine queries
-    whatever the number of purchase orders, lines and buyers.
+    purchase orders are then the contracts signed with the refurbishers. Nine queries (two
+    more on the first publication) whatever the number of purchase orders, lines and buyers.
     """
     campaign = db.session.execute(
         select(Campaign)
@@ -327,10 +366,18 @@ def published_campaign(campaign_id: int) -> PublishedCampaign:
         delivery_from=campaign.delivery_from,
         delivery_to=campaign.delivery_to,
         consolidated_at=campaign.consolidated_at,
+        published_at=_first_publication(campaign),
         hub=_hub(),
         categories=tuple(_category(c) for c in campaign.categories),
         clauses=tuple(
-            ClauseInfo(ClauseKind(c.kind), c.title, c.decp_value) for c in campaign.clauses
+            ClauseInfo(
+                ClauseKind(c.kind),
+                c.title,
+                c.decp_value,
+                ClauseForm(c.form),
+                ClauseTheme(c.theme) if c.theme in set(ClauseTheme) else ClauseTheme.OTHER,
+            )
+            for c in campaign.clauses
         ),
         contracts=_contracts(campaign.id),
         tenderers=_tenderers(campaign.id),

@@ -12,8 +12,10 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from nrhub.catalog.models import LEGAL_CATEGORY_IT
+from nrhub.donations.models import ReenCategory
 from nrhub.formatting import format_number, format_percent
 from nrhub.ledger import queries as ledger_queries
 from nrhub.ledger.models import LegalTarget, TargetKind
@@ -95,7 +97,10 @@ def target_sentence(
 
 
 def figures(
-    ind: Indicators, reen: Decimal | None, retired: queries.RetiredReuse | None = None
+    ind: Indicators,
+    reen: Decimal | None,
+    retired: queries.RetiredReuse | None = None,
+    retired_by_category: list[tuple[ReenCategory, queries.RetiredReuse]] | None = None,
 ) -> list[Figure]:
     """The indicator lines shown in the tables and their CSV export."""
     return [
@@ -124,7 +129,22 @@ def figures(
         Figure(_("Part ESS du réemploi"), ind.ess_share, "percent"),
         Figure(_("Équipements réformés orientés vers le réemploi (REEN)"), reen, "percent"),
         *_retired_figures(retired),
+        *(
+            Figure(
+                _("Équipements réformés orientés vers le réemploi — %(c)s", c=REEN_LABELS[c]),
+                row.rate,
+                "percent",
+            )
+            for c, row in retired_by_category or ()
+        ),
     ]
+
+
+# The REEN categories as the pages and exports name them (art. R. 543-172 II).
+REEN_LABELS = {
+    ReenCategory.SCREENS: _l("écrans de plus de 100 cm² (2°)"),
+    ReenCategory.SMALL_IT: _l("petits équipements informatiques et de télécommunications (6°)"),
+}
 
 
 def _retired_figures(retired: queries.RetiredReuse | None) -> list[Figure]:
@@ -155,6 +175,7 @@ def buyer_page(buyer: Organisation, year: int) -> dict[str, Any]:
     percent = target_percent(targets, TargetKind.SPEND_SHARE)
     ind = queries.indicators(year, buyer_id=buyer.id)
     retired = queries.retired_reuse(year, buyer_id=buyer.id)
+    retired_by_category = queries.retired_reuse_by_category(year, buyer_id=buyer.id)
     reen = retired.rate
     return {
         "buyer": buyer,
@@ -166,7 +187,9 @@ def buyer_page(buyer: Organisation, year: int) -> dict[str, Any]:
         "gauge": charts.gauge(ind.reuse_share, percent),
         "reen": reen,
         "retired": retired,
-        "figures": figures(ind, reen, retired),
+        "retired_by_category": retired_by_category,
+        "reen_labels": REEN_LABELS,
+        "figures": figures(ind, reen, retired, retired_by_category),
         "by_category": queries.spend_by_category(year, buyer_id=buyer.id),
         "legal_rows": legal_category_rows(year, buyer.id),
         "declaration_rows": queries.declaration_rows(year, buyer_id=buyer.id),
@@ -230,6 +253,7 @@ def hub_page(
     percent = target_percent(targets, TargetKind.SPEND_SHARE)
     ind = queries.indicators(year)
     retired = queries.retired_reuse(year)
+    retired_by_category = queries.retired_reuse_by_category(year)
     reen = retired.rate
     return {
         "year": year,
@@ -239,7 +263,9 @@ def hub_page(
         "gauge": charts.gauge(ind.reuse_share, percent),
         "reen": reen,
         "retired": retired,
-        "figures": figures(ind, reen, retired),
+        "retired_by_category": retired_by_category,
+        "reen_labels": REEN_LABELS,
+        "figures": figures(ind, reen, retired, retired_by_category),
         "by_category": queries.spend_by_category(year),
         "legal_rows": legal_category_rows(year),
         "departments": queries.indicators_by_department(year),

@@ -32,11 +32,13 @@ from nrhub.campaigns.models import campaign_clause
 from nrhub.catalog.models import LEGAL_CATEGORY_IT, Category
 from nrhub.clauses.models import Clause, ClauseKind
 from nrhub.db import from_cents
+from nrhub.donations import models as reen_categories
 from nrhub.donations.models import (
     AgeBracket,
     ClaimStatus,
     DonationClaim,
     DonationLot,
+    ReenCategory,
     RetiredOutcome,
     RetiredStock,
 )
@@ -243,8 +245,16 @@ class RetiredReuse:
         return Decimal(self.units_reused_declared) / Decimal(self.stock_units)
 
 
-def retired_reuse(year: int, *, buyer_id: int | None = None) -> RetiredReuse:
-    """REEN (décret 2023-266) for a buyer or the whole hub.
+def retired_reuse(
+    year: int, *, buyer_id: int | None = None, reen_category: ReenCategory | None = None
+) -> RetiredReuse:
+    """REEN (décret 2023-266) for a buyer or the whole hub, for one REEN category (2°
+    screens, 6° small IT and telecom equipment) or both (None).
+
+    Only lots whose catalogue category belongs to a REEN category count
+    (:data:`nrhub.donations.models.REEN_CATEGORY_OF`); a category's rate divides by the
+    stock declared for that category, the overall rate by all the stock declared
+    (rows declared before the split into categories included).
 
     - units_reused: units declared reused in the outcomes recorded in the year (Europe/
       Paris date) of the lots donated by the scope's buyers, lots under 10 years only
@@ -258,19 +268,19 @@ def retired_reuse(year: int, *, buyer_id: int | None = None) -> RetiredReuse:
       treated, not diverted from waste: reported apart as kg_recycled).
     Three SQL statements.
     """
-    stock_query = select(func.count(RetiredStock.id), _sum(RetiredStock.units)).where(
-        RetiredStock.year == year
-    )
+    in_stock = [RetiredStock.year == year]
+    if reen_category is not None:
+        in_stock.append(RetiredStock.reen_category == reen_category)
+    stock_query = select(func.count(RetiredStock.id), _sum(RetiredStock.units)).where(*in_stock)
     if buyer_id is not None:
         stock_query = stock_query.where(RetiredStock.buyer_id == buyer_id)
     declarations, stock_units = db.session.execute(stock_query).one()
+    declared_buyers = select(RetiredStock.buyer_id).where(*in_stock)
 
     c, lot = DonationClaim, DonationLot
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
     reused = case((lot.age_bracket != AgeBracket.OVER_10, c.units_reused), else_=0)
-    declared_donor = lot.donor_id.in_(
-        select(RetiredStock.buyer_id).where(RetiredStock.year == year)
-    )
+    declared_donor = lot.donor_id.in_(declared_buyers)
     query = (
         select(
             _sum(reused),
@@ -281,7 +291,12 @@ def retired_reuse(year: int, *, buyer_id: int | None = None) -> RetiredReuse:
         )
         .select_from(c)
         .join(lot, lot.id == c.lot_id)
-        .where(c.status == ClaimStatus.COMPLETED, c.outcome_on.between(start, end))
+        .join(Category, Category.id == lot.category_id)
+        .where(
+            c.status == ClaimStatus.COMPLETED,
+            c.outcome_on.between(start, end),
+            Category.code.in_(reen_categories.category_codes(reen_category)),
+        )
     )
     if buyer_id is not None:
         query = query.where(lot.donor_id == buyer_id)
@@ -295,16 +310,15 @@ def retired_reuse(year: int, *, buyer_id: int | None = None) -> RetiredReuse:
         _sum(o.units),
         _sum(
             case(
-                (
-                    o.buyer_id.in_(select(RetiredStock.buyer_id).where(RetiredStock.year == year)),
-                    o.units,
-                ),
+                (o.buyer_id.in_(declared_buyers), o.units),
                 else_=0,
             )
         ),
     ).where(o.year == year, o.reuse_committed == True)  # noqa: E712
     if buyer_id is not None:
         outcome_query = outcome_query.where(o.buyer_id == buyer_id)
+    if reen_category is not None:
+        outcome_query = outcome_query.where(o.reen_category == reen_category)
     other_routes, other_routes_declared = db.session.execute(outcome_query).one()
     return RetiredReuse(
         year=year,
@@ -316,6 +330,16 @@ def retired_reuse(year: int, *, buyer_id: int | None = None) -> RetiredReuse:
         kg_diverted=Decimal(int(g_diverted)) / 1000,
         kg_recycled=Decimal(int(g_recycled)) / 1000,
     )
+
+
+def retired_reuse_by_category(
+    year: int, *, buyer_id: int | None = None
+) -> list[tuple[ReenCategory, RetiredReuse]]:
+    """:func:`retired_reuse` of each REEN category, in the code's order (2°, then 6°)."""
+    return [
+        (category, retired_reuse(year, buyer_id=buyer_id, reen_category=category))
+        for category in ReenCategory
+    ]
 
 
 def retired_reuse_rate(year: int, *, buyer_id: int | None = None) -> Decimal | None:

@@ -352,6 +352,26 @@ def test_put_listing_creates_then_replaces_with_audit(api, people):  # type: ign
     assert dict(actions)["listing.price_changed"]["new"] == "305.00"
 
 
+def test_put_accepts_what_get_returns_with_the_recycled_flag(api, people):  # type: ignore[no-untyped-def]
+    headers = bearer(people["refurbisher"])
+    url = "/api/v1/listings/by-sku/NEW-2"
+    created = api.put(url, json=LISTING_BODY | {"has_recycled_materials": True}, headers=headers)
+    assert created.status_code == 201, created.get_json()
+    body = created.get_json()
+    assert body["has_recycled_materials"] is True
+    again = api.put(url, json=body | {"has_recycled_materials": False}, headers=headers)
+    assert again.status_code == 200, again.get_json()
+    assert again.get_json()["has_recycled_materials"] is False
+    bad = api.put(url, json=body | {"has_recycled_materials": "peut-être"}, headers=headers)
+    assert bad.status_code == 422
+    assert (
+        db.session.execute(
+            select(Listing.has_recycled_materials).where(Listing.sku == "NEW-2")
+        ).scalar_one()
+        is False
+    )
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [

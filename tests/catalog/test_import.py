@@ -229,3 +229,31 @@ def test_template_download_is_a_valid_import(client, people):
     preview = services.preview_import(response.data, "modele.csv", by=people.refurbisher)
     assert preview.errors == []
     assert len(preview.creates) == 2
+
+
+def test_recycled_content_column_is_read_and_kept_when_absent(people):
+    make_listing(people.refurbisher, sku="A1", brand="Lenovo", model="T480", quantity=10)
+    header = "sku;categorie;marque;modele;grade;quantite;prix_ht;matieres_recyclees\r\n"
+    data = _csv("A1;laptop;Lenovo;T480;A;10;250,00;oui", "N1;laptop;Dell;E5;A;3;99,00;non",
+                header=header)  # fmt: skip
+    preview = services.preview_import(data, "stock.csv", by=people.refurbisher)
+    assert [(line.sku, line.changes) for line in preview.updates] == [
+        ("A1", (("Intègre des matières recyclées", "non", "oui"),))
+    ]
+    services.apply_import(preview.token, by=people.refurbisher)
+    flags = dict(db.session.execute(select(Listing.sku, Listing.has_recycled_materials)).all())
+    assert flags == {"A1": True, "N1": False}
+    # A file without the column leaves the flag as it is.
+    again = services.preview_import(
+        _csv("A1;laptop;Lenovo;T480;A;11;250,00;;publiée"), "stock.csv", by=people.refurbisher
+    )
+    services.apply_import(again.token, by=people.refurbisher)
+    assert db.session.execute(
+        select(Listing.has_recycled_materials).where(Listing.sku == "A1")
+    ).scalar_one()
+    bad = services.preview_import(
+        _csv("A1;laptop;Lenovo;T480;A;10;250,00;peut-être", header=header),
+        "stock.csv",
+        by=people.refurbisher,
+    )
+    assert bad.errors and "oui" in str(bad.errors[0])

@@ -1,5 +1,6 @@
 """Creating, editing, publishing and archiving listings (services and forms)."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -161,6 +162,20 @@ def test_create_listing_through_form(client, people):
     assert listing.repairability_index == Decimal("8.2")
     assert listing.unit_price == Decimal("289.00")
     assert listing.refurbished_in_france is True
+    assert listing.has_recycled_materials is False
+
+
+def test_recycled_content_flag_through_form_and_page(client, people):
+    login(client, people.refurbisher.email)
+    form = VALID_FORM | {"publish": "y", "has_recycled_materials": "y"}
+    assert client.post("/reconditionneur/offres/nouvelle", data=form).status_code == 302
+    listing = db.session.execute(select(Listing)).scalar_one()
+    assert listing.has_recycled_materials is True
+    page = client.get(f"/catalogue/{listing.id}").get_data(as_text=True)
+    assert "Intègre des matières recyclées" in page
+    edit = client.get(f"/reconditionneur/offres/{listing.id}/modifier").get_data(as_text=True)
+    (tag,) = re.findall(r'<input[^>]*name="has_recycled_materials"[^>]*>', edit)
+    assert " checked " in tag
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ from nrhub.consolidation.models import Delivery, DeliveryLine, DeliveryStatus
 from nrhub.errors import ConflictError, PermissionDeniedError, ValidationError
 from nrhub.extensions import db
 from nrhub.ledger.models import SpendEntry, SpendOrigin
+from nrhub.stats import queries as stats_queries
 from tests.consolidation import factories as f
 
 SHIPPED = dt.date(2026, 10, 12)
@@ -395,3 +396,35 @@ def test_each_person_reads_the_mails_in_the_language_of_their_account(world, out
     assert by_recipient[("atelier-a@test.fr",)].subject == (
         "[nrhub] Livraison expédiée — BC-2026-0001 — Commune 2"
     )
+
+
+def test_a_recycled_content_listing_writes_recycled_spend_at_receipt(world):
+    """The monitor's listing integrates recycled materials when the campaign consolidates:
+    its purchase-order line keeps it (a later change of the listing changes nothing) and
+    the receipt's monitor row is recycled-content spend; the laptop's row is not."""
+    world.listings["monitor"].has_recycled_materials = True
+    db.session.commit()
+    f.run(services.confirm_consolidation, world.campaign, by=world.coordinator, at=f.CONFIRMED_AT)
+    db.session.expire_all()
+    world.listings["monitor"].has_recycled_materials = False
+    world.listings["laptop"].has_recycled_materials = True
+    db.session.commit()
+    delivery = delivery_of(world, world.refurbisher_a, 0)  # laptop 3 × 210, monitor 5 × 120
+    f.run(services.ship_delivery, delivery, SHIPPED, None, by=world.people["refurbisher_a"])
+    laptop, monitor = lines_of(delivery)
+    f.run(
+        services.confirm_receipt,
+        delivery,
+        RECEIVED,
+        {laptop.id: 3, monitor.id: 5},
+        None,
+        by=world.people["buyer1"],
+    )
+    rows = db.session.execute(select(SpendEntry).order_by(SpendEntry.id)).scalars().all()
+    assert [(r.delivery_line_id, r.has_recycled_materials) for r in rows] == [
+        (laptop.id, False),
+        (monitor.id, True),
+    ]
+    figures = stats_queries.indicators(2026, buyer_id=world.buyers[0].id)
+    assert figures.recycled_spend == Decimal("600.00")
+    assert figures.it_spend == Decimal("1230.00")

@@ -34,7 +34,9 @@ def test_no_declared_stock_means_no_rate(people, make_lot):
 def test_rate_and_kg_by_hand(people, make_lot):
     year = today().year
     buyer_id = people.donor.organisation_id
-    services.save_retired_stock(year, 40, None, by=people.donor)
+    services.save_retired_stock(
+        year, 40, None, by=people.donor, reen_category="small_it", in_scope=True
+    )
     # 10 laptops of 2.3 kg: 7 reused, 2 recycled, 1 unaccounted.
     _complete(make_lot(quantity=10, unit_weight_g=2300), people, 7, 2)
     # 5 monitors of 4.5 kg, 5-10 years: 5 reused.
@@ -66,7 +68,9 @@ def test_rate_and_kg_by_hand(people, make_lot):
 
 def test_hub_rate_counts_buyers_that_declared_their_stock(people, make_lot):
     year = today().year
-    services.save_retired_stock(year, 20, 300, by=people.donor)
+    services.save_retired_stock(
+        year, 20, 300, by=people.donor, reen_category="small_it", in_scope=True
+    )
     _complete(make_lot(quantity=5), people, 5, 0)
     # Another buyer of the same department donates without declaring its stock.
     other = factories.UserFactory(
@@ -90,7 +94,9 @@ def test_api_indicators_return_the_real_rate(client, people, make_lot):
     from tests.api.conftest import bearer
 
     year = today().year
-    services.save_retired_stock(year, 8, None, by=people.donor)
+    services.save_retired_stock(
+        year, 8, None, by=people.donor, reen_category="small_it", in_scope=True
+    )
     _complete(make_lot(quantity=3), people, 2, 1)
     response = client.get(f"/api/v1/indicators?year={year}", headers=bearer(people.donor))
     assert response.status_code == 200

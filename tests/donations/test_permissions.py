@@ -126,7 +126,7 @@ def objects(people, make_lot):  # type: ignore[no-untyped-def]
         (
             "post",
             "/acheteur/parc-reforme",
-            {"year": "2025", "units": "30"},
+            {"year": "2025", "reen_category": "small_it", "units": "30", "in_scope": "y"},
             BUYERS | {"donor": 302, "other_buyer": 302},
         ),
     ],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
@@ -14,7 +15,7 @@ from nrhub.errors import PermissionDeniedError, ValidationError
 from nrhub.extensions import db
 from nrhub.stats import queries
 from tests.conftest import login
-from tests.donations.conftest import png_bytes, today
+from tests.donations.conftest import claimed, png_bytes, today
 
 
 def _input(**changes: object) -> reen.OutcomeInput:
@@ -36,7 +37,9 @@ def _count() -> int:
 
 def test_every_route_counts_in_the_rate_only_with_a_reuse_commitment(people):
     year = today().year
-    services.save_retired_stock(year, 20, None, by=people.donor)
+    services.save_retired_stock(
+        year, 20, None, by=people.donor, reen_category="small_it", in_scope=True
+    )
     reen.record_outcome(_input(route="public_body", units=3), None, by=people.donor)
     reen.record_outcome(_input(route="staff", units=2), None, by=people.donor)
     reen.record_outcome(
@@ -116,3 +119,88 @@ def test_outcomes_are_private_to_their_buyer(people, client):
     assert "Receveur secret" not in page
     login(client, people.refurbisher.email)
     assert client.get("/acheteur/parc-reforme/sorties").status_code in (403, 404)
+
+
+def test_rate_per_reen_category_and_overall(people, make_lot):
+    """Stock 10 screens and 20 small IT; reused: 3 laptops of a lot (screens), 4 screens
+    and 2 small IT items sent out with a commitment; a lot of servers (no REEN category)
+    does not count."""
+    year = today().year
+    donor = people.donor
+    services.save_retired_stock(year, 10, None, by=donor, reen_category="screens", in_scope=True)
+    services.save_retired_stock(year, 20, None, by=donor, reen_category="small_it", in_scope=True)
+    laptops = claimed(make_lot(quantity=3), people.refurbisher, donor, 3, "picked_up")
+    services.record_outcome(laptops, 3, 0, by=people.refurbisher)
+    servers = claimed(
+        make_lot(category_code="server", quantity=5), people.refurbisher, donor, 5, "picked_up"
+    )
+    services.record_outcome(servers, 5, 0, by=people.refurbisher)
+    reen.record_outcome(_input(reen_category="screens", units=4), None, by=donor)
+    reen.record_outcome(_input(reen_category="small_it", units=2), None, by=donor)
+    db.session.commit()
+    by_category = dict(queries.retired_reuse_by_category(year, buyer_id=donor.organisation_id))
+    screens, small_it = by_category["screens"], by_category["small_it"]
+    assert (screens.stock_units, screens.units_reused) == (10, 7)
+    assert screens.rate == Decimal("0.7")
+    assert (small_it.stock_units, small_it.units_reused) == (20, 2)
+    assert small_it.rate == Decimal("0.1")
+    overall = queries.retired_reuse(year, buyer_id=donor.organisation_id)
+    assert (overall.stock_units, overall.units_reused) == (30, 9)
+    assert overall.rate == Decimal("0.3")
+
+
+def test_retired_stock_needs_the_scope_confirmation(people):
+    with pytest.raises(ValidationError) as caught:
+        services.save_retired_stock(
+            today().year, 10, None, by=people.donor, reen_category="screens", in_scope=False
+        )
+    assert caught.value.field == "in_scope"
+    with pytest.raises(ValidationError) as caught:
+        services.save_retired_stock(
+            today().year, 10, None, by=people.donor, reen_category="printer", in_scope=True
+        )
+    assert caught.value.field == "reen_category"
+
+
+def test_proof_is_served_to_its_buyer_and_the_coordinator_only(people, client):
+    outcome = reen.record_outcome(_input(), png_bytes(), by=people.donor)
+    db.session.commit()
+    url = f"/acheteur/parc-reforme/sorties/{outcome.id}/justificatif"
+    login(client, people.donor.email)
+    page = client.get("/acheteur/parc-reforme/sorties").get_data(as_text=True)
+    assert url in page
+    served = client.get(url)
+    assert served.status_code == 200
+    assert served.mimetype == "image/png"
+    assert "attachment" in served.headers["Content-Disposition"]
+    assert served.headers["X-Content-Type-Options"] == "nosniff"
+    assert served.get_data().startswith(b"\x89PNG")
+    served.close()
+    login(client, people.coordinator.email)
+    response = client.get(url)
+    assert response.status_code == 200
+    response.close()
+    login(client, people.other_buyer.email)
+    assert client.get(url).status_code == 404
+    assert (
+        client.get(f"/acheteur/parc-reforme/sorties/{outcome.id + 1}/justificatif").status_code
+        == 404
+    )
+    login(client, people.refurbisher.email)
+    assert client.get(url).status_code in (403, 404)
+
+
+def test_indicators_page_shows_the_rate_per_reen_category(people, client):
+    year = today().year
+    donor = people.donor
+    services.save_retired_stock(year, 10, None, by=donor, reen_category="screens", in_scope=True)
+    reen.record_outcome(_input(reen_category="screens", units=4), None, by=donor)
+    db.session.commit()
+    login(client, donor.email)
+    page = client.get(f"/indicateurs?annee={year}").get_data(as_text=True)
+    assert "Par catégorie REEN" in page
+    assert "écrans de plus de 100 cm² (2°)" in page
+    assert "40,0" in page  # 4 / 10
+    export = client.get(f"/indicateurs/export/indicateurs.csv?annee={year}")
+    assert export.status_code == 200
+    assert "écrans de plus de 100 cm² (2°)" in export.get_data(as_text=True)

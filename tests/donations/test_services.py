@@ -518,8 +518,12 @@ def test_outcome_only_once_and_only_by_the_claimant(people, make_lot):
 
 
 def test_retired_stock_one_row_per_year_editable(people):
-    services.save_retired_stock(2025, 40, 120, by=people.donor)
-    services.save_retired_stock(2025, 50, None, by=people.donor_colleague)
+    services.save_retired_stock(
+        2025, 40, 120, by=people.donor, reen_category="small_it", in_scope=True
+    )
+    services.save_retired_stock(
+        2025, 50, None, by=people.donor_colleague, reen_category="small_it", in_scope=True
+    )
     rows = db.session.execute(db.select(RetiredStock)).scalars().all()
     assert [(r.year, r.units, r.weight_kg) for r in rows] == [(2025, 50, None)]
 
@@ -530,14 +534,18 @@ def test_retired_stock_one_row_per_year_editable(people):
 )
 def test_retired_stock_bad_input(people, year, units, kg, field):
     with pytest.raises(ValidationError) as err:
-        services.save_retired_stock(year, units, kg, by=people.donor)
+        services.save_retired_stock(
+            year, units, kg, by=people.donor, reen_category="small_it", in_scope=True
+        )
     assert err.value.field == field
     assert count(RetiredStock) == 0
 
 
 def test_retired_stock_only_for_buyers(people):
     with pytest.raises(PermissionDeniedError):
-        services.save_retired_stock(2025, 10, None, by=people.refurbisher)
+        services.save_retired_stock(
+            2025, 10, None, by=people.refurbisher, reen_category="small_it", in_scope=True
+        )
 
 
 def test_settings_only_for_the_coordinator(people):

@@ -141,20 +141,39 @@ def test_pickup_and_outcome_forms(client, people, make_lot):
     served.close()
 
 
+def _stock(**fields: str) -> dict[str, str]:
+    return {"year": "2025", "reen_category": "small_it", "in_scope": "y", **fields}
+
+
 def test_retired_stock_page(client, people):
     login(client, people.donor.email)
-    assert (
-        client.post("/acheteur/parc-reforme", data={"year": "2025", "units": "30"}).status_code
-        == 302
-    )
-    client.post("/acheteur/parc-reforme", data={"year": "2025", "units": "35", "weight_kg": "90"})
-    rows = db.session.execute(db.select(RetiredStock)).scalars().all()
-    assert [(r.year, r.units, r.weight_kg) for r in rows] == [(2025, 35, 90)]
-    page = client.get("/acheteur/parc-reforme?annee=2025").get_data(as_text=True)
+    page = client.get("/acheteur/parc-reforme").get_data(as_text=True)
+    assert "dix ans" in page and "100 cm²" in page and "R. 543-172" in page
+    assert client.post("/acheteur/parc-reforme", data=_stock(units="30")).status_code == 302
+    client.post("/acheteur/parc-reforme", data=_stock(units="35", weight_kg="90"))
+    client.post("/acheteur/parc-reforme", data=_stock(units="12", reen_category="screens"))
+    rows = db.session.execute(
+        db.select(RetiredStock).order_by(RetiredStock.reen_category)
+    ).scalars()
+    assert [(r.year, r.reen_category, r.units, r.weight_kg) for r in rows] == [
+        (2025, "screens", 12, None),
+        (2025, "small_it", 35, 90),
+    ]
+    page = client.get("/acheteur/parc-reforme?annee=2025&categorie=small_it").get_data(as_text=True)
     assert 'value="35"' in page
-    response = client.post("/acheteur/parc-reforme", data={"year": "2025", "units": "-4"})
+    response = client.post("/acheteur/parc-reforme", data=_stock(units="-4"))
     assert response.status_code == 422
-    assert db.session.execute(db.select(RetiredStock.units)).scalar_one() == 35
+    out_of_scope = client.post("/acheteur/parc-reforme", data=_stock(units="50", in_scope=""))
+    assert out_of_scope.status_code == 422
+    assert "dix ans" in out_of_scope.get_data(as_text=True)
+    unknown = client.post("/acheteur/parc-reforme", data=_stock(units="50", reen_category="x"))
+    assert unknown.status_code == 422
+    assert (
+        db.session.execute(
+            db.select(RetiredStock.units).where(RetiredStock.reen_category == "small_it")
+        ).scalar_one()
+        == 35
+    )
 
 
 def test_listing_from_a_lot_says_where_it_comes_from(client, people, make_lot):
@@ -176,7 +195,9 @@ def test_listing_from_a_lot_says_where_it_comes_from(client, people, make_lot):
 
 def test_dashboards_show_reen_and_kg(client, people, make_lot):
     year = today().year
-    services.save_retired_stock(year, 20, None, by=people.donor)
+    services.save_retired_stock(
+        year, 20, None, by=people.donor, reen_category="small_it", in_scope=True
+    )
     claim = claimed(
         make_lot(quantity=6, unit_weight_g=2500), people.refurbisher, people.donor, 6, "picked_up"
     )

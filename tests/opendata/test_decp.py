@@ -12,6 +12,7 @@ from nrhub.campaigns.models import OrderStatus
 from nrhub.clauses.models import ClauseForm, ClauseKind
 from nrhub.consolidation import services
 from nrhub.extensions import db
+from nrhub.formatting import paris_today
 from nrhub.opendata import decp
 from nrhub.opendata.queries import CategoryInfo, Party, published_campaign
 from tests.consolidation import factories as f
@@ -82,7 +83,8 @@ def test_contract_fields_describe_the_hub_and_the_refurbisher(consolidated, clie
         "(Ordinateur portable, Écran) par Atelier A"
     )
     assert first["dateNotification"] == "2026-10-02"
-    assert first["datePublicationDonnees"] == "2026-10-02"
+    # First served now, not at the consolidation (see test_views for the stored date).
+    assert first["datePublicationDonnees"] == paris_today().isoformat()
     assert first["dureeMois"] == 4  # 2 October 2026 → 15 January 2027, started months
     assert first["lieuExecution"] == {"code": "35", "typeCode": "Code département"}
     assert first["offresRecues"] == 2

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 from decimal import Decimal
 
-from nrhub.campaigns.models import OfferStatus
+from nrhub.campaigns.models import Campaign, OfferStatus
+from nrhub.clauses.models import ClauseForm, ClauseKind
 from nrhub.consolidation import services
 from nrhub.extensions import db
+from nrhub.opendata import ocds
+from nrhub.organisations.models import LegalForm
+from tests.consolidation import factories as f
 from tests.opendata import helpers, schemas
 from tests.opendata.conftest import CONSOLIDATED_AT
 
@@ -52,13 +57,18 @@ def test_release_identifies_the_process_with_the_configured_prefix(consolidated,
     # The deliveries to come are milestones of the contracts' implementation.
     assert release["tag"] == ["tender", "award", "contract", "implementation"]
     assert release["date"] == "2026-10-02T11:00:00+02:00"
-    assert package["publishedDate"] == "2026-10-02T11:00:00+02:00"
+    # Published when first served (stored), not at the consolidation.
+    db.session.expire_all()
+    published_at = db.session.get(Campaign, campaign_id).open_data_published_at
+    assert package["publishedDate"] == ocds.timestamp(published_at)
+    assert published_at > CONSOLIDATED_AT
     assert package["uri"] == f"http://localhost/campagnes/{campaign_id}/ocds.json"
     assert package["publisher"] == {
         "name": consolidated.hub.name,
-        "scheme": "FR-RCS",
+        "scheme": "FR-INSEE",
         "uid": consolidated.hub.siret,
     }
+    assert package["extensions"] == [ocds.SUSTAINABILITY_EXTENSION]
 
     app.config["OCDS_OCID_PREFIX"] = "ocds-a1b2c3"
     again = _package(client, campaign_id)["releases"][0]
@@ -85,10 +95,11 @@ def test_parties_carry_the_hub_buyers_and_refurbishers_roles(world, client):
     }
     hub = release["parties"][0]
     assert hub["identifier"] == {
-        "scheme": "FR-RCS",
+        "scheme": "FR-INSEE",
         "id": world.hub.siret,
         "legalName": world.hub.name,
     }
+    assert hub["id"] == f"FR-INSEE-{world.hub.siret}"
     assert release["tender"]["procuringEntity"] == {"id": hub["id"], "name": hub["name"]}
     assert release["tender"]["numberOfTenderers"] == 3
     # Every reference points at a party of the release.
@@ -161,10 +172,97 @@ def test_maintenance_is_an_item_of_its_own(world, client):
     assert award["contractPeriod"]["endDate"] == "2029-01-15T23:59:59+01:00"
 
 
-def test_considerations_are_stated_in_the_tender(consolidated, client):
+def test_considerations_are_structured_in_tender_sustainability(consolidated, client):
+    """The scenario's clauses: a social execution clause and an environmental award
+    criterion, both of theme reuse (a reuse theme on a social clause gives the social
+    goal)."""
     tender = _package(client, consolidated.campaign.id)["releases"][0]["tender"]
 
-    assert tender["description"] == (
-        "Considérations sociales : Clause sociale. "
-        "Considérations environnementales : Critère environnemental."
-    )
+    assert "description" not in tender  # the campaign has none; no free-text summary
+    assert tender["hasSustainability"] is True
+    assert tender["sustainability"] == [
+        {
+            "goal": "environmental.resourceReuse",
+            "strategies": ["awardCriteria"],
+            "description": "Réparabilité",
+        },
+        {
+            "goal": "social",
+            "strategies": ["contractPerformanceConditions"],
+            "description": "Heures d'insertion",
+        },
+    ]
+
+
+def test_sustainability_goals_and_strategies_follow_theme_and_form(consolidated, client):
+    insertion = f.clause(ClauseKind.SOCIAL, ClauseForm.RESERVED, "Marché réservé aux SIAE")
+    insertion.theme = "insertion"
+    repair = f.clause(ClauseKind.ENVIRONMENTAL, ClauseForm.CLAUSE, "Pièces 7 ans")
+    repair.theme = "spare_parts"
+    repair_criterion = f.clause(ClauseKind.ENVIRONMENTAL, ClauseForm.CRITERION, "Indice")
+    repair_criterion.theme = "repairability"
+    helpers.set_clauses(consolidated.campaign, [insertion, repair, repair_criterion])
+
+    tender = _package(client, consolidated.campaign.id)["releases"][0]["tender"]
+
+    assert tender["sustainability"] == [
+        {
+            "goal": "environmental.wasteReduction",
+            "strategies": ["contractPerformanceConditions", "awardCriteria"],
+            "description": "Pièces 7 ans ; Indice",
+        },
+        {
+            "goal": "social.disadvantagedEmploymentOpportunities",
+            "strategies": ["reservedParticipation"],
+            "description": "Marché réservé aux SIAE",
+        },
+    ]
+    codes = _codelist("sustainabilityGoal") | _codelist("sustainabilityStrategy")
+    used = {e["goal"] for e in tender["sustainability"]}
+    used |= {s for e in tender["sustainability"] for s in e["strategies"]}
+    assert used <= codes
+
+
+def test_campaign_without_clause_has_no_sustainability(consolidated, client):
+    helpers.set_clauses(consolidated.campaign, [])
+    tender = _package(client, consolidated.campaign.id)["releases"][0]["tender"]
+    assert tender["hasSustainability"] is False
+    assert "sustainability" not in tender
+
+
+def test_identifier_scheme_fits_each_party(world, client):
+    """Companies and cooperatives in the RCS under FR-RCS; associations, the hub and the
+    member authorities under FR-INSEE (SIRENE)."""
+    world.refurbisher_b.legal_form = LegalForm.SCIC
+    db.session.commit()
+    services.confirm_consolidation(world.campaign, by=world.coordinator, notify=False)
+    db.session.expire_all()
+
+    release = _package(client, world.campaign.id)["releases"][0]
+
+    schemes = {p["name"]: p["identifier"]["scheme"] for p in release["parties"]}
+    assert schemes == {
+        "Centrale d'achat de test": "FR-INSEE",
+        "Commune 1": "FR-INSEE",
+        "Commune 2": "FR-INSEE",
+        "Commune 3": "FR-INSEE",
+        "Atelier A": "FR-INSEE",  # an association
+        "Atelier B": "FR-RCS",  # a SCIC
+    }
+    for party in release["parties"]:
+        assert party["id"] == f"{party['identifier']['scheme']}-{party['identifier']['id']}"
+
+
+def test_no_item_has_a_zero_quantity(consolidated, client):
+    release = _package(client, consolidated.campaign.id)["releases"][0]
+    items = list(release["tender"]["items"])
+    items += [i for a in release["awards"] for i in a["items"]]
+    items += [i for c in release["contracts"] for i in c["items"]]
+    assert items
+    assert all(item["quantity"] > 0 for item in items)
+
+
+def _codelist(name: str) -> set[str]:
+    path = schemas.DATA / "ocds-1.1.5" / "extensions" / "sustainability" / "codelists"
+    with (path / f"{name}.csv").open(encoding="utf-8") as rows:
+        return {row["Code"] for row in csv.DictReader(rows)}

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from nrhub.campaigns.models import CampaignState
+from nrhub.campaigns.models import Campaign, CampaignState
 from nrhub.extensions import db
+from nrhub.formatting import paris_date_of
 from tests.conftest import login
 from tests.consolidation.factories import pending_person
 from tests.queries import count_queries
@@ -98,11 +99,35 @@ def test_exports_stay_published_during_and_after_delivery(consolidated, client, 
 def test_exports_read_a_fixed_number_of_queries(consolidated, client, export):
     # 2 purchase orders, 5 lines, 3 buyers: one query per relation, not per row.
     url = f"/campagnes/{consolidated.campaign.id}/{export}"
+    with count_queries() as first:
+        response = client.get(url)
+    assert response.status_code == 200
+    # The first reading stamps the publication date (its update, its read, the cache bump).
+    assert len(first) == 12, "\n".join(first)
     with count_queries() as statements:
         response = client.get(url)
 
     assert response.status_code == 200
     assert len(statements) == 9, "\n".join(statements)
+
+
+def test_publication_date_is_stored_at_first_serving_and_never_moves(consolidated, client):
+    """Consolidated on 2 October 2026; first served today: both exports give today's date,
+    and still do after a later receipt (OCDS publishedDate, the last change, moves then)."""
+    campaign_id = consolidated.campaign.id
+    decp = client.get(f"/campagnes/{campaign_id}/donnees-essentielles.json").get_json()
+    ocds = client.get(f"/campagnes/{campaign_id}/ocds.json").get_json()
+    db.session.expire_all()
+    stamped = db.session.get(Campaign, campaign_id).open_data_published_at
+    assert stamped is not None and stamped > consolidated.campaign.consolidated_at
+    today = paris_date_of(stamped).isoformat()
+    assert {m["datePublicationDonnees"] for m in decp["marches"]["marche"]} == {today}
+    assert ocds["publishedDate"].startswith(today)
+    assert ocds["releases"][0]["date"].startswith("2026-10-02")
+    again = client.get(f"/campagnes/{campaign_id}/donnees-essentielles.json").get_json()
+    assert again == decp
+    db.session.expire_all()
+    assert db.session.get(Campaign, campaign_id).open_data_published_at == stamped
 
 
 def test_campaign_page_links_the_exports_once_consolidated(world, client):

@@ -34,12 +34,16 @@ from nrhub.catalog.models import ListingStatus, MaintenanceKind, MaintenanceOffe
 from nrhub.clauses.models import ClauseForm, ClauseKind
 from nrhub.consolidation import services as consolidation_services
 from nrhub.consolidation.models import Delivery, DeliveryLine, PurchaseOrder
+from nrhub.donations import files as donation_files
 from nrhub.donations.models import (
     AgeBracket,
     ClaimStatus,
     DonationClaim,
     DonationLot,
     LotCondition,
+    ReenCategory,
+    RetiredOutcome,
+    RetiredRoute,
 )
 from nrhub.extensions import db
 from nrhub.invoices.models import Invoice, InvoiceKind, InvoiceLine
@@ -80,6 +84,26 @@ def _spend(buyer_id: int, supplier: str, amount: str) -> SpendEntry:
     db.session.add(entry)
     db.session.flush()
     return entry
+
+
+def _retired_outcome(buyer_id: int) -> RetiredOutcome:
+    """Buyer 1's retired equipment sold with a reuse commitment, and its proof (a PDF)."""
+    proof = donation_files.check_certificate(b"%PDF-1.4\nJustificatif\n%%EOF\n")
+    name = donation_files.certificate_name(proof)
+    donation_files.write_certificate(name, proof)
+    outcome = RetiredOutcome(
+        buyer_id=buyer_id,
+        year=2026,
+        outcome_on=dt.date(2026, 3, 2),
+        route=RetiredRoute.SALE,
+        reen_category=ReenCategory.SMALL_IT,
+        units=2,
+        receiver="Commune voisine",
+        reuse_committed=True,
+        proof_name=name,
+    )
+    db.session.add(outcome)
+    return outcome
 
 
 def _donation(donor_id: int, refurbisher_id: int) -> tuple[DonationLot, DonationClaim]:
@@ -216,6 +240,7 @@ def build_world(app: Flask) -> World:
     )
     db.session.add(target)
     lot, claim = _donation(s.buyers[0].id, s.refurbisher_a.id)
+    outcome = _retired_outcome(s.buyers[0].id)
     maintenance, repair = _repairs(draft_a.id, s.refurbisher_a.id, delivery_a1)
     invoice_a1 = _invoice(delivery_a1)
     suspended = factories.BuyerFactory(name="Commune suspendue", status=OrgStatus.SUSPENDED)
@@ -275,6 +300,7 @@ def build_world(app: Flask) -> World:
         "token1": token1.id,
         "lot1": lot.id,
         "claim_a1": claim.id,
+        "outcome1": outcome.id,
         "maintenance_a": maintenance.id,
         "repair1": repair.id,
         "invoice_a1": invoice_a1.id,

@@ -251,6 +251,10 @@ CASES: dict[str, Case] = {
     "donations.pickup": Case(CLAIM_A1, ("refurbisher_b", "buyer2"), owner="refurbisher_a"),
     "donations.outcome": Case(CLAIM_A1, ("refurbisher_b", "buyer2")),
     "donations.certificate": Case(CLAIM_A1, ("refurbisher_b", "buyer2")),
+    # Buyer 1's retired equipment sold, with its proof: its buyer and the coordinators only.
+    "donations.outcome_proof": Case(
+        ids(outcome_id="outcome1"), ("buyer2", "refurbisher_a"), owner="buyer1"
+    ),
     # Repairs: A's maintenance offer on its draft; buyer 1's request to A.
     "repairs.maintenance_list": Case(LISTING_A, ("refurbisher_b", "buyer1"), "refurbisher_a"),
     "repairs.maintenance_edit": Case(

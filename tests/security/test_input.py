@@ -308,6 +308,7 @@ def test_hostile_query_strings_never_break_a_page(app, world, who):
         url = _url(app, rule, world)
         for value in HOSTILE_QUERY_VALUES:
             response = client.get(url, query_string={name: value for name in names})
+            response.close()  # a downloaded file is streamed: close it
             assert response.status_code < 500, (url, value, response.status_code)
 
 
@@ -371,6 +372,7 @@ def _page_post_forms(
     for url in urls + [page.format(**world.ids) for page in EXTRA_PAGES[who]]:
         response = client.get(url)
         if response.status_code != 200 or response.mimetype != "text/html":
+            response.close()  # a downloaded file is streamed: close it
             continue
         for form in page_forms(response.get_data(as_text=True), url):
             if form.method != "post" or form.action.startswith(SKIPPED_ACTIONS):
