@@ -111,12 +111,12 @@ def get_outcome_for(user: User, outcome_id: int) -> RetiredOutcome:
     everybody else (a refurbisher or another buyer changing the id in the address)."""
     outcome = db.session.get(RetiredOutcome, outcome_id)
     if outcome is None:
-        raise NotFoundError("Cette sortie de matériel réformé n'existe pas.")
+        raise NotFoundError(_("Cette sortie de matériel réformé n'existe pas."))
     if user.role == Role.COORDINATOR:
         return outcome
     if user.role == Role.BUYER and outcome.buyer_id == user.organisation_id:
         return outcome
-    raise NotFoundError("Cette sortie de matériel réformé n'existe pas.")
+    raise NotFoundError(_("Cette sortie de matériel réformé n'existe pas."))
 
 
 def outcomes_of(buyer_id: int) -> Sequence[RetiredOutcome]:
