@@ -1,4 +1,5 @@
-"""Objects → API shapes (money as decimal strings, times ISO 8601 with offset)."""
+"""Objects → API shapes still written by hand: indicators, consolidation preview, purchase
+orders and deliveries (the other outputs are built by their schema in nrhub.api.schemas)."""
 
 from __future__ import annotations
 
@@ -233,6 +234,3 @@ def purchase_order(item: PurchaseOrder, buyer_id: int | None = None) -> dict[str
         "lines": lines,
         "deliveries": [_delivery_core(d) for d in deliveries],
     }
-
-
-# --- expenses ----------------------------------------------------------------------------
