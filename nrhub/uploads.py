@@ -14,6 +14,7 @@ import secrets
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 # Register exactly the three formats we accept; Pillow would otherwise import every plugin
 # on first use of WebP (slow, and a larger attack surface).
@@ -108,6 +109,23 @@ def process_image(data: bytes) -> ProcessedImage:
         width=oriented.width,
         height=oriented.height,
     )
+
+
+class Upload(Protocol):
+    """An uploaded file as Werkzeug gives it (a ``FileStorage``)."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+    def close(self) -> None: ...
+
+
+def read_upload(upload: Upload, limit: int = -1) -> bytes:
+    """The uploaded bytes (at most ``limit`` when given); the spooled temporary file is
+    closed at once."""
+    try:
+        return bytes(upload.read(limit))
+    finally:
+        upload.close()
 
 
 def new_name(extension: str) -> tuple[str, str]:

@@ -1,4 +1,14 @@
-"""factory_boy factories for the core models; areas add their own beside their tests."""
+"""factory_boy factories for the models.
+
+They write rows directly (``flush``, no service): use them to set the scene, and the
+services for what a test exercises. The ``*PersonFactory`` classes make a person with a new
+organisation of their role (``organisation__name="Atelier Alpha"`` names it).
+
+Models whose rows must go through a service to stay consistent have no factory here: ledger
+entries (``SpendEntry``: the summary tables are kept equal to the ledger by
+``nrhub.ledger.services``) and deliveries' lines (they point at allocations made by the
+consolidation).
+"""
 
 from __future__ import annotations
 
@@ -13,8 +23,28 @@ from stdnum import luhn
 from nrhub.agreements.models import MembershipAgreement
 from nrhub.auth.models import User
 from nrhub.auth.passwords import hash_password
-from nrhub.catalog.models import Category, Grade, Listing, ListingStatus
+from nrhub.campaigns.models import (
+    Campaign,
+    CampaignOffer,
+    CampaignOfferTier,
+    CampaignState,
+    OfferStatus,
+    Order,
+    OrderLine,
+    OrderStatus,
+)
+from nrhub.catalog.models import Category, Grade, Listing, ListingStatus, PriceTier
+from nrhub.clauses.models import Clause, ClauseForm, ClauseKind, ClauseStrength
+from nrhub.consolidation.models import Delivery, DeliveryStatus, PurchaseOrder
 from nrhub.db import utcnow
+from nrhub.donations.models import (
+    AgeBracket,
+    ClaimStatus,
+    DonationClaim,
+    DonationLot,
+    LotCondition,
+    LotStatus,
+)
 from nrhub.extensions import db
 from nrhub.organisations.models import (
     BuyerType,
@@ -144,6 +174,180 @@ class ListingFactory(_Base):
     published_at = factory.LazyFunction(utcnow)
 
 
+class PriceTierFactory(_Base):
+    class Meta:
+        model = PriceTier
+
+    listing = factory.SubFactory(ListingFactory)
+    min_quantity = 10
+    unit_price = Decimal("230.00")
+
+
+# --- people of each role ----------------------------------------------------------------
+
+
+class BuyerPersonFactory(UserFactory):
+    organisation = factory.SubFactory(BuyerFactory)
+
+
+class RefurbisherPersonFactory(UserFactory):
+    organisation = factory.SubFactory(RefurbisherFactory)
+
+
+class CoordinatorFactory(UserFactory):
+    organisation = factory.SubFactory(HubFactory)
+
+
+class PendingRefurbisherFactory(UserFactory):
+    """A person of a refurbisher that signed up and is not validated yet."""
+
+    organisation = factory.SubFactory(
+        RefurbisherFactory, status=OrgStatus.PENDING, validated_at=None
+    )
+
+
+# --- campaigns, offers, orders ----------------------------------------------------------
+
+
+class ClauseFactory(_Base):
+    class Meta:
+        model = Clause
+
+    title = factory.Sequence(lambda n: f"Clause n°{n}")
+    text = "Texte de la clause."
+    kind = ClauseKind.ENVIRONMENTAL
+    form = ClauseForm.CLAUSE
+    strength = ClauseStrength.COERCIVE
+    theme = "reuse"
+    source = "Guide"
+
+
+class CampaignFactory(_Base):
+    class Meta:
+        model = Campaign
+
+    title = factory.Sequence(lambda n: f"Campagne n°{n}")
+    description = ""
+    state = CampaignState.OPEN
+    opens_at = factory.LazyFunction(lambda: utcnow() - dt.timedelta(days=1))
+    closes_at = factory.LazyFunction(lambda: utcnow() + dt.timedelta(days=10))
+
+
+class CampaignOfferFactory(_Base):
+    """An accepted offer of a listing's whole stock at the listing's price."""
+
+    class Meta:
+        model = CampaignOffer
+
+    campaign = factory.SubFactory(CampaignFactory)
+    listing = factory.SubFactory(ListingFactory)
+    refurbisher = factory.SelfAttribute("listing.refurbisher")
+    committed_quantity = factory.SelfAttribute("listing.quantity")
+    unit_price = factory.SelfAttribute("listing.unit_price")
+    status = OfferStatus.ACCEPTED
+
+
+class CampaignOfferTierFactory(_Base):
+    class Meta:
+        model = CampaignOfferTier
+
+    class Params:
+        offer = factory.SubFactory(CampaignOfferFactory)
+
+    offer_id = factory.SelfAttribute("offer.id")
+    min_quantity = 10
+    unit_price = Decimal("230.00")
+
+
+class OrderFactory(_Base):
+    class Meta:
+        model = Order
+
+    campaign = factory.SubFactory(CampaignFactory)
+    buyer = factory.SubFactory(BuyerFactory)
+    status = OrderStatus.ACTIVE
+
+
+class OrderLineFactory(_Base):
+    class Meta:
+        model = OrderLine
+
+    order = factory.SubFactory(OrderFactory)
+    offer = factory.SubFactory(
+        CampaignOfferFactory, campaign=factory.SelfAttribute("..order.campaign")
+    )
+    quantity = 2
+
+
+# --- consolidation ----------------------------------------------------------------------
+
+_po_sequence = itertools.count(1)
+
+
+class PurchaseOrderFactory(_Base):
+    """A purchase order with no lines (the consolidation writes the lines)."""
+
+    class Meta:
+        model = PurchaseOrder
+
+    campaign = factory.SubFactory(CampaignFactory, state=CampaignState.CONSOLIDATED)
+    refurbisher = factory.SubFactory(RefurbisherFactory)
+    year = 2026
+    sequence = factory.LazyFunction(lambda: next(_po_sequence))
+    number = factory.LazyAttribute(lambda o: f"BC-{o.year}-{o.sequence:04d}")
+    total_ht = Decimal("0.00")
+
+
+class DeliveryFactory(_Base):
+    """A delivery of a purchase order to a buyer, with no lines."""
+
+    class Meta:
+        model = Delivery
+
+    purchase_order = factory.SubFactory(PurchaseOrderFactory)
+    campaign = factory.SelfAttribute("purchase_order.campaign")
+    refurbisher = factory.SelfAttribute("purchase_order.refurbisher")
+    buyer = factory.SubFactory(BuyerFactory)
+    status = DeliveryStatus.PENDING
+    total_ht = Decimal("0.00")
+
+
+# --- donations --------------------------------------------------------------------------
+
+
+class DonationLotFactory(_Base):
+    class Meta:
+        model = DonationLot
+
+    donor = factory.SubFactory(BuyerFactory)
+    category = factory.LazyFunction(category)
+    quantity = 10
+    remaining_quantity = factory.SelfAttribute("quantity")
+    age_bracket = AgeBracket.UNDER_5
+    condition = LotCondition.WORKING
+    unit_weight_g = 2300
+    pickup_address = "Place du Château"
+    pickup_postcode = "35500"
+    pickup_city = "Vitré"
+    department_code = factory.SelfAttribute("donor.department_code")
+    region_code = factory.SelfAttribute("donor.region_code")
+    available_from = factory.LazyFunction(lambda: utcnow().date())
+    available_until = factory.LazyFunction(lambda: utcnow().date() + dt.timedelta(days=30))
+    status = LotStatus.OPEN
+
+
+class DonationClaimFactory(_Base):
+    """A pending claim on units of a lot (the lot's remaining units are left as they are)."""
+
+    class Meta:
+        model = DonationClaim
+
+    lot = factory.SubFactory(DonationLotFactory)
+    refurbisher = factory.SubFactory(RefurbisherFactory)
+    quantity = 1
+    status = ClaimStatus.PENDING
+
+
 _ALL = (
     OrganisationFactory,
     BuyerFactory,
@@ -151,4 +355,19 @@ _ALL = (
     HubFactory,
     UserFactory,
     ListingFactory,
+    PriceTierFactory,
+    BuyerPersonFactory,
+    RefurbisherPersonFactory,
+    CoordinatorFactory,
+    PendingRefurbisherFactory,
+    ClauseFactory,
+    CampaignFactory,
+    CampaignOfferFactory,
+    CampaignOfferTierFactory,
+    OrderFactory,
+    OrderLineFactory,
+    PurchaseOrderFactory,
+    DeliveryFactory,
+    DonationLotFactory,
+    DonationClaimFactory,
 )

@@ -7,7 +7,7 @@ from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from nrhub.api import core, queries, schemas, serializers
+from nrhub.api import core, queries, schemas
 from nrhub.api.core import PAGINATION_PARAMS, ApiProblem, Param, route
 from nrhub.campaigns import orders as order_services
 from nrhub.campaigns import queries as campaign_queries
@@ -49,7 +49,10 @@ def campaigns() -> ResponseReturnValue:
     items, more = queries.campaigns_page(core.api_user(), _state(), after, limit)
     next_cursor = core.encode_cursor(items[-1].id) if more and items else None
     return jsonify(
-        {"items": [serializers.campaign_summary(c) for c in items], "next_cursor": next_cursor}
+        {
+            "items": [schemas.CampaignSummaryOut.of(c).model_dump() for c in items],
+            "next_cursor": next_cursor,
+        }
     )
 
 
@@ -69,7 +72,7 @@ def campaign(id: int) -> ResponseReturnValue:
     user = core.api_user()
     item = campaign_queries.get_campaign_for(user, id)
     page = campaign_queries.campaign_page(user, item, utcnow())
-    return jsonify(serializers.campaign(item, page.offers))
+    return jsonify(schemas.CampaignOut.with_offers(item, page.offers).model_dump())
 
 
 def _order_or_404(campaign_id: int) -> Order:
@@ -104,7 +107,7 @@ def put_order(id: int) -> ResponseReturnValue:
     user = core.api_user()
     item = campaign_queries.get_campaign_for(user, id)
     order_services.place_order(item, quantities, by=user)
-    return jsonify(serializers.order(_order_or_404(id)))
+    return jsonify(schemas.OrderOut.of(_order_or_404(id)).model_dump())
 
 
 @route(
@@ -120,4 +123,4 @@ def put_order(id: int) -> ResponseReturnValue:
 )
 def get_order(id: int) -> ResponseReturnValue:
     campaign_queries.get_campaign_for(core.api_user(), id)
-    return jsonify(serializers.order(_order_or_404(id)))
+    return jsonify(schemas.OrderOut.of(_order_or_404(id)).model_dump())

@@ -47,7 +47,7 @@ def _in_range(values: dict[str, dt.date | dt.datetime | None]) -> None:
 
 def _campaign_body(item: Campaign, user: User) -> dict[str, Any]:
     page = campaign_queries.campaign_page(user, item, utcnow())
-    return serializers.campaign(item, page.offers)
+    return schemas.CampaignOut.with_offers(item, page.offers).model_dump()
 
 
 @route(
@@ -138,7 +138,9 @@ def campaign_transition(id: int) -> ResponseReturnValue:
 
 def _offer_body(campaign_id: int, offer_id: int) -> dict[str, Any]:
     figures = campaign_queries.offer_figures(campaign_id, statuses=None)
-    return serializers.campaign_offer(next(f for f in figures if f.offer_id == offer_id))
+    return schemas.CampaignOfferOut.of(
+        next(f for f in figures if f.offer_id == offer_id)
+    ).model_dump()
 
 
 @route(

@@ -8,7 +8,7 @@ from decimal import Decimal
 from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 
-from nrhub.api import core, queries, schemas, serializers
+from nrhub.api import core, queries, schemas
 from nrhub.api.core import PAGINATION_PARAMS, Param, route
 from nrhub.ledger import services as ledger_services
 from nrhub.security import Role
@@ -57,7 +57,9 @@ def create_expense() -> ResponseReturnValue:
     user = core.api_user()
     with core.fields_renamed({"category_id": "category", "amount": "amount_ht"}):
         entry = ledger_services.declare_spend(data, by=user)
-    return jsonify(serializers.expense(queries.get_expense(user.organisation_id, entry.id))), 201
+    return jsonify(
+        schemas.ExpenseOut.of(queries.get_expense(user.organisation_id, entry.id)).model_dump()
+    ), 201
 
 
 @route(
@@ -90,7 +92,7 @@ def expenses() -> ResponseReturnValue:
     )
     return jsonify(
         {
-            "items": [serializers.expense(e) for e in items],
+            "items": [schemas.ExpenseOut.of(e).model_dump() for e in items],
             "next_cursor": core.encode_cursor(items[-1].id) if more and items else None,
         }
     )

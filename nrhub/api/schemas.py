@@ -1,14 +1,25 @@
 """Request and response bodies of the API: pydantic models that validate the requests and
-give the OpenAPI document its schemas (one source for both)."""
+give the OpenAPI document its schemas (one source for both). The output models build
+themselves from the application's objects (``ListingOut.of(listing)``): the same model
+writes the response and describes it.
+
+This module sits below the API's services and views: it reads models, never a service."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, RootModel
 
-from nrhub.api.core import MAX_ID
+from nrhub.api.formats import MAX_ID, day, decimal_text, money, timestamp
+from nrhub.campaigns.models import OfferStatus
+
+if TYPE_CHECKING:
+    from nrhub.campaigns.models import Campaign, Order
+    from nrhub.campaigns.queries import OfferFigures
+    from nrhub.catalog.models import Category, Listing
+    from nrhub.ledger.models import SpendEntry
 
 MONEY_PATTERN = r"^[0-9]{1,6}(\.[0-9]{1,2})?$"  # ASCII digits: pydantic's \d also takes "٣"
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
@@ -66,6 +77,18 @@ class CategoryOut(BaseModel):
     cpv_code: str
     expected_years: int
 
+    @classmethod
+    def of(cls, item: Category) -> Self:
+        return cls.model_validate(
+            dict(
+                code=item.code,
+                label=item.label_fr,
+                label_en=item.label_en,
+                cpv_code=item.cpv_code,
+                expected_years=item.expected_years,
+            )
+        )
+
 
 class CategoryList(BaseModel):
     items: list[CategoryOut]
@@ -114,6 +137,49 @@ class ListingOut(BaseModel):
     created_at: str
     updated_at: str
     published_at: str | None
+
+    @classmethod
+    def of(cls, item: Listing) -> Self:
+        """Needs refurbisher, category and tiers loaded."""
+        return cls.model_validate(
+            dict(
+                id=item.id,
+                sku=item.sku,
+                category=item.category.code,
+                brand=item.brand,
+                model=item.model,
+                description=item.description,
+                grade=str(item.grade),
+                state=str(item.state),
+                refurbished_in_france=item.refurbished_in_france,
+                data_wiping_attested=item.data_wiping_attested,
+                has_recycled_materials=item.has_recycled_materials,
+                processor=item.processor,
+                ram_gb=item.ram_gb,
+                storage_gb=item.storage_gb,
+                screen_inches=decimal_text(item.screen_inches),
+                quantity=item.quantity,
+                unit_price_ht=money(item.unit_price),
+                vat_rate=money(item.vat_rate),
+                price_tiers=[
+                    {"min_quantity": t.min_quantity, "unit_price_ht": money(t.unit_price)}
+                    for t in item.tiers
+                ],
+                warranty_months=item.warranty_months,
+                repairability_index=decimal_text(item.repairability_index),
+                os_update_years=item.os_update_years,
+                spare_parts_years=item.spare_parts_years,
+                status=str(item.status),
+                refurbisher=RefurbisherOut(
+                    id=item.refurbisher.id,
+                    name=item.refurbisher.name,
+                    department=item.refurbisher.department_code,
+                ),
+                created_at=timestamp(item.created_at),
+                updated_at=timestamp(item.updated_at),
+                published_at=timestamp(item.published_at),
+            )
+        )
 
 
 class ListingPage(BaseModel):
@@ -214,6 +280,24 @@ class CampaignOfferOut(BaseModel):
     units_to_next_tier: int | None = Field(description="null : pas de palier suivant.")
     next_tier_unit_price_ht: str | None
 
+    @classmethod
+    def of(cls, row: OfferFigures) -> Self:
+        return cls.model_validate(
+            dict(
+                id=row.offer_id,
+                listing_id=row.listing_id,
+                refurbisher_id=row.refurbisher_id,
+                status=str(row.status),
+                accepted=row.status == OfferStatus.ACCEPTED,
+                committed=row.committed,
+                ordered=row.ordered,
+                unit_price_ht=money(row.base_price),
+                pooled_unit_price_ht=money(row.unit_price),
+                units_to_next_tier=row.units_to_next_tier,
+                next_tier_unit_price_ht=money(row.next_tier_price),
+            )
+        )
+
 
 class CampaignSummaryOut(BaseModel):
     id: int
@@ -239,12 +323,39 @@ class CampaignSummaryOut(BaseModel):
     categories: list[str] = Field(description="Codes de catégorie.", examples=[["laptop"]])
     clause_ids: list[int]
 
+    @staticmethod
+    def fields_of(item: Campaign) -> dict[str, Any]:
+        """Needs categories and clauses loaded."""
+        return {
+            "id": item.id,
+            "title": item.title,
+            "description": item.description,
+            "state": str(item.state),
+            "opens_at": timestamp(item.opens_at),
+            "closes_at": timestamp(item.closes_at),
+            "offers_due_at": timestamp(item.offers_due_at),
+            "delivery_from": day(item.delivery_from),
+            "delivery_to": day(item.delivery_to),
+            "categories": [c.code for c in item.categories],
+            "clause_ids": [c.id for c in item.clauses],
+        }
+
+    @classmethod
+    def of(cls, item: Campaign) -> Self:
+        return cls.model_validate(cls.fields_of(item))
+
 
 class CampaignOut(CampaignSummaryOut):
     offers: list[CampaignOfferOut] = Field(
         description="Acheteurs : offres acceptées ; reconditionneur : ses offres ; "
         "coordinateur : toutes."
     )
+
+    @classmethod
+    def with_offers(cls, item: Campaign, offers: list[OfferFigures]) -> Self:
+        return cls.model_validate(
+            {**cls.fields_of(item), "offers": [CampaignOfferOut.of(o) for o in offers]}
+        )
 
 
 class CampaignPage(BaseModel):
@@ -276,6 +387,23 @@ class OrderOut(BaseModel):
     lines: list[OrderLineOut]
     created_at: str
     updated_at: str
+
+    @classmethod
+    def of(cls, item: Order) -> Self:
+        """Needs lines loaded."""
+        return cls.model_validate(
+            dict(
+                id=item.id,
+                campaign_id=item.campaign_id,
+                status=str(item.status),
+                lines=[
+                    OrderLineOut(id=line.id, offer_id=line.offer_id, quantity=line.quantity)
+                    for line in sorted(item.lines, key=lambda line: line.offer_id)
+                ],
+                created_at=timestamp(item.created_at),
+                updated_at=timestamp(item.updated_at),
+            )
+        )
 
 
 # --- indicators ----------------------------------------------------------------------
@@ -619,6 +747,32 @@ class ExpenseOut(BaseModel):
     donation_age_bracket: str | None
     comment: str | None
     created_at: str
+
+    @classmethod
+    def of(cls, item: SpendEntry) -> Self:
+        """Needs category and clauses loaded."""
+        return cls.model_validate(
+            {
+                "id": item.id,
+                "spent_on": day(item.spent_on),
+                "year": item.year,
+                "category": item.category.code,
+                "quantity": item.quantity,
+                "amount_ht": money(item.amount),
+                "origin": str(item.origin),
+                "is_reuse": item.is_reuse,
+                "has_recycled_materials": item.has_recycled_materials,
+                "supplier_name": item.supplier_name,
+                "supplier_siret": item.supplier_siret,
+                "social_consideration": item.social_consideration,
+                "environmental_consideration": item.environmental_consideration,
+                "campaign_id": item.campaign_id,
+                "clause_ids": [c.id for c in item.clauses],
+                "donation_age_bracket": item.donation_age_bracket,
+                "comment": item.comment,
+                "created_at": timestamp(item.created_at),
+            }
+        )
 
 
 class ExpensePage(BaseModel):

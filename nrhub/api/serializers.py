@@ -1,4 +1,5 @@
-"""Objects → API shapes (money as decimal strings, times ISO 8601 with offset)."""
+"""Objects → API shapes still written by hand: indicators, consolidation preview, purchase
+orders and deliveries (the other outputs are built by their schema in nrhub.api.schemas)."""
 
 from __future__ import annotations
 
@@ -6,119 +7,12 @@ from decimal import Decimal
 from typing import Any
 
 from nrhub.api.core import day, decimal_text, money, share_text, timestamp
-from nrhub.campaigns.models import Campaign, OfferStatus, Order
-from nrhub.campaigns.queries import OfferFigures
-from nrhub.catalog.models import Category, Listing
 from nrhub.consolidation.amounts import ZERO
 from nrhub.consolidation.models import Delivery, DeliveryStatus, PurchaseOrder
 from nrhub.consolidation.preview import ConsolidationPreview
-from nrhub.ledger.models import SpendEntry
 from nrhub.organisations.models import Organisation
 from nrhub.stats.pages import LegalCategoryRow
 from nrhub.stats.queries import CategorySpend, Indicators
-
-
-def category(item: Category) -> dict[str, Any]:
-    return {
-        "code": item.code,
-        "label": item.label_fr,
-        "label_en": item.label_en,
-        "cpv_code": item.cpv_code,
-        "expected_years": item.expected_years,
-    }
-
-
-def listing(item: Listing) -> dict[str, Any]:
-    """Needs refurbisher, category and tiers loaded."""
-    return {
-        "id": item.id,
-        "sku": item.sku,
-        "category": item.category.code,
-        "brand": item.brand,
-        "model": item.model,
-        "description": item.description,
-        "grade": str(item.grade),
-        "state": str(item.state),
-        "refurbished_in_france": item.refurbished_in_france,
-        "data_wiping_attested": item.data_wiping_attested,
-        "has_recycled_materials": item.has_recycled_materials,
-        "processor": item.processor,
-        "ram_gb": item.ram_gb,
-        "storage_gb": item.storage_gb,
-        "screen_inches": decimal_text(item.screen_inches),
-        "quantity": item.quantity,
-        "unit_price_ht": money(item.unit_price),
-        "vat_rate": money(item.vat_rate),
-        "price_tiers": [
-            {"min_quantity": t.min_quantity, "unit_price_ht": money(t.unit_price)}
-            for t in item.tiers
-        ],
-        "warranty_months": item.warranty_months,
-        "repairability_index": decimal_text(item.repairability_index),
-        "os_update_years": item.os_update_years,
-        "spare_parts_years": item.spare_parts_years,
-        "status": str(item.status),
-        "refurbisher": {
-            "id": item.refurbisher.id,
-            "name": item.refurbisher.name,
-            "department": item.refurbisher.department_code,
-        },
-        "created_at": timestamp(item.created_at),
-        "updated_at": timestamp(item.updated_at),
-        "published_at": timestamp(item.published_at),
-    }
-
-
-def campaign_summary(item: Campaign) -> dict[str, Any]:
-    """Needs categories and clauses loaded."""
-    return {
-        "id": item.id,
-        "title": item.title,
-        "description": item.description,
-        "state": str(item.state),
-        "opens_at": timestamp(item.opens_at),
-        "closes_at": timestamp(item.closes_at),
-        "offers_due_at": timestamp(item.offers_due_at),
-        "delivery_from": day(item.delivery_from),
-        "delivery_to": day(item.delivery_to),
-        "categories": [c.code for c in item.categories],
-        "clause_ids": [c.id for c in item.clauses],
-    }
-
-
-def campaign_offer(row: OfferFigures) -> dict[str, Any]:
-    return {
-        "id": row.offer_id,
-        "listing_id": row.listing_id,
-        "refurbisher_id": row.refurbisher_id,
-        "status": str(row.status),
-        "accepted": row.status == OfferStatus.ACCEPTED,
-        "committed": row.committed,
-        "ordered": row.ordered,
-        "unit_price_ht": money(row.base_price),
-        "pooled_unit_price_ht": money(row.unit_price),
-        "units_to_next_tier": row.units_to_next_tier,
-        "next_tier_unit_price_ht": money(row.next_tier_price),
-    }
-
-
-def campaign(item: Campaign, offers: list[OfferFigures]) -> dict[str, Any]:
-    return {**campaign_summary(item), "offers": [campaign_offer(o) for o in offers]}
-
-
-def order(item: Order) -> dict[str, Any]:
-    """Needs lines loaded."""
-    return {
-        "id": item.id,
-        "campaign_id": item.campaign_id,
-        "status": str(item.status),
-        "lines": [
-            {"id": line.id, "offer_id": line.offer_id, "quantity": line.quantity}
-            for line in sorted(item.lines, key=lambda line: line.offer_id)
-        ],
-        "created_at": timestamp(item.created_at),
-        "updated_at": timestamp(item.updated_at),
-    }
 
 
 def _percent_share(percent: Decimal | None) -> str | None:
@@ -339,31 +233,4 @@ def purchase_order(item: PurchaseOrder, buyer_id: int | None = None) -> dict[str
         "total_ht": money(total_ht),
         "lines": lines,
         "deliveries": [_delivery_core(d) for d in deliveries],
-    }
-
-
-# --- expenses ----------------------------------------------------------------------------
-
-
-def expense(item: SpendEntry) -> dict[str, Any]:
-    """Needs category and clauses loaded."""
-    return {
-        "id": item.id,
-        "spent_on": day(item.spent_on),
-        "year": item.year,
-        "category": item.category.code,
-        "quantity": item.quantity,
-        "amount_ht": money(item.amount),
-        "origin": str(item.origin),
-        "is_reuse": item.is_reuse,
-        "has_recycled_materials": item.has_recycled_materials,
-        "supplier_name": item.supplier_name,
-        "supplier_siret": item.supplier_siret,
-        "social_consideration": item.social_consideration,
-        "environmental_consideration": item.environmental_consideration,
-        "campaign_id": item.campaign_id,
-        "clause_ids": [c.id for c in item.clauses],
-        "donation_age_bracket": item.donation_age_bracket,
-        "comment": item.comment,
-        "created_at": timestamp(item.created_at),
     }

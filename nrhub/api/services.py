@@ -11,7 +11,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, insert, select, update
 
-from nrhub.api import serializers
+from nrhub.api import schemas
 from nrhub.audit.models import AuditEvent
 from nrhub.auth.models import User
 from nrhub.catalog import queries as catalog_queries
@@ -101,7 +101,9 @@ def _same(value: Any, current: Any) -> bool:
 
 def _reader(listing_id: int, by: User) -> Callable[[], dict[str, Any]]:
     """Reads the listing as the API shows it, when a read-only field needs comparing."""
-    return lambda: serializers.listing(catalog_queries.get_visible_listing(listing_id, by))
+    return lambda: schemas.ListingOut.of(
+        catalog_queries.get_visible_listing(listing_id, by)
+    ).model_dump()
 
 
 def check_read_only(

@@ -17,7 +17,6 @@ from nrhub.api import (
     purchase_order_views,
     queries,
     schemas,
-    serializers,
     services,
     tokens,
 )
@@ -89,7 +88,9 @@ def create_token() -> ResponseReturnValue:
     tag="Catalogue",
 )
 def categories() -> ResponseReturnValue:
-    return jsonify({"items": [serializers.category(c) for c in queries.categories()]})
+    return jsonify(
+        {"items": [schemas.CategoryOut.of(c).model_dump() for c in queries.categories()]}
+    )
 
 
 LISTING_FILTERS = [
@@ -128,7 +129,12 @@ def listings() -> ResponseReturnValue:
     )
     items, more = queries.published_listings(filters, after, limit)
     next_cursor = core.encode_cursor(items[-1].id) if more and items else None
-    return jsonify({"items": [serializers.listing(i) for i in items], "next_cursor": next_cursor})
+    return jsonify(
+        {
+            "items": [schemas.ListingOut.of(i).model_dump() for i in items],
+            "next_cursor": next_cursor,
+        }
+    )
 
 
 ID_PARAM = Param("id", "path", {"type": "integer"}, "Identifiant.", required=True)
@@ -146,7 +152,7 @@ ID_PARAM = Param("id", "path", {"type": "integer"}, "Identifiant.", required=Tru
 )
 def listing(id: int) -> ResponseReturnValue:
     item = catalog_queries.get_visible_listing(id, core.api_user())
-    return jsonify(serializers.listing(item))
+    return jsonify(schemas.ListingOut.of(item).model_dump())
 
 
 @route(
@@ -173,7 +179,7 @@ def put_listing(sku: str) -> ResponseReturnValue:
     with core.fields_renamed(services.FIELD_NAMES):
         listing_id, created = services.put_listing(sku, data, body.status, by=user, shown=shown)
     item = catalog_queries.get_visible_listing(listing_id, user)
-    return jsonify(serializers.listing(item)), 201 if created else 200
+    return jsonify(schemas.ListingOut.of(item).model_dump()), 201 if created else 200
 
 
 @route(

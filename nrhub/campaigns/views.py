@@ -29,7 +29,7 @@ from nrhub.catalog.models import Category
 from nrhub.clauses.models import Clause
 from nrhub.confirmation import render_confirmation
 from nrhub.db import utcnow
-from nrhub.errors import DomainError
+from nrhub.errors import DomainError, attach_to_form
 from nrhub.extensions import db
 from nrhub.formatting import paris_date_of, to_paris
 from nrhub.security import Role, member_required, role_required
@@ -130,7 +130,7 @@ def create() -> ResponseReturnValue:
     try:
         campaign = services.create_campaign(form.data_object(), by=current_user)
     except DomainError as err:
-        _attach_error(form, err)
+        attach_to_form(form, err)
         return _form_page(form, None, err.status_code)
     flash(_("Campagne créée en préparation."), "success")
     return redirect(url_for("campaigns.detail", campaign_id=campaign.id))
@@ -146,7 +146,7 @@ def edit(campaign_id: int) -> ResponseReturnValue:
     try:
         services.update_campaign(campaign, form.data_object(), by=current_user)
     except DomainError as err:
-        _attach_error(form, err)
+        attach_to_form(form, err)
         return _form_page(form, campaign, err.status_code)
     flash(_("Campagne enregistrée."), "success")
     return redirect(url_for("campaigns.detail", campaign_id=campaign_id))
@@ -167,14 +167,6 @@ class _Values:
 
 def _form_values(campaign: Campaign) -> _Values:
     return _Values(campaign)
-
-
-def _attach_error(form: Any, err: DomainError) -> None:
-    field = getattr(form, err.field, None) if err.field else None
-    if field is not None and hasattr(field, "errors"):
-        field.errors = [*field.errors, str(err)]
-    else:
-        form.form_errors.append(str(err))
 
 
 @contextmanager
@@ -274,7 +266,7 @@ def _form_transition(
     try:
         action(campaign)
     except DomainError as err:
-        _attach_error(form, err)
+        attach_to_form(form, err)
         return render_template(page, form=form, campaign=campaign), err.status_code
     flash(message, "success")
     return redirect(url_for("campaigns.detail", campaign_id=campaign_id))

@@ -180,14 +180,6 @@ class ListingForm(Form):
                 field.errors = [*field.errors, message]
 
 
-class PhotoForm(Form):
-    photo = FileField(
-        _l("Photo (JPEG, PNG ou WebP, 5 Mo au plus)"),
-        validators=[FileRequired(_l("Choisissez une image à envoyer."))],
-    )
-    alt_text = StringField(_l("Description de la photo pour les personnes non voyantes"))
-
-
 class ImportForm(Form):
     file = FileField(
         _l("Fichier de stock (CSV ou XLSX)"),

@@ -25,6 +25,7 @@ from nrhub.catalog.rules import ListingState as ListingState
 from nrhub.db import Money, UTCDateTime, utcnow
 from nrhub.extensions import Model
 from nrhub.organisations.models import Organisation
+from nrhub.photos import DescribedPhoto
 
 LEGAL_CATEGORY_IT = "Matériel informatique et téléphonie"
 LEGAL_CATEGORY_PRINTING = "Matériel de reprographie et d'impression"
@@ -204,19 +205,13 @@ class PriceTier(Model):
     listing: Mapped[Listing] = relationship(back_populates="tiers", lazy="raise")
 
 
-class ListingPhoto(Model):
+class ListingPhoto(DescribedPhoto, Model):
     __tablename__ = "listing_photo"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     listing_id: Mapped[int] = mapped_column(
         ForeignKey("listing.id", ondelete="CASCADE"), index=True
     )
-    filename: Mapped[str] = mapped_column(String(80), unique=True)
-    thumbnail: Mapped[str] = mapped_column(String(80), unique=True)
-    content_type: Mapped[str] = mapped_column(String(20))
-    alt_text: Mapped[str] = mapped_column(String(200), default="")
-    position: Mapped[int] = mapped_column(default=0)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     listing: Mapped[Listing] = relationship(back_populates="photos", lazy="raise")
 

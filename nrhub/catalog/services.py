@@ -10,13 +10,12 @@ from decimal import Decimal
 from types import EllipsisType
 from typing import Any
 
-from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
-from nrhub import uploads
+from nrhub import photos
 from nrhub.audit.services import record
 from nrhub.auth.models import User
 from nrhub.catalog import importing, origins
@@ -26,9 +25,8 @@ from nrhub.db import rows_changed, utcnow
 from nrhub.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from nrhub.extensions import db
 from nrhub.organisations.models import Organisation
-from nrhub.transactions import after_commit
 
-MAX_PHOTOS = 5
+MAX_PHOTOS = photos.MAX_PHOTOS
 
 # Re-exported so that views import the import use cases from the services module.
 preview_import = importing.preview_import
@@ -271,42 +269,22 @@ def _change_status(listing: Listing, status: ListingStatus, *, by: User) -> None
     record(f"listing.{status.value}", listing, by=by, old_status=old)
 
 
-def _upload_dir() -> str:
-    return str(current_app.config["UPLOAD_DIR"])
-
-
 def add_photo(listing: Listing, data: bytes, *, by: User, alt_text: str = "") -> ListingPhoto:
     """Add a photo (JPEG, PNG or WebP, checked by decoding, at most 5 MB, 5 per listing)."""
     _own(listing, by)
-    count, last = db.session.execute(
-        select(func.count(ListingPhoto.id), func.max(ListingPhoto.position)).where(
-            ListingPhoto.listing_id == listing.id
-        )
-    ).one()
+    count, last = photos.count_and_last_position(ListingPhoto, ListingPhoto.listing_id, listing.id)
     if count >= MAX_PHOTOS:
         raise ValidationError(_("Une offre a au plus %(n)s photos.", n=MAX_PHOTOS), field="photo")
-    try:
-        image = uploads.process_image(data)
-    except uploads.ImageError as err:
-        raise ValidationError(str(err), field="photo") from err
-    name, thumb = uploads.new_name(image.extension)
-    photo = ListingPhoto(
+    photo = photos.add_photo(
+        ListingPhoto,
+        photos.check_image(data),
         listing_id=listing.id,
-        filename=name,
-        thumbnail=thumb,
-        content_type=image.content_type,
         alt_text=alt_text.strip()[:200] or listing.title,
-        position=(last or 0) + 1,
+        position=last + 1,
     )
-    db.session.add(photo)
-    db.session.flush()
     record(
         "listing.photo_added", listing, by=by, photo_id=photo.id, content_type=photo.content_type
     )
-    # Stored before the commit, so that a committed photo always has its files (a rolled
-    # back request leaves two unreferenced files under random names).
-    uploads.store(_upload_dir(), name, image.data)
-    uploads.store(_upload_dir(), thumb, image.thumbnail)
     return photo
 
 
@@ -319,17 +297,8 @@ def remove_photo(listing: Listing, photo_id: int, *, by: User) -> None:
     ).scalar_one_or_none()
     if photo is None:
         raise NotFoundError(_("Cette photo n'existe pas."))
-    names = (photo.filename, photo.thumbnail)
-    db.session.delete(photo)
+    photos.delete_photo(photo)
     record("listing.photo_removed", listing, by=by, photo_id=photo_id)
-    db.session.flush()
-    directory = _upload_dir()
-
-    def remove_files() -> None:  # once the photo's row is gone for good
-        for name in names:
-            uploads.remove(directory, name)
-
-    after_commit(remove_files)
 
 
 def listing_form_values(listing: Listing) -> dict[str, Any]:

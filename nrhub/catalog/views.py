@@ -12,7 +12,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -20,7 +19,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from nrhub import uploads
 from nrhub.catalog import browse, importing, origins, queries, services
 from nrhub.catalog.forms import (
     GRADE_LABELS,
@@ -30,7 +28,6 @@ from nrhub.catalog.forms import (
     CatalogueFilterForm,
     ImportForm,
     ListingForm,
-    PhotoForm,
 )
 from nrhub.catalog.models import Listing, ListingPhoto, ListingStatus
 from nrhub.catalog.queries import Sort
@@ -40,8 +37,10 @@ from nrhub.formatting import current_language
 from nrhub.organisations import communes
 from nrhub.organisations.communes import Point
 from nrhub.organisations.models import Organisation
+from nrhub.photos import PhotoForm, is_stored_name, names_of, read_photo, send_photo
 from nrhub.security import Role, role_required
 from nrhub.spreadsheets import csv_response
+from nrhub.uploads import read_upload
 
 bp = Blueprint("catalog", __name__)
 
@@ -149,13 +148,13 @@ def refurbisher_profile(refurbisher_id: int) -> ResponseReturnValue:
 @bp.get("/catalogue/photos/<name>")
 def photo(name: str) -> ResponseReturnValue:
     """A stored photo or thumbnail, with the Content-Type found when it was decoded."""
-    if not uploads.STORED_NAME.fullmatch(name):
+    if not is_stored_name(name):
         abort(404)
     row = db.session.execute(
         select(ListingPhoto.content_type, Listing.status, Listing.refurbisher_id, Organisation)
         .join(Listing, Listing.id == ListingPhoto.listing_id)
         .join(Organisation, Organisation.id == Listing.refurbisher_id)
-        .where((ListingPhoto.filename == name) | (ListingPhoto.thumbnail == name))
+        .where(names_of(ListingPhoto, name))
     ).first()
     if row is None:
         abort(404)
@@ -164,26 +163,11 @@ def photo(name: str) -> ResponseReturnValue:
     public = status == ListingStatus.PUBLISHED and refurbisher.is_active
     if not own and not public:
         abort(404)
-    path = uploads.safe_path(current_app.config["UPLOAD_DIR"], name)
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype=content_type, max_age=86400)
-    if not public:  # a draft's photo: no shared cache may keep it
-        response.cache_control.public = False
-        response.cache_control.private = True
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    # A draft's photo: no shared cache may keep it.
+    return send_photo(name, content_type, max_age=86400, public=public)
 
 
 # ----------------------------------------------------------------------------- refurbishers
-
-
-def _read_upload(upload: Any) -> bytes:
-    """The uploaded bytes; the spooled temporary file is closed at once."""
-    try:
-        return bytes(upload.read())
-    finally:
-        upload.close()
 
 
 @bp.get("/reconditionneur/offres")
@@ -291,7 +275,7 @@ def photos(listing_id: int) -> ResponseReturnValue:
         try:
             services.add_photo(
                 listing,
-                _read_upload(form.photo.data),
+                read_photo(form.photo.data),
                 by=current_user,
                 alt_text=form.alt_text.data or "",
             )
@@ -328,7 +312,7 @@ def import_stock() -> ResponseReturnValue:
     upload = form.file.data
     try:
         preview = services.preview_import(
-            _read_upload(upload), upload.filename or "", by=current_user
+            read_upload(upload), upload.filename or "", by=current_user
         )
     except ValidationError as err:
         form.file.errors = [*form.file.errors, str(err)]

@@ -26,7 +26,7 @@ from nrhub.consolidation.forms import (
 )
 from nrhub.consolidation.models import Delivery, DeliveryStatus
 from nrhub.db import utcnow
-from nrhub.errors import DomainError, ValidationError
+from nrhub.errors import DomainError, attach_to_form
 from nrhub.formatting import paris_date_of
 from nrhub.security import Role, role_required
 
@@ -90,7 +90,7 @@ def override(campaign_id: int, line_id: int) -> ResponseReturnValue:
             campaign, line_id, form.quantity.data or 0, form.reason.data, rule=rule, by=current_user
         )
     except DomainError as err:
-        _attach_error(form, err)
+        attach_to_form(form, err)
         return render_template("consolidation/override_form.html", **page), err.status_code
     flash(_("Ajustement enregistré."), "success")
     return redirect(url_for(".consolidate", campaign_id=campaign_id, regle=rule.value))
@@ -216,7 +216,7 @@ def ship(delivery_id: int) -> ResponseReturnValue:
     try:
         services.ship_delivery(delivery, form.shipped_on.data, form.serials.data, by=current_user)
     except DomainError as err:
-        _attach_error(form, err)
+        attach_to_form(form, err)
         return _delivery_page(
             delivery, form, receipt_form(delivery, formdata=None), err.status_code
         )
@@ -237,7 +237,7 @@ def receive(delivery_id: int) -> ResponseReturnValue:
             delivery, form.received_on.data, form.quantities(), form.comment.data, by=current_user
         )
     except DomainError as err:
-        _attach_error(form, err)
+        attach_to_form(form, err)
         return _delivery_page(delivery, ship_form, form, err.status_code)
     if delivery.status == DeliveryStatus.PARTIAL:
         flash(
@@ -265,7 +265,7 @@ def not_delivered(delivery_id: int) -> ResponseReturnValue:
     try:
         services.record_not_delivered(delivery, form.reason.data or "", by=current_user)
     except DomainError as err:
-        _attach_error(form, err)
+        attach_to_form(form, err)
         return _delivery_page(delivery, status=err.status_code, missing_form=form)
     flash(
         _(
@@ -310,14 +310,3 @@ def _delivery_page(
         ),
         status,
     )
-
-
-def _attach_error(form: Any, err: DomainError) -> None:
-    """Show a refusal next to its field when the service named one, else at the top."""
-    field = (
-        getattr(form, err.field, None) if isinstance(err, ValidationError) and err.field else None
-    )
-    if field is not None:
-        field.errors = [*field.errors, str(err)]
-    else:
-        form.form_errors.append(str(err))

@@ -1,5 +1,5 @@
-"""Files of the donation loop: lot photos (through :mod:`nrhub.uploads`) and data-wiping
-certificates (PDF or image).
+"""Files of the donation loop: data-wiping certificates (PDF or image); the lots' photos
+go through :mod:`nrhub.photos`.
 
 A certificate is never trusted by its name or Content-Type: a PDF must start with the
 ``%PDF-`` header and end with an ``%%EOF`` marker; anything else must decode as an image
@@ -78,7 +78,3 @@ def write_certificate(name: str, certificate: Certificate) -> None:
     path = certificate_path(name)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(certificate.data)
-
-
-def photo_directory() -> str:
-    return str(current_app.config["UPLOAD_DIR"])

@@ -10,7 +10,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf.file import FileField, FileRequired
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     SelectChoice,
@@ -164,17 +164,6 @@ def lot_form_values(lot: DonationLot) -> dict[str, Any]:
         "available_until": lot.available_until,
         "data_wiping_required": lot.data_wiping_required,
     }
-
-
-class PhotoForm(Form):
-    photo = FileField(
-        _l("Photo (JPEG, PNG ou WebP, 5 Mo au plus)"),
-        validators=[FileRequired(_l("Choisissez une image à envoyer."))],
-    )
-    alt_text = StringField(
-        _l("Description de la photo pour les personnes non voyantes"),
-        validators=[Optional(), Length(max=200)],
-    )
 
 
 class ClaimForm(Form):

@@ -28,6 +28,7 @@ from nrhub.catalog.models import Category
 from nrhub.db import UTCDateTime, utcnow
 from nrhub.extensions import Model
 from nrhub.organisations.models import Organisation
+from nrhub.photos import DescribedPhoto
 
 
 class AgeBracket(StrEnum):
@@ -136,19 +137,13 @@ class DonationLot(Model):
         return self.status == LotStatus.OPEN and self.remaining_quantity > 0
 
 
-class DonationLotPhoto(Model):
+class DonationLotPhoto(DescribedPhoto, Model):
     __tablename__ = "donation_lot_photo"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     lot_id: Mapped[int] = mapped_column(
         ForeignKey("donation_lot.id", ondelete="CASCADE"), index=True
     )
-    filename: Mapped[str] = mapped_column(String(80), unique=True)
-    thumbnail: Mapped[str] = mapped_column(String(80), unique=True)
-    content_type: Mapped[str] = mapped_column(String(20))
-    alt_text: Mapped[str] = mapped_column(String(200), default="")
-    position: Mapped[int] = mapped_column(default=0)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     lot: Mapped[DonationLot] = relationship(back_populates="photos", lazy="raise")
 

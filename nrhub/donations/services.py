@@ -12,15 +12,15 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext as n_
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from nrhub import uploads
+from nrhub import photos
 from nrhub.audit.services import record
 from nrhub.auth.models import User
 from nrhub.catalog.models import Category
 from nrhub.db import rows_changed, utcnow
-from nrhub.donations import claims, files
+from nrhub.donations import claims
 from nrhub.donations.models import (
     AgeBracket,
     ClaimStatus,
@@ -40,11 +40,10 @@ from nrhub.extensions import db
 from nrhub.mail import queue_mail
 from nrhub.organisations import geo
 from nrhub.organisations.queries import member_recipients
-from nrhub.transactions import after_commit
 
 MAX_LOT_QUANTITY = 100_000
 MAX_UNIT_WEIGHT_G = 500_000  # 500 kg: a server rack is the heaviest thing we expect
-MAX_PHOTOS = 5
+MAX_PHOTOS = photos.MAX_PHOTOS
 
 claim_lot = claims.claim_lot
 accept_claim = claims.accept_claim
@@ -307,16 +306,8 @@ def remove_lot_photo(lot: DonationLot, photo_id: int, *, by: User) -> None:
     if photo is None:
         raise NotFoundError(_("Cette photo n'existe pas."))
     check_lot_editable(lot)
-    names = (photo.filename, photo.thumbnail)
-    db.session.delete(photo)
+    photos.delete_photo(photo)
     record("donation_lot.photo_removed", lot, by=by, photo_id=photo_id)
-    directory = files.photo_directory()
-
-    def remove_files() -> None:  # once the removal is committed, never before
-        for name in names:
-            uploads.remove(directory, name)
-
-    after_commit(remove_files)
 
 
 def add_lot_photo(
@@ -325,34 +316,17 @@ def add_lot_photo(
     """A photo of the lot (JPEG, PNG or WebP, checked by decoding, 5 per lot)."""
     own_lot(lot, by)
     lot = claims.lock_lot(lot.id)  # two uploads at once count each other
-    count, last = db.session.execute(
-        select(func.count(DonationLotPhoto.id), func.max(DonationLotPhoto.position)).where(
-            DonationLotPhoto.lot_id == lot.id
-        )
-    ).one()
+    count, last = photos.count_and_last_position(DonationLotPhoto, DonationLotPhoto.lot_id, lot.id)
     if count >= MAX_PHOTOS:
         raise ValidationError(_("Un lot a au plus %(n)d photos.", n=MAX_PHOTOS), field="photo")
-    try:
-        image = uploads.process_image(data)
-    except uploads.ImageError as err:
-        raise ValidationError(str(err), field="photo") from err
-    name, thumb = uploads.new_name(image.extension)
-    photo = DonationLotPhoto(
+    photo = photos.add_photo(
+        DonationLotPhoto,
+        photos.check_image(data),
         lot_id=lot.id,
-        filename=name,
-        thumbnail=thumb,
-        content_type=image.content_type,
         alt_text=alt_text.strip()[:200] or _("Photo du lot n° %(id)d", id=lot.id),
-        position=(last or 0) + 1,
+        position=last + 1,
     )
-    db.session.add(photo)
-    db.session.flush()
     record("donation_lot.photo_added", lot, by=by, photo_id=photo.id)
-    # Stored before the commit: a transaction that then fails leaves unreferenced files,
-    # never a photo row without its file.
-    directory = files.photo_directory()
-    uploads.store(directory, name, image.data)
-    uploads.store(directory, thumb, image.thumbnail)
     return photo
 
 

@@ -13,7 +13,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from nrhub import uploads
 from nrhub.catalog import origins
 from nrhub.catalog.browse import category_choices
 from nrhub.donations import exports, files, forms, queries, reen, services
@@ -21,7 +20,9 @@ from nrhub.donations.models import DonationClaim, DonationLot, DonationLotPhoto,
 from nrhub.errors import ConflictError, DomainError, attach_to_form
 from nrhub.extensions import db
 from nrhub.formatting import current_language
+from nrhub.photos import PhotoForm, is_stored_name, names_of, read_photo, send_photo
 from nrhub.security import Role, member_required, role_required
+from nrhub.uploads import read_upload
 
 bp = Blueprint("donations", __name__)
 
@@ -47,13 +48,6 @@ def _donation_labels() -> dict[str, Any]:
         "lot_status_labels": forms.LOT_STATUS_LABELS,
         "reach_labels": forms.REACH_LABELS,
     }
-
-
-def _read(upload: Any) -> bytes:
-    try:
-        return bytes(upload.read())
-    finally:
-        upload.close()
 
 
 # ----------------------------------------------------------------------------- lots
@@ -180,12 +174,12 @@ def withdraw(lot_id: int) -> ResponseReturnValue:
 @role_required(Role.BUYER)
 def photos(lot_id: int) -> ResponseReturnValue:
     lot = queries.get_lot_for(current_user, lot_id)
-    form = forms.PhotoForm()
+    form = PhotoForm()
     status = 200
     if form.validate_on_submit():
         try:
             services.add_lot_photo(
-                lot, _read(form.photo.data), by=current_user, alt_text=form.alt_text.data or ""
+                lot, read_photo(form.photo.data), by=current_user, alt_text=form.alt_text.data or ""
             )
         except DomainError as err:
             attach_to_form(form, err)
@@ -218,23 +212,18 @@ def delete_photo(lot_id: int, photo_id: int) -> ResponseReturnValue:
 @member_required
 def photo(name: str) -> ResponseReturnValue:
     """A lot's photo, to the people who may see the lot."""
-    if not uploads.STORED_NAME.fullmatch(name):
+    if not is_stored_name(name):
         abort(404)
     row = db.session.execute(
         select(DonationLotPhoto.content_type, DonationLotPhoto.lot_id).where(
-            (DonationLotPhoto.filename == name) | (DonationLotPhoto.thumbnail == name)
+            names_of(DonationLotPhoto, name)
         )
     ).first()
     if row is None:
         abort(404)
     content_type, lot_id = row
     queries.get_lot_for(current_user, lot_id)
-    path = uploads.safe_path(files.photo_directory(), name)
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype=content_type, max_age=3600)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return send_photo(name, content_type, max_age=3600)
 
 
 # ----------------------------------------------------------------------------- claims
@@ -339,7 +328,7 @@ def outcome(claim_id: int) -> ResponseReturnValue:
     form = forms.OutcomeForm()
     if form.validate_on_submit():
         upload = form.certificate.data
-        data = _read(upload) if upload and getattr(upload, "filename", "") else None
+        data = read_upload(upload) if upload and getattr(upload, "filename", "") else None
         try:
             services.record_outcome(
                 item,
@@ -466,7 +455,7 @@ def retired_outcomes() -> ResponseReturnValue:
     form = forms.RetiredOutcomeForm()
     if form.validate_on_submit():
         upload = form.proof.data
-        proof = _read(upload) if upload and getattr(upload, "filename", "") else None
+        proof = read_upload(upload) if upload and getattr(upload, "filename", "") else None
         try:
             reen.record_outcome(
                 reen.OutcomeInput(

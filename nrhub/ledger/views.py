@@ -55,11 +55,7 @@ def _spend_form(**kwargs: Any) -> SpendForm:
 
 
 def _refused(form: Any, err: DomainError, template: str, **ctx: Any) -> ResponseReturnValue:
-    field = getattr(form, err.field, None) if err.field else None
-    if field is not None:
-        field.errors = [*field.errors, err.message]
-    else:
-        form.form_errors.append(err.message)
+    attach_to_form(form, err)
     return render_template(template, form=form, **ctx), err.status_code
 
 

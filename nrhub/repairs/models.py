@@ -13,6 +13,7 @@ from nrhub.auth.models import User
 from nrhub.db import UTCDateTime, utcnow
 from nrhub.extensions import Model
 from nrhub.organisations.models import Organisation
+from nrhub.photos import PhotoFile
 
 if TYPE_CHECKING:  # consolidation imports this module: no import back at run time
     from nrhub.consolidation.models import Delivery, DeliveryLine
@@ -110,16 +111,12 @@ class RepairMessage(Model):
     organisation: Mapped[Organisation] = relationship(lazy="raise")
 
 
-class RepairPhoto(Model):
+class RepairPhoto(PhotoFile, Model):
     __tablename__ = "repair_photo"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(
         ForeignKey("repair_request.id", ondelete="CASCADE"), index=True
     )
-    filename: Mapped[str] = mapped_column(String(80), unique=True)
-    thumbnail: Mapped[str] = mapped_column(String(80), unique=True)
-    content_type: Mapped[str] = mapped_column(String(20))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     request: Mapped[RepairRequest] = relationship(back_populates="photos", lazy="raise")

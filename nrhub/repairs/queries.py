@@ -24,6 +24,7 @@ from nrhub.errors import NotFoundError
 from nrhub.extensions import db
 from nrhub.formatting import paris_year_bounds
 from nrhub.organisations.models import Organisation
+from nrhub.photos import names_of
 from nrhub.repairs.models import (
     RESOLVED_STATUSES,
     RepairMessage,
@@ -149,7 +150,7 @@ def photo_for(user: User, name: str) -> RepairPhoto | None:
         select(RepairPhoto)
         .join(RepairRequest, RepairRequest.id == RepairPhoto.request_id)
         .where(
-            (RepairPhoto.filename == name) | (RepairPhoto.thumbnail == name),
+            names_of(RepairPhoto, name),
             RepairRequest.id.in_(_visible_to(user).with_only_columns(RepairRequest.id)),
         )
     ).scalar_one_or_none()

@@ -11,15 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
-from nrhub import uploads
+from nrhub import photos as photo_files
 from nrhub.audit.services import record
 from nrhub.auth.models import User
 from nrhub.consolidation.models import Delivery, DeliveryLine, DeliveryStatus, PurchaseOrderLine
@@ -41,7 +39,7 @@ from nrhub.security import Role
 
 MAX_DESCRIPTION_LENGTH = 4_000
 MAX_MESSAGE_LENGTH = 4_000
-MAX_PHOTOS = 5
+MAX_PHOTOS = photo_files.MAX_PHOTOS
 
 
 @dataclass(frozen=True)
@@ -49,10 +47,6 @@ class RepairInput:
     delivery_line_id: int
     quantity: int
     description: str
-
-
-def _upload_dir() -> Path:
-    return Path(current_app.config["UPLOAD_DIR"])
 
 
 def _require_buyer(by: User) -> None:
@@ -109,12 +103,7 @@ def open_repair_request(
         )
     if len(photos) > MAX_PHOTOS:
         raise ValidationError(_("Joignez au plus %(n)d photos.", n=MAX_PHOTOS), field="photos")
-    images = []
-    for data_bytes in photos:
-        try:
-            images.append(uploads.process_image(data_bytes))
-        except uploads.ImageError as err:
-            raise ValidationError(str(err), field="photos") from err
+    images = [photo_files.check_image(data_bytes, field="photos") for data_bytes in photos]
 
     request = RepairRequest(
         buyer_id=delivery.buyer_id,
@@ -129,21 +118,8 @@ def open_repair_request(
     )
     db.session.add(request)
     db.session.flush()
-    # Files are stored before the commit, so that a committed photo always has them (a
-    # rolled back request leaves unreferenced files under random names).
     for image in images:
-        name, thumb = uploads.new_name(image.extension)
-        db.session.add(
-            RepairPhoto(
-                request_id=request.id,
-                filename=name,
-                thumbnail=thumb,
-                content_type=image.content_type,
-                created_at=now,
-            )
-        )
-        uploads.store(_upload_dir(), name, image.data)
-        uploads.store(_upload_dir(), thumb, image.thumbnail)
+        photo_files.add_photo(RepairPhoto, image, request_id=request.id, created_at=now)
     record(
         "repair.opened",
         request,

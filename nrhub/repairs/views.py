@@ -7,12 +7,10 @@ from typing import Any
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -20,11 +18,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from nrhub import uploads
 from nrhub.catalog import maintenance as maintenance_offers
 from nrhub.catalog.models import MaintenanceOffer
 from nrhub.catalog.queries import get_listing_for_refurbisher
 from nrhub.errors import DomainError, attach_to_form
+from nrhub.photos import is_stored_name, read_photo, send_photo
 from nrhub.repairs import maintenance, queries, services
 from nrhub.repairs.forms import MaintenanceForm, MessageForm, RepairRequestForm, StatusForm
 from nrhub.repairs.labels import labels
@@ -198,7 +196,7 @@ def buyer_new() -> ResponseReturnValue:
         if form.validate_on_submit():
             try:
                 repair = services.open_repair_request(
-                    form.data_out(), [_read(f) for f in photos], by=current_user
+                    form.data_out(), [read_photo(f) for f in photos], by=current_user
                 )
             except DomainError as err:
                 attach_to_form(form, err)
@@ -207,13 +205,6 @@ def buyer_new() -> ResponseReturnValue:
                 flash(_("Demande de réparation envoyée au reconditionneur."), "success")
                 return redirect(url_for(".buyer_detail", request_id=repair.id))
     return render_template("repairs/request_form.html", form=form, lines=lines), status
-
-
-def _read(upload: Any) -> bytes:
-    try:
-        return bytes(upload.read(uploads.MAX_IMAGE_BYTES + 1))
-    finally:
-        upload.close()
 
 
 @bp.get("/acheteur/reparations/<int:request_id>")
@@ -293,17 +284,12 @@ def coordinator_detail(request_id: int) -> ResponseReturnValue:
 @member_required
 def photo(name: str) -> ResponseReturnValue:
     """A photo of a request the person's organisation may see."""
-    if not uploads.STORED_NAME.fullmatch(name):
+    if not is_stored_name(name):
         abort(404)
     item = queries.photo_for(current_user, name)
     if item is None:
         abort(404)
-    path = uploads.safe_path(current_app.config["UPLOAD_DIR"], name)
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype=item.content_type, max_age=3600)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return send_photo(name, item.content_type, max_age=3600)
 
 
 FIGURES_HEADER = (

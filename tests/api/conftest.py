@@ -8,8 +8,8 @@ from nrhub.auth.models import User
 from nrhub.extensions import db
 from nrhub.organisations.models import OrgKind
 from tests.factories import (
-    BuyerFactory,
-    HubFactory,
+    BuyerPersonFactory,
+    CoordinatorFactory,
     ListingFactory,
     OrganisationFactory,
     RefurbisherFactory,
@@ -31,8 +31,8 @@ def people(app):  # type: ignore[no-untyped-def]
     result = {
         "refurbisher": UserFactory(organisation=refurb_org, email="r@example.fr"),
         "other_refurbisher": UserFactory(organisation=other_refurb_org, email="r2@example.fr"),
-        "buyer": UserFactory(organisation=BuyerFactory(), email="b@example.fr"),
-        "coordinator": UserFactory(organisation=HubFactory(), email="c@example.fr"),
+        "buyer": BuyerPersonFactory(email="b@example.fr"),
+        "coordinator": CoordinatorFactory(email="c@example.fr"),
         "pending": UserFactory(
             organisation=OrganisationFactory(kind=OrgKind.BUYER, status="pending"),
             email="p@example.fr",

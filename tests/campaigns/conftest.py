@@ -38,29 +38,24 @@ class People:
 
 @pytest.fixture
 def people(app) -> People:  # type: ignore[no-untyped-def]
-    hub = factories.HubFactory()
     result = People(
-        coordinator=factories.UserFactory(email="coord@example.fr", organisation=hub),
-        refurbisher=factories.UserFactory(
-            email="recond@example.fr",
-            organisation=factories.RefurbisherFactory(name="Atelier Alpha"),
+        coordinator=factories.CoordinatorFactory(email="coord@example.fr"),
+        refurbisher=factories.RefurbisherPersonFactory(
+            email="recond@example.fr", organisation__name="Atelier Alpha"
         ),
-        other_refurbisher=factories.UserFactory(
-            email="recond2@example.fr",
-            organisation=factories.RefurbisherFactory(name="Atelier Beta"),
+        other_refurbisher=factories.RefurbisherPersonFactory(
+            email="recond2@example.fr", organisation__name="Atelier Beta"
         ),
-        buyer=factories.UserFactory(
-            email="vitre@example.fr", organisation=factories.BuyerFactory(name="Commune de Vitré")
+        buyer=factories.BuyerPersonFactory(
+            email="vitre@example.fr", organisation__name="Commune de Vitré"
         ),
-        other_buyer=factories.UserFactory(
-            email="lannion@example.fr",
-            organisation=factories.BuyerFactory(name="Commune de Lannion"),
+        other_buyer=factories.BuyerPersonFactory(
+            email="lannion@example.fr", organisation__name="Commune de Lannion"
         ),
-        pending=factories.UserFactory(
+        pending=factories.BuyerPersonFactory(
             email="attente@example.fr",
-            organisation=factories.BuyerFactory(
-                name="Commune en attente", status=OrgStatus.PENDING
-            ),
+            organisation__name="Commune en attente",
+            organisation__status=OrgStatus.PENDING,
         ),
     )
     db.session.commit()

@@ -13,7 +13,7 @@ import nrhub.uploads  # noqa: F401  (registers the WebP plugin without importing
 from nrhub.auth.models import User
 from nrhub.catalog.models import Listing, ListingStatus, PriceTier
 from nrhub.extensions import db
-from nrhub.organisations.models import InsertionType, LegalForm, OrgStatus
+from nrhub.organisations.models import InsertionType, LegalForm
 from tests import factories
 
 
@@ -51,19 +51,15 @@ def people(app) -> People:
             email="collegue@example.fr", organisation=mine, is_org_admin=False
         ),
         other_refurbisher=factories.UserFactory(email="autre@example.fr", organisation=other),
-        buyer=factories.UserFactory(
+        buyer=factories.BuyerPersonFactory(
             email="achat@example.fr",
-            organisation=factories.BuyerFactory(
-                department_code="29", region_code="53", postcode="29200", city="Brest"
-            ),
+            organisation__department_code="29",
+            organisation__region_code="53",
+            organisation__postcode="29200",
+            organisation__city="Brest",
         ),
-        coordinator=factories.UserFactory(
-            email="coord@example.fr", organisation=factories.HubFactory()
-        ),
-        pending=factories.UserFactory(
-            email="attente@example.fr",
-            organisation=factories.RefurbisherFactory(status=OrgStatus.PENDING, validated_at=None),
-        ),
+        coordinator=factories.CoordinatorFactory(email="coord@example.fr"),
+        pending=factories.PendingRefurbisherFactory(email="attente@example.fr"),
     )
     db.session.commit()
     return result

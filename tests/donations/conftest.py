@@ -21,7 +21,6 @@ from nrhub.donations import services
 from nrhub.donations.models import AgeBracket, DonationClaim, DonationLot, LotCondition
 from nrhub.extensions import db
 from nrhub.formatting import paris_date_of
-from nrhub.organisations.models import OrgStatus
 from tests import factories
 
 
@@ -50,37 +49,32 @@ def people(app) -> People:  # type: ignore[no-untyped-def]
         donor_colleague=factories.UserFactory(
             email="dsi@vitre.example.fr", organisation=donor_org, is_org_admin=False
         ),
-        other_buyer=factories.UserFactory(
+        other_buyer=factories.BuyerPersonFactory(
             email="lannion@example.fr",
-            organisation=factories.BuyerFactory(
-                name="Commune de Lannion", department_code="22", region_code="53"
-            ),
+            organisation__name="Commune de Lannion",
+            organisation__department_code="22",
+            organisation__region_code="53",
         ),
-        refurbisher=factories.UserFactory(
+        refurbisher=factories.RefurbisherPersonFactory(
             email="rennes@example.fr",
-            organisation=factories.RefurbisherFactory(
-                name="Ordi'Breizh", department_code="35", region_code="53"
-            ),
+            organisation__name="Ordi'Breizh",
+            organisation__department_code="35",
+            organisation__region_code="53",
         ),
-        regional=factories.UserFactory(
+        regional=factories.RefurbisherPersonFactory(
             email="brest@example.fr",
-            organisation=factories.RefurbisherFactory(
-                name="Atelier du Léon", department_code="29", region_code="53"
-            ),
+            organisation__name="Atelier du Léon",
+            organisation__department_code="29",
+            organisation__region_code="53",
         ),
-        faraway=factories.UserFactory(
+        faraway=factories.RefurbisherPersonFactory(
             email="nantes@example.fr",
-            organisation=factories.RefurbisherFactory(
-                name="Coop de l'Ouest", department_code="44", region_code="52"
-            ),
+            organisation__name="Coop de l'Ouest",
+            organisation__department_code="44",
+            organisation__region_code="52",
         ),
-        coordinator=factories.UserFactory(
-            email="coord@example.fr", organisation=factories.HubFactory()
-        ),
-        pending=factories.UserFactory(
-            email="attente@example.fr",
-            organisation=factories.RefurbisherFactory(status=OrgStatus.PENDING, validated_at=None),
-        ),
+        coordinator=factories.CoordinatorFactory(email="coord@example.fr"),
+        pending=factories.PendingRefurbisherFactory(email="attente@example.fr"),
     )
     db.session.commit()
     return result
