@@ -16,8 +16,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from nrhub.access import require
 from nrhub.audit.services import record
 from nrhub.auth.models import User
+from nrhub.campaigns import policy
 from nrhub.campaigns.messages import _
 from nrhub.campaigns.models import (
     Campaign,
@@ -36,8 +38,6 @@ from nrhub.catalog.models import MaintenanceOffer
 from nrhub.db import utcnow
 from nrhub.errors import (
     ConflictError,
-    NotFoundError,
-    PermissionDeniedError,
     ValidationError,
 )
 from nrhub.extensions import db
@@ -126,8 +126,7 @@ def place_order(
     their choice.
     """
     now = now or utcnow()
-    if not by.is_buyer:
-        raise PermissionDeniedError(_("Seules les collectivités acheteuses passent commande."))
+    require(policy.can_place_order(by))
     _check_ordering(campaign.id, now)
     for offer_id, quantity in quantities.items():
         if not isinstance(quantity, int) or not 0 <= quantity <= MAX_ORDER_QUANTITY:
@@ -217,8 +216,7 @@ def place_order(
 def cancel_order(order: Order, *, by: User, now: dt.datetime | None = None) -> Order:
     """The buyer gives up its order while the campaign is open (history is kept)."""
     now = now or utcnow()
-    if not by.is_buyer or order.buyer_id != by.organisation_id:
-        raise NotFoundError(_("Commande introuvable."))
+    require(policy.can_cancel_order(by, order))
     _check_ordering(order.campaign_id, now)
     if not move_order(order.id, (OrderStatus.ACTIVE,), OrderStatus.CANCELLED, updated_at=now):
         raise ConflictError(_("Cette commande est déjà annulée."))
