@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from nrhub import uploads
+from nrhub.access import require
 from nrhub.audit.services import record
 from nrhub.auth.models import User
 from nrhub.consolidation.models import Delivery, DeliveryLine, DeliveryStatus, PurchaseOrderLine
@@ -29,6 +30,7 @@ from nrhub.extensions import db
 from nrhub.mail import absolute_url, queue_mail
 from nrhub.organisations.models import Organisation
 from nrhub.organisations.queries import member_recipients
+from nrhub.repairs import policy
 from nrhub.repairs.labels import STATUS_LABELS, status_label
 from nrhub.repairs.models import (
     NEXT_STATUSES,
@@ -55,13 +57,6 @@ def _upload_dir() -> Path:
     return Path(current_app.config["UPLOAD_DIR"])
 
 
-def _require_buyer(by: User) -> None:
-    if not (by.is_active_member and by.role == Role.BUYER):
-        raise PermissionDeniedError(
-            _("Seules les collectivités acheteuses ouvrent une demande de réparation.")
-        )
-
-
 def open_repair_request(
     data: RepairInput,
     photos: Sequence[bytes] = (),
@@ -75,7 +70,7 @@ def open_repair_request(
     The line must belong to one of the buyer's received deliveries (another buyer's line is
     "not found"), and the units asked may not exceed the units received on it.
     """
-    _require_buyer(by)
+    require(policy.can_request_repairs(by))
     now = now or utcnow()
     row = db.session.execute(
         select(DeliveryLine, Delivery)
@@ -163,16 +158,6 @@ def open_repair_request(
     return request
 
 
-def _require_party(request: RepairRequest, by: User) -> None:
-    """The buyer or the refurbisher of the request; anyone else does not see it."""
-    if not by.is_active_member:
-        raise PermissionDeniedError(_("Votre organisation n'est pas active."))
-    if by.role == Role.COORDINATOR:
-        raise PermissionDeniedError(_("La coordination suit les demandes sans y répondre."))
-    if by.organisation_id not in (request.buyer_id, request.refurbisher_id):
-        raise NotFoundError(_("Demande de réparation introuvable."))
-
-
 def add_message(
     request: RepairRequest,
     body: str,
@@ -182,7 +167,7 @@ def add_message(
     notify: bool = True,
 ) -> RepairMessage:
     """Either side writes in the request's thread; the other side is e-mailed."""
-    _require_party(request, by)
+    require(policy.can_write(by, request))
     body = (body or "").strip()
     if not body:
         raise ValidationError(_("Le message est vide."), field="body")
@@ -225,12 +210,7 @@ def change_status(
     open → in progress or refused; in progress → repaired, replaced or refused. The date
     of each step is kept; refusing needs a message to the buyer.
     """
-    if not (by.is_active_member and by.role == Role.REFURBISHER):
-        raise PermissionDeniedError(
-            _("Seul le reconditionneur de la livraison fait avancer la demande.")
-        )
-    if request.refurbisher_id != by.organisation_id:
-        raise NotFoundError(_("Demande de réparation introuvable."))
+    require(policy.can_advance(by, request))
     try:
         new = RepairStatus(status)
     except ValueError as err:
