@@ -23,7 +23,7 @@ from nrhub.auth.models import User
 from nrhub.db import utcnow
 from nrhub.donations import files
 from nrhub.donations.models import ReenCategory, RetiredOutcome, RetiredRoute
-from nrhub.donations.rules import buyer_of, today
+from nrhub.donations.policy import buyer_of, today
 from nrhub.errors import ValidationError
 from nrhub.extensions import db
 
