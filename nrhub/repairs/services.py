@@ -25,7 +25,7 @@ from nrhub.audit.services import record
 from nrhub.auth.models import User
 from nrhub.consolidation.models import Delivery, DeliveryLine, DeliveryStatus, PurchaseOrderLine
 from nrhub.db import rows_changed, utcnow
-from nrhub.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from nrhub.errors import ConflictError, NotFoundError, ValidationError
 from nrhub.extensions import db
 from nrhub.mail import absolute_url, queue_mail
 from nrhub.organisations.models import Organisation
@@ -39,7 +39,6 @@ from nrhub.repairs.models import (
     RepairRequest,
     RepairStatus,
 )
-from nrhub.security import Role
 
 MAX_DESCRIPTION_LENGTH = 4_000
 MAX_MESSAGE_LENGTH = 4_000
