@@ -27,8 +27,10 @@ from flask_babel import gettext as _
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from nrhub.access import require
 from nrhub.audit.models import AuditEvent
 from nrhub.auth.models import User
+from nrhub.catalog import policy
 from nrhub.catalog.models import (
     Category,
     Grade,
@@ -39,7 +41,7 @@ from nrhub.catalog.models import (
 )
 from nrhub.catalog.rules import FieldError, ListingData, TierData, parse_listing, parse_tiers_text
 from nrhub.db import utcnow
-from nrhub.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from nrhub.errors import ConflictError, NotFoundError, ValidationError
 from nrhub.extensions import db
 from nrhub.spreadsheets import SpreadsheetError, read_table
 from nrhub.transactions import after_commit
@@ -547,10 +549,7 @@ def _classify(parsed: list[_Parsed], preview: ImportPreview) -> list[_Parsed]:
 
 
 def _require_refurbisher(by: User) -> None:
-    if not by.is_refurbisher:
-        raise PermissionDeniedError(
-            _("Seules les personnes d'un reconditionneur actif importent du stock.")
-        )
+    require(policy.can_import_stock(by))
 
 
 def preview_import(data: bytes, filename: str, *, by: User) -> ImportPreview:

@@ -22,6 +22,14 @@ def can_sell(person: User) -> str | None:
     return None
 
 
+@rule("import_stock")
+def can_import_stock(person: User) -> str | None:
+    """Refurbishers import their stock from a spreadsheet."""
+    if not person.is_refurbisher:
+        return _("Seules les personnes d'un reconditionneur actif importent du stock.")
+    return None
+
+
 @rule("manage", Listing)
 def can_manage_listing(person: User, listing: Listing) -> str | None:
     """Another refurbisher's listing is reported as missing, never as forbidden."""

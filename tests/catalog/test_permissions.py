@@ -67,6 +67,7 @@ def _listing(status: ListingStatus) -> Listing:
 
 POLICY_ROWS = [
     (policy.can_sell, "sell", None, {"refurbisher", "other_refurbisher"}, set()),
+    (policy.can_import_stock, "import_stock", None, {"refurbisher", "other_refurbisher"}, set()),
     (
         policy.can_manage_listing,
         "manage",
