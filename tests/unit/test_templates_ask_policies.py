@@ -12,12 +12,14 @@ Every Jinja expression of every template is read; a comparison (``==``, ``!=``, 
 
 from __future__ import annotations
 
+import importlib
 import re
 from enum import StrEnum
 from pathlib import Path
 
 import pytest
 
+from nrhub import access
 from nrhub.campaigns.models import CampaignState, OfferStatus, OrderStatus
 from nrhub.catalog.models import ListingStatus
 from nrhub.consolidation.models import DeliveryStatus
@@ -112,3 +114,15 @@ def test_no_template_compares_roles_or_states() -> None:
             name = str(path.relative_to(TEMPLATES))
             bad += offences(name, path.read_text(encoding="utf-8"))
     assert bad == [], 'ask can("verb", obj) or a model property instead:\n' + "\n".join(bad)
+
+
+def test_every_verb_a_template_asks_has_a_policy() -> None:
+    """``can("verb", obj)`` with no policy registered would fail at render time."""
+    for policy in sorted((TEMPLATES.parent / "nrhub").glob("*/policy.py")):
+        importlib.import_module(f"nrhub.{policy.parent.name}.policy")
+    known = {verb for verb, _kind in access.verbs()}
+    asked = set()
+    for path in sorted(TEMPLATES.rglob("*.html")):
+        asked |= set(re.findall(r"""\bcan\(\s*["'](\w+)["']""", path.read_text(encoding="utf-8")))
+    assert len(asked) > 15
+    assert asked - known == set()
