@@ -22,7 +22,8 @@ def can_manage_campaigns(person: User) -> str | None:
     return None
 
 
-def _managing(person: User, campaign: Campaign, allowed: bool) -> str | None:
+def _managing(person: User, allowed: bool) -> str | None:
+    """The coordination, and a campaign in a state that allows the action."""
     refusal = can_manage_campaigns(person)
     if refusal is None and not allowed:
         return _("Cette action n'est pas possible dans l'état actuel de la campagne.")
@@ -32,34 +33,34 @@ def _managing(person: User, campaign: Campaign, allowed: bool) -> str | None:
 @rule("edit", Campaign)
 def can_edit(person: User, campaign: Campaign) -> str | None:
     """A campaign is edited while in preparation, in its call for stock or open."""
-    return _managing(person, campaign, campaign.is_editable)
+    return _managing(person, campaign.is_editable)
 
 
 @rule("publish_call", Campaign)
 def can_publish_call(person: User, campaign: Campaign) -> str | None:
-    return _managing(person, campaign, campaign.is_draft)
+    return _managing(person, campaign.is_draft)
 
 
 @rule("open", Campaign)
 def can_open(person: User, campaign: Campaign) -> str | None:
-    return _managing(person, campaign, campaign.is_openable)
+    return _managing(person, campaign.is_openable)
 
 
 @rule("close", Campaign)
 def can_close(person: User, campaign: Campaign) -> str | None:
-    return _managing(person, campaign, campaign.is_open)
+    return _managing(person, campaign.is_open)
 
 
 @rule("cancel", Campaign)
 def can_cancel(person: User, campaign: Campaign) -> str | None:
     """A campaign is cancelled up to its consolidation, never after."""
-    return _managing(person, campaign, campaign.is_cancellable)
+    return _managing(person, campaign.is_cancellable)
 
 
 @rule("decide_offers", Campaign)
 def can_decide_offers(person: User, campaign: Campaign) -> str | None:
     """The coordination accepts or refuses offers while refurbishers may still commit."""
-    return _managing(person, campaign, campaign.accepts_offers)
+    return _managing(person, campaign.accepts_offers)
 
 
 @rule("commit_stock")
