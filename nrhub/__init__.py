@@ -72,6 +72,9 @@ def create_app(config: str | type[Config] | None = None, **overrides: Any) -> Fl
     register_input_rules(app)  # before the blueprints: their <int:...> rules take its converter
     for module_name in BLUEPRINT_MODULES:
         app.register_blueprint(importlib.import_module(module_name).bp)
+    # Every area's policy registers its ``can()`` answers (templates ask for any of them).
+    for policy in sorted(Path(__file__).parent.glob("*/policy.py")):
+        importlib.import_module(f"nrhub.{policy.parent.name}.policy")
 
     from nrhub.errors import register_error_handlers
     from nrhub.security import register_security_headers

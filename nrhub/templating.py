@@ -7,10 +7,11 @@ from typing import Any
 from babel.support import NullTranslations
 from flask import Flask, g
 from flask_babel import get_translations
+from flask_login import current_user
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
-from nrhub import formatting
+from nrhub import access, formatting
 from nrhub.formatting import current_language as language
 from nrhub.navigation import nav_html
 from nrhub.organisations import geo
@@ -32,6 +33,12 @@ def next_id(prefix: str) -> str:
     """An HTML id unique within the page being rendered (a counter per request)."""
     g.nrhub_ids = g.get("nrhub_ids", 0) + 1
     return f"{prefix}-{g.nrhub_ids}"
+
+
+def can(verb: str, obj: object = None) -> bool:
+    """Whether the current person may ``verb`` ``obj``: the areas' policies answer
+    (``{% if can("cancel", campaign) %}``); anonymous people may not."""
+    return access.can(current_user, verb, obj)
 
 
 def _install_gettext(app: Flask) -> None:
@@ -84,6 +91,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["region_name"] = geo.region_name
     app.jinja_env.globals["nav_html"] = nav_html
     app.jinja_env.globals["next_id"] = next_id
+    app.jinja_env.globals["can"] = can
 
     def has_endpoint(name: str) -> bool:
         return name in app.view_functions

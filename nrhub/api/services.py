@@ -11,16 +11,18 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, insert, select, update
 
+from nrhub.access import require
 from nrhub.api import schemas
 from nrhub.audit.models import AuditEvent
 from nrhub.auth.models import User
+from nrhub.catalog import policy as catalog_policy
 from nrhub.catalog import queries as catalog_queries
 from nrhub.catalog import rules
 from nrhub.catalog import services as catalog_services
 from nrhub.catalog.models import Listing, ListingStatus
 from nrhub.catalog.rules import ListingData
 from nrhub.db import rows_changed, utcnow
-from nrhub.errors import ConflictError, PermissionDeniedError, ValidationError
+from nrhub.errors import ConflictError, ValidationError
 from nrhub.extensions import db
 
 MAX_STOCK_ITEMS = 5000
@@ -39,10 +41,7 @@ class FieldsError(ValidationError):
 
 
 def _require_refurbisher(by: User) -> None:
-    if not by.is_refurbisher:
-        raise PermissionDeniedError(
-            _("Seules les personnes d'un reconditionneur actif gèrent des offres.")
-        )
+    require(catalog_policy.can_sell(by))
 
 
 def _text(value: Any) -> str:

@@ -43,6 +43,17 @@ class CampaignState(StrEnum):
 OFFER_STATES = (CampaignState.CALL_FOR_STOCK, CampaignState.OPEN)
 # The states of a campaign once consolidated: its purchase orders exist.
 CONSOLIDATED_STATES = (CampaignState.CONSOLIDATED, CampaignState.IN_DELIVERY, CampaignState.DONE)
+# The states in which the coordination still edits a campaign.
+EDITABLE_STATES = (CampaignState.DRAFT, *OFFER_STATES)
+# The states from which a campaign may be cancelled: before consolidation.
+CANCELLABLE_STATES = (
+    CampaignState.DRAFT,
+    CampaignState.CALL_FOR_STOCK,
+    CampaignState.OPEN,
+    CampaignState.CLOSED,
+)
+# The states from which ordering may be opened: a draft, or after the call for stock.
+OPENABLE_STATES = (CampaignState.DRAFT, CampaignState.CALL_FOR_STOCK)
 
 campaign_category = Table(
     "campaign_category",
@@ -93,6 +104,36 @@ class Campaign(Model):
     clauses: Mapped[list[Clause]] = relationship(
         secondary=campaign_clause, lazy="raise", order_by="Clause.id"
     )
+
+    @property
+    def is_draft(self) -> bool:
+        return self.state == CampaignState.DRAFT
+
+    @property
+    def is_open(self) -> bool:
+        """In the open state (orders are taken inside its window only: :meth:`is_open_at`)."""
+        return self.state == CampaignState.OPEN
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.state == CampaignState.CANCELLED
+
+    @property
+    def is_consolidated(self) -> bool:
+        """Consolidated, in delivery or done: its purchase orders exist."""
+        return self.state in CONSOLIDATED_STATES
+
+    @property
+    def is_editable(self) -> bool:
+        return self.state in EDITABLE_STATES
+
+    @property
+    def is_cancellable(self) -> bool:
+        return self.state in CANCELLABLE_STATES
+
+    @property
+    def is_openable(self) -> bool:
+        return self.state in OPENABLE_STATES
 
     @property
     def accepts_offers(self) -> bool:
@@ -200,6 +241,10 @@ class Order(Model):
         order_by="OrderLine.id",
         cascade="all, delete-orphan",
     )
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == OrderStatus.ACTIVE
 
 
 class OrderLine(Model):

@@ -22,10 +22,11 @@ from sqlalchemy import Row, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from nrhub.access import require
 from nrhub.agreements import frameworks
 from nrhub.audit.services import record
 from nrhub.auth.models import User
-from nrhub.campaigns import services as lifecycle
+from nrhub.campaigns import policy
 from nrhub.campaigns.messages import _
 from nrhub.campaigns.models import (
     HOLDING_STATUSES,
@@ -47,7 +48,6 @@ from nrhub.db import utcnow
 from nrhub.errors import (
     ConflictError,
     NotFoundError,
-    PermissionDeniedError,
     ValidationError,
 )
 from nrhub.extensions import db
@@ -162,8 +162,7 @@ def commit_offer(
     waits for the coordination's decision.
     """
     now = now or utcnow()
-    if not by.is_refurbisher:
-        raise PermissionDeniedError(_("Seuls les reconditionneurs engagent du stock."))
+    require(policy.can_commit_stock(by))
     _check_quantity(quantity)
     lot_id = _check_campaign_takes_offers(campaign.id, now)
     if lot_id is not None:
@@ -327,7 +326,7 @@ def decide_offer(
 
     An accepted offer may still be refused as long as no order uses it.
     """
-    lifecycle.require_coordinator(by)
+    require(policy.can_manage_campaigns(by))
     now = now or utcnow()
     campaign_state = _campaign_row(offer.campaign_id).state
     offer = _offer_for_update(offer.id)

@@ -17,10 +17,11 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from nrhub.access import require
 from nrhub.agreements import memberships
 from nrhub.audit.services import record
 from nrhub.auth.models import User
-from nrhub.campaigns import calloffs
+from nrhub.campaigns import calloffs, policy
 from nrhub.campaigns.messages import _
 from nrhub.campaigns.models import (
     Campaign,
@@ -39,8 +40,6 @@ from nrhub.catalog.models import MaintenanceOffer
 from nrhub.db import utcnow
 from nrhub.errors import (
     ConflictError,
-    NotFoundError,
-    PermissionDeniedError,
     ValidationError,
 )
 from nrhub.extensions import db
@@ -131,8 +130,7 @@ def place_order(
     their choice.
     """
     now = now or utcnow()
-    if not by.is_buyer:
-        raise PermissionDeniedError(_("Seules les collectivités acheteuses passent commande."))
+    require(policy.can_place_order(by))
     lot_id = _check_ordering(campaign.id, now)
     memberships.check_covered(by.organisation_id, now)
     for offer_id, quantity in quantities.items():
@@ -227,8 +225,7 @@ def place_order(
 def cancel_order(order: Order, *, by: User, now: dt.datetime | None = None) -> Order:
     """The buyer gives up its order while the campaign is open (history is kept)."""
     now = now or utcnow()
-    if not by.is_buyer or order.buyer_id != by.organisation_id:
-        raise NotFoundError(_("Commande introuvable."))
+    require(policy.can_cancel_order(by, order))
     lot_id = _check_ordering(order.campaign_id, now)
     amount_before = calloffs.order_amount(order.id) if lot_id else Decimal("0")
     if not move_order(order.id, (OrderStatus.ACTIVE,), OrderStatus.CANCELLED, updated_at=now):

@@ -147,6 +147,16 @@ class OfferFigures:
     unreachable_tiers: tuple[Tier, ...] = ()
 
     @property
+    def is_pending(self) -> bool:
+        """Waiting for the coordination's decision."""
+        return self.status == OfferStatus.PENDING
+
+    @property
+    def holds_units(self) -> bool:
+        """Pending or accepted: its committed units are out of the listing's free stock."""
+        return self.status in HOLDING_STATUSES
+
+    @property
     def remaining(self) -> int:
         """Committed units not yet asked for by any buyer."""
         return max(self.committed - self.ordered, 0)

@@ -22,15 +22,18 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, insert, select
 from sqlalchemy.orm import selectinload
 
+from nrhub.access import require
 from nrhub.agreements.models import FrameworkLot
 from nrhub.audit.services import record
 from nrhub.auth.models import User
-from nrhub.campaigns import calloffs
+from nrhub.campaigns import calloffs, policy
 from nrhub.campaigns.labels import STATE_NAMES
 from nrhub.campaigns.messages import _
 from nrhub.campaigns.models import (
+    CANCELLABLE_STATES,
     HOLDING_STATUSES,
     OFFER_STATES,
+    OPENABLE_STATES,
     Campaign,
     CampaignOffer,
     CampaignState,
@@ -51,7 +54,6 @@ from nrhub.clauses.models import Clause
 from nrhub.db import utcnow
 from nrhub.errors import (
     ConflictError,
-    PermissionDeniedError,
     ValidationError,
 )
 from nrhub.extensions import db
@@ -80,11 +82,6 @@ class CampaignData:
     clause_ids: Sequence[int] = field(default_factory=tuple)
     # A call-off under this lot of a framework agreement (None: outside any agreement).
     framework_lot_id: int | None = None
-
-
-def require_coordinator(by: User) -> None:
-    if not by.is_coordinator:
-        raise PermissionDeniedError(_("Seule la coordination peut gérer les campagnes."))
 
 
 def load_for_update(campaign_id: int) -> Campaign:
@@ -182,7 +179,7 @@ def _apply_framework_lot(campaign: Campaign, lot_id: int | None, category_ids: s
 
 def create_campaign(data: CampaignData, *, by: User) -> Campaign:
     """A coordinator prepares a campaign; it starts as a draft only the hub sees."""
-    require_coordinator(by)
+    require(policy.can_manage_campaigns(by))
     campaign = Campaign(state=CampaignState.DRAFT, created_by_id=by.id)
     campaign.categories = []
     campaign.clauses = []
@@ -195,7 +192,7 @@ def create_campaign(data: CampaignData, *, by: User) -> Campaign:
 
 def update_campaign(campaign: Campaign, data: CampaignData, *, by: User) -> Campaign:
     """Edit a draft or open campaign; a category that offers use cannot be removed."""
-    require_coordinator(by)
+    require(policy.can_manage_campaigns(by))
     campaign = load_for_update(campaign.id)
     if campaign.state not in (CampaignState.DRAFT, *OFFER_STATES):
         raise ConflictError(_("Seule une campagne en préparation ou ouverte peut être modifiée."))
@@ -238,17 +235,6 @@ def _refuse_transition(campaign_id: int, action: str) -> ConflictError:
     return ConflictError(messages[action])
 
 
-# The states from which a campaign may be cancelled: before consolidation.
-CANCELLABLE_STATES = (
-    CampaignState.DRAFT,
-    CampaignState.CALL_FOR_STOCK,
-    CampaignState.OPEN,
-    CampaignState.CLOSED,
-)
-# The states from which ordering may be opened: a draft, or after the call for stock.
-OPENABLE_STATES = (CampaignState.DRAFT, CampaignState.CALL_FOR_STOCK)
-
-
 def publish_call(
     campaign: Campaign,
     offers_due_at: dt.datetime,
@@ -259,7 +245,7 @@ def publish_call(
     """Publish a draft's call for stock: the refurbishers of its categories are e-mailed,
     see the campaign and commit stock until ``offers_due_at`` (its own deadline, after now
     and not after the close of ordering). Buyers do not see it until ordering opens."""
-    require_coordinator(by)
+    require(policy.can_manage_campaigns(by))
     now = now or utcnow()
     if offers_due_at <= now:
         raise ValidationError(
@@ -334,7 +320,7 @@ def open_campaign(campaign: Campaign, *, by: User, now: dt.datetime | None = Non
     Opening before ``opens_at`` schedules the campaign: orders are accepted from
     ``opens_at`` (see :meth:`Campaign.is_open_at`).
     """
-    require_coordinator(by)
+    require(policy.can_manage_campaigns(by))
     now = now or utcnow()
     opened = move_campaign(
         campaign.id,
@@ -386,7 +372,7 @@ def close_campaign(campaign: Campaign, *, by: User, now: dt.datetime | None = No
 
     Offers still waiting for a decision are refused and give their units back.
     """
-    require_coordinator(by)
+    require(policy.can_manage_campaigns(by))
     if not _close(campaign, now or utcnow(), by):
         raise _refuse_transition(campaign.id, "close")
     db.session.flush()
@@ -404,7 +390,7 @@ def cancel_campaign(
     back twice (a withdrawal or a refusal racing the cancel moves the offer, or finds it
     moved).
     """
-    require_coordinator(by)
+    require(policy.can_manage_campaigns(by))
     now = now or utcnow()
     reason = (reason or "").strip()
     if len(reason) < 5:

@@ -178,6 +178,14 @@ class Listing(Model):
     def title(self) -> str:
         return f"{self.brand} {self.model}"
 
+    @property
+    def is_published(self) -> bool:
+        return self.status == ListingStatus.PUBLISHED
+
+    @property
+    def is_archived(self) -> bool:
+        return self.status == ListingStatus.ARCHIVED
+
 
 # French full-text search (nrhub.catalog.search): its GIN index on PostgreSQL, its FTS5 table
 # on SQLite, created and dropped with the table.

@@ -16,13 +16,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from nrhub import photos
+from nrhub.access import require
 from nrhub.audit.services import record
 from nrhub.auth.models import User
-from nrhub.catalog import importing, origins
+from nrhub.catalog import importing, origins, policy
 from nrhub.catalog.models import Category, Listing, ListingPhoto, ListingStatus, PriceTier
 from nrhub.catalog.rules import ListingData
 from nrhub.db import rows_changed, utcnow
-from nrhub.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from nrhub.errors import ConflictError, NotFoundError, ValidationError
 from nrhub.extensions import db
 from nrhub.organisations.models import Organisation
 
@@ -42,18 +43,13 @@ class ListingValidationError(ValidationError):
 
 
 def _refurbisher_of(by: User) -> Organisation:
-    if not by.is_refurbisher:
-        raise PermissionDeniedError(
-            _("Seules les personnes d'un reconditionneur actif gèrent des offres.")
-        )
+    require(policy.can_sell(by))
     return by.organisation
 
 
 def _own(listing: Listing, by: User) -> None:
     """Another refurbisher's listing is reported as missing, never as forbidden."""
-    _refurbisher_of(by)
-    if listing.refurbisher_id != by.organisation_id:
-        raise NotFoundError(_("Cette offre n'existe pas ou n'est pas la vôtre."))
+    require(policy.can_manage_listing(by, listing))
 
 
 def _category_id(code: str) -> int:

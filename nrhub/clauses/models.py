@@ -59,6 +59,11 @@ class Clause(Model):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     @property
+    def is_social(self) -> bool:
+        """A social clause (else an environmental one)."""
+        return self.kind == ClauseKind.SOCIAL
+
+    @property
     def decp_value(self) -> str:
         """The DECP value for this clause (considerationsSociales / Environnementales)."""
         if self.kind == ClauseKind.SOCIAL:

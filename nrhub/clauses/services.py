@@ -11,11 +11,13 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
+from nrhub.access import require
 from nrhub.audit.services import record
 from nrhub.auth.models import User
+from nrhub.clauses import policy
 from nrhub.clauses.models import Clause, ClauseForm, ClauseKind, ClauseStrength, ClauseTheme
 from nrhub.db import rows_changed, utcnow
-from nrhub.errors import ConflictError, PermissionDeniedError, ValidationError
+from nrhub.errors import ConflictError, ValidationError
 from nrhub.extensions import db
 
 NO_SOCIAL = "Pas de considération sociale"
@@ -48,11 +50,6 @@ class ClauseData:
     strength: ClauseStrength
     theme: ClauseTheme
     source: str = ""
-
-
-def _require_coordinator(by: User) -> None:
-    if not by.is_coordinator:
-        raise PermissionDeniedError(_("Seule la coordination peut modifier le clausier."))
 
 
 def _values(data: ClauseData) -> dict[str, object]:
@@ -102,7 +99,7 @@ def _unique_code(title: str) -> str:
 
 def create_clause(data: ClauseData, *, by: User) -> Clause:
     """A coordinator adds a clause to the shared library."""
-    _require_coordinator(by)
+    require(policy.can_edit_clauses(by))
     clause = Clause(**_values(data))
     clause.code = _unique_code(clause.title)
     db.session.add(clause)
@@ -120,7 +117,7 @@ def update_clause(
     the form, else the state read now), in one conditional UPDATE: of two coordinators
     editing the same clause, the second is told instead of silently undoing the first.
     """
-    _require_coordinator(by)
+    require(policy.can_edit_clauses(by))
     values = _values(data)
     conflict = ConflictError(
         _(

@@ -20,11 +20,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Row, Select, and_, exists, func, select, update
 
+from nrhub.access import require
 from nrhub.audit.services import record
 from nrhub.auth.models import User
 from nrhub.campaigns.models import Campaign, CampaignState, campaign_clause
 from nrhub.clauses.models import Clause
 from nrhub.clauses.services import decp_considerations
+from nrhub.consolidation import policy
 from nrhub.consolidation.amounts import ZERO, line_amounts, total
 from nrhub.consolidation.models import (
     RECEIVABLE_STATUSES,
@@ -36,7 +38,7 @@ from nrhub.consolidation.models import (
     PurchaseOrderMaintenanceLine,
 )
 from nrhub.db import quantize_money, rows_changed, utcnow
-from nrhub.errors import ConflictError, PermissionDeniedError, ValidationError
+from nrhub.errors import ConflictError, ValidationError
 from nrhub.extensions import db
 from nrhub.formatting import format_date, paris_date_of, paris_today
 from nrhub.ledger.models import SpendOrigin
@@ -44,7 +46,6 @@ from nrhub.ledger.services import record_spend
 from nrhub.mail import queue_mail
 from nrhub.organisations.models import Organisation
 from nrhub.organisations.queries import member_recipients
-from nrhub.security import Role
 
 _Row = TypeVar("_Row")
 
@@ -77,10 +78,7 @@ def ship_delivery(
     The shipment is dated (Europe/Paris days) between its purchase order's date and today.
     Of two shipments of one delivery, the second is refused and changes nothing.
     """
-    if not (by.is_active_member and by.role == Role.REFURBISHER):
-        raise PermissionDeniedError(_("Seul le reconditionneur du bon de commande expédie."))
-    if by.organisation_id != delivery.refurbisher_id:
-        raise PermissionDeniedError(_("Cette livraison n'est pas la vôtre."))
+    require(policy.shipper_refusal(by, delivery))
     _check_shipping_date(delivery, shipped_on)
     serial_text = normalise_serials(serials)
     if serial_text and len(serial_text) > MAX_SERIALS_LENGTH:
@@ -218,10 +216,7 @@ def confirm_receipt(
 
 def _check_receiving_buyer(delivery: Delivery, by: User) -> None:
     """Only the recipient buyer's people act on a shipped delivery still expecting units."""
-    if not (by.is_active_member and by.role == Role.BUYER):
-        raise PermissionDeniedError(_("Seul l'acheteur destinataire confirme la réception."))
-    if by.organisation_id != delivery.buyer_id:
-        raise PermissionDeniedError(_("Cette livraison n'est pas la vôtre."))
+    require(policy.recipient_refusal(by, delivery))
     if delivery.status == DeliveryStatus.PENDING:
         raise ConflictError(_("Cette livraison n'a pas encore été expédiée."))
     if delivery.status == DeliveryStatus.RECEIVED:

@@ -233,6 +233,30 @@ class Delivery(Model):
         back_populates="delivery", lazy="raise", order_by="DeliveryLine.id"
     )
 
+    @property
+    def is_pending(self) -> bool:
+        """Not shipped yet."""
+        return self.status == DeliveryStatus.PENDING
+
+    @property
+    def is_partial(self) -> bool:
+        """Some units received, the rest still expected."""
+        return self.status == DeliveryStatus.PARTIAL
+
+    @property
+    def is_received(self) -> bool:
+        return self.status == DeliveryStatus.RECEIVED
+
+    @property
+    def awaits_receipt(self) -> bool:
+        """Shipped, with units still expected."""
+        return self.status in RECEIVABLE_STATUSES
+
+    @property
+    def has_receipts(self) -> bool:
+        """At least one receipt recorded (partial or received)."""
+        return self.status in (DeliveryStatus.PARTIAL, DeliveryStatus.RECEIVED)
+
 
 class DeliveryLine(Model):
     """One allocated order line in a delivery: units shipped, then units received (in one

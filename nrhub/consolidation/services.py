@@ -22,12 +22,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
+from nrhub.access import require
 from nrhub.audit.services import record
 from nrhub.auth.models import User
 from nrhub.campaigns import calloffs
 from nrhub.campaigns.models import CONSOLIDATED_STATES as CONSOLIDATED_STATES  # importable here too
 from nrhub.campaigns.models import Campaign, CampaignState
-from nrhub.consolidation import steps
+from nrhub.consolidation import policy, steps
 from nrhub.consolidation.allocation import Rule, allocate
 from nrhub.consolidation.amounts import ZERO, line_amounts
 from nrhub.consolidation.delivery_services import (
@@ -45,11 +46,10 @@ from nrhub.consolidation.preview import (
     preview_consolidation,
 )
 from nrhub.db import rows_changed, utcnow
-from nrhub.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from nrhub.errors import ConflictError, NotFoundError, ValidationError
 from nrhub.extensions import db
 from nrhub.mail import queue_mail
 from nrhub.organisations.queries import member_recipients
-from nrhub.security import Role
 
 __all__ = [
     "BuyerAllocation",
@@ -66,13 +66,6 @@ __all__ = [
 ]
 
 MIN_REASON_LENGTH = 5
-
-
-def _require_coordinator(by: User) -> None:
-    if not by.is_active_member or by.role != Role.COORDINATOR:
-        raise PermissionDeniedError(
-            _("Seule la coordination de la centrale consolide les campagnes.")
-        )
 
 
 def _require_closed(campaign: Campaign) -> None:
@@ -109,7 +102,7 @@ def set_override(
     The pinned quantity may not exceed what the line asked, and the pinned lines of an
     offer may not exceed its committed quantity.
     """
-    _require_coordinator(by)
+    require(policy.can_consolidate(by))
     _require_closed(campaign)
     reason = (reason or "").strip()
     if len(reason) < MIN_REASON_LENGTH:
@@ -171,7 +164,7 @@ def set_override(
 
 def remove_override(campaign: Campaign, order_line_id: int, *, by: User) -> None:
     """Give the line back to the rule."""
-    _require_coordinator(by)
+    require(policy.can_consolidate(by))
     _require_closed(campaign)
     override = db.session.execute(
         select(AllocationOverride).where(
@@ -236,7 +229,7 @@ def confirm_consolidation(
     When the campaign is already consolidated the earlier result is answered (``created``
     false) and nothing is written; in any other state the confirmation is refused.
     """
-    _require_coordinator(by)
+    require(policy.can_consolidate(by))
     campaign_id = campaign.id
     now = at or utcnow()
     # A savepoint: a refusal met after the claim (overrides no longer possible) leaves

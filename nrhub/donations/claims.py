@@ -36,8 +36,8 @@ from nrhub.donations.models import (
     DonationLot,
     LotStatus,
 )
+from nrhub.donations.policy import donor_claim, own_claim, refurbisher_of, today
 from nrhub.donations.queries import lot_visible_to
-from nrhub.donations.rules import donor_claim, own_claim, refurbisher_of, today
 from nrhub.errors import ConflictError, NotFoundError, ValidationError
 from nrhub.extensions import db
 from nrhub.formatting import format_date, paris_date_of

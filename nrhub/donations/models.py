@@ -133,6 +133,11 @@ class DonationLot(Model):
         return self.age_bracket == AgeBracket.OVER_10
 
     @property
+    def is_open(self) -> bool:
+        """Not withdrawn by its donor."""
+        return self.status == LotStatus.OPEN
+
+    @property
     def is_claimable(self) -> bool:
         return self.status == LotStatus.OPEN and self.remaining_quantity > 0
 
@@ -199,6 +204,26 @@ class DonationClaim(Model):
 
     lot: Mapped[DonationLot] = relationship(back_populates="claims", lazy="raise")
     refurbisher: Mapped[Organisation] = relationship(lazy="raise")
+
+    @property
+    def is_pending(self) -> bool:
+        """Waiting for the donor's answer."""
+        return self.status == ClaimStatus.PENDING
+
+    @property
+    def is_accepted(self) -> bool:
+        """Accepted by the donor, not picked up yet."""
+        return self.status == ClaimStatus.ACCEPTED
+
+    @property
+    def is_picked_up(self) -> bool:
+        """Picked up, its outcome still to declare."""
+        return self.status == ClaimStatus.PICKED_UP
+
+    @property
+    def is_cancellable(self) -> bool:
+        """Its refurbisher may still give it up (before the pickup)."""
+        return self.status in (ClaimStatus.PENDING, ClaimStatus.ACCEPTED)
 
 
 class ReenCategory(StrEnum):

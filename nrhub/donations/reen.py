@@ -24,7 +24,7 @@ from nrhub.db import utcnow
 from nrhub.donations import files
 from nrhub.donations.models import REEN_CATEGORY_OF as REEN_CATEGORY_OF  # importable here too
 from nrhub.donations.models import ReenCategory, RetiredOutcome, RetiredRoute
-from nrhub.donations.rules import buyer_of, today
+from nrhub.donations.policy import buyer_of, today
 from nrhub.errors import NotFoundError, ValidationError
 from nrhub.extensions import db
 from nrhub.security import Role

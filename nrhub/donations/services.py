@@ -33,8 +33,8 @@ from nrhub.donations.models import (
     ReenCategory,
     RetiredStock,
 )
+from nrhub.donations.policy import buyer_of, own_lot, today
 from nrhub.donations.queries import has_locking_claim, lot_is_editable
-from nrhub.donations.rules import buyer_of, own_lot, today
 from nrhub.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from nrhub.extensions import db
 from nrhub.mail import queue_mail

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from nrhub.catalog import origins
 from nrhub.catalog.browse import category_choices
-from nrhub.donations import exports, files, forms, queries, reen, services
+from nrhub.donations import exports, files, forms, policy, queries, reen, services
 from nrhub.donations.models import DonationClaim, DonationLot, DonationLotPhoto, ReenCategory
 from nrhub.errors import ConflictError, DomainError, attach_to_form
 from nrhub.extensions import db
@@ -139,7 +139,7 @@ def _render_detail(lot: DonationLot, status: int = 200, **extra: Any) -> Respons
         "claim_form": claim_form,
         "refuse_form": extra.pop("refuse_form", None) or forms.RefuseForm(formdata=None),
         "refuse_claim_id": extra.pop("refuse_claim_id", None),
-        "can_claim": current_user.role == Role.REFURBISHER
+        "can_claim": policy.can_claim_lots(current_user) is None
         and lot.is_claimable
         and queries.lot_visible_to(lot, current_user.organisation),
         "can_edit": _is_donor(lot) and queries.lot_is_editable(lot),
@@ -148,7 +148,7 @@ def _render_detail(lot: DonationLot, status: int = 200, **extra: Any) -> Respons
 
 
 def _is_donor(lot: DonationLot) -> bool:
-    return bool(current_user.role == Role.BUYER and lot.donor_id == current_user.organisation_id)
+    return policy.can_manage_lot(current_user, lot) is None
 
 
 @bp.get("/dons/<int:lot_id>")

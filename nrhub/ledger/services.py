@@ -19,6 +19,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from stdnum.fr import siret as stdnum_siret
 
+from nrhub.access import require
 from nrhub.audit.services import record
 from nrhub.auth.models import User
 from nrhub.catalog.models import Category
@@ -28,11 +29,10 @@ from nrhub.db import quantize_money, utcnow
 from nrhub.errors import ConflictError, PermissionDeniedError, ValidationError
 from nrhub.extensions import db
 from nrhub.formatting import paris_date_of, paris_today
-from nrhub.ledger import summary
+from nrhub.ledger import policy, summary
 from nrhub.ledger.models import LegalTarget, SpendEntry, SpendImport, SpendOrigin, TargetKind
 from nrhub.ledger.reference import donation_grid
 from nrhub.organisations.models import Organisation, OrgKind
-from nrhub.security import Role
 
 SOCIAL_VALUES = ("Clause sociale", "Critère social", "Marché réservé", NO_SOCIAL)
 ENVIRONMENTAL_VALUES = ("Clause environnementale", "Critère environnemental", NO_ENVIRONMENTAL)
@@ -252,10 +252,7 @@ def _categories() -> dict[int, Category]:
 
 
 def _require_buyer(by: User) -> Organisation:
-    if by.role != Role.BUYER or not by.is_active_member:
-        raise PermissionDeniedError(
-            _("Seules les collectivités acheteuses déclarent des dépenses.")
-        )
+    require(policy.can_declare_spend(by))
     return by.organisation
 
 
@@ -444,11 +441,6 @@ class TargetInput:
     to_verify: bool = False
 
 
-def _require_coordinator(by: User) -> None:
-    if by.role != Role.COORDINATOR or not by.is_active_member:
-        raise PermissionDeniedError(_("Seule la centrale modifie les objectifs légaux."))
-
-
 def _bp(percent: Decimal | None, field_name: str) -> int | None:
     """A percent as basis points (None: not known)."""
     if percent is None:
@@ -460,7 +452,7 @@ def _bp(percent: Decimal | None, field_name: str) -> int | None:
 
 def save_target(target: LegalTarget | None, data: TargetInput, *, by: User) -> LegalTarget:
     """Create (``target`` None) or correct a legal target."""
-    _require_coordinator(by)
+    require(policy.can_edit_targets(by))
     if not FIRST_YEAR <= data.first_year <= 2100:
         raise ValidationError(_("Année invalide."), field="first_year")
     if not data.legal_category.strip():
@@ -499,7 +491,7 @@ def save_target(target: LegalTarget | None, data: TargetInput, *, by: User) -> L
 
 
 def delete_target(target: LegalTarget, *, by: User) -> None:
-    _require_coordinator(by)
+    require(policy.can_edit_targets(by))
     record("target.deleted", target, by=by, first_year=target.first_year)
     db.session.delete(target)
     db.session.flush()

@@ -102,6 +102,27 @@ class Organisation(Model):
         return ROLE_OF_KIND[OrgKind(self.kind)]
 
     @property
+    def is_hub(self) -> bool:
+        return self.kind == OrgKind.HUB
+
+    @property
+    def is_buyer(self) -> bool:
+        return self.kind == OrgKind.BUYER
+
+    @property
+    def is_refurbisher(self) -> bool:
+        return self.kind == OrgKind.REFURBISHER
+
+    @property
+    def is_pending(self) -> bool:
+        """Waiting for the coordination's admission."""
+        return self.status == OrgStatus.PENDING
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.status == OrgStatus.SUSPENDED
+
+    @property
     def is_active(self) -> bool:
         return self.status == OrgStatus.ACTIVE
 

@@ -12,17 +12,18 @@ from sqlalchemy.exc import IntegrityError
 from stdnum.exceptions import ValidationError as StdnumValidationError
 from stdnum.fr import siret as stdnum_siret
 
+from nrhub.access import require
 from nrhub.audit.services import record
 from nrhub.auth.models import AccountToken, TokenPurpose, User, new_session_token
 from nrhub.auth.passwords import MIN_PASSWORD_LENGTH, hash_password
 from nrhub.auth.services import find_user_by_email
 from nrhub.auth.tokens import consume_token, find_usable_token, issue_token
 from nrhub.db import rows_changed, utcnow
-from nrhub.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from nrhub.errors import ConflictError, NotFoundError, ValidationError
 from nrhub.extensions import db
 from nrhub.ledger import summary as ledger_summary
 from nrhub.mail import Recipient, absolute_url, queue_mail
-from nrhub.organisations import geo, queries
+from nrhub.organisations import geo, policy, queries
 from nrhub.organisations.models import (
     BuyerType,
     InsertionType,
@@ -223,11 +224,6 @@ def create_hub(name: str, siret: str, profile: OrganisationProfile, person: NewP
     return user
 
 
-def _require_coordinator(by: User) -> None:
-    if not by.is_coordinator:
-        raise PermissionDeniedError(_("Réservé aux coordinateurs de la centrale."))
-
-
 def _change_status(
     org: Organisation,
     from_status: OrgStatus,
@@ -240,8 +236,8 @@ def _change_status(
     """Move ``org`` from ``from_status`` to ``to`` in one conditional UPDATE: of two
     coordinators deciding at once, one wins and the other gets a conflict; only the winner
     ends sessions, writes the audit and (its caller) sends the e-mail."""
-    _require_coordinator(by)
-    if org.kind == OrgKind.HUB:
+    require(policy.can_review_organisations(by))
+    if org.is_hub:
         raise ConflictError(_("Le statut de la centrale elle-même ne peut pas être modifié."))
     table = Organisation.__table__
     values: dict[str, object] = {"status": to, "status_reason": reason}
@@ -354,8 +350,7 @@ def _required_reason(reason: str | None) -> str:
 
 
 def _require_admin_of(org: Organisation, by: User) -> None:
-    if not (by.is_active_member and by.is_org_admin and by.organisation_id == org.id):
-        raise PermissionDeniedError(_("Réservé aux administrateurs de l'organisation."))
+    require(policy.can_administer(by, org))
 
 
 def update_profile(org: Organisation, profile: OrganisationProfile, *, by: User) -> None:

@@ -18,15 +18,17 @@ from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from nrhub import photos as photo_files
+from nrhub.access import require
 from nrhub.audit.services import record
 from nrhub.auth.models import User
 from nrhub.consolidation.models import Delivery, DeliveryLine, DeliveryStatus, PurchaseOrderLine
 from nrhub.db import rows_changed, utcnow
-from nrhub.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from nrhub.errors import ConflictError, NotFoundError, ValidationError
 from nrhub.extensions import db
 from nrhub.mail import absolute_url, queue_mail
 from nrhub.organisations.models import Organisation
 from nrhub.organisations.queries import member_recipients
+from nrhub.repairs import policy
 from nrhub.repairs.labels import STATUS_LABELS, status_label
 from nrhub.repairs.models import (
     NEXT_STATUSES,
@@ -35,7 +37,6 @@ from nrhub.repairs.models import (
     RepairRequest,
     RepairStatus,
 )
-from nrhub.security import Role
 
 MAX_DESCRIPTION_LENGTH = 4_000
 MAX_MESSAGE_LENGTH = 4_000
@@ -47,13 +48,6 @@ class RepairInput:
     delivery_line_id: int
     quantity: int
     description: str
-
-
-def _require_buyer(by: User) -> None:
-    if not (by.is_active_member and by.role == Role.BUYER):
-        raise PermissionDeniedError(
-            _("Seules les collectivités acheteuses ouvrent une demande de réparation.")
-        )
 
 
 def open_repair_request(
@@ -69,7 +63,7 @@ def open_repair_request(
     The line must belong to one of the buyer's received deliveries (another buyer's line is
     "not found"), and the units asked may not exceed the units received on it.
     """
-    _require_buyer(by)
+    require(policy.can_request_repairs(by))
     now = now or utcnow()
     row = db.session.execute(
         select(DeliveryLine, Delivery)
@@ -139,16 +133,6 @@ def open_repair_request(
     return request
 
 
-def _require_party(request: RepairRequest, by: User) -> None:
-    """The buyer or the refurbisher of the request; anyone else does not see it."""
-    if not by.is_active_member:
-        raise PermissionDeniedError(_("Votre organisation n'est pas active."))
-    if by.role == Role.COORDINATOR:
-        raise PermissionDeniedError(_("La coordination suit les demandes sans y répondre."))
-    if by.organisation_id not in (request.buyer_id, request.refurbisher_id):
-        raise NotFoundError(_("Demande de réparation introuvable."))
-
-
 def add_message(
     request: RepairRequest,
     body: str,
@@ -158,7 +142,7 @@ def add_message(
     notify: bool = True,
 ) -> RepairMessage:
     """Either side writes in the request's thread; the other side is e-mailed."""
-    _require_party(request, by)
+    require(policy.can_write(by, request))
     body = (body or "").strip()
     if not body:
         raise ValidationError(_("Le message est vide."), field="body")
@@ -201,12 +185,7 @@ def change_status(
     open → in progress or refused; in progress → repaired, replaced or refused. The date
     of each step is kept; refusing needs a message to the buyer.
     """
-    if not (by.is_active_member and by.role == Role.REFURBISHER):
-        raise PermissionDeniedError(
-            _("Seul le reconditionneur de la livraison fait avancer la demande.")
-        )
-    if request.refurbisher_id != by.organisation_id:
-        raise NotFoundError(_("Demande de réparation introuvable."))
+    require(policy.can_advance(by, request))
     try:
         new = RepairStatus(status)
     except ValueError as err:

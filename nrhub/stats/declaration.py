@@ -12,14 +12,15 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from nrhub.access import require
 from nrhub.auth.models import User
 from nrhub.db import rows_changed, utcnow
-from nrhub.errors import ConflictError, PermissionDeniedError
+from nrhub.errors import ConflictError
 from nrhub.extensions import db
 from nrhub.organisations.models import Organisation, OrgKind, OrgStatus
 from nrhub.security import Role
 from nrhub.spreadsheets import neutralise
-from nrhub.stats import queries
+from nrhub.stats import policy, queries
 from nrhub.stats.models import DeclarationStatus
 
 # Where and when the file goes: the national open-data portal, once a year, within six
@@ -56,8 +57,7 @@ def record_download(buyer_id: int, year: int) -> None:
 
 def mark_done(year: int, *, by: User) -> None:
     """The buyer states its declaration of ``year`` is published (compare-and-set: once)."""
-    if by.role != Role.BUYER or not by.is_active_member:
-        raise PermissionDeniedError(_("Seules les collectivités acheteuses déclarent."))
+    require(policy.can_declare(by))
     _ensure_status(by.organisation_id, year)
     s = DeclarationStatus
     result = db.session.execute(

@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 
 from nrhub.campaigns import orders as order_services
-from nrhub.campaigns.models import CampaignState
+from nrhub.campaigns import policy
+from nrhub.campaigns.models import Campaign, CampaignState, Order, OrderStatus
 from nrhub.transactions import unit_of_work
 from tests.conftest import login
+from tests.policies import BUYER, check_row
 
 ROLES = ["coordinator", "refurbisher", "other_refurbisher", "buyer", "other_buyer"]
 
@@ -75,3 +77,40 @@ def test_campaign_permission_matrix(app, people, ids, method, path, expected):
         else:
             seen[role] = response.status_code
     assert seen == wanted
+
+
+# --- The policy itself (nrhub.campaigns.policy), role by role ------------------------------
+
+POLICY_ROWS = [
+    (policy.can_manage_campaigns, "manage_campaigns", None, {"coordinator"}),
+    (policy.can_edit, "edit", Campaign(state=CampaignState.OPEN), {"coordinator"}),
+    (policy.can_edit, "edit", Campaign(state=CampaignState.CLOSED), set()),
+    (policy.can_publish_call, "publish_call", Campaign(state=CampaignState.DRAFT), {"coordinator"}),
+    (policy.can_publish_call, "publish_call", Campaign(state=CampaignState.OPEN), set()),
+    (policy.can_open, "open", Campaign(state=CampaignState.CALL_FOR_STOCK), {"coordinator"}),
+    (policy.can_open, "open", Campaign(state=CampaignState.OPEN), set()),
+    (policy.can_close, "close", Campaign(state=CampaignState.OPEN), {"coordinator"}),
+    (policy.can_close, "close", Campaign(state=CampaignState.CLOSED), set()),
+    (policy.can_cancel, "cancel", Campaign(state=CampaignState.CLOSED), {"coordinator"}),
+    (policy.can_cancel, "cancel", Campaign(state=CampaignState.CONSOLIDATED), set()),
+    (
+        policy.can_decide_offers,
+        "decide_offers",
+        Campaign(state=CampaignState.OPEN),
+        {"coordinator"},
+    ),
+    (policy.can_decide_offers, "decide_offers", Campaign(state=CampaignState.CLOSED), set()),
+    (policy.can_commit_stock, "commit_stock", None, {"refurbisher", "other_refurbisher"}),
+    (policy.can_place_order, "place_order", None, {"buyer", "other_buyer"}),
+]
+
+
+@pytest.mark.parametrize(("function", "verb", "obj", "allowed"), POLICY_ROWS)
+def test_policy_matrix(request_ctx, function, verb, obj, allowed) -> None:  # type: ignore[no-untyped-def]
+    check_row(function, verb, obj, allowed)
+
+
+def test_policy_hides_another_buyers_order(request_ctx) -> None:  # type: ignore[no-untyped-def]
+    order = Order(buyer_id=BUYER, status=OrderStatus.ACTIVE)
+    others = {"coordinator", "refurbisher", "other_refurbisher", "other_buyer", "pending"}
+    check_row(policy.can_cancel_order, "cancel", order, {"buyer"}, hidden=others)

@@ -2,8 +2,11 @@
 
 import pytest
 
+from nrhub.catalog import policy
+from nrhub.catalog.models import Listing, ListingStatus
 from tests.catalog.conftest import VALID_FORM, draft, make_listing
 from tests.conftest import login
+from tests.policies import REFURBISHER, check_row
 
 ROLES = ("anonymous", "pending", "refurbisher", "buyer", "coordinator", "other_refurbisher")
 
@@ -53,3 +56,56 @@ def test_permission_matrix(client, people, role, method, url, expected):
     assert response.status_code == expected[role], (role, target)
     if role == "anonymous" and expected[role] == 302:
         assert "/connexion" in response.headers["Location"]
+
+
+# --- The policy itself (nrhub.catalog.policy), role by role --------------------------------
+
+
+def _listing(status: ListingStatus) -> Listing:
+    return Listing(refurbisher_id=REFURBISHER, status=status)
+
+
+POLICY_ROWS = [
+    (policy.can_sell, "sell", None, {"refurbisher", "other_refurbisher"}, set()),
+    (policy.can_import_stock, "import_stock", None, {"refurbisher", "other_refurbisher"}, set()),
+    (
+        policy.can_manage_listing,
+        "manage",
+        _listing(ListingStatus.DRAFT),
+        {"refurbisher"},
+        {"other_refurbisher"},
+    ),
+    (
+        policy.can_publish,
+        "publish",
+        _listing(ListingStatus.DRAFT),
+        {"refurbisher"},
+        {"other_refurbisher"},
+    ),
+    (
+        policy.can_publish,
+        "publish",
+        _listing(ListingStatus.PUBLISHED),
+        set(),
+        {"other_refurbisher"},
+    ),
+    (
+        policy.can_archive,
+        "archive",
+        _listing(ListingStatus.PUBLISHED),
+        {"refurbisher"},
+        {"other_refurbisher"},
+    ),
+    (
+        policy.can_archive,
+        "archive",
+        _listing(ListingStatus.ARCHIVED),
+        set(),
+        {"other_refurbisher"},
+    ),
+]
+
+
+@pytest.mark.parametrize(("function", "verb", "obj", "allowed", "hidden"), POLICY_ROWS)
+def test_policy_matrix(request_ctx, function, verb, obj, allowed, hidden) -> None:  # type: ignore[no-untyped-def]
+    check_row(function, verb, obj, allowed, hidden)

@@ -10,11 +10,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from nrhub.consolidation import services
-from nrhub.consolidation.models import Delivery, PurchaseOrder
+from nrhub.campaigns.models import Campaign, CampaignState
+from nrhub.consolidation import policy, services
+from nrhub.consolidation.models import Delivery, DeliveryStatus, PurchaseOrder
 from nrhub.extensions import db
 from tests.conftest import login
 from tests.consolidation import factories as f
+from tests.policies import BUYER, REFURBISHER, check_row
 
 VISITORS = ("anonymous", "pending", "refurbisher", "other_refurbisher", "buyer", "other_buyer",
             "coordinator")  # fmt: skip
@@ -119,3 +121,38 @@ def test_unknown_ids_are_404_for_the_coordinator(world, ids, client):
         "/livraisons/999999",
     ):
         assert client.get(url).status_code == 404, url
+
+
+# --- The policy itself (nrhub.consolidation.policy), role by role --------------------------
+
+
+def _delivery(status: DeliveryStatus) -> Delivery:
+    return Delivery(buyer_id=BUYER, refurbisher_id=REFURBISHER, status=status)
+
+
+POLICY_ROWS = [
+    (policy.can_consolidate, "consolidate", None, {"coordinator"}),
+    (
+        policy.can_see_consolidation,
+        "see_consolidation",
+        Campaign(state=CampaignState.CLOSED),
+        {"coordinator"},
+    ),
+    (
+        policy.can_see_consolidation,
+        "see_consolidation",
+        Campaign(state=CampaignState.CALL_FOR_STOCK),
+        set(),
+    ),
+    (policy.can_ship, "ship", _delivery(DeliveryStatus.PENDING), {"refurbisher"}),
+    (policy.can_ship, "ship", _delivery(DeliveryStatus.SHIPPED), set()),
+    (policy.can_receive, "receive", _delivery(DeliveryStatus.SHIPPED), {"buyer"}),
+    (policy.can_receive, "receive", _delivery(DeliveryStatus.PARTIAL), {"buyer"}),
+    (policy.can_receive, "receive", _delivery(DeliveryStatus.PENDING), set()),
+    (policy.can_receive, "receive", _delivery(DeliveryStatus.RECEIVED), set()),
+]
+
+
+@pytest.mark.parametrize(("function", "verb", "obj", "allowed"), POLICY_ROWS)
+def test_policy_matrix(request_ctx, function, verb, obj, allowed) -> None:  # type: ignore[no-untyped-def]
+    check_row(function, verb, obj, allowed)

@@ -5,11 +5,19 @@ from __future__ import annotations
 
 import pytest
 
-from nrhub.donations import services
-from nrhub.donations.models import DonationLotPhoto, LotReach
+from nrhub.donations import policy, services
+from nrhub.donations.models import (
+    ClaimStatus,
+    DonationClaim,
+    DonationLot,
+    DonationLotPhoto,
+    LotReach,
+    LotStatus,
+)
 from nrhub.extensions import db
 from tests.conftest import login
 from tests.donations.conftest import PDF_BYTES, claimed, png_bytes, today
+from tests.policies import BUYER, REFURBISHER, check_row
 
 ROLES = (
     "anonymous",
@@ -159,3 +167,77 @@ def test_refurbisher_never_sees_another_refurbishers_claim(client, people, make_
     login(client, people.donor.email)
     page = client.get(f"/dons/{lot.id}").get_data(as_text=True)
     assert "Camion mardi" in page and "Passage vendredi" in page
+
+
+# --- The policy itself (nrhub.donations.policy), role by role ------------------------------
+
+
+def _lot(status: LotStatus = LotStatus.OPEN) -> DonationLot:
+    return DonationLot(donor_id=BUYER, status=status)
+
+
+def _claim(status: ClaimStatus) -> DonationClaim:
+    return DonationClaim(refurbisher_id=REFURBISHER, status=status)
+
+
+POLICY_ROWS = [
+    (policy.can_give, "give", None, {"buyer", "other_buyer"}, set()),
+    (policy.can_claim_lots, "claim_lots", None, {"refurbisher", "other_refurbisher"}, set()),
+    (policy.can_manage_lot, "manage", _lot(), {"buyer"}, {"other_buyer"}),
+    (policy.can_withdraw_lot, "withdraw", _lot(), {"buyer"}, {"other_buyer"}),
+    (policy.can_withdraw_lot, "withdraw", _lot(LotStatus.WITHDRAWN), set(), {"other_buyer"}),
+    (
+        policy.can_follow_claim,
+        "follow",
+        _claim(ClaimStatus.PENDING),
+        {"refurbisher"},
+        {"other_refurbisher"},
+    ),
+    (
+        policy.can_cancel_claim,
+        "cancel",
+        _claim(ClaimStatus.ACCEPTED),
+        {"refurbisher"},
+        {"other_refurbisher"},
+    ),
+    (
+        policy.can_cancel_claim,
+        "cancel",
+        _claim(ClaimStatus.PICKED_UP),
+        set(),
+        {"other_refurbisher"},
+    ),
+    (
+        policy.can_record_pickup,
+        "record_pickup",
+        _claim(ClaimStatus.ACCEPTED),
+        {"refurbisher"},
+        {"other_refurbisher"},
+    ),
+    (
+        policy.can_record_pickup,
+        "record_pickup",
+        _claim(ClaimStatus.PENDING),
+        set(),
+        {"other_refurbisher"},
+    ),
+    (
+        policy.can_declare_outcome,
+        "declare_outcome",
+        _claim(ClaimStatus.PICKED_UP),
+        {"refurbisher"},
+        {"other_refurbisher"},
+    ),
+    (
+        policy.can_declare_outcome,
+        "declare_outcome",
+        _claim(ClaimStatus.COMPLETED),
+        set(),
+        {"other_refurbisher"},
+    ),
+]
+
+
+@pytest.mark.parametrize(("function", "verb", "obj", "allowed", "hidden"), POLICY_ROWS)
+def test_policy_matrix(request_ctx, function, verb, obj, allowed, hidden) -> None:  # type: ignore[no-untyped-def]
+    check_row(function, verb, obj, allowed, hidden)

@@ -12,11 +12,13 @@ import io
 import pytest
 from PIL import Image
 
+from nrhub.consolidation.models import Delivery, DeliveryStatus
 from nrhub.extensions import db
-from nrhub.repairs import services
-from nrhub.repairs.models import RepairPhoto
+from nrhub.repairs import policy, services
+from nrhub.repairs.models import RepairPhoto, RepairRequest
 from tests.conftest import login
 from tests.consolidation import factories as f
+from tests.policies import BUYER, REFURBISHER, check_row
 from tests.repairs.conftest import delivery_of, lines_of
 
 VISITORS = ("anonymous", "pending", "refurbisher", "other_refurbisher", "buyer", "other_buyer",
@@ -123,3 +125,38 @@ def test_unknown_ids_are_404(received, ids, client):
         ).status_code
         == 404
     )
+
+
+# --- The policy itself (nrhub.repairs.policy), role by role --------------------------------
+
+REQUEST = RepairRequest(buyer_id=BUYER, refurbisher_id=REFURBISHER)
+POLICY_ROWS = [
+    (policy.can_request_repairs, "request_repairs", None, {"buyer", "other_buyer"}, set()),
+    (
+        policy.can_request_repair,
+        "request_repair",
+        Delivery(buyer_id=BUYER, refurbisher_id=REFURBISHER, status=DeliveryStatus.RECEIVED),
+        {"buyer"},
+        {"other_buyer"},
+    ),
+    (
+        policy.can_request_repair,
+        "request_repair",
+        Delivery(buyer_id=BUYER, refurbisher_id=REFURBISHER, status=DeliveryStatus.SHIPPED),
+        set(),
+        {"other_buyer"},
+    ),
+    (
+        policy.can_write,
+        "write",
+        REQUEST,
+        {"buyer", "refurbisher"},
+        {"other_buyer", "other_refurbisher"},
+    ),
+    (policy.can_advance, "advance", REQUEST, {"refurbisher"}, {"other_refurbisher"}),
+]
+
+
+@pytest.mark.parametrize(("function", "verb", "obj", "allowed", "hidden"), POLICY_ROWS)
+def test_policy_matrix(request_ctx, function, verb, obj, allowed, hidden) -> None:  # type: ignore[no-untyped-def]
+    check_row(function, verb, obj, allowed, hidden)

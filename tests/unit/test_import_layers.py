@@ -95,7 +95,6 @@ LAYER_OF_NAME = {
     "cli": "app",
 }
 LAYER_OF_MODULE = {
-    "nrhub.donations.rules": "policy",  # who may act on a lot or a claim
     "nrhub.repairs.maintenance": "services",
     "nrhub.models": "models",  # every model, for the metadata
     # Documents (Order-X, Factur-X, PDF) are built from plain dataclasses, then assembled

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import pytest
 
+from nrhub import access
+from nrhub.clauses import policy as clauses_policy
 from nrhub.extensions import db
-from nrhub.organisations.models import OrgStatus
+from nrhub.ledger import policy as ledger_policy
+from nrhub.organisations import policy as organisations_policy
+from nrhub.organisations.models import Organisation, OrgKind, OrgStatus
+from nrhub.stats import policy as stats_policy
 from tests import factories
 from tests.conftest import login
+from tests.policies import BUYER, HUB, check_row
 from tests.web.people import ROLES, make_people
 
 A, P, R, B, C = ROLES
@@ -137,3 +143,34 @@ def test_permission_matrix(app, client, ids, role, method, path, data, expected)
         and path.startswith(("/compte", "/coordination", "/organisation/"))
     ):
         assert response.headers["Location"] == WAIT
+
+
+# --- The policies of the foundation's areas, role by role --------------------------------
+
+NOT_HUB = Organisation(id=BUYER, kind=OrgKind.BUYER, status=OrgStatus.ACTIVE)
+HUB_ITSELF = Organisation(id=HUB, kind=OrgKind.HUB, status=OrgStatus.ACTIVE)
+POLICY_ROWS = [
+    (organisations_policy.can_review_organisations, "review_organisations", None, {"coordinator"}),
+    (organisations_policy.can_change_status, "change_status", NOT_HUB, {"coordinator"}),
+    (organisations_policy.can_change_status, "change_status", HUB_ITSELF, set()),
+    # Each administrator of an active organisation administers their own only.
+    (organisations_policy.can_administer, "administer", NOT_HUB, {"buyer"}),
+    (organisations_policy.can_administer, "administer", HUB_ITSELF, {"coordinator"}),
+    (clauses_policy.can_edit_clauses, "edit_clauses", None, {"coordinator"}),
+    (ledger_policy.can_edit_targets, "edit_targets", None, {"coordinator"}),
+    (ledger_policy.can_declare_spend, "declare_spend", None, {"buyer", "other_buyer"}),
+    (stats_policy.can_declare, "declare", None, {"buyer", "other_buyer"}),
+]
+
+
+@pytest.mark.parametrize(("function", "verb", "obj", "allowed"), POLICY_ROWS)
+def test_policy_matrix(request_ctx, function, verb, obj, allowed) -> None:  # type: ignore[no-untyped-def]
+    check_row(function, verb, obj, allowed)
+
+
+def test_anonymous_people_may_do_nothing(request_ctx) -> None:  # type: ignore[no-untyped-def]
+    from flask_login import AnonymousUserMixin
+
+    for verb, kind in access.verbs():
+        obj = None if kind is None else kind()
+        assert access.can(AnonymousUserMixin(), verb, obj) is False, verb

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
-
+from nrhub.access import require
 from nrhub.auth.models import User
+from nrhub.catalog import policy
 from nrhub.catalog.importing.columns import MAX_LINES
 from nrhub.catalog.importing.diff import classify, existing_listings
 from nrhub.catalog.importing.lines import ImportIssue, ImportPreview
 from nrhub.catalog.importing.parse import header_map, parse_rows
 from nrhub.catalog.importing.tokens import save_lines
-from nrhub.errors import PermissionDeniedError, ValidationError
+from nrhub.errors import ValidationError
 from nrhub.spreadsheets import SpreadsheetError, read_table
 
 
 def require_refurbisher(by: User) -> None:
-    if not by.is_refurbisher:
-        raise PermissionDeniedError(
-            _("Seules les personnes d'un reconditionneur actif importent du stock.")
-        )
+    require(policy.can_import_stock(by))
 
 
 def preview_import(data: bytes, filename: str, *, by: User) -> ImportPreview:
