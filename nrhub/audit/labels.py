@@ -79,6 +79,7 @@ ACTION_LABELS = {
     "listing.archived": _l("Offre archivée"),
     "listing.photo_added": _l("Photo d'offre ajoutée"),
     "listing.photo_removed": _l("Photo d'offre retirée"),
+    "listing.import_applied": _l("Import de stock appliqué"),
     "maintenance.created": _l("Offre de maintenance créée"),
     "maintenance.updated": _l("Offre de maintenance modifiée"),
     "maintenance.deleted": _l("Offre de maintenance supprimée"),
