@@ -230,19 +230,21 @@ def list_deliveries_for(user: User, status: DeliveryStatus | None = None) -> lis
     )
 
 
+# What a delivery page, its CSV and its documents read: parties, purchase order, lines.
+DELIVERY_WITH_LINES = (
+    joinedload(Delivery.campaign),
+    joinedload(Delivery.buyer),
+    joinedload(Delivery.refurbisher),
+    joinedload(Delivery.purchase_order),
+    selectinload(Delivery.lines).joinedload(DeliveryLine.purchase_order_line),
+    selectinload(Delivery.lines).joinedload(DeliveryLine.maintenance_line),
+)
+
+
 def get_delivery_for(user: User, delivery_id: int) -> Delivery:
     """The delivery with its lines; 404 unless it is the person's (or a coordinator's)."""
     delivery = db.session.execute(
-        _deliveries_visible_to(user)
-        .where(Delivery.id == delivery_id)
-        .options(
-            joinedload(Delivery.campaign),
-            joinedload(Delivery.buyer),
-            joinedload(Delivery.refurbisher),
-            joinedload(Delivery.purchase_order),
-            selectinload(Delivery.lines).joinedload(DeliveryLine.purchase_order_line),
-            selectinload(Delivery.lines).joinedload(DeliveryLine.maintenance_line),
-        )
+        _deliveries_visible_to(user).where(Delivery.id == delivery_id).options(*DELIVERY_WITH_LINES)
     ).scalar_one_or_none()
     if delivery is None:
         raise NotFoundError(_("Cette livraison n'existe pas ou ne vous est pas accessible."))

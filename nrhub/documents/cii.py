@@ -122,7 +122,7 @@ def orderx_xml(document: OrderDocument) -> bytes:
 
     transaction = w.el(root, "rsm:SupplyChainTradeTransaction")
     for number, line in enumerate(document.lines, start=1):
-        _orderx_line(w, transaction, number, line)
+        _trade_line(w, transaction, number, line, "ram:RequestedQuantity")
     agreement = w.el(transaction, "ram:ApplicableHeaderTradeAgreement")
     if document.commitment.service_code:
         w.el(agreement, "ram:BuyerReference", document.commitment.service_code)
@@ -171,7 +171,10 @@ def orderx_xml(document: OrderDocument) -> bytes:
     return _serialise(root)
 
 
-def _orderx_line(w: _Writer, parent: Any, number: int, line: DocumentLine) -> None:
+def _trade_line(
+    w: _Writer, parent: Any, number: int, line: DocumentLine, quantity_element: str
+) -> None:
+    """One line item: an order requests its quantity, an invoice bills it."""
     item = w.el(parent, "ram:IncludedSupplyChainTradeLineItem")
     w.el(w.el(item, "ram:AssociatedDocumentLineDocument"), "ram:LineID", str(number))
     product = w.el(item, "ram:SpecifiedTradeProduct")
@@ -182,7 +185,7 @@ def _orderx_line(w: _Writer, parent: Any, number: int, line: DocumentLine) -> No
         w.el(agreement, "ram:NetPriceProductTradePrice"), "ram:ChargeAmount", money(line.unit_price)
     )
     delivery = w.el(item, "ram:SpecifiedLineTradeDelivery")
-    w.el(delivery, "ram:RequestedQuantity", str(line.quantity), unitCode=UNIT)
+    w.el(delivery, quantity_element, str(line.quantity), unitCode=UNIT)
     settlement = w.el(item, "ram:SpecifiedLineTradeSettlement")
     w.tax(settlement, line.vat_rate, line.margin_scheme, None)
     summation = w.el(settlement, "ram:SpecifiedTradeSettlementLineMonetarySummation")
@@ -242,7 +245,7 @@ def facturx_xml(document: InvoiceDocument) -> bytes:
 
     transaction = w.el(root, "rsm:SupplyChainTradeTransaction")
     for number, line in enumerate(document.lines, start=1):
-        _facturx_line(w, transaction, number, line)
+        _trade_line(w, transaction, number, line, "ram:BilledQuantity")
     agreement = w.el(transaction, "ram:ApplicableHeaderTradeAgreement")
     if document.commitment.service_code:
         w.el(agreement, "ram:BuyerReference", document.commitment.service_code)
@@ -307,24 +310,6 @@ def _facturx_party(
     if vat_number:
         registration = w.el(node, "ram:SpecifiedTaxRegistration")
         w.el(registration, "ram:ID", french_vat_number(party.siren), schemeID="VA")
-
-
-def _facturx_line(w: _Writer, parent: Any, number: int, line: DocumentLine) -> None:
-    item = w.el(parent, "ram:IncludedSupplyChainTradeLineItem")
-    w.el(w.el(item, "ram:AssociatedDocumentLineDocument"), "ram:LineID", str(number))
-    product = w.el(item, "ram:SpecifiedTradeProduct")
-    w.el(product, "ram:SellerAssignedID", line.sku)
-    w.el(product, "ram:Name", line.designation)
-    agreement = w.el(item, "ram:SpecifiedLineTradeAgreement")
-    w.el(
-        w.el(agreement, "ram:NetPriceProductTradePrice"), "ram:ChargeAmount", money(line.unit_price)
-    )
-    delivery = w.el(item, "ram:SpecifiedLineTradeDelivery")
-    w.el(delivery, "ram:BilledQuantity", str(line.quantity), unitCode=UNIT)
-    settlement = w.el(item, "ram:SpecifiedLineTradeSettlement")
-    w.tax(settlement, line.vat_rate, line.margin_scheme, None)
-    summation = w.el(settlement, "ram:SpecifiedTradeSettlementLineMonetarySummation")
-    w.el(summation, "ram:LineTotalAmount", money(line.amounts.ht))
 
 
 def _invoice_notes(document: InvoiceDocument) -> list[tuple[str, str]]:

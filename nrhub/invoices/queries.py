@@ -11,7 +11,8 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from nrhub.auth.models import User
 from nrhub.consolidation.amounts import ZERO, line_amounts
-from nrhub.consolidation.models import Delivery, DeliveryLine
+from nrhub.consolidation.models import Delivery
+from nrhub.consolidation.queries import DELIVERY_WITH_LINES
 from nrhub.errors import NotFoundError
 from nrhub.extensions import db
 from nrhub.invoices.models import Invoice, InvoiceLine
@@ -70,16 +71,7 @@ def invoices_of_delivery(delivery_id: int) -> list[Invoice]:
 def delivery_of(invoice: Invoice) -> Delivery:
     """The invoice's delivery, loaded as the documents need it (the invoice is visible)."""
     return db.session.execute(
-        select(Delivery)
-        .where(Delivery.id == invoice.delivery_id)
-        .options(
-            joinedload(Delivery.campaign),
-            joinedload(Delivery.buyer),
-            joinedload(Delivery.refurbisher),
-            joinedload(Delivery.purchase_order),
-            selectinload(Delivery.lines).joinedload(DeliveryLine.purchase_order_line),
-            selectinload(Delivery.lines).joinedload(DeliveryLine.maintenance_line),
-        )
+        select(Delivery).where(Delivery.id == invoice.delivery_id).options(*DELIVERY_WITH_LINES)
     ).scalar_one()
 
 
