@@ -84,14 +84,24 @@ def targets_for_year(
 ) -> dict[TargetKind, LegalTarget]:
     """The target of each kind that applies in ``year``: the row with the latest first
     year not after it (one statement)."""
-    rows = db.session.execute(
+    return targets_by_legal_category(year, legal_category).get(legal_category, {})
+
+
+def targets_by_legal_category(
+    year: int, legal_category: str | None = None
+) -> dict[str, dict[TargetKind, LegalTarget]]:
+    """:func:`targets_for_year` of every legal category (or of one), in one statement."""
+    query = (
         select(LegalTarget)
-        .where(LegalTarget.legal_category == legal_category, LegalTarget.first_year <= year)
-        .order_by(LegalTarget.first_year)
-    ).scalars()
-    found: dict[TargetKind, LegalTarget] = {}
-    for target in rows:
-        found[TargetKind(target.kind)] = target  # later first years overwrite earlier ones
+        .where(LegalTarget.first_year <= year)
+        .order_by(LegalTarget.legal_category, LegalTarget.first_year)
+    )
+    if legal_category is not None:
+        query = query.where(LegalTarget.legal_category == legal_category)
+    found: dict[str, dict[TargetKind, LegalTarget]] = {}
+    for target in db.session.execute(query).scalars():
+        # later first years overwrite earlier ones
+        found.setdefault(target.legal_category, {})[TargetKind(target.kind)] = target
     return found
 
 
