@@ -77,7 +77,7 @@ def legal_category_rows(
 def _retired(
     year: int, buyer_id: int | None
 ) -> tuple[queries.RetiredReuse, list[tuple[ReenCategory, queries.RetiredReuse]]]:
-    """The REEN figures, overall and per REEN category (three statements in all)."""
+    """The REEN figures, overall and per REEN category (one statement)."""
     figures = queries.retired_reuse_all(year, buyer_id=buyer_id)
     return figures[None], [(category, figures[category]) for category in ReenCategory]
 

@@ -8,7 +8,19 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Date, Integer, Select, bindparam, case, func, select
+from sqlalchemy import (
+    CompoundSelect,
+    Date,
+    Integer,
+    Select,
+    String,
+    bindparam,
+    case,
+    func,
+    literal,
+    select,
+    union_all,
+)
 
 from nrhub.catalog.models import Category
 from nrhub.donations import models as reen_categories
@@ -66,7 +78,7 @@ def retired_reuse(
       without a declaration or with a stock of 0);
     - kg_diverted = Σ estimated weight per unit × units reused (recycled units are waste
       treated, not diverted from waste: reported apart as kg_recycled).
-    Three SQL statements (:func:`retired_reuse_all`).
+    One SQL statement (:func:`retired_reuse_all`).
     """
     return retired_reuse_all(year, buyer_id=buyer_id)[reen_category]
 
@@ -87,38 +99,38 @@ def retired_reuse_all(
     year: int, *, buyer_id: int | None = None
 ) -> dict[ReenCategory | None, RetiredReuse]:
     """:func:`retired_reuse` of both REEN categories together (key None) and of each one,
-    in three SQL statements (:func:`_retired_statements`)."""
-    stock_query, lots_query, routes_query = _retired_statements(buyer_id is not None)
+    in one SQL statement (:func:`_retired_statement`)."""
     params = {
         "year": year,
         "start": dt.date(year, 1, 1),
         "end": dt.date(year, 12, 31),
         "buyer_id": buyer_id,
     }
+    # scope -> [declarations, units]
     stock: dict[ReenCategory | None, list[int]] = {scope: [0, 0] for scope in _SCOPES}
-    for category, declarations, units in db.session.execute(stock_query, params):
-        # Rows declared before the split (no category) count in the overall figures only.
-        for scope in {None, None if category is None else ReenCategory(category)}:
-            stock[scope][0] += int(declarations)
-            stock[scope][1] += int(units)
     # scope -> [reused, reused by declared buyers, recycled, g diverted, g recycled]
     lots: dict[ReenCategory | None, list[int]] = {scope: [0] * 5 for scope in _SCOPES}
-    for code, reused, *declared, recycled, g_diverted, g_recycled in db.session.execute(
-        lots_query, params
-    ):
-        for scope in (None, reen_categories.REEN_CATEGORY_OF[code]):
-            figures = lots[scope]
-            figures[0] += int(reused)
-            figures[1] += int(declared[_SCOPES.index(scope)])
-            figures[2] += int(recycled)
-            figures[3] += int(g_diverted)
-            figures[4] += int(g_recycled)
     # scope -> [units, units of declared buyers]
     routes: dict[ReenCategory | None, list[int]] = {scope: [0, 0] for scope in _SCOPES}
-    for category, units, *declared in db.session.execute(routes_query, params):
-        for scope in (None, ReenCategory(category)):
-            routes[scope][0] += int(units)
-            routes[scope][1] += int(declared[_SCOPES.index(scope)])
+    for part, key, *values in db.session.execute(_retired_statement(buyer_id is not None), params):
+        figures = [int(v) for v in values]
+        if part == "stock":
+            # Rows declared before the split (no category) count in the overall figures only.
+            for scope in {None, None if key is None else ReenCategory(key)}:
+                stock[scope][0] += figures[0]
+                stock[scope][1] += figures[1]
+        elif part == "lots":
+            reused, *declared, recycled, g_diverted, g_recycled = figures
+            for scope in (None, reen_categories.REEN_CATEGORY_OF[key]):
+                for i, value in enumerate(
+                    (reused, declared[_SCOPES.index(scope)], recycled, g_diverted, g_recycled)
+                ):
+                    lots[scope][i] += value
+        else:
+            units, *declared = figures[: 1 + len(_SCOPES)]
+            for scope in (None, ReenCategory(key)):
+                routes[scope][0] += units
+                routes[scope][1] += declared[_SCOPES.index(scope)]
     return {
         scope: RetiredReuse(
             year=year,
@@ -141,11 +153,14 @@ def retired_reuse_rate(year: int, *, buyer_id: int | None = None) -> Decimal | N
 
 
 @lru_cache(maxsize=2)
-def _retired_statements(of_buyer: bool) -> tuple[Select[Any], Select[Any], Select[Any]]:
-    """The statements of :func:`retired_reuse_all`, built once (parameters ``year``,
-    ``start`` and ``end`` of the year, ``buyer_id`` when ``of_buyer``), each grouped by
-    category with one "declared a stock" column per scope (:data:`_SCOPES`): the stock,
-    the donated lots' outcomes, the other routes."""
+def _retired_statement(of_buyer: bool) -> CompoundSelect[Any]:
+    """The statement of :func:`retired_reuse_all`, built once (parameters ``year``,
+    ``start`` and ``end`` of the year, ``buyer_id`` when ``of_buyer``): three parts named
+    by their first column, each grouped by category (second column), with one "declared
+    a stock" sum per scope (:data:`_SCOPES`) and zeros to the common width:
+    ``stock`` (declarations, units), ``lots`` (the donated lots' outcomes: reused, reused
+    per scope, recycled, grams diverted, grams recycled), ``routes`` (the other routes:
+    units, units per scope)."""
     year = bindparam("year", type_=Integer)
     buyer_id = bindparam("buyer_id", type_=Integer)
 
@@ -155,9 +170,17 @@ def _retired_statements(of_buyer: bool) -> tuple[Select[Any], Select[Any], Selec
             query = query.where(RetiredStock.reen_category == scope)
         return query
 
+    def part(name: str, *columns: Any) -> Any:
+        width = 5 + len(_SCOPES)  # the lots: key, reused, one per scope, 3 more sums
+        padding = [literal(0, Integer)] * (width - len(columns))
+        return select(literal(name, String), *columns, *padding)
+
     stock = (
-        select(
-            RetiredStock.reen_category, func.count(RetiredStock.id), sum_cents(RetiredStock.units)
+        part(
+            "stock",
+            RetiredStock.reen_category,
+            func.count(RetiredStock.id),
+            sum_cents(RetiredStock.units),
         )
         .where(RetiredStock.year == year)
         .group_by(RetiredStock.reen_category)
@@ -166,7 +189,8 @@ def _retired_statements(of_buyer: bool) -> tuple[Select[Any], Select[Any], Selec
     c, lot = DonationClaim, DonationLot
     reused = case((lot.age_bracket != AgeBracket.OVER_10, c.units_reused), else_=0)
     lots = (
-        select(
+        part(
+            "lots",
             Category.code,
             sum_cents(reused),
             *(
@@ -192,7 +216,8 @@ def _retired_statements(of_buyer: bool) -> tuple[Select[Any], Select[Any], Selec
     # commitment of the receiver; the buyer confirmed they are in scope when recording them.
     o = RetiredOutcome
     routes = (
-        select(
+        part(
+            "routes",
             o.reen_category,
             sum_cents(o.units),
             *(
@@ -207,4 +232,4 @@ def _retired_statements(of_buyer: bool) -> tuple[Select[Any], Select[Any], Selec
         stock = stock.where(RetiredStock.buyer_id == buyer_id)
         lots = lots.where(lot.donor_id == buyer_id)
         routes = routes.where(o.buyer_id == buyer_id)
-    return stock, lots, routes
+    return union_all(stock, lots, routes)
