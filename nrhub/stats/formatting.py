@@ -9,6 +9,12 @@ dominated the hub dashboard's time. Pass the locale to skip its lookup.
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import Environment, pass_eval_context
+from jinja2.filters import do_urlize
+from jinja2.nodes import EvalContext
 
 from nrhub.formatting import NBSP, current_language
 
@@ -40,3 +46,18 @@ def fast_percent(value: Decimal | None, digits: int = 1, locale: str | None = No
     locale = locale or current_language()
     number = _grouped(Decimal(value) * 100, digits, locale)
     return f"{number}%" if locale == "en" else f"{number}{NBSP}%"
+
+
+@pass_eval_context
+def cached_urlize(eval_ctx: EvalContext, value: Any) -> str:
+    """Jinja's ``urlize``, remembered per text: the legal sources of the categories and
+    targets are the same long texts on every page, and their links cost more to find
+    than the rest of the method section to render."""
+    return _urlize(eval_ctx.environment, str(value), eval_ctx.autoescape)
+
+
+@lru_cache(maxsize=1024)
+def _urlize(environment: Environment, text: str, autoescape: bool) -> str:
+    eval_ctx = EvalContext(environment)
+    eval_ctx.autoescape = autoescape
+    return do_urlize(eval_ctx, text)

@@ -58,15 +58,28 @@ class LegalCategoryRow:
         return None if self.target is None else self.target.recycled_percent
 
 
-def legal_category_rows(year: int, buyer_id: int | None = None) -> list[LegalCategoryRow]:
-    """The year per legal category, each against its own reuse and recycled targets."""
+def legal_category_rows(
+    year: int,
+    buyer_id: int | None = None,
+    targets: dict[str, dict[TargetKind, LegalTarget]] | None = None,
+) -> list[LegalCategoryRow]:
+    """The year per legal category, each against its own reuse and recycled targets
+    (``targets``: :func:`ledger_queries.targets_by_legal_category` of the year, read if
+    not given)."""
+    if targets is None:
+        targets = ledger_queries.targets_by_legal_category(year)
     return [
-        LegalCategoryRow(
-            row,
-            ledger_queries.targets_for_year(year, row.legal_category).get(TargetKind.SPEND_SHARE),
-        )
+        LegalCategoryRow(row, targets.get(row.legal_category, {}).get(TargetKind.SPEND_SHARE))
         for row in queries.spend_by_legal_category(year, buyer_id=buyer_id)
     ]
+
+
+def _retired(
+    year: int, buyer_id: int | None
+) -> tuple[queries.RetiredReuse, list[tuple[ReenCategory, queries.RetiredReuse]]]:
+    """The REEN figures, overall and per REEN category (one statement)."""
+    figures = queries.retired_reuse_all(year, buyer_id=buyer_id)
+    return figures[None], [(category, figures[category]) for category in ReenCategory]
 
 
 def percent_label(percent: Decimal) -> str:
@@ -171,12 +184,13 @@ def _method(targets: dict[TargetKind, LegalTarget]) -> dict[str, Any]:
 
 
 def buyer_page(buyer: Organisation, year: int) -> dict[str, Any]:
-    targets = ledger_queries.targets_for_year(year, LEGAL_CATEGORY_IT)
+    all_targets = ledger_queries.targets_by_legal_category(year)
+    targets = all_targets.get(LEGAL_CATEGORY_IT, {})
     percent = target_percent(targets, TargetKind.SPEND_SHARE)
     ind = queries.indicators(year, buyer_id=buyer.id)
-    retired = queries.retired_reuse(year, buyer_id=buyer.id)
-    retired_by_category = queries.retired_reuse_by_category(year, buyer_id=buyer.id)
+    retired, retired_by_category = _retired(year, buyer.id)
     reen = retired.rate
+    legal_rows = legal_category_rows(year, buyer.id, all_targets)
     return {
         "buyer": buyer,
         "year": year,
@@ -191,8 +205,11 @@ def buyer_page(buyer: Organisation, year: int) -> dict[str, Any]:
         "reen_labels": REEN_LABELS,
         "figures": figures(ind, reen, retired, retired_by_category),
         "by_category": queries.spend_by_category(year, buyer_id=buyer.id),
-        "legal_rows": legal_category_rows(year, buyer.id),
-        "declaration_rows": queries.declaration_rows(year, buyer_id=buyer.id),
+        "legal_rows": legal_rows,
+        # The declaration's rows are the buyer's spend per legal category: no statement.
+        "declaration_rows": queries.buyer_declaration_rows(
+            year, buyer, [row.spend for row in legal_rows]
+        ),
         "declaration_status": declaration.status_of(buyer.id, year),
         "declaration_deadline": declaration.deadline(year),
         "portal_url": declaration.PORTAL_URL,
@@ -249,11 +266,11 @@ def member_page(
 def hub_page(
     year: int, sort: str = "nom", descending: bool = False, page: int = 1
 ) -> dict[str, Any]:
-    targets = ledger_queries.targets_for_year(year, LEGAL_CATEGORY_IT)
+    all_targets = ledger_queries.targets_by_legal_category(year)
+    targets = all_targets.get(LEGAL_CATEGORY_IT, {})
     percent = target_percent(targets, TargetKind.SPEND_SHARE)
     ind = queries.indicators(year)
-    retired = queries.retired_reuse(year)
-    retired_by_category = queries.retired_reuse_by_category(year)
+    retired, retired_by_category = _retired(year, None)
     reen = retired.rate
     return {
         "year": year,
@@ -267,7 +284,7 @@ def hub_page(
         "reen_labels": REEN_LABELS,
         "figures": figures(ind, reen, retired, retired_by_category),
         "by_category": queries.spend_by_category(year),
-        "legal_rows": legal_category_rows(year),
+        "legal_rows": legal_category_rows(year, targets=all_targets),
         "departments": queries.indicators_by_department(year),
         "members": member_page(year, percent, sort, descending, page),
         "sort": sort,

@@ -33,6 +33,7 @@ bp = Blueprint("stats", __name__)
 bp.add_app_template_filter(formatting.fast_money, "fast_money")
 bp.add_app_template_filter(formatting.fast_number, "fast_number")
 bp.add_app_template_filter(formatting.fast_percent, "fast_percent")
+bp.add_app_template_filter(formatting.cached_urlize, "cached_urlize")
 
 SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'"
 

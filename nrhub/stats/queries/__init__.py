@@ -18,7 +18,11 @@ from nrhub.stats.queries.common import (
     current_year,
     share,
 )
-from nrhub.stats.queries.declarations import DeclarationRow, declaration_rows
+from nrhub.stats.queries.declarations import (
+    DeclarationRow,
+    buyer_declaration_rows,
+    declaration_rows,
+)
 from nrhub.stats.queries.indicators import (
     MIN_GROUP_BUYERS,
     OTHERS,
@@ -38,6 +42,7 @@ from nrhub.stats.queries.members import (
 from nrhub.stats.queries.retired import (
     RetiredReuse,
     retired_reuse,
+    retired_reuse_all,
     retired_reuse_by_category,
     retired_reuse_rate,
 )
@@ -65,6 +70,7 @@ __all__ = [
     "MonthSpend",
     "RetiredReuse",
     "SaleRow",
+    "buyer_declaration_rows",
     "buyer_for",
     "count_members",
     "current_year",
@@ -75,6 +81,7 @@ __all__ = [
     "merge_small_groups",
     "monthly_spend",
     "retired_reuse",
+    "retired_reuse_all",
     "retired_reuse_by_category",
     "retired_reuse_rate",
     "reuse_gap",

@@ -32,7 +32,9 @@ def sum_cents(column: Any) -> ColumnElement[Any]:
     return func.coalesce(func.sum(column), 0)
 
 
-def scoped(query: Select[Any], buyer_id: int | None, department_code: str | None) -> Select[Any]:
+def scoped(query: Select[Any], buyer_id: Any, department_code: Any) -> Select[Any]:
+    """``query`` on the summary restricted to a buyer and/or a department (values or bound
+    parameters; None: no restriction)."""
     if buyer_id is not None:
         query = query.where(SpendSummary.buyer_id == buyer_id)
     if department_code is not None:

@@ -12,6 +12,7 @@ from nrhub.extensions import db
 from nrhub.ledger.models import SpendSummary
 from nrhub.organisations.models import Organisation
 from nrhub.stats.queries.common import euros, sum_cents
+from nrhub.stats.queries.spending import LegalCategorySpend
 
 
 @dataclass(frozen=True)
@@ -63,4 +64,25 @@ def declaration_rows(year: int, *, buyer_id: int | None = None) -> list[Declarat
             euros(recycled),
         )
         for siret, name, legal, it, reuse, donation, recycled in db.session.execute(query)
+    ]
+
+
+def buyer_declaration_rows(
+    year: int, buyer: Organisation, spend: list[LegalCategorySpend]
+) -> list[DeclarationRow]:
+    """:func:`declaration_rows` of one buyer, from its year's
+    :func:`~nrhub.stats.queries.spending.spend_by_legal_category` (same sums, same order)
+    instead of a statement of its own."""
+    return [
+        DeclarationRow(
+            year,
+            buyer.siret,
+            buyer.name,
+            row.legal_category,
+            row.total,
+            row.reuse,
+            row.donations,
+            row.recycled,
+        )
+        for row in spend
     ]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import ScalarSelect, func, select
+from sqlalchemy import Integer, ScalarSelect, Select, String, bindparam, func, select
 
 from nrhub.campaigns.models import campaign_clause
 from nrhub.catalog.models import LEGAL_CATEGORY_IT, Category
@@ -95,11 +97,45 @@ def indicators(
       department / region / of the ESS (member refurbishers).
     One SQL statement.
     """
+    query = _indicators_statement(buyer_id is not None, department_code is not None)
+    params = {
+        "year": year,
+        "legal_category": legal_category,
+        "buyer_id": buyer_id,
+        "department_code": department_code,
+    }
+    row = db.session.execute(query, params).one()
+    return Indicators(
+        year=year,
+        entries=int(row.entries),
+        it_spend=euros(row.it),
+        reuse_spend=euros(row.reuse),
+        donation_spend=euros(row.donation),
+        recycled_spend=euros(row.recycled),
+        spend_with_clause=euros(row.with_clause),
+        social_clauses=int(row.social) + int(row.campaign_social),
+        environmental_clauses=int(row.environmental) + int(row.campaign_environmental),
+        reuse_quantity=int(row.reuse_quantity),
+        co2e_avoided_kg=Decimal(int(row.co2e_g)) / 1000,
+        reuse_local_department=euros(row.local_department),
+        reuse_local_region=euros(row.local_region),
+        reuse_ess=euros(row.ess),
+    )
+
+
+@lru_cache(maxsize=4)
+def _indicators_statement(of_buyer: bool, of_department: bool) -> Select[Any]:
+    """The statement of :func:`indicators`, built once per scope (parameters ``year``,
+    ``legal_category``, and ``buyer_id`` or ``department_code``)."""
+    year = bindparam("year", type_=Integer)
+    buyer_id = bindparam("buyer_id", type_=Integer) if of_buyer else None
+    department_code = bindparam("department_code", type_=String) if of_department else None
     s = SpendSummary
     # A buyer reads its few detailed rows; the hub and a department read the rollup.
-    t = SpendSummary if buyer_id is not None else SpendDepartmentSummary
+    t = SpendSummary if of_buyer else SpendDepartmentSummary
     campaigns = scoped(
-        select(s.campaign_id).where(s.year == year, s.campaign_id != 0),
+        # Campaign ids are positive (0: none): a range of the (year, campaign) index.
+        select(s.campaign_id).where(s.year == year, s.campaign_id > 0),
         buyer_id,
         department_code,
     )
@@ -135,29 +171,16 @@ def indicators(
         )
         .select_from(t)
         .join(Category, Category.id == t.category_id)
-        .where(t.year == year, Category.legal_category == legal_category)
+        .where(
+            t.year == year,
+            Category.legal_category == bindparam("legal_category", type_=String),
+        )
     )
     if buyer_id is not None:
         query = query.where(SpendSummary.buyer_id == buyer_id)
     if department_code is not None:
         query = query.where(SpendDepartmentSummary.department_code == department_code)
-    row = db.session.execute(query).one()
-    return Indicators(
-        year=year,
-        entries=int(row.entries),
-        it_spend=euros(row.it),
-        reuse_spend=euros(row.reuse),
-        donation_spend=euros(row.donation),
-        recycled_spend=euros(row.recycled),
-        spend_with_clause=euros(row.with_clause),
-        social_clauses=int(row.social) + int(row.campaign_social),
-        environmental_clauses=int(row.environmental) + int(row.campaign_environmental),
-        reuse_quantity=int(row.reuse_quantity),
-        co2e_avoided_kg=Decimal(int(row.co2e_g)) / 1000,
-        reuse_local_department=euros(row.local_department),
-        reuse_local_region=euros(row.local_region),
-        reuse_ess=euros(row.ess),
-    )
+    return query
 
 
 @dataclass(frozen=True)
