@@ -3,16 +3,15 @@ maximum and amount ordered (the agreements pages' own visibility)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Self
 
-from flask import jsonify, request
-from flask.typing import ResponseReturnValue
+from flask import request
 from pydantic import BaseModel, Field
 
 from nrhub.agreements import queries as agreement_queries
-from nrhub.agreements.models import FrameworkAgreement, FrameworkLot
+from nrhub.agreements.models import FrameworkAgreement, FrameworkLot, FrameworkLotHolder
 from nrhub.api import core
-from nrhub.api.core import PAGINATION_PARAMS, Param, route
+from nrhub.api.core import PAGINATION_PARAMS, Answer, Param, route
 from nrhub.api.schemas import NamedRef
 from nrhub.security import Role
 
@@ -26,6 +25,10 @@ VISIBILITY = (
 class LotHolderOut(BaseModel):
     refurbisher: NamedRef
     reference: str = Field(description="Référence du marché du titulaire.")
+
+    @classmethod
+    def of(cls, item: FrameworkLotHolder) -> Self:
+        return cls(refurbisher=NamedRef.of(item.refurbisher), reference=item.reference)
 
 
 class FrameworkLotOut(BaseModel):
@@ -43,6 +46,21 @@ class FrameworkLotOut(BaseModel):
     )
     holders: list[LotHolderOut]
 
+    @classmethod
+    def of(cls, lot: FrameworkLot) -> Self:
+        return cls.model_validate(
+            {
+                "id": lot.id,
+                "number": lot.number,
+                "title": lot.title,
+                "cpv_code": lot.cpv_code,
+                "categories": [c.code for c in lot.categories],
+                "maximum_amount_ht": core.money(lot.maximum_amount),
+                "ordered_amount_ht": core.money(lot.ordered_amount),
+                "holders": [LotHolderOut.of(h) for h in lot.holders],
+            }
+        )
+
 
 class FrameworkAgreementOut(BaseModel):
     id: int
@@ -57,45 +75,28 @@ class FrameworkAgreementOut(BaseModel):
     ordered_amount_ht: str
     lots: list[FrameworkLotOut]
 
+    @classmethod
+    def of(cls, agreement: FrameworkAgreement) -> Self:
+        return cls.model_validate(
+            {
+                "id": agreement.id,
+                "reference": agreement.reference,
+                "title": agreement.title,
+                "procedure": str(agreement.procedure),
+                "awarded_on": core.day(agreement.awarded_on),
+                "duration_months": agreement.duration_months,
+                "ends_on": core.day(agreement.ends_on),
+                "ccag": str(agreement.ccag),
+                "maximum_amount_ht": core.money(agreement.maximum_amount),
+                "ordered_amount_ht": core.money(agreement.ordered_amount),
+                "lots": [FrameworkLotOut.of(lot) for lot in agreement.lots],
+            }
+        )
+
 
 class FrameworkAgreementPage(BaseModel):
     items: list[FrameworkAgreementOut]
     next_cursor: str | None = Field(description="null sur la dernière page.")
-
-
-def _lot(lot: FrameworkLot) -> dict[str, Any]:
-    return {
-        "id": lot.id,
-        "number": lot.number,
-        "title": lot.title,
-        "cpv_code": lot.cpv_code,
-        "categories": [c.code for c in lot.categories],
-        "maximum_amount_ht": core.money(lot.maximum_amount),
-        "ordered_amount_ht": core.money(lot.ordered_amount),
-        "holders": [
-            {
-                "refurbisher": {"id": h.refurbisher.id, "name": h.refurbisher.name},
-                "reference": h.reference,
-            }
-            for h in lot.holders
-        ],
-    }
-
-
-def serialize(agreement: FrameworkAgreement) -> dict[str, Any]:
-    return {
-        "id": agreement.id,
-        "reference": agreement.reference,
-        "title": agreement.title,
-        "procedure": str(agreement.procedure),
-        "awarded_on": core.day(agreement.awarded_on),
-        "duration_months": agreement.duration_months,
-        "ends_on": core.day(agreement.ends_on),
-        "ccag": str(agreement.ccag),
-        "maximum_amount_ht": core.money(agreement.maximum_amount),
-        "ordered_amount_ht": core.money(agreement.ordered_amount),
-        "lots": [_lot(lot) for lot in agreement.lots],
-    }
 
 
 @route(
@@ -110,17 +111,15 @@ def serialize(agreement: FrameworkAgreement) -> dict[str, Any]:
     errors=(401, 403, 422),
     tag="Accords-cadres",
 )
-def framework_agreements() -> ResponseReturnValue:
+def framework_agreements() -> Answer:
     limit = core.page_limit(request.args.get("limit"))
     after = core.decode_cursor(request.args.get("cursor"))
     items = agreement_queries.list_frameworks(core.api_user(), after, limit + 1)
     more = len(items) > limit
     items = items[:limit]
-    return jsonify(
-        {
-            "items": [serialize(item) for item in items],
-            "next_cursor": core.encode_cursor(items[-1].id) if more and items else None,
-        }
+    return FrameworkAgreementPage(
+        items=[FrameworkAgreementOut.of(item) for item in items],
+        next_cursor=core.encode_cursor(items[-1].id) if more and items else None,
     )
 
 
@@ -135,5 +134,5 @@ def framework_agreements() -> ResponseReturnValue:
     errors=(401, 403, 404),
     tag="Accords-cadres",
 )
-def framework_agreement(id: int) -> ResponseReturnValue:
-    return jsonify(serialize(agreement_queries.get_framework_for(core.api_user(), id)))
+def framework_agreement(id: int) -> Answer:
+    return FrameworkAgreementOut.of(agreement_queries.get_framework_for(core.api_user(), id))

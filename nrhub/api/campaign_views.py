@@ -3,12 +3,11 @@ order. Thin layers over nrhub.campaigns queries and services."""
 
 from __future__ import annotations
 
-from flask import jsonify, request
-from flask.typing import ResponseReturnValue
+from flask import request
 from flask_babel import gettext as _
 
 from nrhub.api import core, queries, schemas
-from nrhub.api.core import PAGINATION_PARAMS, ApiProblem, Param, route
+from nrhub.api.core import PAGINATION_PARAMS, Answer, ApiProblem, Param, route
 from nrhub.campaigns import orders as order_services
 from nrhub.campaigns import queries as campaign_queries
 from nrhub.campaigns.models import CampaignState, Order
@@ -24,7 +23,9 @@ def _state() -> CampaignState | None:
     if value == "":
         return None
     if value not in STATES:
-        raise core.invalid({"state": [f"Valeur non autorisée : {', '.join(STATES)}."]})
+        raise core.invalid(
+            {"state": [_("Valeur non autorisée : %(values)s.", values=", ".join(STATES))]}
+        )
     return CampaignState(value)
 
 
@@ -43,17 +44,12 @@ def _state() -> CampaignState | None:
     errors=(401, 422),
     tag="Campagnes",
 )
-def campaigns() -> ResponseReturnValue:
+def campaigns() -> Answer:
     limit = core.page_limit(request.args.get("limit"))
     after = core.decode_cursor(request.args.get("cursor"))
     items, more = queries.campaigns_page(core.api_user(), _state(), after, limit)
     next_cursor = core.encode_cursor(items[-1].id) if more and items else None
-    return jsonify(
-        {
-            "items": [schemas.CampaignSummaryOut.of(c).model_dump() for c in items],
-            "next_cursor": next_cursor,
-        }
-    )
+    return schemas.CampaignPage.of(items, next_cursor)
 
 
 @route(
@@ -68,11 +64,11 @@ def campaigns() -> ResponseReturnValue:
     errors=(401, 404),
     tag="Campagnes",
 )
-def campaign(id: int) -> ResponseReturnValue:
+def campaign(id: int) -> Answer:
     user = core.api_user()
     item = campaign_queries.get_campaign_for(user, id)
     page = campaign_queries.campaign_page(user, item, utcnow())
-    return jsonify(schemas.CampaignOut.with_offers(item, page.offers).model_dump())
+    return schemas.CampaignOut.with_offers(item, page.offers)
 
 
 def _order_or_404(campaign_id: int) -> Order:
@@ -97,17 +93,19 @@ def _order_or_404(campaign_id: int) -> Order:
     errors=(401, 403, 404, 409, 422),
     tag="Commandes",
 )
-def put_order(id: int) -> ResponseReturnValue:
+def put_order(id: int) -> Answer:
     body = core.parse_body(schemas.OrderIn)
     quantities: dict[int, int] = {}
     for index, line in enumerate(body.lines):
         if line.offer_id in quantities:
-            raise core.invalid({f"lines.{index}.offer_id": ["Offre en double dans la commande."]})
+            raise core.invalid(
+                {f"lines.{index}.offer_id": [_("Offre en double dans la commande.")]}
+            )
         quantities[line.offer_id] = line.quantity
     user = core.api_user()
     item = campaign_queries.get_campaign_for(user, id)
     order_services.place_order(item, quantities, by=user)
-    return jsonify(schemas.OrderOut.of(_order_or_404(id)).model_dump())
+    return schemas.OrderOut.of(_order_or_404(id))
 
 
 @route(
@@ -121,6 +119,6 @@ def put_order(id: int) -> ResponseReturnValue:
     errors=(401, 403, 404),
     tag="Commandes",
 )
-def get_order(id: int) -> ResponseReturnValue:
+def get_order(id: int) -> Answer:
     campaign_queries.get_campaign_for(core.api_user(), id)
-    return jsonify(schemas.OrderOut.of(_order_or_404(id)).model_dump())
+    return schemas.OrderOut.of(_order_or_404(id))

@@ -6,14 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
 
-from flask import jsonify
-from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from nrhub.api import core, queries, schemas, serializers
-from nrhub.api.core import ApiProblem, Param, route
+from nrhub.api import core, queries, schemas
+from nrhub.api.core import Answer, ApiProblem, Param, route
 from nrhub.auth.models import User
 from nrhub.campaigns import offers as offer_services
 from nrhub.campaigns import queries as campaign_queries
@@ -37,7 +34,13 @@ FIRST_YEAR, LAST_YEAR = 2000, 2100
 def _in_range(values: dict[str, dt.date | dt.datetime | None]) -> None:
     """Dates far outside the hub's life are refused (they would also overflow time zones)."""
     errors = {
-        name: [f"Une date entre {FIRST_YEAR} et {LAST_YEAR} est attendue."]
+        name: [
+            _(
+                "Une date entre %(first)s et %(last)s est attendue.",
+                first=FIRST_YEAR,
+                last=LAST_YEAR,
+            )
+        ]
         for name, value in values.items()
         if value is not None and not FIRST_YEAR <= value.year <= LAST_YEAR
     }
@@ -45,9 +48,9 @@ def _in_range(values: dict[str, dt.date | dt.datetime | None]) -> None:
         raise core.invalid(errors)
 
 
-def _campaign_body(item: Campaign, user: User) -> dict[str, Any]:
+def _campaign_body(item: Campaign, user: User) -> schemas.CampaignOut:
     page = campaign_queries.campaign_page(user, item, utcnow())
-    return schemas.CampaignOut.with_offers(item, page.offers).model_dump()
+    return schemas.CampaignOut.with_offers(item, page.offers)
 
 
 @route(
@@ -63,7 +66,7 @@ def _campaign_body(item: Campaign, user: User) -> dict[str, Any]:
     errors=(401, 403, 422),
     tag="Coordination",
 )
-def create_campaign() -> ResponseReturnValue:
+def create_campaign() -> Answer:
     body = core.parse_body(schemas.CampaignIn)
     _in_range(
         {
@@ -77,11 +80,17 @@ def create_campaign() -> ResponseReturnValue:
     ids = queries.category_ids_by_code(codes)
     unknown = [code for code in codes if code not in ids]
     if unknown:
-        raise core.invalid({"categories": [f"Catégorie inconnue : {', '.join(unknown)}."]})
+        raise core.invalid(
+            {"categories": [_("Catégorie inconnue : %(codes)s.", codes=", ".join(unknown))]}
+        )
     clause_ids = tuple(dict.fromkeys(body.clause_ids))
     if missing := queries.unknown_clause_ids(clause_ids):
         raise core.invalid(
-            {"clause_ids": [f"Clause inconnue : {', '.join(str(i) for i in missing)}."]}
+            {
+                "clause_ids": [
+                    _("Clause inconnue : %(ids)s.", ids=", ".join(str(i) for i in missing))
+                ]
+            }
         )
     user = core.api_user()
     data = campaign_services.CampaignData(
@@ -97,7 +106,7 @@ def create_campaign() -> ResponseReturnValue:
     with core.fields_renamed({"category_ids": "categories"}):
         item = campaign_services.create_campaign(data, by=user)
     item = campaign_queries.get_campaign_for(user, item.id)
-    return jsonify(_campaign_body(item, user)), 201
+    return _campaign_body(item, user), 201
 
 
 @route(
@@ -117,13 +126,15 @@ def create_campaign() -> ResponseReturnValue:
     errors=(401, 403, 404, 409, 422),
     tag="Coordination",
 )
-def campaign_transition(id: int) -> ResponseReturnValue:
+def campaign_transition(id: int) -> Answer:
     body = core.parse_body(schemas.TransitionIn)
     user = core.api_user()
     item = campaign_queries.get_campaign_for(user, id)
     if body.to == CampaignState.CALL_FOR_STOCK.value:
         if body.offers_due_at is None:
-            raise core.invalid({"offers_due_at": ["Indiquez la date limite de l'appel de stock."]})
+            raise core.invalid(
+                {"offers_due_at": [_("Indiquez la date limite de l'appel de stock.")]}
+            )
         _in_range({"offers_due_at": body.offers_due_at})
         campaign_services.publish_call(item, body.offers_due_at.astimezone(dt.UTC), by=user)
     elif body.to == CampaignState.OPEN.value:
@@ -133,14 +144,12 @@ def campaign_transition(id: int) -> ResponseReturnValue:
     else:
         campaign_services.cancel_campaign(item, body.reason or "", by=user)
     item = campaign_queries.get_campaign_for(user, id)
-    return jsonify(_campaign_body(item, user))
+    return _campaign_body(item, user)
 
 
-def _offer_body(campaign_id: int, offer_id: int) -> dict[str, Any]:
+def _offer_body(campaign_id: int, offer_id: int) -> schemas.CampaignOfferOut:
     figures = campaign_queries.offer_figures(campaign_id, statuses=None)
-    return schemas.CampaignOfferOut.of(
-        next(f for f in figures if f.offer_id == offer_id)
-    ).model_dump()
+    return schemas.CampaignOfferOut.of(next(f for f in figures if f.offer_id == offer_id))
 
 
 @route(
@@ -156,11 +165,11 @@ def _offer_body(campaign_id: int, offer_id: int) -> dict[str, Any]:
     errors=(401, 403, 404, 409, 422),
     tag="Coordination",
 )
-def decide_offer(id: int) -> ResponseReturnValue:
+def decide_offer(id: int) -> Answer:
     body = core.parse_body(schemas.DecisionIn)
     offer = queries.get_offer(id)
     offer_services.decide_offer(offer, body.accept, by=core.api_user())
-    return jsonify(_offer_body(offer.campaign_id, id))
+    return _offer_body(offer.campaign_id, id)
 
 
 @route(
@@ -179,7 +188,7 @@ def decide_offer(id: int) -> ResponseReturnValue:
     errors=(401, 403, 404, 409, 422),
     tag="Reconditionneur",
 )
-def commit_offer(id: int) -> ResponseReturnValue:
+def commit_offer(id: int) -> Answer:
     body = core.parse_body(schemas.OfferIn)
     user = core.api_user()
     item = campaign_queries.get_campaign_for(user, id)
@@ -188,7 +197,7 @@ def commit_offer(id: int) -> ResponseReturnValue:
         offer = offer_services.commit_offer(
             item, body.listing_id, body.quantity, tiers=tiers, by=user
         )
-    return jsonify(_offer_body(id, offer.id)), 201
+    return _offer_body(id, offer.id), 201
 
 
 @route(
@@ -207,7 +216,7 @@ def commit_offer(id: int) -> ResponseReturnValue:
     errors=(401, 403, 404, 409, 422),
     tag="Coordination",
 )
-def consolidate(id: int) -> ResponseReturnValue:
+def consolidate(id: int) -> Answer:
     body = core.parse_body(schemas.ConsolidationIn)
     user = core.api_user()
     item = campaign_queries.get_campaign_for(user, id)
@@ -222,18 +231,20 @@ def consolidate(id: int) -> ResponseReturnValue:
                 ),
             )
         preview = consolidation_services.preview_consolidation(item, rule)
-        return jsonify(serializers.consolidation_preview(preview))
+        return schemas.ConsolidationOut(schemas.ConsolidationPreviewOut.of(preview))
     result = consolidation_services.confirm_consolidation(item, rule, by=user)
     consolidation = consolidation_queries.get_consolidation(id)
     assert consolidation is not None
     orders = queries.purchase_orders_by_ids(result.purchase_order_ids)
-    return jsonify(
-        {
-            "confirmed": True,
-            "campaign_id": id,
-            "rule": str(consolidation.rule),
-            "created": result.created,
-            "consolidation_id": result.consolidation_id,
-            "purchase_orders": [serializers.purchase_order(po) for po in orders],
-        }
+    return schemas.ConsolidationOut(
+        schemas.ConsolidationConfirmedOut.model_validate(
+            {
+                "confirmed": True,
+                "campaign_id": id,
+                "rule": str(consolidation.rule),
+                "created": result.created,
+                "consolidation_id": result.consolidation_id,
+                "purchase_orders": [schemas.PurchaseOrderOut.of(po) for po in orders],
+            }
+        )
     )

@@ -26,7 +26,7 @@ from nrhub.api.pagination import (
     page_limit,
 )
 from nrhub.api.problems import PROBLEM, ApiProblem, problem
-from nrhub.api.registry import REGISTRY, Param, Route, route
+from nrhub.api.registry import REGISTRY, Answer, Param, Route, route
 from nrhub.api.validation import (
     NO_NUL_PATTERN,
     NUL_MESSAGE,
@@ -49,6 +49,7 @@ __all__ = [
     "PAGINATION_PARAMS",
     "PROBLEM",
     "REGISTRY",
+    "Answer",
     "ApiProblem",
     "Param",
     "Route",

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import jsonify, request
-from flask.typing import ResponseReturnValue
+from flask import request
+from flask_babel import gettext as _
 
 from nrhub.api import core, queries, schemas
-from nrhub.api.core import PAGINATION_PARAMS, Param, route
+from nrhub.api.core import PAGINATION_PARAMS, Answer, Param, route
 from nrhub.ledger import services as ledger_services
 from nrhub.security import Role
 from nrhub.stats.queries import current_year
@@ -32,11 +32,11 @@ BUYER = (Role.BUYER,)
     errors=(401, 403, 422),
     tag="Dépenses",
 )
-def create_expense() -> ResponseReturnValue:
+def create_expense() -> Answer:
     body = core.parse_body(schemas.ExpenseIn)
     category_id = queries.category_ids_by_code([body.category]).get(body.category)
     if category_id is None:
-        raise core.invalid({"category": ["Catégorie inconnue."]})
+        raise core.invalid({"category": [_("Catégorie inconnue.")]})
     nature = ledger_services.SpendNature(body.nature)
     donation = nature == ledger_services.SpendNature.DONATION
     data = ledger_services.SpendInput(
@@ -57,9 +57,7 @@ def create_expense() -> ResponseReturnValue:
     user = core.api_user()
     with core.fields_renamed({"category_id": "category", "amount": "amount_ht"}):
         entry = ledger_services.declare_spend(data, by=user)
-    return jsonify(
-        schemas.ExpenseOut.of(queries.get_expense(user.organisation_id, entry.id)).model_dump()
-    ), 201
+    return schemas.ExpenseOut.of(queries.get_expense(user.organisation_id, entry.id)), 201
 
 
 @route(
@@ -82,7 +80,7 @@ def create_expense() -> ResponseReturnValue:
     errors=(401, 403, 422),
     tag="Dépenses",
 )
-def expenses() -> ResponseReturnValue:
+def expenses() -> Answer:
     query = core.parse_query(schemas.ExpensesQuery)
     limit = core.page_limit(request.args.get("limit"))
     after = core.decode_cursor(request.args.get("cursor"))
@@ -90,9 +88,6 @@ def expenses() -> ResponseReturnValue:
     items, more = queries.expenses_page(
         user.organisation_id, query.year or current_year(), after, limit
     )
-    return jsonify(
-        {
-            "items": [schemas.ExpenseOut.of(e).model_dump() for e in items],
-            "next_cursor": core.encode_cursor(items[-1].id) if more and items else None,
-        }
+    return schemas.ExpensePage.of(
+        items, core.encode_cursor(items[-1].id) if more and items else None
     )

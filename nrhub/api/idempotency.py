@@ -37,8 +37,11 @@ def run_once(run: Callable[[], Any]) -> Response:
         raise invalid(
             {
                 "Idempotency-Key": [
-                    f"Une clé de 1 à {MAX_KEY} caractères ASCII visibles (sans espace) "
-                    "est attendue."
+                    _(
+                        "Une clé de 1 à %(maximum)s caractères ASCII visibles (sans espace) "
+                        "est attendue.",
+                        maximum=MAX_KEY,
+                    )
                 ]
             }
         )
@@ -110,7 +113,7 @@ def _replay(previous: IdempotentRequest, claim: IdempotentRequest) -> Response:
                 "Cette clé d'idempotence a déjà servi pour une autre requête : "
                 "utilisez une nouvelle clé."
             ),
-            {"Idempotency-Key": ["Clé déjà utilisée avec une autre requête."]},
+            {"Idempotency-Key": [_("Clé déjà utilisée avec une autre requête.")]},
         )
     if previous.status == 0:  # not answered yet (only seen inside the same transaction)
         raise _in_progress()

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import re
 
-from flask import jsonify
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from nrhub.api import core, schemas, serializers
-from nrhub.api.core import ApiProblem, Param, route
+from nrhub.api import core, schemas
+from nrhub.api.core import Answer, ApiProblem, Param, route
 from nrhub.ledger.models import TargetKind
 from nrhub.organisations.models import Organisation
 from nrhub.security import Role
@@ -68,22 +67,20 @@ ORG_PARAM = Param(
     errors=(401, 403, 404, 422),
     tag="Indicateurs",
 )
-def indicators() -> ResponseReturnValue:
+def indicators() -> Answer:
     query = core.parse_query(schemas.IndicatorsQuery)
     buyer = _buyer_in_scope(query.organisation)
     year = query.year or stats_queries.current_year()
     buyer_id = buyer.id if buyer is not None else None
     targets = pages.it_targets(year)
-    return jsonify(
-        serializers.indicators(
-            buyer,
-            stats_queries.indicators(year, buyer_id=buyer_id),
-            pages.target_percent(targets, TargetKind.SPEND_SHARE),
-            stats_queries.retired_reuse_rate(year, buyer_id=buyer_id),
-            stats_queries.spend_by_category(year, buyer_id=buyer_id),
-            pages.recycled_target_percent(targets),
-            pages.legal_category_rows(year, buyer_id),
-        )
+    return schemas.IndicatorsOut.of(
+        buyer,
+        stats_queries.indicators(year, buyer_id=buyer_id),
+        target_percent=pages.target_percent(targets, TargetKind.SPEND_SHARE),
+        retired_reuse_rate=stats_queries.retired_reuse_rate(year, buyer_id=buyer_id),
+        by_category=stats_queries.spend_by_category(year, buyer_id=buyer_id),
+        recycled_target_percent=pages.recycled_target_percent(targets),
+        legal_rows=pages.legal_category_rows(year, buyer_id),
     )
 
 
@@ -110,7 +107,7 @@ def indicators() -> ResponseReturnValue:
 )
 def declaration(year: str) -> ResponseReturnValue:
     if not (re.fullmatch(r"[0-9]{4}", year) and 2000 <= int(year) <= 2100):
-        raise core.invalid({"year": ["Une année entre 2000 et 2100 est attendue."]})
+        raise core.invalid({"year": [_("Une année entre 2000 et 2100 est attendue.")]})
     query = core.parse_query(schemas.IndicatorsQuery)
     buyer = _buyer_in_scope(query.organisation)
     return declaration_response(int(year), buyer, core.api_user())

@@ -4,16 +4,17 @@ refurbisher's invoices (Factur-X PDF, CII XML) and credit notes, read by both pa
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Self
 
-from flask import Response, jsonify, request
+from flask import Response, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from pydantic import BaseModel, Field
 
 from nrhub.api import core
-from nrhub.api.core import MAX_ID, PAGINATION_PARAMS, Param, route
+from nrhub.api.core import MAX_ID, PAGINATION_PARAMS, Answer, Param, route
 from nrhub.api.schemas import NamedRef, _In
+from nrhub.auth.models import User
 from nrhub.campaigns import queries as campaign_queries
 from nrhub.commitments import services as commitment_services
 from nrhub.commitments.models import BuyerCommitment
@@ -21,7 +22,7 @@ from nrhub.consolidation import queries as consolidation_queries
 from nrhub.documents import cii, pdf
 from nrhub.documents.assemble import invoice_document, order_document
 from nrhub.invoices import queries, services
-from nrhub.invoices.models import Invoice
+from nrhub.invoices.models import Invoice, InvoiceLine
 from nrhub.security import Role
 
 ID_PARAM = Param("id", "path", {"type": "integer"}, "Identifiant.", required=True)
@@ -63,6 +64,20 @@ class CommitmentOut(BaseModel):
     delivery_address: str
     updated_at: str
 
+    @classmethod
+    def of(cls, item: BuyerCommitment) -> Self:
+        return cls.model_validate(
+            {
+                "campaign_id": item.campaign_id,
+                "engagement_number": item.engagement_number,
+                "budget_nature": item.budget_nature,
+                "budget_chapter": item.budget_chapter,
+                "service_code": item.service_code,
+                "delivery_address": item.delivery_address,
+                "updated_at": core.timestamp(item.updated_at),
+            }
+        )
+
 
 class InvoiceLineOut(BaseModel):
     id: int
@@ -75,6 +90,23 @@ class InvoiceLineOut(BaseModel):
     margin_scheme: bool
     total_ht: str
     total_vat: str
+
+    @classmethod
+    def of(cls, line: InvoiceLine) -> Self:
+        return cls.model_validate(
+            {
+                "id": line.id,
+                "delivery_line_id": line.delivery_line_id,
+                "maintenance": line.is_maintenance,
+                "designation": line.designation,
+                "quantity": line.quantity,
+                "unit_price_ht": core.money(line.unit_price),
+                "vat_rate": core.money(line.vat_rate),
+                "margin_scheme": line.margin_scheme,
+                "total_ht": core.money(line.amount_ht),
+                "total_vat": core.money(line.amount_vat),
+            }
+        )
 
 
 class InvoiceOut(BaseModel):
@@ -92,65 +124,43 @@ class InvoiceOut(BaseModel):
     total_ttc: str
     lines: list[InvoiceLineOut]
 
+    @classmethod
+    def of(cls, item: Invoice, engagement_number: str | None = None) -> Self:
+        """Needs buyer, refurbisher and lines loaded."""
+        return cls.model_validate(
+            {
+                "id": item.id,
+                "kind": str(item.kind),
+                "number": item.number,
+                "issued_on": core.day(item.issued_on),
+                "delivery_id": item.delivery_id,
+                "credited_invoice_id": item.credited_invoice_id,
+                "buyer": NamedRef.of(item.buyer),
+                "refurbisher": NamedRef.of(item.refurbisher),
+                "engagement_number": engagement_number,
+                "total_ht": core.money(item.total_ht),
+                "total_vat": core.money(item.total_vat),
+                "total_ttc": core.money(item.total_ttc),
+                "lines": [InvoiceLineOut.of(line) for line in item.lines],
+            }
+        )
+
 
 class InvoicePage(BaseModel):
     items: list[InvoiceOut]
     next_cursor: str | None
 
 
-def serialise(item: Invoice, engagement_number: str | None = None) -> dict[str, Any]:
-    return {
-        "id": item.id,
-        "kind": str(item.kind),
-        "number": item.number,
-        "issued_on": core.day(item.issued_on),
-        "delivery_id": item.delivery_id,
-        "credited_invoice_id": item.credited_invoice_id,
-        "buyer": {"id": item.buyer.id, "name": item.buyer.name},
-        "refurbisher": {"id": item.refurbisher.id, "name": item.refurbisher.name},
-        "engagement_number": engagement_number,
-        "total_ht": core.money(item.total_ht),
-        "total_vat": core.money(item.total_vat),
-        "total_ttc": core.money(item.total_ttc),
-        "lines": [
-            {
-                "id": line.id,
-                "delivery_line_id": line.delivery_line_id,
-                "maintenance": line.is_maintenance,
-                "designation": line.designation,
-                "quantity": line.quantity,
-                "unit_price_ht": core.money(line.unit_price),
-                "vat_rate": core.money(line.vat_rate),
-                "margin_scheme": line.margin_scheme,
-                "total_ht": core.money(line.amount_ht),
-                "total_vat": core.money(line.amount_vat),
-            }
-            for line in item.lines
-        ],
-    }
-
-
-def _full(user: Any, invoice_id: int) -> dict[str, Any]:
+def _full(user: User, invoice_id: int) -> InvoiceOut:
+    """The invoice with the engagement number of its delivery."""
     invoice = queries.get_invoice_for(user, invoice_id)
-    return serialise(invoice, queries.delivery_of(invoice).engagement_number)
+    return InvoiceOut.of(invoice, queries.delivery_of(invoice).engagement_number)
 
 
 def _file(body: bytes, mimetype: str, filename: str) -> Response:
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
-
-
-def _commitment(item: BuyerCommitment) -> dict[str, Any]:
-    return {
-        "campaign_id": item.campaign_id,
-        "engagement_number": item.engagement_number,
-        "budget_nature": item.budget_nature,
-        "budget_chapter": item.budget_chapter,
-        "service_code": item.service_code,
-        "delivery_address": item.delivery_address,
-        "updated_at": core.timestamp(item.updated_at),
-    }
 
 
 @route(
@@ -165,13 +175,13 @@ def _commitment(item: BuyerCommitment) -> dict[str, Any]:
     errors=(401, 403, 404),
     tag=TAG,
 )
-def get_commitment(id: int) -> ResponseReturnValue:
+def get_commitment(id: int) -> Answer:
     user = core.api_user()
     campaign = campaign_queries.get_campaign_for(user, id)
     item = commitment_services.get_commitment(campaign.id, user.organisation_id)
     if item is None:
         raise core.ApiProblem(404, _("Aucun engagement enregistré pour cette campagne."))
-    return jsonify(_commitment(item))
+    return CommitmentOut.of(item)
 
 
 @route(
@@ -188,7 +198,7 @@ def get_commitment(id: int) -> ResponseReturnValue:
     errors=(401, 403, 404, 409, 422),
     tag=TAG,
 )
-def put_commitment(id: int) -> ResponseReturnValue:
+def put_commitment(id: int) -> Answer:
     body = core.parse_body(CommitmentIn)
     user = core.api_user()
     campaign = campaign_queries.get_campaign_for(user, id)
@@ -203,7 +213,7 @@ def put_commitment(id: int) -> ResponseReturnValue:
         ),
         by=user,
     )
-    return jsonify(_commitment(item))
+    return CommitmentOut.of(item)
 
 
 @route(
@@ -243,12 +253,12 @@ def delivery_order_x(id: int) -> ResponseReturnValue:
     errors=(401, 403, 404, 409, 422),
     tag=TAG,
 )
-def issue_invoice(id: int) -> ResponseReturnValue:
+def issue_invoice(id: int) -> Answer:
     body = core.parse_body(InvoiceIn)
     user = core.api_user()
     delivery = consolidation_queries.get_delivery_for(user, id)
     invoice = services.issue_invoice(delivery, body.number, body.issued_on, by=user)
-    return jsonify(_full(user, invoice.id)), 201
+    return _full(user, invoice.id), 201
 
 
 @route(
@@ -263,17 +273,15 @@ def issue_invoice(id: int) -> ResponseReturnValue:
     errors=(401, 403, 422),
     tag=TAG,
 )
-def invoices() -> ResponseReturnValue:
+def invoices() -> Answer:
     limit = core.page_limit(request.args.get("limit"))
     after = core.decode_cursor(request.args.get("cursor"))
     items = queries.list_invoices_for(core.api_user(), after, limit + 1)
     more = len(items) > limit
     items = items[:limit]
-    return jsonify(
-        {
-            "items": [serialise(item) for item in items],
-            "next_cursor": core.encode_cursor(items[-1].id) if more and items else None,
-        }
+    return InvoicePage(
+        items=[InvoiceOut.of(item) for item in items],
+        next_cursor=core.encode_cursor(items[-1].id) if more and items else None,
     )
 
 
@@ -287,8 +295,8 @@ def invoices() -> ResponseReturnValue:
     errors=(401, 403, 404),
     tag=TAG,
 )
-def invoice(id: int) -> ResponseReturnValue:
-    return jsonify(_full(core.api_user(), id))
+def invoice(id: int) -> Answer:
+    return _full(core.api_user(), id)
 
 
 @route(
@@ -340,7 +348,7 @@ def invoice_xml(id: int) -> ResponseReturnValue:
     errors=(401, 403, 404, 409, 422),
     tag=TAG,
 )
-def issue_credit_note(id: int) -> ResponseReturnValue:
+def issue_credit_note(id: int) -> Answer:
     body = core.parse_body(CreditNoteIn)
     user = core.api_user()
     invoice = queries.get_invoice_for(user, id)
@@ -348,11 +356,11 @@ def issue_credit_note(id: int) -> ResponseReturnValue:
     names: dict[str, str] = {}
     for index, line in enumerate(body.lines):
         if line.line_id in quantities:
-            raise core.invalid({f"lines.{index}.line_id": ["Ligne en double."]})
+            raise core.invalid({f"lines.{index}.line_id": [_("Ligne en double.")]})
         quantities[line.line_id] = line.quantity
         names[f"line_{line.line_id}"] = f"lines.{index}.quantity"
     with core.fields_renamed(names):
         note = services.issue_credit_note(
             invoice, body.number, body.issued_on, quantities, body.reason, by=user
         )
-    return jsonify(_full(user, note.id)), 201
+    return _full(user, note.id), 201

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import gettext as _
+
 from nrhub.api.formats import MAX_ID
 from nrhub.api.registry import Param
 from nrhub.api.validation import invalid
@@ -26,7 +28,7 @@ def decode_cursor(cursor: str | None) -> int | None:
     if not cursor:
         return None
     if not re.fullmatch(CURSOR_PATTERN, cursor):
-        raise invalid({"cursor": ["Curseur invalide : reprenez la valeur de next_cursor."]})
+        raise invalid({"cursor": [_("Curseur invalide : reprenez la valeur de next_cursor.")]})
     return min(int(cursor), MAX_ID)  # no id lies beyond: an empty page
 
 
@@ -34,7 +36,13 @@ def page_limit(text: str | None) -> int:
     if text is None or text == "":
         return DEFAULT_LIMIT
     if not re.fullmatch(r"[0-9]{1,4}", text) or not 1 <= int(text) <= MAX_LIMIT:
-        raise invalid({"limit": [f"Un nombre entier entre 1 et {MAX_LIMIT} est attendu."]})
+        raise invalid(
+            {
+                "limit": [
+                    _("Un nombre entier entre 1 et %(maximum)s est attendu.", maximum=MAX_LIMIT)
+                ]
+            }
+        )
     return int(text)
 
 

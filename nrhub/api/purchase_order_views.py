@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import re
 
-from flask import jsonify, request
-from flask.typing import ResponseReturnValue
+from flask import request
+from flask_babel import gettext as _
 
-from nrhub.api import core, queries, schemas, serializers
-from nrhub.api.core import MAX_ID, PAGINATION_PARAMS, Param, route
+from nrhub.api import core, queries, schemas
+from nrhub.api.core import MAX_ID, PAGINATION_PARAMS, Answer, Param, route
 from nrhub.consolidation import queries as consolidation_queries
 from nrhub.consolidation import services as consolidation_services
 from nrhub.db import utcnow
@@ -47,21 +47,19 @@ def _buyer_scope() -> int | None:
     errors=(401, 403, 422),
     tag="Bons de commande",
 )
-def purchase_orders() -> ResponseReturnValue:
+def purchase_orders() -> Answer:
     limit = core.page_limit(request.args.get("limit"))
     after = core.decode_cursor(request.args.get("cursor"))
     campaign = request.args.get("campaign_id", "")
     if campaign and not (re.fullmatch(r"[0-9]{1,10}", campaign) and 1 <= int(campaign) <= MAX_ID):
-        raise core.invalid({"campaign_id": ["Un identifiant entier est attendu."]})
+        raise core.invalid({"campaign_id": [_("Un identifiant entier est attendu.")]})
     items, more = queries.purchase_orders_page(
         core.api_user(), after, limit, int(campaign) if campaign else None
     )
     buyer_id = _buyer_scope()
-    return jsonify(
-        {
-            "items": [serializers.purchase_order(po, buyer_id) for po in items],
-            "next_cursor": core.encode_cursor(items[-1].id) if more and items else None,
-        }
+    return schemas.PurchaseOrderPage(
+        items=[schemas.PurchaseOrderOut.of(po, buyer_id) for po in items],
+        next_cursor=core.encode_cursor(items[-1].id) if more and items else None,
     )
 
 
@@ -77,9 +75,9 @@ def purchase_orders() -> ResponseReturnValue:
     errors=(401, 403, 404),
     tag="Bons de commande",
 )
-def purchase_order(id: int) -> ResponseReturnValue:
+def purchase_order(id: int) -> Answer:
     item = queries.get_purchase_order(core.api_user(), id)
-    return jsonify(serializers.purchase_order(item, _buyer_scope()))
+    return schemas.PurchaseOrderOut.of(item, _buyer_scope())
 
 
 @route(
@@ -96,13 +94,13 @@ def purchase_order(id: int) -> ResponseReturnValue:
     errors=(401, 403, 404, 409, 422),
     tag="Bons de commande",
 )
-def ship_delivery(id: int) -> ResponseReturnValue:
+def ship_delivery(id: int) -> Answer:
     body = core.parse_body(schemas.ShipmentIn)
     user = core.api_user()
     delivery = consolidation_queries.get_delivery_for(user, id)
     shipped_on = body.shipped_on or paris_date_of(utcnow())
     consolidation_services.ship_delivery(delivery, shipped_on, body.serials, by=user)
-    return jsonify(serializers.delivery(consolidation_queries.get_delivery_for(user, id)))
+    return schemas.DeliveryOut.of(consolidation_queries.get_delivery_for(user, id))
 
 
 @route(
@@ -122,13 +120,13 @@ def ship_delivery(id: int) -> ResponseReturnValue:
     errors=(401, 403, 404, 409, 422),
     tag="Bons de commande",
 )
-def receive_delivery(id: int) -> ResponseReturnValue:
+def receive_delivery(id: int) -> Answer:
     body = core.parse_body(schemas.ReceiptIn)
     quantities: dict[int, int] = {}
     names: dict[str, str] = {}
     for index, line in enumerate(body.lines):
         if line.line_id in quantities:
-            raise core.invalid({f"lines.{index}.line_id": ["Ligne en double."]})
+            raise core.invalid({f"lines.{index}.line_id": [_("Ligne en double.")]})
         quantities[line.line_id] = line.quantity
         names[f"line_{line.line_id}"] = f"lines.{index}.quantity"
     user = core.api_user()
@@ -139,7 +137,7 @@ def receive_delivery(id: int) -> ResponseReturnValue:
         consolidation_services.confirm_receipt(
             delivery, body.received_on, quantities, body.comment, by=user
         )
-    return jsonify(serializers.delivery(consolidation_queries.get_delivery_for(user, id)))
+    return schemas.DeliveryOut.of(consolidation_queries.get_delivery_for(user, id))
 
 
 @route(
@@ -157,9 +155,9 @@ def receive_delivery(id: int) -> ResponseReturnValue:
     errors=(401, 403, 404, 409, 422),
     tag="Bons de commande",
 )
-def record_not_delivered(id: int) -> ResponseReturnValue:
+def record_not_delivered(id: int) -> Answer:
     body = core.parse_body(schemas.NotDeliveredIn)
     user = core.api_user()
     delivery = consolidation_queries.get_delivery_for(user, id)
     consolidation_services.record_not_delivered(delivery, body.reason, by=user)
-    return jsonify(serializers.delivery(consolidation_queries.get_delivery_for(user, id)))
+    return schemas.DeliveryOut.of(consolidation_queries.get_delivery_for(user, id))

@@ -9,7 +9,8 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 
 import pydantic
-from flask import request
+from flask import Response, jsonify, request
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from nrhub.api.auth import api_user
@@ -53,6 +54,27 @@ class Route:
 
 REGISTRY: list[Route] = []
 
+# What an API view returns: its documented response model (with a status when it is not
+# the route's default), or a ready response (a file, a CSV, the OpenAPI document).
+Answer = pydantic.BaseModel | tuple[pydantic.BaseModel, int] | ResponseReturnValue
+
+
+def _written(answer: Answer, endpoint: str, model: type[pydantic.BaseModel] | None) -> Any:
+    """The JSON response of a view's answer, written by the very model the OpenAPI
+    document gives for the route (any other model is a programming error)."""
+    status: int | None = None
+    body: object = answer
+    if isinstance(answer, tuple) and len(answer) == 2 and isinstance(answer[1], int):
+        body, status = answer[0], answer[1]
+    if not isinstance(body, pydantic.BaseModel):
+        return answer
+    if model is None or not isinstance(body, model):
+        raise TypeError(f"{endpoint} answers {type(body).__name__}, documented as {model}")
+    response: Response = jsonify(body.model_dump(mode="json"))
+    if status is not None:
+        response.status_code = status
+    return response
+
 
 def route(
     path: str,
@@ -86,17 +108,21 @@ def route(
             unknown = sorted(set(request.args) - query_names)
             if unknown:
                 raise invalid(
-                    {name.replace("\x00", "?"): ["Paramètre inconnu."] for name in unknown}
+                    {name.replace("\x00", "?"): [_("Paramètre inconnu.")] for name in unknown}
                 )
             texts = [
                 *request.args.items(),
                 *((k, v) for k, v in kwargs.items() if isinstance(v, str)),
             ]
             if nul := [name for name, value in texts if "\x00" in value]:
-                raise invalid({name: [NUL_MESSAGE] for name in nul})
+                raise invalid({name: [str(NUL_MESSAGE)] for name in nul})
+
+            def answer() -> Any:
+                return _written(view(*args, **kwargs), view.__name__, response)
+
             if idempotent and "Idempotency-Key" in request.headers:
-                return run_once(lambda: view(*args, **kwargs))
-            return view(*args, **kwargs)
+                return run_once(answer)
+            return answer()
 
         flask_path = path.replace("{", "<").replace("}", ">")
         # Ids beyond the database's integer range are simply not found (404).

@@ -8,18 +8,29 @@ This module sits below the API's services and views: it reads models, never a se
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, RootModel
 
-from nrhub.api.formats import MAX_ID, day, decimal_text, money, timestamp
+from nrhub.api.formats import MAX_ID, day, decimal_text, money, share_text, timestamp
 from nrhub.campaigns.models import OfferStatus
+from nrhub.consolidation.amounts import ZERO
+from nrhub.consolidation.models import DeliveryStatus
 
 if TYPE_CHECKING:
+    from decimal import Decimal
+
+    from nrhub.api.models import ApiToken
     from nrhub.campaigns.models import Campaign, Order
     from nrhub.campaigns.queries import OfferFigures
     from nrhub.catalog.models import Category, Listing
+    from nrhub.consolidation.models import Delivery, DeliveryLine, PurchaseOrder
+    from nrhub.consolidation.preview import BuyerAllocation, ConsolidationPreview, OfferPreview
     from nrhub.ledger.models import SpendEntry
+    from nrhub.organisations.models import Organisation
+    from nrhub.stats.pages import LegalCategoryRow
+    from nrhub.stats.queries import CategorySpend, Indicators
 
 MONEY_PATTERN = r"^[0-9]{1,6}(\.[0-9]{1,2})?$"  # ASCII digits: pydantic's \d also takes "٣"
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
@@ -69,6 +80,12 @@ class TokenCreated(BaseModel):
     token: str = Field(description="Affiché une seule fois : conservez-le.")
     expires_at: str = Field(description="ISO 8601 avec décalage horaire.")
 
+    @classmethod
+    def of(cls, item: ApiToken, raw: str) -> Self:
+        return cls.model_validate(
+            {"id": item.id, "token": raw, "expires_at": timestamp(item.expires_at)}
+        )
+
 
 class CategoryOut(BaseModel):
     code: str = Field(examples=["laptop"])
@@ -92,6 +109,10 @@ class CategoryOut(BaseModel):
 
 class CategoryList(BaseModel):
     items: list[CategoryOut]
+
+    @classmethod
+    def of(cls, items: Iterable[Category]) -> Self:
+        return cls(items=[CategoryOut.of(c) for c in items])
 
 
 class PriceTierOut(BaseModel):
@@ -185,6 +206,10 @@ class ListingOut(BaseModel):
 class ListingPage(BaseModel):
     items: list[ListingOut]
     next_cursor: str | None = Field(description="null sur la dernière page.")
+
+    @classmethod
+    def of(cls, items: list[Listing], next_cursor: str | None) -> Self:
+        return cls(items=[ListingOut.of(i) for i in items], next_cursor=next_cursor)
 
 
 class TierIn(_In):
@@ -362,6 +387,10 @@ class CampaignPage(BaseModel):
     items: list[CampaignSummaryOut]
     next_cursor: str | None = Field(description="null sur la dernière page.")
 
+    @classmethod
+    def of(cls, items: list[Campaign], next_cursor: str | None) -> Self:
+        return cls(items=[CampaignSummaryOut.of(c) for c in items], next_cursor=next_cursor)
+
 
 class OrderLineIn(_In):
     offer_id: Id
@@ -412,6 +441,11 @@ class OrderOut(BaseModel):
 SHARE = "Part entre 0 et 1 (chaîne décimale), null faute de données."
 
 
+def _percent_share(percent: Decimal | None) -> str | None:
+    """A target in percent as the API's 0-to-1 share text (None: no target)."""
+    return share_text(None if percent is None else percent / 100)
+
+
 class IndicatorsQuery(BaseModel):
     year: int | None = Field(default=None, ge=2000, le=2100)
     organisation: int | None = Field(default=None, ge=1, le=MAX_ID)
@@ -422,6 +456,10 @@ class OrganisationRef(BaseModel):
     name: str
     siret: str | None
 
+    @classmethod
+    def of(cls, item: Organisation) -> Self:
+        return cls(id=item.id, name=item.name, siret=item.siret)
+
 
 class CategoryIndicatorsOut(BaseModel):
     code: str
@@ -431,6 +469,20 @@ class CategoryIndicatorsOut(BaseModel):
     reuse_spend: str
     donation_spend: str
     reuse_share: str | None = Field(description=SHARE)
+
+    @classmethod
+    def of(cls, row: CategorySpend) -> Self:
+        return cls.model_validate(
+            {
+                "code": row.code,
+                "label": row.label,
+                "quantity": row.quantity,
+                "it_spend": money(row.it_spend),
+                "reuse_spend": money(row.reuse_spend),
+                "donation_spend": money(row.donation_spend),
+                "reuse_share": share_text(row.reuse_share),
+            }
+        )
 
 
 class LegalCategoryIndicatorsOut(BaseModel):
@@ -445,6 +497,22 @@ class LegalCategoryIndicatorsOut(BaseModel):
     recycled_target: str | None = Field(
         description="Objectif de matières recyclées (0 à 1), null sans taux."
     )
+
+    @classmethod
+    def of(cls, row: LegalCategoryRow) -> Self:
+        return cls.model_validate(
+            {
+                "type_produit_acquis": row.spend.legal_category,
+                "total": money(row.spend.total),
+                "reuse": money(row.spend.reuse),
+                "donations": money(row.spend.donations),
+                "recycled": money(row.spend.recycled),
+                "reuse_share": share_text(row.spend.reuse_share),
+                "reuse_target": _percent_share(row.reuse_target),
+                "recycled_share": share_text(row.spend.recycled_share),
+                "recycled_target": _percent_share(row.recycled_target),
+            }
+        )
 
 
 class IndicatorsOut(BaseModel):
@@ -473,6 +541,47 @@ class IndicatorsOut(BaseModel):
     )
     by_legal_category: list[LegalCategoryIndicatorsOut]
     by_category: list[CategoryIndicatorsOut]
+
+    @classmethod
+    def of(
+        cls,
+        organisation: Organisation | None,
+        ind: Indicators,
+        *,
+        target_percent: Decimal | None,
+        retired_reuse_rate: Decimal | None,
+        by_category: list[CategorySpend],
+        recycled_target_percent: Decimal | None,
+        legal_rows: list[LegalCategoryRow],
+    ) -> Self:
+        """The figures of one year for a buyer (``organisation``) or the whole hub (None)."""
+        return cls.model_validate(
+            {
+                "organisation": None if organisation is None else OrganisationRef.of(organisation),
+                "year": ind.year,
+                "it_spend": money(ind.it_spend),
+                "reuse_spend": money(ind.reuse_spend),
+                "donation_spend": money(ind.donation_spend),
+                "recycled_spend": money(ind.recycled_spend),
+                "spend_with_clause": money(ind.spend_with_clause),
+                "reuse_share": share_text(ind.reuse_share),
+                "target": _percent_share(target_percent),
+                "clauses_count": ind.clauses_count,
+                "social_clauses": ind.social_clauses,
+                "environmental_clauses": ind.environmental_clauses,
+                "spend_with_clause_share": share_text(ind.spend_with_clause_share),
+                "reuse_quantity": ind.reuse_quantity,
+                "co2e_avoided_kg": decimal_text(ind.co2e_avoided_kg),
+                "local_share": share_text(ind.local_share),
+                "regional_share": share_text(ind.regional_share),
+                "ess_share": share_text(ind.ess_share),
+                "retired_reuse_rate": share_text(retired_reuse_rate),
+                "recycled_share": share_text(ind.recycled_share),
+                "recycled_target": _percent_share(recycled_target_percent),
+                "by_legal_category": [LegalCategoryIndicatorsOut.of(r) for r in legal_rows],
+                "by_category": [CategoryIndicatorsOut.of(r) for r in by_category],
+            }
+        )
 
 
 # --- coordination: campaigns, offers, consolidation -----------------------------------
@@ -535,6 +644,10 @@ class NamedRef(BaseModel):
     id: int
     name: str
 
+    @classmethod
+    def of(cls, item: Organisation) -> Self:
+        return cls(id=item.id, name=item.name)
+
 
 class AllocationOut(BaseModel):
     line_id: int = Field(description="Ligne de commande de l'acheteur.")
@@ -547,6 +660,21 @@ class AllocationOut(BaseModel):
         description="Maintenance choisie avec la ligne, pour les unités attribuées (0.00 sans)."
     )
     overridden: bool
+
+    @classmethod
+    def of(cls, item: BuyerAllocation) -> Self:
+        return cls.model_validate(
+            {
+                "line_id": item.line_id,
+                "buyer": NamedRef(id=item.buyer_id, name=item.buyer_name),
+                "asked": item.asked,
+                "computed": item.computed,
+                "quantity": item.quantity,
+                "amount_ht": money(item.amount_ht),
+                "maintenance_ht": money(item.maintenance_ht),
+                "overridden": item.override is not None,
+            }
+        )
 
 
 class OfferAllocationOut(BaseModel):
@@ -564,11 +692,48 @@ class OfferAllocationOut(BaseModel):
     maintenance_ht: str
     allocations: list[AllocationOut]
 
+    @classmethod
+    def of(cls, row: OfferPreview) -> Self:
+        return cls.model_validate(
+            {
+                "offer_id": row.offer.id,
+                "listing_id": row.offer.listing_id,
+                "refurbisher": NamedRef(
+                    id=row.offer.refurbisher_id, name=row.offer.refurbisher_name
+                ),
+                "designation": row.offer.designation,
+                "sku": row.offer.sku,
+                "committed": row.committed,
+                "demand": row.demand,
+                "allocated": row.allocated,
+                "unallocated": row.unallocated,
+                "unit_price_ht": money(row.unit_price),
+                "total_ht": money(row.total_ht),
+                "maintenance_ht": money(row.maintenance_ht),
+                "allocations": [AllocationOut.of(b) for b in row.buyers],
+            }
+        )
+
 
 class BuyerTotalOut(BaseModel):
     buyer: NamedRef
     quantity: int
     amount_ht: str
+
+    @classmethod
+    def totals(cls, offers: tuple[OfferPreview, ...]) -> list[Self]:
+        """Units and amount of each buyer over every offer, by buyer name."""
+        totals: dict[int, tuple[NamedRef, int, Decimal]] = {}
+        for row in offers:
+            for b in row.buyers:
+                ref, quantity, amount = totals.get(
+                    b.buyer_id, (NamedRef(id=b.buyer_id, name=b.buyer_name), 0, ZERO)
+                )
+                totals[b.buyer_id] = (ref, quantity + b.quantity, amount + b.amount_ht)
+        return [
+            cls.model_validate({"buyer": ref, "quantity": quantity, "amount_ht": money(amount)})
+            for ref, quantity, amount in sorted(totals.values(), key=lambda t: (t[0].name, t[0].id))
+        ]
 
 
 class ConsolidationPreviewOut(BaseModel):
@@ -582,6 +747,23 @@ class ConsolidationPreviewOut(BaseModel):
     maintenance_ht: str = Field(description="Maintenance choisie, sur les bons de commande aussi.")
     offers: list[OfferAllocationOut]
     buyers: list[BuyerTotalOut] = Field(description="Par acheteur : unités et montant HT.")
+
+    @classmethod
+    def of(cls, preview: ConsolidationPreview) -> Self:
+        return cls.model_validate(
+            {
+                "confirmed": False,
+                "campaign_id": preview.campaign_id,
+                "rule": str(preview.rule),
+                "demand": preview.demand,
+                "committed": preview.committed,
+                "allocated": preview.allocated,
+                "total_ht": money(preview.total_ht),
+                "maintenance_ht": money(preview.maintenance_ht),
+                "offers": [OfferAllocationOut.of(row) for row in preview.offers],
+                "buyers": BuyerTotalOut.totals(preview.offers),
+            }
+        )
 
 
 class PoLineOut(BaseModel):
@@ -607,23 +789,25 @@ class DeliveryLineOut(BaseModel):
         description="Unités enregistrées par l'acheteur comme non livrées (déduites du montant)."
     )
 
-
-class DeliveryOut(BaseModel):
-    id: int
-    purchase_order_id: int
-    campaign_id: int
-    buyer: NamedRef
-    refurbisher: NamedRef
-    state: Literal["pending", "shipped", "partial", "received"] = Field(
-        description="partial : reçue en partie, des unités sont encore attendues."
-    )
-    total_ht: str
-    shipped_on: str | None
-    received_on: str | None
-    lines: list[DeliveryLineOut]
+    @classmethod
+    def of(cls, line: DeliveryLine, sent: bool) -> Self:
+        """Needs the purchase-order line loaded; ``sent``: the delivery has left."""
+        return cls.model_validate(
+            {
+                "id": line.id,
+                "offer_id": line.purchase_order_line.offer_id,
+                "quantity": line.quantity,
+                "unit_price_ht": money(line.unit_price),
+                "shipped": line.quantity if sent else 0,
+                "received": line.received_quantity,
+                "not_delivered": line.not_delivered_quantity,
+            }
+        )
 
 
 class PurchaseOrderDeliveryOut(BaseModel):
+    """A delivery as its purchase order lists it."""
+
     id: int
     buyer: NamedRef
     state: Literal["pending", "shipped", "partial", "received"] = Field(
@@ -633,6 +817,44 @@ class PurchaseOrderDeliveryOut(BaseModel):
     shipped_on: str | None
     received_on: str | None
     lines: list[DeliveryLineOut]
+
+    @staticmethod
+    def fields_of(item: Delivery) -> dict[str, Any]:
+        """Needs buyer and lines (with their purchase-order line) loaded."""
+        sent = item.status != DeliveryStatus.PENDING
+        return {
+            "id": item.id,
+            "buyer": NamedRef.of(item.buyer),
+            "state": str(item.status),
+            "total_ht": money(item.total_ht),
+            "shipped_on": day(item.shipped_on),
+            "received_on": day(item.received_on),
+            "lines": [DeliveryLineOut.of(line, sent) for line in item.lines],
+        }
+
+    @classmethod
+    def of(cls, item: Delivery) -> Self:
+        return cls.model_validate(cls.fields_of(item))
+
+
+class DeliveryOut(PurchaseOrderDeliveryOut):
+    """A delivery on its own, with its purchase order, campaign and refurbisher."""
+
+    purchase_order_id: int
+    campaign_id: int
+    refurbisher: NamedRef
+
+    @classmethod
+    def of(cls, item: Delivery) -> Self:
+        """Needs buyer, refurbisher and lines (with purchase-order lines) loaded."""
+        return cls.model_validate(
+            {
+                **cls.fields_of(item),
+                "purchase_order_id": item.purchase_order_id,
+                "campaign_id": item.campaign_id,
+                "refurbisher": NamedRef.of(item.refurbisher),
+            }
+        )
 
 
 class PurchaseOrderOut(BaseModel):
@@ -646,6 +868,47 @@ class PurchaseOrderOut(BaseModel):
     deliveries: list[PurchaseOrderDeliveryOut] = Field(
         description="Acheteur : seulement sa livraison."
     )
+
+    @classmethod
+    def of(cls, item: PurchaseOrder, buyer_id: int | None = None) -> Self:
+        """Needs refurbisher, lines and deliveries (buyer, lines) loaded. For a buyer
+        (``buyer_id``), only its own delivery and what it contains: another buyer's share
+        of the purchase order is never shown."""
+        deliveries = [d for d in item.deliveries if buyer_id is None or d.buyer_id == buyer_id]
+        quantities = {line.id: line.quantity for line in item.lines}
+        total_ht = item.total_ht
+        if buyer_id is not None:
+            quantities = {}
+            for d in deliveries:
+                for dline in d.lines:
+                    key = dline.purchase_order_line_id
+                    if key is not None:  # a delivery line always has one (nullable column)
+                        quantities[key] = quantities.get(key, 0) + dline.quantity
+            total_ht = sum((d.total_ht for d in deliveries), ZERO)
+        return cls.model_validate(
+            {
+                "id": item.id,
+                "number": item.number,
+                "campaign_id": item.campaign_id,
+                "refurbisher": NamedRef.of(item.refurbisher),
+                "created_at": timestamp(item.created_at),
+                "total_ht": money(total_ht),
+                "lines": [
+                    {
+                        "offer_id": line.offer_id,
+                        "listing_id": line.listing_id,
+                        "sku": line.sku,
+                        "designation": line.designation,
+                        "quantity": quantities[line.id],
+                        "unit_price_ht": money(line.unit_price),
+                        "vat_rate": money(line.vat_rate),
+                    }
+                    for line in item.lines
+                    if line.id in quantities
+                ],
+                "deliveries": [PurchaseOrderDeliveryOut.of(d) for d in deliveries],
+            }
+        )
 
 
 class PurchaseOrderPage(BaseModel):
@@ -778,6 +1041,10 @@ class ExpenseOut(BaseModel):
 class ExpensePage(BaseModel):
     items: list[ExpenseOut]
     next_cursor: str | None = Field(description="null sur la dernière page.")
+
+    @classmethod
+    def of(cls, items: list[SpendEntry], next_cursor: str | None) -> Self:
+        return cls(items=[ExpenseOut.of(e) for e in items], next_cursor=next_cursor)
 
 
 class ExpensesQuery(BaseModel):

@@ -36,7 +36,7 @@ class FieldsError(ValidationError):
     """Several fields refused; ``errors`` maps API field paths to lists of French messages."""
 
     def __init__(self, errors: dict[str, list[str]], message: str | None = None) -> None:
-        super().__init__(message or "Les données envoyées sont invalides.")
+        super().__init__(message or _("Les données envoyées sont invalides."))
         self.errors = errors
 
 
@@ -114,19 +114,27 @@ def check_read_only(
     errors: dict[str, list[str]] = {}
     if shown.get("sku") is not None and shown["sku"] != sku:
         errors["sku"] = [
-            f"La référence du corps (« {shown['sku']} ») doit être celle de l'adresse (« {sku} »)."
+            _(
+                "La référence du corps (« %(sent)s ») doit être celle de l'adresse (« %(sku)s »).",
+                sent=shown["sku"],
+                sku=sku,
+            )
         ]
     given = {n: shown[n] for n in READ_ONLY_FIELDS if n != "sku" and shown.get(n) is not None}
     if given and current is None:
         for name in given:
-            errors[name] = [f"Champ en lecture seule : l'offre « {sku} » n'existe pas encore."]
+            errors[name] = [
+                _("Champ en lecture seule : l'offre « %(sku)s » n'existe pas encore.", sku=sku)
+            ]
     elif given and current is not None:
         stored = current()
         for name, value in given.items():
             if not _same(value, stored[name]):
                 errors[name] = [
-                    "Champ en lecture seule : sa valeur diffère de celle de l'offre "
-                    "(relisez-la avec GET)."
+                    _(
+                        "Champ en lecture seule : sa valeur diffère de celle de l'offre "
+                        "(relisez-la avec GET)."
+                    )
                 ]
     if errors:
         raise FieldsError(errors)
@@ -154,7 +162,7 @@ def put_listing(
         check_read_only(sku, shown, None if existing_id is None else _reader(existing_id, by))
     if existing_id is None:
         if status == ListingStatus.ARCHIVED:
-            raise FieldsError({"status": ["Une nouvelle offre est publiée ou en brouillon."]})
+            raise FieldsError({"status": [_("Une nouvelle offre est publiée ou en brouillon.")]})
         listing = catalog_services.create_listing(
             data, by=by, publish=status == ListingStatus.PUBLISHED
         )
@@ -162,7 +170,7 @@ def put_listing(
     listing = catalog_queries.get_listing_for_refurbisher(by, existing_id)
     if status == ListingStatus.DRAFT and listing.status != ListingStatus.DRAFT:
         raise FieldsError(
-            {"status": ["Une offre publiée ou archivée ne redevient pas un brouillon."]}
+            {"status": [_("Une offre publiée ou archivée ne redevient pas un brouillon.")]}
         )
     new_status = ListingStatus(status) if status else None
     catalog_services.update_listing(listing, data, by=by, status=new_status)
@@ -175,7 +183,9 @@ def sync_stock(items: list[tuple[str, int]], *, by: User) -> tuple[int, int]:
     nothing written. One bulk conditional UPDATE and one bulk audit INSERT."""
     _require_refurbisher(by)
     if not 1 <= len(items) <= MAX_STOCK_ITEMS:
-        raise FieldsError({"items": [f"Entre 1 et {MAX_STOCK_ITEMS} lignes par envoi."]})
+        raise FieldsError(
+            {"items": [_("Entre 1 et %(maximum)s lignes par envoi.", maximum=MAX_STOCK_ITEMS)]}
+        )
     org_id = by.organisation_id
     errors: dict[str, list[str]] = {}
     seen: dict[str, int] = {}
@@ -186,7 +196,11 @@ def sync_stock(items: list[tuple[str, int]], *, by: User) -> tuple[int, int]:
             errors[f"items.{index}.quantity"] = [str(err)]
         if sku in seen:
             errors[f"items.{index}.sku"] = [
-                f"La référence « {sku} » apparaît déjà à la ligne {seen[sku]}."
+                _(
+                    "La référence « %(sku)s » apparaît déjà à la ligne %(line)s.",
+                    sku=sku,
+                    line=seen[sku],
+                )
             ]
         seen.setdefault(sku, index)
     current: dict[str, tuple[int, int]] = {}
@@ -201,10 +215,12 @@ def sync_stock(items: list[tuple[str, int]], *, by: User) -> tuple[int, int]:
     for index, (sku, _quantity) in enumerate(items):
         if sku not in current:
             errors.setdefault(f"items.{index}.sku", []).append(
-                f"Aucune de vos offres n'a la référence « {sku} »."
+                _("Aucune de vos offres n'a la référence « %(sku)s ».", sku=sku)
             )
     if errors:
-        raise FieldsError(errors, "Certaines lignes sont refusées ; aucun stock n'a été modifié.")
+        raise FieldsError(
+            errors, _("Certaines lignes sont refusées ; aucun stock n'a été modifié.")
+        )
     now = utcnow()
     changes = [
         {"b_id": current[sku][0], "b_old": current[sku][1], "b_new": quantity}

@@ -1,5 +1,5 @@
-"""Request validation: JSON bodies and query strings through pydantic, with French
-messages per field (422 problem+json)."""
+"""Request validation: JSON bodies and query strings through pydantic, with messages per
+field in the request's language (422 problem+json)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import pydantic
 from flask import request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from nrhub.api.problems import ApiProblem
 from nrhub.errors import DomainError
@@ -18,47 +19,48 @@ from nrhub.errors import DomainError
 M = TypeVar("M", bound=pydantic.BaseModel)
 
 
+# Read at each request, in its language.
 _PYDANTIC_MESSAGES = {
-    "missing": "Ce champ est obligatoire.",
-    "extra_forbidden": "Ce champ n'est pas attendu.",
-    "int_type": "Un nombre entier est attendu.",
-    "int_parsing": "Un nombre entier est attendu.",
-    "int_from_float": "Un nombre entier est attendu.",
-    "bool_type": "Un booléen (true ou false) est attendu.",
-    "bool_parsing": "Un booléen (true ou false) est attendu.",
-    "string_type": "Une chaîne de caractères est attendue.",
-    "list_type": "Une liste est attendue.",
-    "model_type": "Un objet JSON est attendu.",
-    "dict_type": "Un objet JSON est attendu.",
-    "literal_error": "Valeur non autorisée.",
-    "enum": "Valeur non autorisée.",
-    "string_pattern_mismatch": "Format invalide.",
+    "missing": _l("Ce champ est obligatoire."),
+    "extra_forbidden": _l("Ce champ n'est pas attendu."),
+    "int_type": _l("Un nombre entier est attendu."),
+    "int_parsing": _l("Un nombre entier est attendu."),
+    "int_from_float": _l("Un nombre entier est attendu."),
+    "bool_type": _l("Un booléen (true ou false) est attendu."),
+    "bool_parsing": _l("Un booléen (true ou false) est attendu."),
+    "string_type": _l("Une chaîne de caractères est attendue."),
+    "list_type": _l("Une liste est attendue."),
+    "model_type": _l("Un objet JSON est attendu."),
+    "dict_type": _l("Un objet JSON est attendu."),
+    "literal_error": _l("Valeur non autorisée."),
+    "enum": _l("Valeur non autorisée."),
+    "string_pattern_mismatch": _l("Format invalide."),
+    "string_too_short": _l("Ce champ est obligatoire."),
 }
 
 
-def _french(error: Any) -> str:
+def _message(error: Any) -> str:
+    """pydantic's error as the API's own message, in the request's language."""
     kind = error["type"]
     ctx = error.get("ctx") or {}
     if kind in ("greater_than_equal", "greater_than"):
-        return f"La valeur doit être au moins {ctx.get('ge', ctx.get('gt'))}."
+        return _("La valeur doit être au moins %(limit)s.", limit=ctx.get("ge", ctx.get("gt")))
     if kind in ("less_than_equal", "less_than"):
-        return f"La valeur doit être au plus {ctx.get('le', ctx.get('lt'))}."
+        return _("La valeur doit être au plus %(limit)s.", limit=ctx.get("le", ctx.get("lt")))
     if kind == "too_short":
-        return f"Au moins {ctx.get('min_length')} élément(s) attendu(s)."
+        return _("Au moins %(count)s élément(s) attendu(s).", count=ctx.get("min_length"))
     if kind == "too_long":
-        return f"Au plus {ctx.get('max_length')} élément(s) autorisé(s)."
-    if kind == "string_too_short":
-        return "Ce champ est obligatoire."
+        return _("Au plus %(count)s élément(s) autorisé(s).", count=ctx.get("max_length"))
     if kind == "string_too_long":
-        return f"Au plus {ctx.get('max_length')} caractères."
-    return _PYDANTIC_MESSAGES.get(kind, "Valeur invalide.")
+        return _("Au plus %(count)s caractères.", count=ctx.get("max_length"))
+    return str(_PYDANTIC_MESSAGES.get(kind, _l("Valeur invalide.")))
 
 
 def validation_errors(err: pydantic.ValidationError) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     for item in err.errors():
         path = ".".join(str(part) for part in item["loc"]) or "body"
-        errors.setdefault(path, []).append(_french(item))
+        errors.setdefault(path, []).append(_message(item))
     return errors
 
 
@@ -70,9 +72,9 @@ def parse_body(model: type[M]) -> M:
     """The JSON body validated by ``model``; 422 problem with per-field errors otherwise."""
     data = request.get_json(silent=True)
     if data is None:
-        raise invalid({"body": ["Un corps JSON valide est attendu."]})
+        raise invalid({"body": [_("Un corps JSON valide est attendu.")]})
     if nul := _nul_paths(data):
-        raise invalid({path: [NUL_MESSAGE] for path in nul})
+        raise invalid({path: [str(NUL_MESSAGE)] for path in nul})
     try:
         # Strict JSON: "3" is not an integer nor "yes" a boolean, as the OpenAPI document
         # says; 3.0 is one (JSON Schema counts integral numbers as integers).
@@ -84,7 +86,7 @@ def parse_body(model: type[M]) -> M:
 # No text may hold U+0000 (PostgreSQL refuses it): every string of the OpenAPI document
 # carries this pattern unless it has its own (see nrhub.api.openapi).
 NO_NUL_PATTERN = r"^[^\x00]*$"
-NUL_MESSAGE = "Le caractère nul (U+0000) n'est pas autorisé."
+NUL_MESSAGE = _l("Le caractère nul (U+0000) n'est pas autorisé.")
 
 
 def _nul_paths(value: Any, path: str = "") -> list[str]:

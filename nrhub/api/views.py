@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app, jsonify, request
 from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 
 from nrhub.api import (
     agreement_views,
@@ -20,7 +21,7 @@ from nrhub.api import (
     services,
     tokens,
 )
-from nrhub.api.core import PAGINATION_PARAMS, Param, bp, route
+from nrhub.api.core import PAGINATION_PARAMS, Answer, Param, bp, route
 from nrhub.auth.services import LoginError, on_password_reset
 from nrhub.catalog import queries as catalog_queries
 from nrhub.extensions import limiter
@@ -66,7 +67,7 @@ def _login_limit() -> str:
     tag="Jetons",
 )
 @limiter.limit(_login_limit)
-def create_token() -> ResponseReturnValue:
+def create_token() -> Answer:
     body = core.parse_body(schemas.TokenCreate)
     try:
         token, raw = tokens.issue_token_with_password(
@@ -75,8 +76,7 @@ def create_token() -> ResponseReturnValue:
     except LoginError as err:
         keep_writes_on_refusal()  # the failure counts towards the account's lock
         return core.problem(err.status_code, err.message)
-    payload = {"id": token.id, "token": raw, "expires_at": core.timestamp(token.expires_at)}
-    return jsonify(payload), 201
+    return schemas.TokenCreated.of(token, raw), 201
 
 
 @route(
@@ -87,10 +87,8 @@ def create_token() -> ResponseReturnValue:
     errors=(401,),
     tag="Catalogue",
 )
-def categories() -> ResponseReturnValue:
-    return jsonify(
-        {"items": [schemas.CategoryOut.of(c).model_dump() for c in queries.categories()]}
-    )
+def categories() -> Answer:
+    return schemas.CategoryList.of(queries.categories())
 
 
 LISTING_FILTERS = [
@@ -104,7 +102,7 @@ LISTING_FILTERS = [
 def _flag(name: str) -> bool:
     value = request.args.get(name, "").lower()
     if value not in ("", "true", "false", "1", "0"):
-        raise core.invalid({name: ["true ou false attendu."]})
+        raise core.invalid({name: [_("true ou false attendu.")]})
     return value in ("true", "1")
 
 
@@ -118,7 +116,7 @@ def _flag(name: str) -> bool:
     errors=(401, 422),
     tag="Catalogue",
 )
-def listings() -> ResponseReturnValue:
+def listings() -> Answer:
     limit = core.page_limit(request.args.get("limit"))
     after = core.decode_cursor(request.args.get("cursor"))
     filters = catalog_queries.CatalogueFilters(
@@ -129,12 +127,7 @@ def listings() -> ResponseReturnValue:
     )
     items, more = queries.published_listings(filters, after, limit)
     next_cursor = core.encode_cursor(items[-1].id) if more and items else None
-    return jsonify(
-        {
-            "items": [schemas.ListingOut.of(i).model_dump() for i in items],
-            "next_cursor": next_cursor,
-        }
-    )
+    return schemas.ListingPage.of(items, next_cursor)
 
 
 ID_PARAM = Param("id", "path", {"type": "integer"}, "Identifiant.", required=True)
@@ -150,9 +143,8 @@ ID_PARAM = Param("id", "path", {"type": "integer"}, "Identifiant.", required=Tru
     errors=(401, 404),
     tag="Catalogue",
 )
-def listing(id: int) -> ResponseReturnValue:
-    item = catalog_queries.get_visible_listing(id, core.api_user())
-    return jsonify(schemas.ListingOut.of(item).model_dump())
+def listing(id: int) -> Answer:
+    return schemas.ListingOut.of(catalog_queries.get_visible_listing(id, core.api_user()))
 
 
 @route(
@@ -170,7 +162,7 @@ def listing(id: int) -> ResponseReturnValue:
     errors=(401, 403, 409, 422),
     tag="Reconditionneur",
 )
-def put_listing(sku: str) -> ResponseReturnValue:
+def put_listing(sku: str) -> Answer:
     body = core.parse_body(schemas.ListingIn)
     user = core.api_user()
     fields = body.model_dump()
@@ -179,7 +171,7 @@ def put_listing(sku: str) -> ResponseReturnValue:
     with core.fields_renamed(services.FIELD_NAMES):
         listing_id, created = services.put_listing(sku, data, body.status, by=user, shown=shown)
     item = catalog_queries.get_visible_listing(listing_id, user)
-    return jsonify(schemas.ListingOut.of(item).model_dump()), 201 if created else 200
+    return schemas.ListingOut.of(item), 201 if created else 200
 
 
 @route(
@@ -194,11 +186,11 @@ def put_listing(sku: str) -> ResponseReturnValue:
     errors=(401, 403, 409, 422),
     tag="Reconditionneur",
 )
-def stock() -> ResponseReturnValue:
+def stock() -> Answer:
     body = core.parse_body(schemas.StockSync)
     items = [(item.sku, item.quantity) for item in body.items]
     updated, unchanged = services.sync_stock(items, by=core.api_user())
-    return jsonify({"updated": updated, "unchanged": unchanged})
+    return schemas.StockResult(updated=updated, unchanged=unchanged)
 
 
 @route(
