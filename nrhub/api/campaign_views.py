@@ -104,6 +104,7 @@ def put_order(id: int) -> Answer:
         quantities[line.offer_id] = line.quantity
     user = core.api_user()
     item = campaign_queries.get_campaign_for(user, id)
+    core.check_echoed_campaign(body.campaign_id, item.id)
     order_services.place_order(item, quantities, by=user)
     return schemas.OrderOut.of(_order_or_404(id))
 

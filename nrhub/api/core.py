@@ -30,6 +30,7 @@ from nrhub.api.registry import REGISTRY, Answer, Param, Route, route
 from nrhub.api.validation import (
     NO_NUL_PATTERN,
     NUL_MESSAGE,
+    check_echoed_campaign,
     fields_renamed,
     invalid,
     parse_body,
@@ -55,6 +56,7 @@ __all__ = [
     "Route",
     "api_user",
     "bp",
+    "check_echoed_campaign",
     "day",
     "decimal_text",
     "decode_cursor",

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from nrhub.api import core
 from nrhub.api.core import MAX_ID, PAGINATION_PARAMS, Answer, Param, route
-from nrhub.api.schemas import NamedRef, _In
+from nrhub.api.schemas import EchoesCampaign, NamedRef, _In
 from nrhub.auth.models import User
 from nrhub.campaigns import queries as campaign_queries
 from nrhub.commitments import services as commitment_services
@@ -47,7 +47,9 @@ class CreditNoteIn(_In):
     lines: list[CreditLineIn] = Field(min_length=1, max_length=1000)
 
 
-class CommitmentIn(_In):
+class CommitmentIn(EchoesCampaign):
+    """GET's answer is accepted as is (its read-only fields are ignored)."""
+
     engagement_number: str = Field(min_length=1, max_length=50, examples=["EJ-2026-00042"])
     budget_nature: str = Field(min_length=1, max_length=10, examples=["2183"])
     budget_chapter: str = Field(min_length=1, max_length=10, examples=["21"])
@@ -202,6 +204,7 @@ def put_commitment(id: int) -> Answer:
     body = core.parse_body(CommitmentIn)
     user = core.api_user()
     campaign = campaign_queries.get_campaign_for(user, id)
+    core.check_echoed_campaign(body.campaign_id, campaign.id)
     item = commitment_services.record_commitment(
         campaign,
         commitment_services.CommitmentData(

@@ -392,14 +392,31 @@ class CampaignPage(BaseModel):
         return cls(items=[CampaignSummaryOut.of(c) for c in items], next_cursor=next_cursor)
 
 
+# Read-only fields of an answer, accepted back in the matching PUT so that a client may send
+# what it read: ignored, except a campaign id, which must be the address's.
+ECHOED = "Lecture seule, tel que renvoyé par GET : ignoré."
+
+
+class EchoesCampaign(_In):
+    campaign_id: int | None = Field(
+        default=None, description="Lecture seule : s'il est donné, celui de l'adresse."
+    )
+    updated_at: str | None = Field(default=None, description=ECHOED)
+
+
 class OrderLineIn(_In):
+    id: int | None = Field(default=None, description=ECHOED)
     offer_id: Id
     quantity: int = Field(ge=0, le=100_000, description="0 retire la ligne.")
 
 
-class OrderIn(_In):
-    """The wanted quantities; offers not mentioned keep their line."""
+class OrderIn(EchoesCampaign):
+    """The wanted quantities; offers not mentioned keep their line. The body GET returns is
+    accepted as is (its read-only fields are ignored)."""
 
+    id: int | None = Field(default=None, description=ECHOED)
+    status: str | None = Field(default=None, description=ECHOED)
+    created_at: str | None = Field(default=None, description=ECHOED)
     lines: list[OrderLineIn] = Field(min_length=1, max_length=1000)
 
 

@@ -139,3 +139,21 @@ def parse_query(model: type[M]) -> M:
         return model.model_validate(request.args.to_dict())
     except pydantic.ValidationError as err:
         raise invalid(validation_errors(err)) from err
+
+
+def check_echoed_campaign(sent: int | None, campaign_id: int) -> None:
+    """A body sent back as GET gave it names its campaign: 422 when that is not the
+    address's."""
+    if sent is not None and sent != campaign_id:
+        raise invalid(
+            {
+                "campaign_id": [
+                    _(
+                        "Champ en lecture seule : la campagne du corps (%(sent)s) doit "
+                        "être celle de l'adresse (%(id)s).",
+                        sent=sent,
+                        id=campaign_id,
+                    )
+                ]
+            }
+        )

@@ -142,6 +142,10 @@ def walk_every_route(client: FlaskClient) -> Walk:
         {"lines": [{"offer_id": offer["id"], "quantity": 1}]},
         id=created["id"],
     )
+    # A client may send back the order it read, read-only fields included.
+    order = walk.call("buyer1", "GET", "/campaigns/{id}/order", id=created["id"])
+    again = walk.call("buyer1", "PUT", "/campaigns/{id}/order", order, id=created["id"])
+    assert again["lines"] == order["lines"]
     walk.call("buyer1", "GET", "/campaigns")
     walk.call("buyer1", "GET", "/campaigns/{id}", id=campaign_id)
     walk.call("coordinator", "GET", "/campaigns/{id}", id=created["id"])
@@ -155,7 +159,9 @@ def walk_every_route(client: FlaskClient) -> Walk:
         "delivery_address": "Mairie, 1 place de la Mairie, 35500 Vitré",
     }
     walk.call("buyer1", "PUT", "/campaigns/{id}/commitment", commitment, id=campaign_id)
-    walk.call("buyer1", "GET", "/campaigns/{id}/commitment", id=campaign_id)
+    read = walk.call("buyer1", "GET", "/campaigns/{id}/commitment", id=campaign_id)
+    again = walk.call("buyer1", "PUT", "/campaigns/{id}/commitment", read, id=campaign_id)
+    assert again | {"updated_at": None} == read | {"updated_at": None}
     walk.call("buyer1", "GET", "/campaigns/{id}/order", id=campaign_id)
     preview = walk.call(
         "coordinator", "POST", "/campaigns/{id}/consolidation", {"confirm": False}, id=campaign_id
@@ -238,6 +244,8 @@ def walk(app, client: FlaskClient) -> Walk:  # type: ignore[no-untyped-def]
 
 
 def test_every_json_answer_fits_its_documented_schema(api, walk):  # type: ignore[no-untyped-def]
+    """One walk (it builds a whole campaign) for three checks: every answer fits its
+    schema, every documented JSON route is reached, and a listing read is accepted back."""
     document = api.get("/api/v1/openapi.json").get_json()
     components = _closed(copy.deepcopy(document["components"]))
     for method, route, status, body in walk.answers:
@@ -248,19 +256,39 @@ def test_every_json_answer_fits_its_documented_schema(api, walk):  # type: ignor
         errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(body)]
         assert errors == [], f"{method} {route} ({status}) outside its schema: {errors[:5]}"
 
-
-def test_the_walk_reaches_every_route_with_a_json_answer(walk):  # type: ignore[no-untyped-def]
     documented = {(r.method, r.path) for r in REGISTRY if r.response is not None}
     reached = {(method, route.split("?")[0]) for method, route, _status, _body in walk.answers}
     assert documented - reached == set()
 
-
-def test_put_listing_accepts_what_it_returned(walk):  # type: ignore[no-untyped-def]
-    """A client may send back the representation it read."""
     [created] = [a[3] for a in walk.answers if a[:2] == ("PUT", "/listings/by-sku/{sku}")]
     read = walk.call("refurbisher_a", "GET", "/listings/{id}", id=created["id"])
     again = walk.call("refurbisher_a", "PUT", "/listings/by-sku/{sku}", read, sku="NEW-1")
     assert again == read | {"updated_at": again["updated_at"]}
+
+
+def test_an_order_or_commitment_naming_another_campaign_is_refused(app, client):  # type: ignore[no-untyped-def]
+    world = scenario()
+    headers = bearer(world.people["buyer1"])
+    campaign_id = world.campaign.id
+    order = client.get(f"{PREFIX}/campaigns/{campaign_id}/order", headers=headers).get_json()
+    order["campaign_id"] = campaign_id + 1
+
+    response = client.put(f"{PREFIX}/campaigns/{campaign_id}/order", json=order, headers=headers)
+
+    assert response.status_code == 422
+    assert "campaign_id" in response.get_json()["errors"]
+    commitment = {
+        "campaign_id": campaign_id + 1,
+        "engagement_number": "EJ-1",
+        "budget_nature": "2183",
+        "budget_chapter": "21",
+        "delivery_address": "Mairie, 1 place de la Mairie, 35500 Vitré",
+    }
+    response = client.put(
+        f"{PREFIX}/campaigns/{campaign_id}/commitment", json=commitment, headers=headers
+    )
+    assert response.status_code == 422
+    assert "campaign_id" in response.get_json()["errors"]
 
 
 def test_a_view_answering_another_model_than_documented_is_an_error(app):  # type: ignore[no-untyped-def]

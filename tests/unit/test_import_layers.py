@@ -61,7 +61,6 @@ LAYER_OF_NAME = {
     "decp": "queries",
     "ocds": "queries",
     "reference": "queries",  # the reference data files (and their seeding loaders)
-    "serializers": "views",  # objects to API shapes
     "services": "services",
     "offers": "services",
     "orders": "services",
