@@ -6,7 +6,8 @@ Create Date: 2026-12-04 10:00:00
 
 ``outbox_mail.template`` and ``outbox_mail.context`` (JSON text): a use case that queues
 hundreds of messages in one request (a consolidation: one per buyer) stores each message's
-data, and the sender renders its body, then writes it in ``body``.
+data, and the sender renders its body, then writes it in ``body``. Send the outbox before
+a downgrade: a message not yet rendered would lose its data.
 """
 import sqlalchemy as sa
 
