@@ -4,11 +4,13 @@
   offers (demand above the committed quantity on half of them), without e-mails: the unit
   of work a request runs, from the first read to the commit (target ≤ 2 s);
 - ``consolidate_20k_lines_with_mail_s``: the same with its e-mails to the 1,000 buyers and
-  25 refurbishers, as production sends them (``MAIL_SEND_AT_ONCE`` off): rendered and
-  written to the outbox table inside the unit of work, sent later by the cron's
-  ``flask mail send`` (target ≤ 1.3 × the figure without e-mails);
-- ``consolidation_mail_send_s``: that later sending of one consolidation's e-mails
-  (``send_outbox``, to the in-memory mail backend), off the request;
+  25 refurbishers, as a production request queues them (``MAIL_SEND_AT_ONCE`` off): each
+  message's data (its lines and amounts) built and written to the outbox table inside the
+  unit of work, in one INSERT; the request neither renders nor sends them: the cron's
+  ``flask mail send`` does, off the request (target ≤ 1.3 × the figure without e-mails);
+- ``consolidation_mail_send_s``: that later work of the sender for one consolidation's
+  e-mails (``send_outbox``: claim, render each body in its language, send to the
+  in-memory mail backend, mark sent with the body), off the request;
 - ``consolidate_scaling_ratio``: time at 20,000 lines / time at 2,000 lines (target ≤ 12).
 
 Data are built with bulk inserts; each figure is the median of a few runs, each on a fresh
@@ -214,7 +216,8 @@ class _World:
 
 def _confirm(campaign: Campaign, by: User, notify: bool) -> ConsolidationResult:
     """The confirmation as one request runs it: one unit of work, e-mails queued in the
-    outbox table inside it (``MAIL_SEND_AT_ONCE`` off: nothing is sent after the commit)."""
+    outbox table inside it (``MAIL_SEND_AT_ONCE`` off, as in production: nothing is
+    rendered or sent after the commit; the cron's sender does it)."""
     kwargs = {"notify": notify} if "notify" in signature(confirm_consolidation).parameters else {}
     with unit_of_work():
         return confirm_consolidation(campaign, by=by, **kwargs)
@@ -253,7 +256,7 @@ def run() -> None:
         if not queued:
             raise RuntimeError("bench consolidation: no e-mail queued by the consolidations")
         report("consolidate_20k_lines_with_mail_s", with_mail, "s")
-        note(f"{queued // RUNS} e-mails queued per consolidation, sent later by the cron")
+        note(f"{queued // RUNS} e-mails queued per consolidation, rendered and sent by the cron")
         start = time.perf_counter()
         sent = send_outbox()
         elapsed = time.perf_counter() - start

@@ -48,7 +48,7 @@ from nrhub.consolidation.preview import (
 from nrhub.db import rows_changed, utcnow
 from nrhub.errors import ConflictError, NotFoundError, ValidationError
 from nrhub.extensions import db
-from nrhub.mail import queue_mail
+from nrhub.mail import queue_mails
 from nrhub.organisations.queries import member_recipients
 
 __all__ = [
@@ -245,7 +245,8 @@ def confirm_consolidation(
     # Keep the caller's copy of the campaign in step with the conditional UPDATE.
     db.session.refresh(campaign)
     if notify:
-        _queue_consolidation_mails(_notices(outcome))
+        with _cyclic_gc_paused():  # the e-mails' data: one small dict per order line
+            _queue_consolidation_mails(_notices(outcome))
     return result
 
 
@@ -306,7 +307,7 @@ def _cyclic_gc_paused() -> Iterator[None]:
 @dataclass
 class _Notices:
     campaign_title: str
-    buyers: dict[int, list[dict[str, Any]]]
+    buyers: dict[int, dict[str, Any]]  # lines and totals
     refurbishers: dict[int, dict[str, Any]]
 
 
@@ -422,59 +423,89 @@ def _maintenance_notices(offer: OfferPreview) -> list[dict[str, Any]]:
     ]
 
 
-def _buyer_notices(preview: ConsolidationPreview) -> dict[int, list[dict[str, Any]]]:
-    notices: dict[int, list[dict[str, Any]]] = defaultdict(list)
+def _buyer_notices(preview: ConsolidationPreview) -> dict[int, dict[str, Any]]:
+    """Each buyer's e-mail data: its lines and totals as the e-mail prints them, kept as
+    JSON in the outbox (:func:`nrhub.mail.queue_mails`), amounts as text."""
+    notices: dict[int, dict[str, Any]] = {}
+    totals: dict[int, list[Decimal]] = {}  # HT, TTC
+    # 20,000 lines share a few thousand (quantity, price, rate): compute each once.
+    known: dict[tuple[int, Decimal, Decimal], tuple[dict[str, str], Decimal, Decimal]] = {}
+
+    def add(buyer_id: int, line: dict[str, Any], price: Decimal, vat_rate: Decimal) -> None:
+        key = (line["quantity"], price, vat_rate)
+        found = known.get(key)
+        if found is None:
+            a = line_amounts(line["quantity"], price, vat_rate)
+            found = known[key] = ({"ht": str(a.ht), "ttc": str(a.ttc)}, a.ht, a.ttc)
+        line["amount"] = found[0]
+        notice = notices.get(buyer_id)
+        if notice is None:
+            notice = notices[buyer_id] = {"lines": []}
+            totals[buyer_id] = [ZERO, ZERO]
+        notice["lines"].append(line)
+        total = totals[buyer_id]
+        total[0] += found[1]
+        total[1] += found[2]
+
     for offer in preview.offers:
+        designation = offer.offer.designation
+        refurbisher = offer.offer.refurbisher_name
+        price, vat_rate = offer.unit_price, offer.offer.vat_rate
+        price_text = str(price)
         for b in offer.buyers:
-            notices[b.buyer_id].append(
-                {
-                    "designation": offer.offer.designation,
-                    "refurbisher": offer.offer.refurbisher_name,
-                    "asked": b.asked,
-                    "quantity": b.quantity,
-                    "unit_price": offer.unit_price,
-                    "amount": line_amounts(b.quantity, offer.unit_price, offer.offer.vat_rate),
-                }
-            )
+            line = {
+                "designation": designation,
+                "refurbisher": refurbisher,
+                "asked": b.asked,
+                "quantity": b.quantity,
+                "unit_price": price_text,
+            }
+            add(b.buyer_id, line, price, vat_rate)
             choice = b.maintenance
             if choice is not None:
-                notices[b.buyer_id].append(
-                    {
-                        "designation": f"{choice.label} — {offer.offer.designation}",
-                        "refurbisher": offer.offer.refurbisher_name,
-                        "asked": b.asked,
-                        "quantity": b.quantity,
-                        "unit_price": choice.unit_price,
-                        "amount": line_amounts(b.quantity, choice.unit_price, choice.vat_rate),
-                    }
-                )
+                line = {
+                    "designation": f"{choice.label} — {designation}",
+                    "refurbisher": refurbisher,
+                    "asked": b.asked,
+                    "quantity": b.quantity,
+                    "unit_price": str(choice.unit_price),
+                }
+                add(b.buyer_id, line, choice.unit_price, choice.vat_rate)
+    for buyer_id, (ht, ttc) in totals.items():
+        notices[buyer_id].update(total_ht=str(ht), total_ttc=str(ttc))
     return notices
 
 
 def _queue_consolidation_mails(notices: _Notices) -> None:
     """Each buyer learns its allocation, each refurbisher its purchase order (each person
-    in the language of their account)."""
+    in the language of their account). The request writes the messages' data to the
+    outbox; the sender renders them (a thousand buyers' e-mails would double its time)."""
     recipients = member_recipients([*notices.buyers, *notices.refurbishers])
     title = notices.campaign_title
-    for buyer_id, lines in notices.buyers.items():
-        queue_mail(
-            recipients.get(buyer_id, []),
-            _l("Campagne « %(title)s » : votre attribution", title=title),
-            "consolidation_buyer",
-            campaign_title=notices.campaign_title,
-            lines=lines,
-            total_ht=sum((line["amount"].ht for line in lines), ZERO),
-            total_ttc=sum((line["amount"].ttc for line in lines), ZERO),
-        )
-    for refurbisher_id, po in notices.refurbishers.items():
-        queue_mail(
-            recipients.get(refurbisher_id, []),
-            _l(
-                "Bon de commande %(number)s — campagne « %(title)s »",
-                number=po["number"],
-                title=title,
-            ),
-            "consolidation_refurbisher",
-            campaign_title=notices.campaign_title,
-            purchase_order=po,
-        )
+    allocation_subject = _l("Campagne « %(title)s » : votre attribution", title=title)
+    queue_mails(
+        "consolidation_buyer",
+        (
+            (
+                recipients.get(buyer_id, []),
+                allocation_subject,
+                {"campaign_title": title, **notice},
+            )
+            for buyer_id, notice in notices.buyers.items()
+        ),
+    )
+    queue_mails(
+        "consolidation_refurbisher",
+        (
+            (
+                recipients.get(refurbisher_id, []),
+                _l(
+                    "Bon de commande %(number)s — campagne « %(title)s »",
+                    number=po["number"],
+                    title=title,
+                ),
+                {"campaign_title": title, "purchase_order": po},
+            )
+            for refurbisher_id, po in notices.refurbishers.items()
+        ),
+    )

@@ -333,6 +333,14 @@ def insert_deliveries(
                 per_delivery[(offer.offer.refurbisher_id, b.buyer_id)].append((offer, b))
     keys = sorted(per_delivery)
     po_ids = {refurbisher: po.id for refurbisher, po in purchase_orders.items()}
+    cents: dict[Decimal, int] = {}  # 20,000 amounts, a few thousand distinct ones
+
+    def in_cents(amount: Decimal) -> int:
+        found = cents.get(amount)
+        if found is None:
+            found = cents[amount] = to_cents(amount)
+        return found
+
     rows = [
         (
             po_ids[refurbisher],
@@ -341,7 +349,7 @@ def insert_deliveries(
             refurbisher,
             DeliveryStatus.PENDING.value,
             sum(
-                to_cents(b.amount_ht) + to_cents(b.maintenance_ht)
+                in_cents(b.amount_ht) + in_cents(b.maintenance_ht)
                 for _o, b in per_delivery[(refurbisher, buyer)]
             ),
         )

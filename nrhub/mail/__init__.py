@@ -5,6 +5,10 @@ the outbox table inside the current unit of work: a rollback sends nothing. Once
 messages are sent at once when ``MAIL_SEND_AT_ONCE`` is on (development, tests), otherwise
 by the cron command ``flask --app nrhub mail send``.
 
+:func:`queue_mails` is for a use case that writes hundreds of messages in one request (a
+consolidation: one per buyer): it stores each message's template and data, and the sender
+renders the bodies, off the request.
+
 One locale rule: each recipient reads the message in the language of their account
 (French when unknown). Subjects given as lazy strings (``lazy_gettext``) are translated
 for each language.
@@ -17,16 +21,18 @@ for real delivery.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from decimal import Decimal
 from typing import Any, NamedTuple
 
 from flask import current_app, has_request_context, render_template, url_for
 from flask_babel import force_locale
 from flask_mailman import EmailMessage
 from flask_mailman.backends.file import EmailBackend as FileBackend
-from sqlalchemy import insert, or_, update
+from sqlalchemy import Text, bindparam, func, insert, or_, update
 
 from nrhub.db import utcnow
 from nrhub.extensions import db
@@ -44,6 +50,9 @@ class Recipient(NamedTuple):
     locale: str | None = None
 
 
+Recipients = str | Recipient | Iterable[str | Recipient]
+
+
 # Flask-Mailman ships no types: its backend is Any, which strict mypy forbids subclassing.
 class ConsoleFileBackend(FileBackend):  # type: ignore[misc]
     """Writes each message to a file under MAIL_FILE_PATH and logs it."""
@@ -58,7 +67,7 @@ class ConsoleFileBackend(FileBackend):  # type: ignore[misc]
 
 
 def queue_mail(
-    to: str | Recipient | Iterable[str | Recipient],
+    to: Recipients,
     subject: Any,
     template: str,
     **context: Any,
@@ -78,15 +87,82 @@ def queue_mail(
         for locale, emails in sorted(by_locale.items()):
             with force_locale(locale):
                 rows.append(
-                    {
-                        "recipients": emails,
-                        "subject": f"[nrhub] {_subject_text(subject)}"[:300],
-                        "body": render_template(f"mail/{template}.txt", **context),
-                        "locale": locale,
-                        "created_at": now,
-                        "attempts": 0,
-                    }
+                    _row(
+                        emails,
+                        _subject_line(subject),
+                        locale,
+                        now,
+                        body=render_template(f"mail/{template}.txt", **context),
+                    )
                 )
+    _enqueue(rows)
+
+
+def queue_mails(
+    template: str, messages: Iterable[tuple[Recipients, Any, Mapping[str, Any]]]
+) -> None:
+    """Put one message per ``(to, subject, data)`` of ``messages`` in the outbox, each to be
+    rendered from ``templates/mail/<template>.txt`` with ``data`` when it is sent.
+
+    For a use case that writes hundreds of messages in one request (a consolidation: one
+    per buyer): the request only writes rows, the sender (the cron's ``flask mail send``,
+    or the after-commit sending when ``MAIL_SEND_AT_ONCE`` is on) renders each body in its
+    recipients' language. ``data`` is therefore kept as JSON: plain values only (text,
+    numbers, lists, dicts; a ``Decimal`` comes back as text, which the ``money`` filter
+    formats), and the template reads nothing else (no person, no database). A subject
+    object given for several messages is translated once per language.
+    """
+    rows = []
+    now = utcnow()
+    subjects: dict[tuple[int, str], tuple[Any, str]] = {}  # keeps each subject alive: its id
+    with _rendering_context():
+        for to, subject, data in messages:
+            by_locale = _group_by_locale(to)
+            if not by_locale:
+                continue
+            context = json.dumps(data, default=_json_value, ensure_ascii=False)
+            for locale, emails in sorted(by_locale.items()):
+                known = subjects.get((id(subject), locale))
+                if known is None:
+                    with force_locale(locale):
+                        known = subjects[(id(subject), locale)] = (subject, _subject_line(subject))
+                rows.append(_row(emails, known[1], locale, now, template=template, context=context))
+    _enqueue(rows)
+
+
+def _row(
+    emails: list[str],
+    subject: str,
+    locale: str,
+    now: dt.datetime,
+    *,
+    body: str = "",
+    template: str | None = None,
+    context: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "recipients": emails,
+        "subject": subject,
+        "body": body,
+        "locale": locale,
+        "created_at": now,
+        "attempts": 0,
+        "template": template,
+        "context": context,
+    }
+
+
+def _json_value(value: Any) -> str:
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"an e-mail's data must be plain values, not {type(value).__name__}")
+
+
+def _enqueue(rows: list[dict[str, Any]]) -> None:
+    """Write ``rows`` to the outbox: at the end of the unit of work, in one INSERT with its
+    other messages, sent after the commit; at once outside a unit of work."""
+    if not rows:
+        return
     state = unit_state()
     if state is None:  # outside a unit of work (a test calling a service): at once
         _send_if_configured(_insert(rows))
@@ -114,6 +190,10 @@ def _send_if_configured(ids: list[int]) -> None:
         send_outbox(ids)
 
 
+def _subject_line(subject: Any) -> str:
+    return f"[nrhub] {_subject_text(subject)}"[:300]
+
+
 def _subject_text(subject: Any) -> str:
     """A subject in the current locale: plain text as is, a lazy string or a function
     (for subjects built of several parts) evaluated now."""
@@ -124,7 +204,7 @@ def _subject_text(subject: Any) -> str:
     return str(subject)
 
 
-def _group_by_locale(to: str | Recipient | Iterable[str | Recipient]) -> dict[str, list[str]]:
+def _group_by_locale(to: Recipients) -> dict[str, list[str]]:
     items: Iterable[str | Recipient] = [to] if isinstance(to, str | Recipient) else to
     groups: dict[str, list[str]] = defaultdict(list)
     for item in items:
@@ -162,7 +242,8 @@ def send_outbox(ids: Iterable[int] | None = None, *, now: dt.datetime | None = N
 
     Messages are claimed by one conditional update (a sender that died leaves its claim to
     expire after CLAIM_TIMEOUT), sent, then marked sent: two senders (the process that
-    queued them and the cron) never both send one.
+    queued them and the cron) never both send one. A message queued with its template and
+    data (:func:`queue_mails`) is rendered here, and its body kept with it once sent.
     """
     now = now or utcnow()
     table = OutboxMail.__table__
@@ -173,7 +254,15 @@ def send_outbox(ids: Iterable[int] | None = None, *, now: dt.datetime | None = N
             or_(table.c.claimed_at.is_(None), table.c.claimed_at < now - CLAIM_TIMEOUT),
         )
         .values(claimed_at=now, attempts=table.c.attempts + 1)
-        .returning(table.c.id, table.c.recipients, table.c.subject, table.c.body)
+        .returning(
+            table.c.id,
+            table.c.recipients,
+            table.c.subject,
+            table.c.body,
+            table.c.locale,
+            table.c.template,
+            table.c.context,
+        )
     )
     if ids is not None:
         wanted = list(ids)
@@ -184,8 +273,12 @@ def send_outbox(ids: Iterable[int] | None = None, *, now: dt.datetime | None = N
         claimed = sorted(db.session.execute(claim).all())
     sent: list[int] = []
     failed: dict[int, str] = {}
+    rendered = _render_bodies([row for row in claimed if row.template is not None], failed)
     for row in claimed:
-        message = EmailMessage(subject=row.subject, body=row.body, to=list(row.recipients))
+        if row.id in failed:
+            continue
+        body = rendered.get(row.id, row.body)
+        message = EmailMessage(subject=row.subject, body=body, to=list(row.recipients))
         try:
             message.send()
         except Exception as err:  # the mail server is down: the cron will try again
@@ -195,12 +288,45 @@ def send_outbox(ids: Iterable[int] | None = None, *, now: dt.datetime | None = N
             sent.append(row.id)
     with unit_of_work():
         if sent:
-            db.session.execute(update(table).where(table.c.id.in_(sent)).values(sent_at=utcnow()))
+            # One statement; a message rendered here keeps the body it was sent with.
+            sent_at = utcnow()
+            db.session.execute(
+                update(table)
+                .where(table.c.id == bindparam("mail_id"))
+                .values(
+                    sent_at=bindparam("sent_at"),
+                    body=func.coalesce(bindparam("rendered", type_=Text), table.c.body),
+                ),
+                [{"mail_id": i, "sent_at": sent_at, "rendered": rendered.get(i)} for i in sent],
+            )
         for mail_id, error in failed.items():
             db.session.execute(
                 update(table).where(table.c.id == mail_id).values(claimed_at=None, last_error=error)
             )
     return len(sent)
+
+
+def _render_bodies(rows: list[Any], failed: dict[int, str]) -> dict[int, str]:
+    """The bodies of messages queued with their template and data, each in its language;
+    a message that cannot be rendered joins ``failed`` (kept for the next try)."""
+    bodies: dict[int, str] = {}
+    if not rows:
+        return bodies
+    with _rendering_context():
+        for locale in sorted({row.locale for row in rows}):
+            with force_locale(locale):
+                for row in rows:
+                    if row.locale != locale:
+                        continue
+                    try:
+                        context = json.loads(row.context or "{}")
+                        bodies[row.id] = render_template(f"mail/{row.template}.txt", **context)
+                    except Exception as err:  # a message's fault must not stop the others
+                        current_app.logger.exception(
+                            "Could not render e-mail %s %r", row.id, row.subject
+                        )
+                        failed[row.id] = str(err)[:500]
+    return bodies
 
 
 def absolute_url(endpoint: str, **values: Any) -> str:

@@ -12,10 +12,14 @@ from nrhub.extensions import Model
 
 
 class OutboxMail(Model):
-    """One rendered e-mail waiting to be sent (or sent: ``sent_at``).
+    """One e-mail waiting to be sent (or sent: ``sent_at``).
 
     A rollback removes it with the change it announced; a sender claims it with a
     conditional update (``claimed_at``) so that two senders never send it twice.
+
+    Most messages are rendered when queued (``body``). Those queued in bulk keep their
+    ``template`` and its data (``context``, JSON): the sender renders them, in ``locale``,
+    and writes the body it sent here (empty until then).
     """
 
     __tablename__ = "outbox_mail"
@@ -31,3 +35,5 @@ class OutboxMail(Model):
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(500))
+    template: Mapped[str | None] = mapped_column(String(100))
+    context: Mapped[str | None] = mapped_column(Text)
