@@ -72,10 +72,7 @@ def record_many(rows: Iterable[dict[str, Any]]) -> None:
     """Add the events of :func:`event_row` to the current transaction in one statement."""
     batch = list(rows)
     if batch:
-        table = AuditEvent.__table__
-        # RETURNING makes SQLAlchemy send the rows in batches of a thousand
-        # (insertmanyvalues) rather than one statement per row on PostgreSQL (psycopg).
-        db.session.execute(insert(table).returning(table.c.id), batch)
+        db.session.execute(insert(AuditEvent.__table__), batch)
 
 
 def _jsonable(value: Any) -> Any:

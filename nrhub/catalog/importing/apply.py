@@ -7,7 +7,7 @@ import hashlib
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, delete, insert, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from nrhub.audit.services import event_row, record, record_many
@@ -182,12 +182,8 @@ def _write(
     now: dt.datetime,
 ) -> None:
     table = Listing.__table__
-    ids = {sku: values["id"] for sku, values in existing.items()}
     if creates:
-        # RETURNING the new ids also makes SQLAlchemy send the rows in batches of a
-        # thousand (insertmanyvalues) rather than one statement per row on PostgreSQL.
-        created = db.session.execute(insert(table).returning(table.c.sku, table.c.id), creates)
-        ids.update(created.tuples().all())
+        db.session.execute(insert(table), creates)
     if updates:
         columns = [k.removeprefix("b_") for k in updates[0] if k != "b_id"]
         stmt = (
@@ -196,7 +192,18 @@ def _write(
             .values({name: bindparam(f"b_{name}") for name in columns})
         )
         db.session.execute(stmt, updates)
+    ids = {sku: values["id"] for sku, values in existing.items()}
     if creates:
+        created_skus = [row["sku"] for row in creates]
+        for start in range(0, len(created_skus), _CHUNK):
+            chunk = created_skus[start : start + _CHUNK]
+            ids.update(
+                db.session.execute(
+                    select(Listing.sku, Listing.id).where(
+                        Listing.refurbisher_id == org_id, Listing.sku.in_(chunk)
+                    )
+                ).all()
+            )
         for row in creates:
             audits.append(
                 event_row(
@@ -225,7 +232,5 @@ def _write(
         for t in tiers
     ]
     if tier_rows:
-        tiers = PriceTier.__table__
-        # RETURNING for the batches of insertmanyvalues, as above.
-        db.session.execute(insert(tiers).returning(tiers.c.id), tier_rows)
+        db.session.execute(insert(PriceTier.__table__), tier_rows)
     record_many(audits)
