@@ -11,8 +11,10 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
+from markupsafe import Markup, escape
 from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
+from wtforms.widgets import Select
 
 from nrhub.catalog.models import Grade, ListingState
 from nrhub.catalog.queries import ANY_INSERTION, CatalogueFilters, Sort
@@ -195,6 +197,24 @@ SORT_LABELS = {
 }
 
 
+class _LeanSelect(Select):
+    """WTForms' select, the same HTML, each option written directly: the catalogue's filters
+    list some fifty options on every page, and WTForms formats each one's attributes."""
+
+    @classmethod
+    def render_option(cls, choice: SelectChoice, **kwargs: Any) -> Markup:
+        if kwargs or choice.render_kw or isinstance(choice.value, bool):
+            return super().render_option(choice, **kwargs)  # type: ignore[no-any-return]
+        # html_params sorts the attributes: "selected" comes before "value".
+        selected = "selected " if choice.selected else ""
+        label = escape(choice.label or choice.value)
+        return Markup(f'<option {selected}value="{escape(choice.value)}">{label}</option>')  # noqa: S704  # nosec B704  # both parts escaped
+
+
+def _select(label: Any) -> SelectField:
+    return SelectField(label, validate_choice=False, widget=_LeanSelect())
+
+
 class CatalogueFilterForm(Form):
     """The browse filters, read from the query string (GET, no CSRF token)."""
 
@@ -202,19 +222,19 @@ class CatalogueFilterForm(Form):
         csrf = False
 
     q = StringField(_l("Rechercher (marque, modèle, description)"), validators=[Optional()])
-    categorie = SelectField(_l("Catégorie"), validate_choice=False)
-    grade = SelectField(_l("Grade"), validate_choice=False)
+    categorie = _select(_l("Catégorie"))
+    grade = _select(_l("Grade"))
     prix_min = StringField(_l("Prix HT minimum (€)"))
     prix_max = StringField(_l("Prix HT maximum (€)"))
-    departement = SelectField(_l("Département du reconditionneur"), validate_choice=False)
-    region = SelectField(_l("Région du reconditionneur"), validate_choice=False)
-    forme = SelectField(_l("Forme juridique"), validate_choice=False)
-    insertion = SelectField(_l("Structure d'insertion ou adaptée"), validate_choice=False)
+    departement = _select(_l("Département du reconditionneur"))
+    region = _select(_l("Région du reconditionneur"))
+    forme = _select(_l("Forme juridique"))
+    insertion = _select(_l("Structure d'insertion ou adaptée"))
     garantie_min = StringField(_l("Garantie minimale (mois)"))
     maj_min = StringField(_l("Mises à jour garanties minimales (ans)"))
     reparabilite_min = StringField(_l("Indice de réparabilité minimal"))
     en_stock = BooleanField(_l("En stock uniquement"))
-    tri = SelectField(_l("Trier par"), validate_choice=False)
+    tri = _select(_l("Trier par"))
 
     def __init__(
         self,

@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from nrhub.catalog import browse, importing, origins, queries, services
+from nrhub.catalog import browse, card_views, importing, origins, queries, services
 from nrhub.catalog.forms import (
     GRADE_LABELS,
     INSERTION_LABELS,
@@ -43,6 +43,7 @@ from nrhub.spreadsheets import csv_response
 from nrhub.uploads import read_upload
 
 bp = Blueprint("catalog", __name__)
+bp.add_app_template_global(card_views.card_texts, "card_texts")
 
 STATUS_LABELS = {
     ListingStatus.DRAFT: "Brouillon",
