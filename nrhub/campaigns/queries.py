@@ -165,6 +165,12 @@ class OfferFigures:
     def oversubscribed(self) -> bool:
         return self.ordered > self.committed
 
+    @property
+    def tiers_text(self) -> str:
+        """The tiers as ``<minimum>:<unit price>`` separated by spaces (the order form's
+        script reads them to price a line as the buyer types)."""
+        return " ".join(f"{t.min_quantity}:{t.unit_price}" for t in self.tiers)
+
 
 def offer_figures(
     campaign_id: int,
