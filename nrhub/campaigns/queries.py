@@ -15,7 +15,7 @@ from functools import cached_property
 from typing import NamedTuple
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from nrhub.auth.models import User
 from nrhub.campaigns.messages import _
@@ -350,12 +350,16 @@ def group_by_category(figures: Sequence[OfferFigures]) -> list[tuple[str, list[O
 
 
 def buyer_order(campaign_id: int, buyer_id: int) -> Order | None:
-    """The buyer's one order in the campaign with its lines, if any."""
-    return db.session.execute(
-        select(Order)
-        .options(selectinload(Order.lines))
-        .where(Order.campaign_id == campaign_id, Order.buyer_id == buyer_id)
-    ).scalar_one_or_none()
+    """The buyer's one order in the campaign with its lines, if any (one statement)."""
+    return (
+        db.session.execute(
+            select(Order)
+            .options(joinedload(Order.lines))
+            .where(Order.campaign_id == campaign_id, Order.buyer_id == buyer_id)
+        )
+        .unique()
+        .scalar_one_or_none()
+    )
 
 
 def get_order_for(user: User, campaign: Campaign, order_id: int) -> Order:
