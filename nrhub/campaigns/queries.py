@@ -14,7 +14,7 @@ from decimal import Decimal
 from functools import cached_property
 from typing import NamedTuple
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, literal, select, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
 from nrhub.auth.models import User
@@ -106,12 +106,17 @@ def counts_by_campaign(campaign_ids: Sequence[int]) -> dict[int, CampaignCounts]
 
 
 def get_campaign_for(user: User, campaign_id: int) -> Campaign:
-    """The campaign with its categories and clauses, or 404 if this person may not see it."""
-    campaign = db.session.execute(
-        _visible(user)
-        .options(selectinload(Campaign.categories), selectinload(Campaign.clauses))
-        .where(Campaign.id == campaign_id)
-    ).scalar_one_or_none()
+    """The campaign with its categories and clauses, or 404 if this person may not see it
+    (one statement: a campaign has a few of each)."""
+    campaign = (
+        db.session.execute(
+            _visible(user)
+            .options(joinedload(Campaign.categories), joinedload(Campaign.clauses))
+            .where(Campaign.id == campaign_id)
+        )
+        .unique()
+        .scalar_one_or_none()
+    )
     if campaign is None:
         raise NotFoundError(_("Campagne introuvable."))
     return campaign
@@ -182,9 +187,9 @@ def offer_figures(
     The pooled price is the tier reached by the quantity ordered so far, capped at the
     committed units (what consolidation can allocate), among the tiers the committed units
     can reach (the offer's own tiers, else the listing's); the next tier is given only when
-    reachable. Three SQL statements whatever the number of offers and orders: the offers
-    with their pooled quantities (one GROUP BY over the order lines, joined), their tiers
-    and the listing tiers. Columns, not entities: a page reads a hundred offers.
+    reachable. Two SQL statements whatever the number of offers and orders: the offers
+    with their pooled quantities (one GROUP BY over the order lines, joined), and their
+    tiers or their listings' tiers. Columns, not entities: a page reads a hundred offers.
     """
     ordered = _pooled_quantities_query(campaign_id).subquery()
     query = (
@@ -299,23 +304,31 @@ class AppliedTiers(NamedTuple):
 
 def applicable_tiers(campaign_id: int) -> dict[int, AppliedTiers]:
     """The volume prices of each offer of a campaign, by offer id, in increasing minimum:
-    the offer's own campaign tiers, else its listing's tiers (two statements)."""
-    own: dict[int, list[Tier]] = defaultdict(list)
-    for offer_id, minimum, price in db.session.execute(
+    the offer's own campaign tiers, else its listing's tiers (one statement)."""
+    own_tiers = (
         select(
-            CampaignOfferTier.offer_id, CampaignOfferTier.min_quantity, CampaignOfferTier.unit_price
+            CampaignOfferTier.offer_id,
+            CampaignOfferTier.min_quantity,
+            CampaignOfferTier.unit_price,
+            literal("own").label("source"),
         )
         .join(CampaignOffer, CampaignOfferTier.offer_id == CampaignOffer.id)
         .where(CampaignOffer.campaign_id == campaign_id)
-    ):
-        own[offer_id].append(Tier(minimum, price))
-    inherited: dict[int, list[Tier]] = defaultdict(list)
-    for offer_id, minimum, price in db.session.execute(
-        select(CampaignOffer.id, PriceTier.min_quantity, PriceTier.unit_price)
+    )
+    listing_tiers = (
+        select(
+            CampaignOffer.id,
+            PriceTier.min_quantity,
+            PriceTier.unit_price,
+            literal("listing").label("source"),
+        )
         .join(PriceTier, PriceTier.listing_id == CampaignOffer.listing_id)
         .where(CampaignOffer.campaign_id == campaign_id)
-    ):
-        inherited[offer_id].append(Tier(minimum, price))
+    )
+    own: dict[int, list[Tier]] = defaultdict(list)
+    inherited: dict[int, list[Tier]] = defaultdict(list)
+    for offer_id, minimum, price, source in db.session.execute(union_all(own_tiers, listing_tiers)):
+        (own if source == "own" else inherited)[offer_id].append(Tier(minimum, price))
     return {
         offer_id: AppliedTiers(
             tuple(sorted(own.get(offer_id) or tiers, key=lambda t: t.min_quantity)),
