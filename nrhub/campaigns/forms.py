@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     FieldList,
@@ -194,6 +195,11 @@ def order_form(
         def quantity_fields(self) -> Iterable[Any]:
             return (f for name, f in self._fields.items() if name.startswith("qty_"))
 
+    # Translated once, not once per row: the labels of a page of hundreds of offers (plain
+    # text, escaped where printed, unlike a lazy string's markup).
+    maintenance_label = _("Maintenance : %(title)s")
+    quantity_label = _("Quantité souhaitée : %(title)s")
+    no_maintenance = SelectChoice("", _("Sans maintenance"))
     for offer in offers:
         options = (maintenance or {}).get(offer.listing_id)
         if not options:
@@ -203,8 +209,8 @@ def order_form(
             OrderForm,
             f"mnt_{offer.offer_id}",
             SelectField(
-                _l("Maintenance : %(title)s", title=offer.listing_title),
-                choices=[SelectChoice("", _l("Sans maintenance"))]
+                maintenance_label % {"title": offer.listing_title},
+                choices=[no_maintenance]
                 + [
                     SelectChoice(
                         str(o.id), f"{o.designation} — {format_money(o.unit_price)} HT/unité"
@@ -216,19 +222,16 @@ def order_form(
             ),
         )
 
+    out_of_range = _l("Entre 0 et %(max)d.", max=MAX_ORDER_QUANTITY)
     for offer in offers:
         setattr(
             OrderForm,
             f"qty_{offer.offer_id}",
             IntegerField(
-                _l("Quantité souhaitée : %(title)s", title=offer.listing_title),
+                quantity_label % {"title": offer.listing_title},
                 validators=[
                     Optional(),
-                    NumberRange(
-                        min=0,
-                        max=MAX_ORDER_QUANTITY,
-                        message=_l("Entre 0 et %(max)d.", max=MAX_ORDER_QUANTITY),
-                    ),
+                    NumberRange(min=0, max=MAX_ORDER_QUANTITY, message=out_of_range),
                 ],
                 default=current.get(offer.offer_id, 0),
                 render_kw={"min": 0, "inputmode": "numeric"},

@@ -14,8 +14,8 @@ from decimal import Decimal
 from functools import cached_property
 from typing import NamedTuple
 
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Select, func, literal, select, union_all
+from sqlalchemy.orm import joinedload, selectinload
 
 from nrhub.auth.models import User
 from nrhub.campaigns.messages import _
@@ -106,12 +106,17 @@ def counts_by_campaign(campaign_ids: Sequence[int]) -> dict[int, CampaignCounts]
 
 
 def get_campaign_for(user: User, campaign_id: int) -> Campaign:
-    """The campaign with its categories and clauses, or 404 if this person may not see it."""
-    campaign = db.session.execute(
-        _visible(user)
-        .options(selectinload(Campaign.categories), selectinload(Campaign.clauses))
-        .where(Campaign.id == campaign_id)
-    ).scalar_one_or_none()
+    """The campaign with its categories and clauses, or 404 if this person may not see it
+    (one statement: a campaign has a few of each)."""
+    campaign = (
+        db.session.execute(
+            _visible(user)
+            .options(joinedload(Campaign.categories), joinedload(Campaign.clauses))
+            .where(Campaign.id == campaign_id)
+        )
+        .unique()
+        .scalar_one_or_none()
+    )
     if campaign is None:
         raise NotFoundError(_("Campagne introuvable."))
     return campaign
@@ -165,6 +170,12 @@ class OfferFigures:
     def oversubscribed(self) -> bool:
         return self.ordered > self.committed
 
+    @property
+    def tiers_text(self) -> str:
+        """The tiers as ``<minimum>:<unit price>`` separated by spaces (the order form's
+        script reads them to price a line as the buyer types)."""
+        return " ".join(f"{t.min_quantity}:{t.unit_price}" for t in self.tiers)
+
 
 def offer_figures(
     campaign_id: int,
@@ -176,14 +187,34 @@ def offer_figures(
     The pooled price is the tier reached by the quantity ordered so far, capped at the
     committed units (what consolidation can allocate), among the tiers the committed units
     can reach (the offer's own tiers, else the listing's); the next tier is given only when
-    reachable. Four SQL statements whatever the number of offers and orders: the offers,
-    their tiers, the listing tiers, and one GROUP BY over the order lines.
+    reachable. Two SQL statements whatever the number of offers and orders: the offers
+    with their pooled quantities (one GROUP BY over the order lines, joined), and their
+    tiers or their listings' tiers. Columns, not entities: a page reads a hundred offers.
     """
+    ordered = _pooled_quantities_query(campaign_id).subquery()
     query = (
-        select(CampaignOffer, Listing, Category, Organisation.name)
+        select(
+            CampaignOffer.id,
+            CampaignOffer.status,
+            CampaignOffer.refurbisher_id,
+            CampaignOffer.committed_quantity,
+            CampaignOffer.unit_price,
+            Listing.id,
+            Listing.brand,
+            Listing.model,
+            Listing.grade,
+            Listing.warranty_months,
+            Listing.vat_rate,
+            Listing.quantity,
+            Category.id,
+            Category.label_fr,
+            Organisation.name,
+            func.coalesce(ordered.c.quantity, 0),
+        )
         .join(Listing, CampaignOffer.listing_id == Listing.id)
         .join(Category, Listing.category_id == Category.id)
         .join(Organisation, CampaignOffer.refurbisher_id == Organisation.id)
+        .outerjoin(ordered, ordered.c.offer_id == CampaignOffer.id)
         .where(CampaignOffer.campaign_id == campaign_id)
         .order_by(Category.sort_order, Listing.brand, Listing.model, CampaignOffer.id)
     )
@@ -195,34 +226,50 @@ def offer_figures(
     if not rows:
         return []
     tiers_by_offer = applicable_tiers(campaign_id)
-    ordered = pooled_quantities(campaign_id)
     result = []
-    for offer, listing, category, refurbisher_name in rows:
-        applied = tiers_by_offer.get(offer.id, AppliedTiers((), False))
-        quantity = ordered.get(offer.id, 0)
-        pooled = pooled_figures(offer.unit_price, applied.tiers, offer.committed_quantity, quantity)
+    for (
+        offer_id,
+        status,
+        offer_refurbisher_id,
+        committed,
+        base_price,
+        listing_id,
+        brand,
+        model,
+        grade,
+        warranty_months,
+        vat_rate,
+        free_stock,
+        category_id,
+        category_label,
+        refurbisher_name,
+        quantity,
+    ) in rows:
+        applied = tiers_by_offer.get(offer_id, AppliedTiers((), False))
+        quantity = int(quantity)
+        pooled = pooled_figures(base_price, applied.tiers, committed, quantity)
         result.append(
             OfferFigures(
-                offer_id=offer.id,
-                status=offer.status,
-                listing_id=listing.id,
-                listing_title=listing.title,
-                grade=listing.grade,
-                warranty_months=listing.warranty_months,
-                vat_rate=listing.vat_rate,
-                category_id=category.id,
-                category_label=category.label_fr,
-                refurbisher_id=offer.refurbisher_id,
+                offer_id=offer_id,
+                status=status,
+                listing_id=listing_id,
+                listing_title=f"{brand} {model}",
+                grade=grade,
+                warranty_months=warranty_months,
+                vat_rate=vat_rate,
+                category_id=category_id,
+                category_label=category_label,
+                refurbisher_id=offer_refurbisher_id,
                 refurbisher_name=refurbisher_name,
-                committed=offer.committed_quantity,
+                committed=committed,
                 ordered=quantity,
-                base_price=offer.unit_price,
+                base_price=base_price,
                 unit_price=pooled.unit_price,
                 tiers=pooled.tiers,
                 tiers_from_campaign=applied.from_campaign,
                 units_to_next_tier=pooled.units_to_next_tier,
                 next_tier_price=pooled.next_tier_price,
-                free_stock=listing.quantity,
+                free_stock=free_stock,
                 max_reachable_price=pooled.max_reachable_price,
                 unreachable_tiers=tuple(t for t in applied.tiers if t not in pooled.tiers),
             )
@@ -257,23 +304,31 @@ class AppliedTiers(NamedTuple):
 
 def applicable_tiers(campaign_id: int) -> dict[int, AppliedTiers]:
     """The volume prices of each offer of a campaign, by offer id, in increasing minimum:
-    the offer's own campaign tiers, else its listing's tiers (two statements)."""
-    own: dict[int, list[Tier]] = defaultdict(list)
-    for offer_id, minimum, price in db.session.execute(
+    the offer's own campaign tiers, else its listing's tiers (one statement)."""
+    own_tiers = (
         select(
-            CampaignOfferTier.offer_id, CampaignOfferTier.min_quantity, CampaignOfferTier.unit_price
+            CampaignOfferTier.offer_id,
+            CampaignOfferTier.min_quantity,
+            CampaignOfferTier.unit_price,
+            literal("own").label("source"),
         )
         .join(CampaignOffer, CampaignOfferTier.offer_id == CampaignOffer.id)
         .where(CampaignOffer.campaign_id == campaign_id)
-    ):
-        own[offer_id].append(Tier(minimum, price))
-    inherited: dict[int, list[Tier]] = defaultdict(list)
-    for offer_id, minimum, price in db.session.execute(
-        select(CampaignOffer.id, PriceTier.min_quantity, PriceTier.unit_price)
+    )
+    listing_tiers = (
+        select(
+            CampaignOffer.id,
+            PriceTier.min_quantity,
+            PriceTier.unit_price,
+            literal("listing").label("source"),
+        )
         .join(PriceTier, PriceTier.listing_id == CampaignOffer.listing_id)
         .where(CampaignOffer.campaign_id == campaign_id)
-    ):
-        inherited[offer_id].append(Tier(minimum, price))
+    )
+    own: dict[int, list[Tier]] = defaultdict(list)
+    inherited: dict[int, list[Tier]] = defaultdict(list)
+    for offer_id, minimum, price, source in db.session.execute(union_all(own_tiers, listing_tiers)):
+        (own if source == "own" else inherited)[offer_id].append(Tier(minimum, price))
     return {
         offer_id: AppliedTiers(
             tuple(sorted(own.get(offer_id) or tiers, key=lambda t: t.min_quantity)),
@@ -283,16 +338,20 @@ def applicable_tiers(campaign_id: int) -> dict[int, AppliedTiers]:
     }
 
 
+def _pooled_quantities_query(campaign_id: int) -> Select[int, int]:
+    return (
+        select(OrderLine.offer_id, func.sum(OrderLine.quantity).label("quantity"))
+        .join(Order, OrderLine.order_id == Order.id)
+        .where(Order.campaign_id == campaign_id, Order.status == OrderStatus.ACTIVE)
+        .group_by(OrderLine.offer_id)
+    )
+
+
 def pooled_quantities(campaign_id: int) -> dict[int, int]:
     """Units ordered per offer by all buyers' active orders (one GROUP BY)."""
     return {
         offer_id: int(total)
-        for offer_id, total in db.session.execute(
-            select(OrderLine.offer_id, func.sum(OrderLine.quantity))
-            .join(Order, OrderLine.order_id == Order.id)
-            .where(Order.campaign_id == campaign_id, Order.status == OrderStatus.ACTIVE)
-            .group_by(OrderLine.offer_id)
-        )
+        for offer_id, total in db.session.execute(_pooled_quantities_query(campaign_id))
     }
 
 
@@ -304,12 +363,16 @@ def group_by_category(figures: Sequence[OfferFigures]) -> list[tuple[str, list[O
 
 
 def buyer_order(campaign_id: int, buyer_id: int) -> Order | None:
-    """The buyer's one order in the campaign with its lines, if any."""
-    return db.session.execute(
-        select(Order)
-        .options(selectinload(Order.lines))
-        .where(Order.campaign_id == campaign_id, Order.buyer_id == buyer_id)
-    ).scalar_one_or_none()
+    """The buyer's one order in the campaign with its lines, if any (one statement)."""
+    return (
+        db.session.execute(
+            select(Order)
+            .options(joinedload(Order.lines))
+            .where(Order.campaign_id == campaign_id, Order.buyer_id == buyer_id)
+        )
+        .unique()
+        .scalar_one_or_none()
+    )
 
 
 def get_order_for(user: User, campaign: Campaign, order_id: int) -> Order:
