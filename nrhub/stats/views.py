@@ -100,17 +100,21 @@ def _svg(data: bytes) -> Response:
     return response
 
 
+def _own_sales(name: str) -> list[queries.SaleRow]:
+    """A refurbisher's sales by buyer, category and year: its only chart and export."""
+    if name != "ventes":
+        abort(404)
+    return queries.sales_by_buyer_category_year(
+        current_user.organisation_id, request.args.get("annee", type=int)
+    )
+
+
 @bp.get("/indicateurs/graphiques/<name>.svg")
 @member_required
 def chart(name: str) -> ResponseReturnValue:
     buyer = _buyer_in_scope()
     if policy.can_see_own_sales(current_user) is None:
-        if name != "ventes":
-            abort(404)
-        sales = queries.sales_by_buyer_category_year(
-            current_user.organisation_id, request.args.get("annee", type=int)
-        )
-        return _svg(charts.sales_chart(sales, "Ventes HT par catégorie"))
+        return _svg(charts.sales_chart(_own_sales(name), "Ventes HT par catégorie"))
     year = _year()
     buyer_id = buyer.id if buyer is not None else None
     if name == "categories":
@@ -132,11 +136,7 @@ def chart(name: str) -> ResponseReturnValue:
 def export(table: str) -> ResponseReturnValue:
     buyer = _buyer_in_scope()
     if policy.can_see_own_sales(current_user) is None:
-        if table != "ventes":
-            abort(404)
-        rows = queries.sales_by_buyer_category_year(
-            current_user.organisation_id, request.args.get("annee", type=int)
-        )
+        rows = _own_sales(table)
         header: tuple[str, ...] = ("annee", "acheteur", "categorie", "quantite", "montant_ht")
         data = [(r.year, r.buyer_name, r.category_label, r.quantity, r.amount) for r in rows]
         return csv_response("ventes.csv", header, data)
