@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from nrhub import access
+from nrhub.agreements import policy as agreements_policy
 from nrhub.clauses import policy as clauses_policy
 from nrhub.extensions import db
 from nrhub.ledger import policy as ledger_policy
@@ -158,6 +159,8 @@ POLICY_ROWS = [
     (organisations_policy.can_administer, "administer", NOT_HUB, {"buyer"}),
     (organisations_policy.can_administer, "administer", HUB_ITSELF, {"coordinator"}),
     (clauses_policy.can_edit_clauses, "edit_clauses", None, {"coordinator"}),
+    (agreements_policy.can_manage_frameworks, "manage_frameworks", None, {"coordinator"}),
+    (agreements_policy.can_record_memberships, "record_memberships", None, {"coordinator"}),
     (ledger_policy.can_edit_targets, "edit_targets", None, {"coordinator"}),
     (ledger_policy.can_declare_spend, "declare_spend", None, {"buyer", "other_buyer"}),
     (stats_policy.can_declare, "declare", None, {"buyer", "other_buyer"}),
