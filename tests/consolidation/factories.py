@@ -73,8 +73,14 @@ def offer(
     tiers: tuple[tuple[int, str], ...] = (),
     status: OfferStatus = OfferStatus.ACCEPTED,
 ) -> CampaignOffer:
+    # The refurbisher from the session: a committed listing does not load its relationship.
+    refurbisher = db.session.get(Organisation, listing.refurbisher_id)
     item = factories.CampaignOfferFactory(
-        campaign=campaign_, listing=listing, committed_quantity=committed, status=status
+        campaign=campaign_,
+        listing=listing,
+        refurbisher=refurbisher,
+        committed_quantity=committed,
+        status=status,
     )
     for minimum, price in tiers:
         factories.CampaignOfferTierFactory(
