@@ -17,13 +17,14 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from openpyxl import load_workbook
 
 MAX_ROWS = 50_000
 
 
 class SpreadsheetError(ValueError):
-    """The file as a whole cannot be read; the message is French and shown as is."""
+    """The file as a whole cannot be read; the message (translated) is shown as is."""
 
 
 @dataclass(frozen=True)
@@ -37,10 +38,19 @@ class Sheet:
 def read_table(data: bytes, filename: str = "", max_rows: int = MAX_ROWS) -> Sheet:
     """Read a CSV or XLSX upload into a header and numbered rows of stripped strings."""
     if not data or not data.strip():
-        raise SpreadsheetError("Le fichier est vide.")
+        raise SpreadsheetError(_("Le fichier est vide."))
     if data[:4] == b"PK\x03\x04" or filename.lower().endswith(".xlsx"):
         return _read_xlsx(data, max_rows)
     return _read_csv(data, max_rows)
+
+
+def _too_long(max_rows: int) -> SpreadsheetError:
+    return SpreadsheetError(
+        _(
+            "Le fichier dépasse %(num)s lignes : découpez-le.",
+            num=f"{max_rows:,}".replace(",", " "),
+        )
+    )
 
 
 def _decode(data: bytes) -> str:
@@ -54,26 +64,26 @@ def _decode(data: bytes) -> str:
         text = data.decode("cp1252")
     except UnicodeDecodeError as err:
         raise SpreadsheetError(
-            "Encodage du fichier non reconnu : enregistrez-le en CSV UTF-8 ou Windows-1252."
+            _("Encodage du fichier non reconnu : enregistrez-le en CSV UTF-8 ou Windows-1252.")
         ) from err
     if "\x00" in text:
-        raise SpreadsheetError("Ce fichier n'est pas un CSV lisible (contenu binaire).")
+        raise SpreadsheetError(_("Ce fichier n'est pas un CSV lisible (contenu binaire)."))
     return text
 
 
 def _read_csv(data: bytes, max_rows: int) -> Sheet:
     text = _decode(data)
     if "\x00" in text:
-        raise SpreadsheetError("Ce fichier n'est pas un CSV lisible (contenu binaire).")
+        raise SpreadsheetError(_("Ce fichier n'est pas un CSV lisible (contenu binaire)."))
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header_cells = next(reader)
     except StopIteration as err:
-        raise SpreadsheetError("Le fichier est vide.") from err
+        raise SpreadsheetError(_("Le fichier est vide.")) from err
     except csv.Error as err:
-        raise SpreadsheetError(f"CSV illisible : {err}.") from err
+        raise SpreadsheetError(_("CSV illisible : %(error)s.", error=err)) from err
     header = [h.strip().lower() for h in header_cells]
     rows: list[tuple[int, dict[str, str]]] = []
     overflowing: list[int] = []
@@ -84,14 +94,14 @@ def _read_csv(data: bytes, max_rows: int) -> Sheet:
             if _overflows(header, cells):
                 overflowing.append(reader.line_num)
             if len(rows) >= max_rows:
-                raise SpreadsheetError(
-                    f"Le fichier dépasse {max_rows:,} lignes : découpez-le.".replace(",", " ")
-                )
+                raise _too_long(max_rows)
             rows.append((reader.line_num, _row(header, cells)))
     except csv.Error as err:
-        raise SpreadsheetError(f"CSV illisible ligne {reader.line_num} : {err}.") from err
+        raise SpreadsheetError(
+            _("CSV illisible ligne %(line)d : %(error)s.", line=reader.line_num, error=err)
+        ) from err
     if not rows:
-        raise SpreadsheetError("Le fichier ne contient aucune ligne de données.")
+        raise SpreadsheetError(_("Le fichier ne contient aucune ligne de données."))
     return Sheet(header, rows, overflowing)
 
 
@@ -99,13 +109,13 @@ def _read_xlsx(data: bytes, max_rows: int) -> Sheet:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as err:  # openpyxl raises many kinds on a broken file
-        raise SpreadsheetError("Ce fichier XLSX est illisible.") from err
+        raise SpreadsheetError(_("Ce fichier XLSX est illisible.")) from err
     sheet = workbook.worksheets[0]
     iterator: Iterator[Sequence[Any]] = sheet.iter_rows(values_only=True)
     try:
         header = [_cell_text(c).lower() for c in next(iterator)]
     except StopIteration as err:
-        raise SpreadsheetError("Le fichier est vide.") from err
+        raise SpreadsheetError(_("Le fichier est vide.")) from err
     rows: list[tuple[int, dict[str, str]]] = []
     overflowing: list[int] = []
     for number, values in enumerate(iterator, start=2):
@@ -115,13 +125,11 @@ def _read_xlsx(data: bytes, max_rows: int) -> Sheet:
         if _overflows(header, cells):
             overflowing.append(number)
         if len(rows) >= max_rows:
-            raise SpreadsheetError(
-                f"Le fichier dépasse {max_rows:,} lignes : découpez-le.".replace(",", " ")
-            )
+            raise _too_long(max_rows)
         rows.append((number, _row(header, cells)))
     workbook.close()
     if not rows:
-        raise SpreadsheetError("Le fichier ne contient aucune ligne de données.")
+        raise SpreadsheetError(_("Le fichier ne contient aucune ligne de données."))
     return Sheet(header, rows, overflowing)
 
 

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from flask_babel import gettext as _
+
 # Register exactly the three formats we accept; Pillow would otherwise import every plugin
 # on first use of WebP (slow, and a larger attack surface).
 from PIL import Image, ImageOps, JpegImagePlugin, PngImagePlugin, WebPImagePlugin  # noqa: F401
@@ -37,7 +39,7 @@ STORED_NAME = re.compile(r"^[0-9a-f]{32}(_t)?\.(jpg|png|webp)$")
 
 
 class ImageError(ValueError):
-    """The upload is not an acceptable image; the message is French and shown as is."""
+    """The upload is not an acceptable image; the message (translated) is shown as is."""
 
 
 @dataclass(frozen=True)
@@ -52,19 +54,21 @@ class ProcessedImage:
 
 def _decode(data: bytes) -> Image.Image:
     if not data:
-        raise ImageError("Le fichier est vide.")
+        raise ImageError(_("Le fichier est vide."))
     if len(data) > MAX_IMAGE_BYTES:
-        raise ImageError("L'image dépasse 5 Mo : réduisez-la avant de l'envoyer.")
+        raise ImageError(_("L'image dépasse 5 Mo : réduisez-la avant de l'envoyer."))
     not_an_image = ImageError(
-        "Ce fichier n'est pas une image JPEG, PNG ou WebP lisible "
-        "(le contenu est vérifié, pas seulement le nom)."
+        _(
+            "Ce fichier n'est pas une image JPEG, PNG ou WebP lisible "
+            "(le contenu est vérifié, pas seulement le nom)."
+        )
     )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             probe = Image.open(io.BytesIO(data), formats=list(FORMATS))
             if probe.width * probe.height > MAX_PIXELS:
-                raise ImageError("L'image a trop de pixels (40 millions au plus).")
+                raise ImageError(_("L'image a trop de pixels (40 millions au plus)."))
             probe.verify()
             image = Image.open(io.BytesIO(data), formats=list(FORMATS))
             image.load()
@@ -137,7 +141,7 @@ def new_name(extension: str) -> tuple[str, str]:
 def safe_path(directory: str | Path, name: str) -> Path:
     """The path of a stored file; any name we did not make (``../``, ``/``) is refused."""
     if not STORED_NAME.fullmatch(name):
-        raise ImageError("Nom de fichier refusé.")
+        raise ImageError(_("Nom de fichier refusé."))
     return Path(directory) / name
 
 
@@ -161,22 +165,22 @@ STORED_PDF_NAME = re.compile(r"^[0-9a-f]{32}\.pdf$")
 
 
 class PdfError(ValueError):
-    """The upload is not an acceptable PDF; the message is French and shown as is."""
+    """The upload is not an acceptable PDF; the message (translated) is shown as is."""
 
 
 def check_pdf(data: bytes) -> bytes:
     """A PDF is accepted on its content: the ``%PDF-`` header and an ``%%EOF`` end marker
     (never on its name or the browser's Content-Type)."""
     if not data:
-        raise PdfError("Le fichier est vide.")
+        raise PdfError(_("Le fichier est vide."))
     if len(data) > MAX_PDF_BYTES:
-        raise PdfError("Le fichier dépasse 10 Mo : réduisez-le avant de l'envoyer.")
+        raise PdfError(_("Le fichier dépasse 10 Mo : réduisez-le avant de l'envoyer."))
     if not data.startswith(b"%PDF-"):
         raise PdfError(
-            "Ce fichier n'est pas un PDF (le contenu est vérifié, pas seulement le nom)."
+            _("Ce fichier n'est pas un PDF (le contenu est vérifié, pas seulement le nom).")
         )
     if b"%%EOF" not in data[-2048:]:
-        raise PdfError("Ce PDF est incomplet ou endommagé (marqueur de fin absent).")
+        raise PdfError(_("Ce PDF est incomplet ou endommagé (marqueur de fin absent)."))
     return data
 
 
@@ -187,5 +191,5 @@ def new_pdf_name() -> str:
 def safe_pdf_path(directory: str | Path, name: str) -> Path:
     """The path of a stored PDF; any name we did not make is refused."""
     if not STORED_PDF_NAME.fullmatch(name):
-        raise PdfError("Nom de fichier refusé.")
+        raise PdfError(_("Nom de fichier refusé."))
     return Path(directory) / name

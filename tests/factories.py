@@ -33,7 +33,15 @@ from nrhub.campaigns.models import (
     OrderLine,
     OrderStatus,
 )
-from nrhub.catalog.models import Category, Grade, Listing, ListingStatus, PriceTier
+from nrhub.catalog.models import (
+    Category,
+    Grade,
+    Listing,
+    ListingStatus,
+    MaintenanceKind,
+    MaintenanceOffer,
+    PriceTier,
+)
 from nrhub.clauses.models import Clause, ClauseForm, ClauseKind, ClauseStrength
 from nrhub.consolidation.models import Delivery, DeliveryStatus, PurchaseOrder
 from nrhub.db import utcnow
@@ -181,6 +189,20 @@ class PriceTierFactory(_Base):
     listing = factory.SubFactory(ListingFactory)
     min_quantity = 10
     unit_price = Decimal("230.00")
+
+
+class MaintenanceOfferFactory(_Base):
+    """A maintenance offer on a listing, by the listing's refurbisher."""
+
+    class Meta:
+        model = MaintenanceOffer
+
+    listing = factory.SubFactory(ListingFactory)
+    refurbisher_id = factory.SelfAttribute("listing.refurbisher_id")
+    kind = MaintenanceKind.MAINTENANCE
+    duration_months = 24
+    unit_price = Decimal("30.00")
+    coverage = "Pièces et main-d'œuvre"
 
 
 # --- people of each role ----------------------------------------------------------------
@@ -356,6 +378,7 @@ _ALL = (
     UserFactory,
     ListingFactory,
     PriceTierFactory,
+    MaintenanceOfferFactory,
     BuyerPersonFactory,
     RefurbisherPersonFactory,
     CoordinatorFactory,

@@ -23,6 +23,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from nrhub.access import require
+from nrhub.agreements import policy
 from nrhub.agreements.models import (
     Ccag,
     FrameworkAgreement,
@@ -64,11 +66,6 @@ class LotData:
     category_ids: Sequence[int] = ()
 
 
-def _require_coordinator(by: User) -> None:
-    if not by.is_coordinator:
-        raise PermissionDeniedError(_("Seule la coordination gère les accords-cadres."))
-
-
 def _framework_values(data: FrameworkData) -> dict[str, object]:
     title = data.title.strip()
     reference = data.reference.strip()
@@ -105,7 +102,7 @@ def _taken_reference() -> ValidationError:
 
 def create_framework(data: FrameworkData, *, by: User) -> FrameworkAgreement:
     """The coordination records an awarded framework agreement (its lots come next)."""
-    _require_coordinator(by)
+    require(policy.can_manage_frameworks(by))
     agreement = FrameworkAgreement(**_framework_values(data), ordered_amount=Decimal("0"))
     agreement.lots = []
     try:
@@ -125,7 +122,7 @@ def update_framework(
     agreement: FrameworkAgreement, data: FrameworkData, *, by: User, version: str | None = None
 ) -> FrameworkAgreement:
     """Correct an agreement (compare-and-set on the state the edit started from)."""
-    _require_coordinator(by)
+    require(policy.can_manage_frameworks(by))
     conflict = ConflictError(
         _(
             "Cet accord-cadre vient d'être modifié par quelqu'un d'autre : rechargez la page "
@@ -194,7 +191,7 @@ def _taken_number() -> ValidationError:
 
 
 def add_lot(agreement: FrameworkAgreement, data: LotData, *, by: User) -> FrameworkLot:
-    _require_coordinator(by)
+    require(policy.can_manage_frameworks(by))
     values, categories = _lot_values(data)
     lot = FrameworkLot(agreement_id=agreement.id, ordered_amount=Decimal("0"), **values)
     lot.categories = categories
@@ -209,7 +206,7 @@ def add_lot(agreement: FrameworkAgreement, data: LotData, *, by: User) -> Framew
 
 
 def update_lot(lot: FrameworkLot, data: LotData, *, by: User) -> FrameworkLot:
-    _require_coordinator(by)
+    require(policy.can_manage_frameworks(by))
     values, categories = _lot_values(data)
     lot = db.session.execute(
         select(FrameworkLot)
@@ -231,7 +228,7 @@ def update_lot(lot: FrameworkLot, data: LotData, *, by: User) -> FrameworkLot:
 
 def add_holder(lot: FrameworkLot, refurbisher_id: int, reference: str, *, by: User) -> None:
     """A refurbisher becomes a holder (titulaire) of the lot, with its own reference."""
-    _require_coordinator(by)
+    require(policy.can_manage_frameworks(by))
     refurbisher = db.session.get(Organisation, refurbisher_id)
     if refurbisher is None or refurbisher.kind != OrgKind.REFURBISHER:
         raise ValidationError(_("Reconditionneur introuvable."), field="refurbisher_id")
@@ -250,7 +247,7 @@ def add_holder(lot: FrameworkLot, refurbisher_id: int, reference: str, *, by: Us
 
 def remove_holder(lot: FrameworkLot, holder_id: int, *, by: User) -> None:
     """A refurbisher stops holding the lot; the stock it already committed stays."""
-    _require_coordinator(by)
+    require(policy.can_manage_frameworks(by))
     removed = db.session.execute(
         delete(FrameworkLotHolder).where(
             FrameworkLotHolder.id == holder_id, FrameworkLotHolder.lot_id == lot.id

@@ -18,11 +18,13 @@ from sqlalchemy import ColumnElement, exists, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from nrhub import uploads
+from nrhub.access import require
+from nrhub.agreements import policy
 from nrhub.agreements.models import MembershipAgreement
 from nrhub.audit.services import record
 from nrhub.auth.models import User
 from nrhub.db import rows_changed, utcnow
-from nrhub.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from nrhub.errors import ConflictError, NotFoundError, ValidationError
 from nrhub.extensions import db
 from nrhub.formatting import paris_date_of
 from nrhub.organisations.models import Organisation, OrgKind
@@ -43,13 +45,6 @@ class MembershipData:
 
 def document_directory() -> Path:
     return Path(current_app.config["UPLOAD_DIR"]) / "conventions"
-
-
-def _require_coordinator(by: User) -> None:
-    if not by.is_coordinator:
-        raise PermissionDeniedError(
-            _("Seule la coordination enregistre les conventions d'adhésion.")
-        )
 
 
 def _values(data: MembershipData) -> dict[str, object]:
@@ -107,7 +102,7 @@ def record_membership(
     buyer_id: int, data: MembershipData, document: bytes | None, *, by: User
 ) -> MembershipAgreement:
     """The coordination records a buyer's signed membership agreement."""
-    _require_coordinator(by)
+    require(policy.can_record_memberships(by))
     buyer = db.session.get(Organisation, buyer_id)
     if buyer is None or buyer.kind != OrgKind.BUYER:
         raise NotFoundError(_("Collectivité introuvable."))
@@ -142,7 +137,7 @@ def update_membership(
     Applied to the state the edit started from (``version``), in one conditional UPDATE;
     a new signed copy replaces the former one, whose file goes after the commit.
     """
-    _require_coordinator(by)
+    require(policy.can_record_memberships(by))
     conflict = ConflictError(
         _(
             "Cette convention vient d'être modifiée par quelqu'un d'autre : rechargez la page "

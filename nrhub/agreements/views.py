@@ -12,7 +12,7 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from nrhub import uploads
-from nrhub.agreements import frameworks, memberships, queries
+from nrhub.agreements import frameworks, memberships, policy, queries
 from nrhub.agreements.forms import FrameworkForm, HolderForm, LotForm, MembershipForm
 from nrhub.agreements.models import FrameworkAgreement, FrameworkLot, MembershipAgreement
 from nrhub.catalog.queries import list_categories
@@ -42,7 +42,7 @@ def _form_page(form: Any, title: str, back: str, status: int, **extra: Any) -> R
 @role_required(Role.COORDINATOR, Role.BUYER)
 def memberships_index() -> ResponseReturnValue:
     today = paris_date_of(utcnow())
-    if current_user.is_coordinator:
+    if policy.can_record_memberships(current_user) is None:
         return render_template(
             "agreements/membership_list.html", rows=queries.coverage(today), today=today
         )
@@ -154,7 +154,7 @@ def framework_detail(agreement_id: int) -> ResponseReturnValue:
         near_maximum=queries.near_maximum,
         share=queries.share,
         holder_forms={lot.id: _holder_form(lot.id) for lot in agreement.lots}
-        if current_user.is_coordinator
+        if policy.can_manage_frameworks(current_user) is None
         else {},
     )
 

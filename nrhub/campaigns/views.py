@@ -15,7 +15,7 @@ from wtforms.fields.choices import SelectChoice
 
 from nrhub.agreements import memberships
 from nrhub.agreements import queries as agreement_queries
-from nrhub.campaigns import queries, services
+from nrhub.campaigns import policy, queries, services
 from nrhub.campaigns.forms import (
     CallForStockForm,
     CampaignForm,
@@ -57,9 +57,10 @@ def detail(campaign_id: int) -> ResponseReturnValue:
 def render_detail(campaign: Campaign, status: int = 200, **forms: Any) -> ResponseReturnValue:
     """The campaign page for the current person (forms passed in keep their errors)."""
     page = queries.campaign_page(current_user, campaign, utcnow())
-    if current_user.role == Role.REFURBISHER and "commit_form" not in forms:
+    may_order = policy.can_place_order(current_user) is None
+    if policy.can_commit_stock(current_user) is None and "commit_form" not in forms:
         forms["commit_form"] = commit_form_for(page.listings)
-    if current_user.role == Role.BUYER and "order_form" not in forms:
+    if may_order and "order_form" not in forms:
         forms["order_form"] = order_form(
             page.offers,
             page.my_quantities,
@@ -67,7 +68,8 @@ def render_detail(campaign: Campaign, status: int = 200, **forms: Any) -> Respon
             current_maintenance=page.my_maintenance,
         )
     frame = agreement_queries.lot_with_agreement(campaign.framework_lot_id)
-    covered = current_user.role != Role.BUYER or memberships.is_covered(
+    # Only a buyer orders, and only while its membership covers today.
+    covered = not may_order or memberships.is_covered(
         current_user.organisation_id, paris_date_of(utcnow())
     )
     return (

@@ -1,4 +1,4 @@
-"""Who may manage listings in the catalogue.
+"""Who may manage listings in the catalogue, and the maintenance offered with them.
 
 ``None`` when the person may act, else the reason (a :class:`~nrhub.access.Hidden` one for
 another refurbisher's listing: a 404); services raise it (:func:`nrhub.access.require`),
@@ -53,3 +53,14 @@ def can_archive(person: User, listing: Listing) -> str | None:
     if refusal is None and listing.is_archived:
         return _("Cette offre est déjà archivée.")
     return refusal
+
+
+@rule("manage_maintenance", Listing)
+def can_manage_maintenance(person: User, listing: Listing) -> str | None:
+    """A listing's refurbisher offers maintenance or an extended warranty with it
+    (:mod:`nrhub.repairs.maintenance`); another refurbisher's listing is missing."""
+    if not person.is_refurbisher:
+        return _("Seul le reconditionneur de l'offre gère sa maintenance.")
+    if listing.refurbisher_id != person.organisation_id:
+        return Hidden(_("Offre introuvable."))
+    return None

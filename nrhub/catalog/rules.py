@@ -1,8 +1,9 @@
 """Listing field rules, pure: raw text (a form or a spreadsheet cell) in, typed values out.
 
 The same functions read the listing form and the stock import, so that a price, a quantity
-or a tier is accepted or refused with the same French message wherever it is typed.
-No Flask, no database: checks that need the database (category exists, SKU unique) live in
+or a tier is accepted or refused with the same message wherever it is typed. Messages go
+through gettext, which answers in French outside a request, so the rules need no app.
+No database: checks that need it (category exists, SKU unique) live in
 :mod:`nrhub.catalog.services`.
 """
 
@@ -14,6 +15,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
+
+from flask_babel import gettext as _
 
 
 # The listing vocabularies, here so that these rules stay pure (models import them).
@@ -38,7 +41,7 @@ TEXT_LIMITS = {"sku": 64, "brand": 80, "model": 160, "processor": 120}
 
 
 class FieldError(ValueError):
-    """One field's value is refused; the message is French and shown next to the field."""
+    """One field's value is refused; the message (translated) is shown next to the field."""
 
 
 @dataclass(frozen=True)
@@ -85,47 +88,63 @@ def _number(text: str) -> Decimal:
     return Decimal(cleaned.replace(",", "."))
 
 
-def parse_price(text: str, label: str = "Le prix") -> Decimal:
+def parse_price(text: str, label: str | None = None) -> Decimal:
     """A price HT in euros: > 0, at most 2 decimals, decimal comma or point."""
+    label = _(label) if label else _("Le prix")
     if not text.strip():
-        raise FieldError(f"{label} est obligatoire.")
+        raise FieldError(_("%(label)s est obligatoire.", label=label))
     try:
         value = _number(text)
     except InvalidOperation as err:
-        raise FieldError(f"{label} doit être un montant en euros, par exemple 249,90.") from err
+        raise FieldError(
+            _("%(label)s doit être un montant en euros, par exemple 249,90.", label=label)
+        ) from err
     if value <= 0:
-        raise FieldError(f"{label} doit être supérieur à 0 €.")
+        raise FieldError(_("%(label)s doit être supérieur à 0 €.", label=label))
     # The size before the cents: quantizing a 30-digit number exceeds Decimal's precision.
     if value > MAX_PRICE:
-        raise FieldError(f"{label} ne peut pas dépasser 999 999,99 €.")
+        raise FieldError(_("%(label)s ne peut pas dépasser 999 999,99 €.", label=label))
     if value != value.quantize(Decimal("0.01")):
-        raise FieldError(f"{label} a au plus 2 décimales (les centimes).")
+        raise FieldError(_("%(label)s a au plus 2 décimales (les centimes).", label=label))
     return value.quantize(Decimal("0.01"))
 
 
 def parse_count(text: str, label: str, *, maximum: int = 1_000_000, required: bool = True) -> int:
-    """A whole number of units, months or years: no sign, no decimals."""
+    """A whole number of units, months or years: no sign, no decimals.
+
+    ``label`` is a French msgid (or text already translated): it is translated here."""
+    masculine = _is_masculine(label)
+    label = _(label)
     if not text.strip():
         if required:
-            raise FieldError(f"{label} est obligatoire.")
+            raise FieldError(_("%(label)s est obligatoire.", label=label))
         raise _Empty
     try:
         value = _number(text)
     except InvalidOperation as err:
-        raise FieldError(f"{label} doit être un nombre entier, par exemple 12.") from err
+        raise FieldError(
+            _("%(label)s doit être un nombre entier, par exemple 12.", label=label)
+        ) from err
     if value < 0:
-        raise FieldError(f"{label} ne peut pas être {_agree(label, 'négatif', 'négative')}.")
+        if masculine:
+            raise FieldError(_("%(label)s ne peut pas être négatif.", label=label))
+        raise FieldError(_("%(label)s ne peut pas être négative.", label=label))
     if value != value.to_integral_value():
-        raise FieldError(f"{label} doit être un nombre entier, sans décimales.")
+        raise FieldError(_("%(label)s doit être un nombre entier, sans décimales.", label=label))
     if value > maximum:
-        raise FieldError(f"{label} ne peut pas dépasser {maximum:,}.".replace(",", " "))
+        raise FieldError(
+            _(
+                "%(label)s ne peut pas dépasser %(maximum)s.",
+                label=label,
+                maximum=f"{maximum:,}".replace(",", " "),
+            )
+        )
     return int(value)
 
 
-def _agree(label: str, masculine_form: str, feminine_form: str) -> str:
+def _is_masculine(label: str) -> bool:
     """French agreement of an adjective with the label's noun (« La quantité … négative »)."""
-    masculine = label.split(":")[-1].strip().lower().startswith(("le ", "l'indice"))
-    return masculine_form if masculine else feminine_form
+    return label.split(":")[-1].strip().lower().startswith(("le ", "l'indice"))
 
 
 class _Empty(Exception):
@@ -143,7 +162,7 @@ def parse_repairability(text: str) -> Decimal | None:
     """The French repairability index: 0 to 10, one decimal at most; empty when unknown."""
     if not text.strip():
         return None
-    message = "L'indice de réparabilité va de 0 à 10 avec une décimale au plus, par exemple 8,2."
+    message = _("L'indice de réparabilité va de 0 à 10 avec une décimale au plus, par exemple 8,2.")
     try:
         value = _number(text)
     except InvalidOperation as err:
@@ -156,7 +175,7 @@ def parse_repairability(text: str) -> Decimal | None:
 def parse_screen(text: str) -> Decimal | None:
     if not text.strip():
         return None
-    message = "La taille d'écran s'écrit en pouces, par exemple 14 ou 15,6."
+    message = _("La taille d'écran s'écrit en pouces, par exemple 14 ou 15,6.")
     try:
         value = _number(text)
     except InvalidOperation as err:
@@ -174,7 +193,7 @@ def parse_vat(text: str) -> Decimal:
     except InvalidOperation:
         value = Decimal(-1)
     if value not in VAT_RATES:
-        raise FieldError("Taux de TVA non reconnu : 20, 10, 5,5, 2,1 ou 0 %.")
+        raise FieldError(_("Taux de TVA non reconnu : 20, 10, 5,5, 2,1 ou 0 %."))
     return value.quantize(Decimal("0.01"))
 
 
@@ -193,7 +212,7 @@ _FALSE = {"non", "n", "0", "faux", "no", "false", "off", ""}
 def parse_grade(text: str) -> Grade:
     grade = _GRADES.get(text.strip().lower())
     if grade is None:
-        raise FieldError("Grade inconnu : indiquez A+, A, B ou C.")
+        raise FieldError(_("Grade inconnu : indiquez A+, A, B ou C."))
     return grade
 
 
@@ -202,7 +221,7 @@ def parse_state(text: str) -> ListingState:
         return ListingState.REFURBISHED
     state = _STATES.get(text.strip().lower())
     if state is None:
-        raise FieldError("État inconnu : « reconditionné » ou « occasion ».")
+        raise FieldError(_("État inconnu : « reconditionné » ou « occasion »."))
     return state
 
 
@@ -212,15 +231,18 @@ def parse_bool(text: str) -> bool:
         return True
     if value in _FALSE:
         return False
-    raise FieldError("Répondez par « oui » ou « non ».")
+    raise FieldError(_("Répondez par « oui » ou « non »."))
 
 
 def parse_text(text: str, label: str, limit: int, *, required: bool) -> str:
     value = text.strip()
+    label = _(label)
     if required and not value:
-        raise FieldError(f"{label} est obligatoire.")
+        raise FieldError(_("%(label)s est obligatoire.", label=label))
     if len(value) > limit:
-        raise FieldError(f"{label} ne peut pas dépasser {limit} caractères.")
+        raise FieldError(
+            _("%(label)s ne peut pas dépasser %(limit)d caractères.", label=label, limit=limit)
+        )
     return value
 
 
@@ -232,8 +254,10 @@ def parse_tiers_text(text: str) -> list[tuple[str, str]]:
             continue
         if ":" not in chunk:
             raise FieldError(
-                "Paliers : écrivez « quantité minimale:prix » séparés par « | », "
-                "par exemple 10:240,00|50:225,00."
+                _(
+                    "Paliers : écrivez « quantité minimale:prix » séparés par « | », "
+                    "par exemple 10:240,00|50:225,00."
+                )
             )
         qty, price = chunk.split(":", 1)
         pairs.append((qty.strip(), price.strip()))
@@ -247,30 +271,46 @@ def check_tiers(base_price: Decimal, raw_tiers: Sequence[tuple[str, str]]) -> tu
     for number, (qty_text, price_text) in enumerate(raw_tiers, start=1):
         if not qty_text.strip() and not price_text.strip():
             continue
-        label = f"Palier {number}"
-        min_quantity = parse_count(qty_text, f"{label} : la quantité minimale", maximum=1_000_000)
-        price = parse_price(price_text, f"{label} : le prix")
+        label = _("Palier %(number)d", number=number)
+        min_quantity = parse_count(
+            qty_text, _("%(tier)s : la quantité minimale", tier=label), maximum=1_000_000
+        )
+        price = parse_price(price_text, _("%(tier)s : le prix", tier=label))
         if min_quantity < 2:
-            raise FieldError(f"{label} : la quantité minimale doit être d'au moins 2 unités.")
+            raise FieldError(
+                _("%(tier)s : la quantité minimale doit être d'au moins 2 unités.", tier=label)
+            )
         if tiers and min_quantity <= tiers[-1].min_quantity:
             raise FieldError(
-                f"{label} : les quantités minimales doivent être strictement croissantes "
-                f"({min_quantity} après {tiers[-1].min_quantity})."
+                _(
+                    "%(tier)s : les quantités minimales doivent être strictement croissantes "
+                    "(%(quantity)d après %(previous)d).",
+                    tier=label,
+                    quantity=min_quantity,
+                    previous=tiers[-1].min_quantity,
+                )
             )
         if price >= base_price:
-            raise FieldError(f"{label} : le prix doit être inférieur au prix unitaire de base.")
+            raise FieldError(
+                _("%(tier)s : le prix doit être inférieur au prix unitaire de base.", tier=label)
+            )
         if tiers and price > tiers[-1].unit_price:
-            raise FieldError(f"{label} : le prix ne peut pas augmenter quand la quantité augmente.")
+            raise FieldError(
+                _(
+                    "%(tier)s : le prix ne peut pas augmenter quand la quantité augmente.",
+                    tier=label,
+                )
+            )
         tiers.append(TierData(min_quantity, price))
     if len(tiers) > MAX_TIERS:
-        raise FieldError(f"Au plus {MAX_TIERS} paliers de prix par offre.")
+        raise FieldError(_("Au plus %(num)d paliers de prix par offre.", num=MAX_TIERS))
     return tuple(tiers)
 
 
 def parse_listing(
     raw: Mapping[str, str], raw_tiers: Sequence[tuple[str, str]]
 ) -> tuple[ListingData | None, dict[str, str]]:
-    """Read every field; return the data, or ``None`` and one French message per field."""
+    """Read every field; return the data, or ``None`` and one message per field."""
     errors: dict[str, str] = {}
     values: dict[str, Any] = {}
 
@@ -280,24 +320,24 @@ def parse_listing(
         except FieldError as err:
             errors[name] = str(err)
 
-    read("category_code", parse_text, "La catégorie", 40, required=True)
-    read("sku", parse_text, "La référence (SKU)", TEXT_LIMITS["sku"], required=True)
-    read("brand", parse_text, "La marque", TEXT_LIMITS["brand"], required=True)
-    read("model", parse_text, "Le modèle", TEXT_LIMITS["model"], required=True)
-    read("processor", parse_text, "Le processeur", TEXT_LIMITS["processor"], required=False)
-    read("description", parse_text, "La description", MAX_DESCRIPTION, required=False)
+    read("category_code", parse_text, _("La catégorie"), 40, required=True)
+    read("sku", parse_text, _("La référence (SKU)"), TEXT_LIMITS["sku"], required=True)
+    read("brand", parse_text, _("La marque"), TEXT_LIMITS["brand"], required=True)
+    read("model", parse_text, _("Le modèle"), TEXT_LIMITS["model"], required=True)
+    read("processor", parse_text, _("Le processeur"), TEXT_LIMITS["processor"], required=False)
+    read("description", parse_text, _("La description"), MAX_DESCRIPTION, required=False)
     read("grade", parse_grade)
     read("state", parse_state)
-    read("quantity", parse_count, "La quantité", maximum=1_000_000)
-    read("unit_price", parse_price, "Le prix unitaire HT")
+    read("quantity", parse_count, _("La quantité"), maximum=1_000_000)
+    read("unit_price", parse_price, _("Le prix unitaire HT"))
     read("vat_rate", parse_vat)
-    read("ram_gb", optional_count, "La mémoire vive (Go)", maximum=4096)
-    read("storage_gb", optional_count, "Le stockage (Go)", maximum=1_000_000)
+    read("ram_gb", optional_count, _("La mémoire vive (Go)"), maximum=4096)
+    read("storage_gb", optional_count, _("Le stockage (Go)"), maximum=1_000_000)
     read("screen_inches", parse_screen)
-    read("warranty_months", optional_count, "La garantie (mois)", maximum=120)
+    read("warranty_months", optional_count, _("La garantie (mois)"), maximum=120)
     read("repairability_index", parse_repairability)
-    read("os_update_years", optional_count, "La durée des mises à jour (ans)", maximum=30)
-    read("spare_parts_years", optional_count, "La disponibilité des pièces (ans)", maximum=30)
+    read("os_update_years", optional_count, _("La durée des mises à jour (ans)"), maximum=30)
+    read("spare_parts_years", optional_count, _("La disponibilité des pièces (ans)"), maximum=30)
     read("refurbished_in_france", parse_bool)
     read("data_wiping_attested", parse_bool)
     read("has_recycled_materials", parse_bool)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from flask_babel import gettext as _
@@ -139,48 +139,39 @@ def purchase_order_lines(purchase_order: PurchaseOrder) -> list[DocumentLine]:
     return lines
 
 
+def delivery_line_parts(line: DeliveryLine, buyer_name: str = "") -> tuple[DocumentLine, ...]:
+    """A delivery line as priced on every document: its equipment, then the maintenance
+    chosen with it (the same units at the maintenance's own price and rate)."""
+    po_line = line.purchase_order_line
+    equipment = _priced(line, po_line.designation, po_line.sku, line.unit_price, po_line.vat_rate)
+    parts = [replace(equipment, buyer_name=buyer_name, not_delivered=line.not_delivered_quantity)]
+    maintenance = line.maintenance_line
+    if maintenance is not None and line.maintenance_unit_price is not None:
+        price = line.maintenance_unit_price
+        part = _priced(line, maintenance.designation, MAINTENANCE_SKU, price, maintenance.vat_rate)
+        parts.append(replace(part, buyer_name=buyer_name))
+    return tuple(parts)
+
+
+def _priced(
+    line: DeliveryLine, designation: str, sku: str, price: Decimal, vat_rate: Decimal
+) -> DocumentLine:
+    received = line.received_quantity
+    return DocumentLine(
+        designation,
+        sku,
+        line.quantity,
+        price,
+        vat_rate,
+        line_amounts(line.quantity, price, vat_rate),
+        received,
+        None if received is None else line_amounts(received, price, vat_rate),
+    )
+
+
 def delivery_lines(delivery: Delivery) -> list[DocumentLine]:
-    lines = []
-    for line in delivery.lines:
-        po_line = line.purchase_order_line
-        received_amounts = None
-        if line.received_quantity is not None:
-            received_amounts = line_amounts(
-                line.received_quantity, line.unit_price, po_line.vat_rate
-            )
-        lines.append(
-            DocumentLine(
-                po_line.designation,
-                po_line.sku,
-                line.quantity,
-                line.unit_price,
-                po_line.vat_rate,
-                line_amounts(line.quantity, line.unit_price, po_line.vat_rate),
-                line.received_quantity,
-                received_amounts,
-                delivery.buyer.name,
-                line.not_delivered_quantity,
-            )
-        )
-        maintenance = line.maintenance_line
-        if maintenance is not None and line.maintenance_unit_price is not None:
-            price = line.maintenance_unit_price
-            lines.append(
-                DocumentLine(
-                    maintenance.designation,
-                    MAINTENANCE_SKU,
-                    line.quantity,
-                    price,
-                    maintenance.vat_rate,
-                    line_amounts(line.quantity, price, maintenance.vat_rate),
-                    line.received_quantity,
-                    None
-                    if line.received_quantity is None
-                    else line_amounts(line.received_quantity, price, maintenance.vat_rate),
-                    delivery.buyer.name,
-                )
-            )
-    return lines
+    buyer_name = delivery.buyer.name
+    return [part for line in delivery.lines for part in delivery_line_parts(line, buyer_name)]
 
 
 def purchase_order_breakdown(

@@ -8,9 +8,8 @@ from sqlalchemy import select
 
 from nrhub.agreements.queries import call_off_frame
 from nrhub.campaigns.models import Campaign
-from nrhub.consolidation.amounts import line_amounts
 from nrhub.consolidation.models import Delivery
-from nrhub.consolidation.queries import MAINTENANCE_SKU
+from nrhub.consolidation.queries import delivery_line_parts
 from nrhub.documents.model import (
     Agreement,
     Commitment,
@@ -81,35 +80,19 @@ def order_number(delivery: Delivery) -> str:
 
 def order_lines(delivery: Delivery) -> tuple[DocumentLine, ...]:
     """The allocated units of each line at the pooled price, then their maintenance."""
-    lines: list[DocumentLine] = []
-    for line in delivery.lines:
-        po_line = line.purchase_order_line
-        lines.append(
-            DocumentLine(
-                po_line.designation,
-                po_line.sku,
-                line.quantity,
-                line.unit_price,
-                po_line.vat_rate,
-                line_amounts(line.quantity, line.unit_price, po_line.vat_rate),
-                is_margin_scheme(po_line.vat_rate),
-            )
+    return tuple(
+        DocumentLine(
+            part.designation,
+            part.sku,
+            part.quantity,
+            part.unit_price,
+            part.vat_rate,
+            part.amounts,
+            is_margin_scheme(part.vat_rate),
         )
-        maintenance = line.maintenance_line
-        if maintenance is not None and line.maintenance_unit_price is not None:
-            price = line.maintenance_unit_price
-            lines.append(
-                DocumentLine(
-                    maintenance.designation,
-                    MAINTENANCE_SKU,
-                    line.quantity,
-                    price,
-                    maintenance.vat_rate,
-                    line_amounts(line.quantity, price, maintenance.vat_rate),
-                    is_margin_scheme(maintenance.vat_rate),
-                )
-            )
-    return tuple(lines)
+        for line in delivery.lines
+        for part in delivery_line_parts(line)
+    )
 
 
 def order_document(delivery: Delivery) -> OrderDocument:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import gettext as _
 
 from nrhub import uploads
 
@@ -29,7 +30,7 @@ CONTENT_TYPES = {
 
 
 class CertificateError(ValueError):
-    """The certificate file is refused; the message is French."""
+    """The certificate file is refused; the message is translated."""
 
 
 @dataclass(frozen=True)
@@ -42,19 +43,21 @@ class Certificate:
 def check_certificate(data: bytes) -> Certificate:
     """A PDF (header and end marker checked) or a JPEG, PNG or WebP image (re-encoded)."""
     if not data:
-        raise CertificateError("Le fichier du certificat est vide.")
+        raise CertificateError(_("Le fichier du certificat est vide."))
     if len(data) > MAX_CERTIFICATE_BYTES:
-        raise CertificateError("Le certificat dépasse 10 Mo : réduisez-le avant de l'envoyer.")
+        raise CertificateError(_("Le certificat dépasse 10 Mo : réduisez-le avant de l'envoyer."))
     if data.startswith(b"%PDF-"):
         if b"%%EOF" not in data[-2048:]:
-            raise CertificateError("Ce PDF est incomplet ou endommagé (marqueur de fin absent).")
+            raise CertificateError(_("Ce PDF est incomplet ou endommagé (marqueur de fin absent)."))
         return Certificate("application/pdf", "pdf", data)
     try:
         image = uploads.process_image(data)
     except uploads.ImageError as err:
         raise CertificateError(
-            "Le certificat doit être un PDF ou une image JPEG, PNG ou WebP lisible "
-            "(le contenu est vérifié, pas seulement le nom)."
+            _(
+                "Le certificat doit être un PDF ou une image JPEG, PNG ou WebP lisible "
+                "(le contenu est vérifié, pas seulement le nom)."
+            )
         ) from err
     return Certificate(image.content_type, image.extension, image.data)
 
@@ -65,7 +68,7 @@ def _directory() -> Path:
 
 def certificate_path(name: str) -> Path:
     if not CERTIFICATE_NAME.fullmatch(name):
-        raise CertificateError("Nom de fichier refusé.")
+        raise CertificateError(_("Nom de fichier refusé."))
     return _directory() / name
 
 

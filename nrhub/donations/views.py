@@ -57,11 +57,11 @@ def _donation_labels() -> dict[str, Any]:
 @member_required
 def index() -> ResponseReturnValue:
     org = current_user.organisation
-    if current_user.role == Role.BUYER:
+    if policy.can_give(current_user) is None:
         return render_template(
             "donations/index_buyer.html", lots=queries.list_lots_of_donor(org.id)
         )
-    if current_user.role == Role.REFURBISHER:
+    if policy.can_claim_lots(current_user) is None:
         return render_template(
             "donations/index_refurbisher.html",
             lots=queries.list_open_lots_for(org),

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from config import OCDS_PLACEHOLDER_PREFIX
 from nrhub.extensions import limiter
+from nrhub.organisations.policy import can_review_organisations
 from nrhub.organisations.queries import count_pending_organisations
 from nrhub.security import is_safe_next
 
@@ -21,7 +22,7 @@ def index() -> ResponseReturnValue:
         return redirect(url_for("main.pending"))
     pending_count = 0
     placeholder_prefix = False
-    if current_user.is_authenticated and current_user.is_coordinator:
+    if current_user.is_authenticated and can_review_organisations(current_user) is None:
         pending_count = count_pending_organisations()
         placeholder_prefix = current_app.config["OCDS_OCID_PREFIX"] == OCDS_PLACEHOLDER_PREFIX
     return render_template(

@@ -12,13 +12,14 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from sqlalchemy import exists, select
 
+from nrhub.access import require
 from nrhub.audit.services import record
 from nrhub.auth.models import User
 from nrhub.campaigns.models import OrderLine
+from nrhub.catalog import policy
 from nrhub.catalog.models import Listing, MaintenanceKind, MaintenanceOffer
-from nrhub.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from nrhub.errors import ConflictError, NotFoundError, ValidationError
 from nrhub.extensions import db
-from nrhub.security import Role
 
 MAX_DURATION_MONTHS = 120
 MAX_PRICE = Decimal("100000.00")
@@ -32,13 +33,6 @@ class MaintenanceData:
     unit_price: Decimal
     coverage: str
     is_active: bool = True
-
-
-def _require_owner(listing: Listing, by: User) -> None:
-    if not (by.is_active_member and by.role == Role.REFURBISHER):
-        raise PermissionDeniedError(_("Seul le reconditionneur de l'offre gère sa maintenance."))
-    if listing.refurbisher_id != by.organisation_id:
-        raise NotFoundError(_("Offre introuvable."))
 
 
 def _check(data: MaintenanceData) -> None:
@@ -65,7 +59,7 @@ def create_maintenance_offer(
     listing: Listing, data: MaintenanceData, *, by: User
 ) -> MaintenanceOffer:
     """The listing's refurbisher adds a maintenance or extended-warranty offer."""
-    _require_owner(listing, by)
+    require(policy.can_manage_maintenance(by, listing))
     _check(data)
     offer = MaintenanceOffer(
         listing_id=listing.id,
@@ -87,7 +81,7 @@ def update_maintenance_offer(
     listing: Listing, offer: MaintenanceOffer, data: MaintenanceData, *, by: User
 ) -> MaintenanceOffer:
     """Change an offer; order lines that chose it keep the price they were given."""
-    _require_owner(listing, by)
+    require(policy.can_manage_maintenance(by, listing))
     if offer.listing_id != listing.id:
         raise NotFoundError(_("Prestation introuvable."))
     _check(data)
@@ -103,7 +97,7 @@ def update_maintenance_offer(
 
 def delete_maintenance_offer(listing: Listing, offer: MaintenanceOffer, *, by: User) -> None:
     """Delete an offer never chosen on an order; a chosen one can only be deactivated."""
-    _require_owner(listing, by)
+    require(policy.can_manage_maintenance(by, listing))
     if offer.listing_id != listing.id:
         raise NotFoundError(_("Prestation introuvable."))
     used = db.session.execute(

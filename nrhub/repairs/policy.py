@@ -22,6 +22,14 @@ def can_request_repairs(person: User) -> str | None:
     return None
 
 
+@rule("answer_repairs")
+def can_answer_repairs(person: User) -> str | None:
+    """Refurbishers answer the repair requests on what they delivered."""
+    if not person.is_refurbisher:
+        return _("Seuls les reconditionneurs répondent aux demandes de réparation.")
+    return None
+
+
 @rule("request_repair", Delivery)
 def can_request_repair(person: User, delivery: Delivery) -> str | None:
     """A repair is asked on a received delivery, by its buyer."""

@@ -23,7 +23,7 @@ from nrhub.catalog.models import MaintenanceOffer
 from nrhub.catalog.queries import get_listing_for_refurbisher
 from nrhub.errors import DomainError, attach_to_form
 from nrhub.photos import is_stored_name, read_photo, send_photo
-from nrhub.repairs import maintenance, queries, services
+from nrhub.repairs import maintenance, policy, queries, services
 from nrhub.repairs.forms import MaintenanceForm, MessageForm, RepairRequestForm, StatusForm
 from nrhub.repairs.labels import labels
 from nrhub.repairs.models import RepairRequest, RepairStatus
@@ -42,9 +42,9 @@ def maintenance_offers_for(listing_id: int) -> list[MaintenanceOffer]:
 
 
 def _viewer_scope() -> dict[str, int]:
-    if current_user.role == Role.REFURBISHER:
+    if policy.can_answer_repairs(current_user) is None:
         return {"refurbisher_id": current_user.organisation_id}
-    if current_user.role == Role.BUYER:
+    if policy.can_request_repairs(current_user) is None:
         return {"buyer_id": current_user.organisation_id}
     return {}
 

@@ -25,7 +25,7 @@ from nrhub.caching import Area, cached_html
 from nrhub.organisations.models import Organisation
 from nrhub.security import Role, member_required, role_required
 from nrhub.spreadsheets import csv_response
-from nrhub.stats import charts, formatting, pages, queries
+from nrhub.stats import charts, formatting, pages, policy, queries
 from nrhub.stats import declaration as declaration_status
 from nrhub.stats.declaration import declaration_response
 
@@ -49,19 +49,13 @@ def _buyer_in_scope() -> Organisation | None:
     """The buyer whose figures are asked: a buyer sees only its own (another
     organisation's id → 404); a coordinator may name any buyer; None means the hub."""
     asked = request.args.get("organisation", type=int)
-    if current_user.role == Role.BUYER:
-        if asked is not None and asked != current_user.organisation_id:
-            abort(404)
+    if asked is not None and policy.can_see_figures_of(current_user, asked) is not None:
+        abort(404)
+    if policy.can_see_own_spend(current_user) is None:
         own: Organisation | None = current_user.organisation
         return own
-    if current_user.role == Role.COORDINATOR and asked is not None:
+    if asked is not None and policy.can_see_any_buyer(current_user) is None:
         return queries.buyer_for(asked) or abort(404)
-    if (
-        current_user.role == Role.REFURBISHER
-        and asked is not None
-        and asked != current_user.organisation_id
-    ):
-        abort(404)
     return None
 
 
@@ -80,7 +74,7 @@ def _page() -> int:
 @member_required
 def dashboard() -> ResponseReturnValue:
     buyer = _buyer_in_scope()
-    if current_user.role == Role.REFURBISHER:
+    if policy.can_see_own_sales(current_user) is None:
         year = request.args.get("annee", type=int)
         ctx = pages.refurbisher_page(current_user.organisation, year)
         return render_template("stats/dashboard_refurbisher.html", **ctx)
@@ -107,17 +101,21 @@ def _svg(data: bytes) -> Response:
     return response
 
 
+def _own_sales(name: str) -> list[queries.SaleRow]:
+    """A refurbisher's sales by buyer, category and year: its only chart and export."""
+    if name != "ventes":
+        abort(404)
+    return queries.sales_by_buyer_category_year(
+        current_user.organisation_id, request.args.get("annee", type=int)
+    )
+
+
 @bp.get("/indicateurs/graphiques/<name>.svg")
 @member_required
 def chart(name: str) -> ResponseReturnValue:
     buyer = _buyer_in_scope()
-    if current_user.role == Role.REFURBISHER:
-        if name != "ventes":
-            abort(404)
-        sales = queries.sales_by_buyer_category_year(
-            current_user.organisation_id, request.args.get("annee", type=int)
-        )
-        return _svg(charts.sales_chart(sales, "Ventes HT par catégorie"))
+    if policy.can_see_own_sales(current_user) is None:
+        return _svg(charts.sales_chart(_own_sales(name), "Ventes HT par catégorie"))
     year = _year()
     buyer_id = buyer.id if buyer is not None else None
     if name == "categories":
@@ -138,12 +136,8 @@ def chart(name: str) -> ResponseReturnValue:
 @member_required
 def export(table: str) -> ResponseReturnValue:
     buyer = _buyer_in_scope()
-    if current_user.role == Role.REFURBISHER:
-        if table != "ventes":
-            abort(404)
-        rows = queries.sales_by_buyer_category_year(
-            current_user.organisation_id, request.args.get("annee", type=int)
-        )
+    if policy.can_see_own_sales(current_user) is None:
+        rows = _own_sales(table)
         header: tuple[str, ...] = ("annee", "acheteur", "categorie", "quantite", "montant_ht")
         data = [(r.year, r.buyer_name, r.category_label, r.quantity, r.amount) for r in rows]
         return csv_response("ventes.csv", header, data)

@@ -18,7 +18,7 @@ from nrhub.campaigns import offers as offer_services
 from nrhub.campaigns import services
 from nrhub.campaigns.models import Campaign, CampaignOffer, CampaignState
 from nrhub.campaigns.pricing import Tier
-from nrhub.catalog.models import Category, Listing, PriceTier
+from nrhub.catalog.models import Category, Listing
 from nrhub.db import utcnow
 from nrhub.extensions import db
 from nrhub.organisations.models import OrgStatus
@@ -143,8 +143,8 @@ def make_offer(people: People) -> MakeOffer:
 
 def add_listing_tiers(listing: Listing, *tiers: tuple[int, str]) -> None:
     for min_quantity, price in tiers:
-        db.session.add(
-            PriceTier(listing_id=listing.id, min_quantity=min_quantity, unit_price=Decimal(price))
+        factories.PriceTierFactory(
+            listing=listing, min_quantity=min_quantity, unit_price=Decimal(price)
         )
     db.session.commit()
 

@@ -11,7 +11,7 @@ from PIL import Image
 
 import nrhub.uploads  # noqa: F401  (registers the WebP plugin without importing them all)
 from nrhub.auth.models import User
-from nrhub.catalog.models import Listing, ListingStatus, PriceTier
+from nrhub.catalog.models import Listing, ListingStatus
 from nrhub.extensions import db
 from nrhub.organisations.models import InsertionType, LegalForm
 from tests import factories
@@ -69,8 +69,8 @@ def make_listing(owner: User, **fields) -> Listing:
     tiers = fields.pop("tiers", [])
     listing = factories.ListingFactory(refurbisher=owner.organisation, **fields)
     for min_quantity, price in tiers:
-        db.session.add(
-            PriceTier(listing_id=listing.id, min_quantity=min_quantity, unit_price=Decimal(price))
+        factories.PriceTierFactory(
+            listing=listing, min_quantity=min_quantity, unit_price=Decimal(price)
         )
     db.session.commit()
     return listing

@@ -69,6 +69,13 @@ POLICY_ROWS = [
     (policy.can_sell, "sell", None, {"refurbisher", "other_refurbisher"}, set()),
     (policy.can_import_stock, "import_stock", None, {"refurbisher", "other_refurbisher"}, set()),
     (
+        policy.can_manage_maintenance,
+        "manage_maintenance",
+        _listing(ListingStatus.PUBLISHED),
+        {"refurbisher"},
+        {"other_refurbisher"},
+    ),
+    (
         policy.can_manage_listing,
         "manage",
         _listing(ListingStatus.DRAFT),

@@ -1,4 +1,5 @@
-"""Small builders for consolidation tests: campaigns, offers and orders made with the models.
+"""Small builders for consolidation tests: campaigns, offers and orders made with the
+factories of :mod:`tests.factories`.
 
 They do not go through the campaigns area's services, so that these tests only depend on the
 shared data model.
@@ -16,15 +17,14 @@ from nrhub.auth.models import User
 from nrhub.campaigns.models import (
     Campaign,
     CampaignOffer,
-    CampaignOfferTier,
     CampaignState,
     OfferStatus,
     Order,
     OrderLine,
     OrderStatus,
 )
-from nrhub.catalog.models import Listing, PriceTier
-from nrhub.clauses.models import Clause, ClauseForm, ClauseKind, ClauseStrength
+from nrhub.catalog.models import Listing
+from nrhub.clauses.models import Clause, ClauseForm, ClauseKind
 from nrhub.extensions import db
 from nrhub.organisations.models import Organisation, OrgStatus
 from nrhub.transactions import unit_of_work
@@ -55,32 +55,14 @@ def campaign(
     clauses: tuple[Clause, ...] = (),
     closes_at: dt.datetime = T0 + dt.timedelta(days=1),
 ) -> Campaign:
-    item = Campaign(
-        title=title,
-        description="",
-        opens_at=closes_at - dt.timedelta(days=31),
-        closes_at=closes_at,
-        state=state,
+    opens_at = closes_at - dt.timedelta(days=31)
+    return factories.CampaignFactory(
+        title=title, opens_at=opens_at, closes_at=closes_at, state=state, clauses=list(clauses)
     )
-    item.clauses = list(clauses)
-    db.session.add(item)
-    db.session.flush()
-    return item
 
 
 def clause(kind: ClauseKind, form: ClauseForm, title: str = "Clause") -> Clause:
-    item = Clause(
-        title=title,
-        text="Texte de la clause.",
-        kind=kind,
-        form=form,
-        strength=ClauseStrength.COERCIVE,
-        theme="reuse",
-        source="Guide",
-    )
-    db.session.add(item)
-    db.session.flush()
-    return item
+    return factories.ClauseFactory(kind=kind, form=form, title=title)
 
 
 def offer(
@@ -91,29 +73,24 @@ def offer(
     tiers: tuple[tuple[int, str], ...] = (),
     status: OfferStatus = OfferStatus.ACCEPTED,
 ) -> CampaignOffer:
-    item = CampaignOffer(
-        campaign_id=campaign_.id,
-        listing_id=listing.id,
-        refurbisher_id=listing.refurbisher_id,
+    # The refurbisher from the session: a committed listing does not load its relationship.
+    refurbisher = db.session.get(Organisation, listing.refurbisher_id)
+    item = factories.CampaignOfferFactory(
+        campaign=campaign_,
+        listing=listing,
+        refurbisher=refurbisher,
         committed_quantity=committed,
-        unit_price=listing.unit_price,
         status=status,
     )
-    db.session.add(item)
-    db.session.flush()
     for minimum, price in tiers:
-        db.session.add(
-            CampaignOfferTier(offer_id=item.id, min_quantity=minimum, unit_price=Decimal(price))
+        factories.CampaignOfferTierFactory(
+            offer=item, min_quantity=minimum, unit_price=Decimal(price)
         )
-    db.session.flush()
     return item
 
 
 def listing_tier(listing: Listing, minimum: int, price: str) -> None:
-    db.session.add(
-        PriceTier(listing_id=listing.id, min_quantity=minimum, unit_price=Decimal(price))
-    )
-    db.session.flush()
+    factories.PriceTierFactory(listing=listing, min_quantity=minimum, unit_price=Decimal(price))
 
 
 def order(
@@ -123,22 +100,13 @@ def order(
     changed_at: dt.datetime,
     status: OrderStatus = OrderStatus.ACTIVE,
 ) -> Order:
-    item = Order(
-        campaign_id=campaign_.id,
-        buyer_id=buyer.id,
-        status=status,
-        created_at=changed_at,
-        updated_at=changed_at,
+    item = factories.OrderFactory(
+        campaign=campaign_, buyer=buyer, status=status, created_at=changed_at, updated_at=changed_at
     )
-    db.session.add(item)
-    db.session.flush()
     for offer_, quantity in lines:
-        db.session.add(
-            OrderLine(
-                order_id=item.id, offer_id=offer_.id, quantity=quantity, updated_at=changed_at
-            )
+        factories.OrderLineFactory(
+            order=item, offer=offer_, quantity=quantity, updated_at=changed_at
         )
-    db.session.flush()
     return item
 
 

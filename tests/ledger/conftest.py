@@ -4,36 +4,23 @@ import datetime as dt
 
 import pytest
 
-from nrhub.campaigns.models import Campaign
-from nrhub.clauses.models import Clause, ClauseForm, ClauseKind, ClauseStrength
-from nrhub.extensions import db
+from nrhub.campaigns.models import Campaign, CampaignState
+from nrhub.clauses.models import Clause, ClauseKind
+from tests import factories
 
 
 def make_clause(kind: ClauseKind, title: str = "Clause") -> Clause:
-    clause = Clause(
-        title=title,
-        text="Texte de la clause.",
-        kind=kind,
-        form=ClauseForm.CLAUSE,
-        strength=ClauseStrength.COERCIVE,
-        theme="reuse",
-        source="Test",
-    )
-    db.session.add(clause)
-    db.session.flush()
-    return clause
+    return factories.ClauseFactory(kind=kind, title=title, source="Test")
 
 
 def make_campaign(clauses: list[Clause]) -> Campaign:
-    campaign = Campaign(
+    return factories.CampaignFactory(
         title="Campagne portables 2025",
         opens_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
         closes_at=dt.datetime(2025, 2, 1, tzinfo=dt.UTC),
+        clauses=clauses,
+        state=CampaignState.DRAFT,
     )
-    campaign.clauses = clauses
-    db.session.add(campaign)
-    db.session.flush()
-    return campaign
 
 
 @pytest.fixture

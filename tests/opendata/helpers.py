@@ -7,7 +7,6 @@ from decimal import Decimal
 from sqlalchemy import delete, insert, select
 
 from nrhub.campaigns.models import Campaign, OfferStatus, OrderLine, campaign_clause
-from nrhub.catalog.models import MaintenanceKind, MaintenanceOffer
 from nrhub.clauses.models import Clause
 from nrhub.consolidation.models import PurchaseOrder
 from nrhub.extensions import db
@@ -38,16 +37,9 @@ def other_offer(world: Scenario, name: str, status: OfferStatus) -> Organisation
 
 def add_maintenance(world: Scenario, buyer_number: int, months: int, price: str) -> None:
     """Buyer ``buyer_number`` adds maintenance to its laptop line (Atelier A's listing)."""
-    offer = MaintenanceOffer(
-        listing_id=world.listings["laptop"].id,
-        refurbisher_id=world.refurbisher_a.id,
-        kind=MaintenanceKind.MAINTENANCE,
-        duration_months=months,
-        unit_price=Decimal(price),
-        coverage="Pièces et main-d'œuvre",
+    offer = factories.MaintenanceOfferFactory(
+        listing=world.listings["laptop"], duration_months=months, unit_price=Decimal(price)
     )
-    db.session.add(offer)
-    db.session.flush()
     line = db.session.get(OrderLine, world.lines[("laptop", buyer_number)])
     assert line is not None
     line.maintenance_offer_id = offer.id

@@ -14,6 +14,7 @@ from nrhub.catalog.models import MaintenanceKind, MaintenanceOffer
 from nrhub.consolidation import services as consolidation
 from nrhub.consolidation.models import Delivery, DeliveryLine
 from nrhub.extensions import db
+from tests import factories
 from tests.consolidation.factories import CONFIRMED_AT, Scenario, scenario
 
 SHIPPED = dt.date(2026, 10, 12)
@@ -31,18 +32,14 @@ class World:
 
 
 def maintenance_offer(listing, kind, months: int, price: str, active: bool = True):
-    item = MaintenanceOffer(
-        listing_id=listing.id,
-        refurbisher_id=listing.refurbisher_id,
+    return factories.MaintenanceOfferFactory(
+        listing=listing,
         kind=kind,
         duration_months=months,
         unit_price=Decimal(price),
         coverage="Pièces et main-d'œuvre, intervention sous 5 jours.",
         is_active=active,
     )
-    db.session.add(item)
-    db.session.flush()
-    return item
 
 
 def choose(line_id: int, offer: MaintenanceOffer) -> None:

@@ -133,6 +133,13 @@ REQUEST = RepairRequest(buyer_id=BUYER, refurbisher_id=REFURBISHER)
 POLICY_ROWS = [
     (policy.can_request_repairs, "request_repairs", None, {"buyer", "other_buyer"}, set()),
     (
+        policy.can_answer_repairs,
+        "answer_repairs",
+        None,
+        {"refurbisher", "other_refurbisher"},
+        set(),
+    ),
+    (
         policy.can_request_repair,
         "request_repair",
         Delivery(buyer_id=BUYER, refurbisher_id=REFURBISHER, status=DeliveryStatus.RECEIVED),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from nrhub import access
+from nrhub.agreements import policy as agreements_policy
 from nrhub.clauses import policy as clauses_policy
 from nrhub.extensions import db
 from nrhub.ledger import policy as ledger_policy
@@ -13,7 +14,8 @@ from nrhub.organisations.models import Organisation, OrgKind, OrgStatus
 from nrhub.stats import policy as stats_policy
 from tests import factories
 from tests.conftest import login
-from tests.policies import BUYER, HUB, check_row
+from tests.policies import BUYER, HUB, OTHER_BUYER, check_row
+from tests.policies import people as policy_people
 from tests.web.people import ROLES, make_people
 
 A, P, R, B, C = ROLES
@@ -157,15 +159,32 @@ POLICY_ROWS = [
     (organisations_policy.can_administer, "administer", NOT_HUB, {"buyer"}),
     (organisations_policy.can_administer, "administer", HUB_ITSELF, {"coordinator"}),
     (clauses_policy.can_edit_clauses, "edit_clauses", None, {"coordinator"}),
+    (agreements_policy.can_manage_frameworks, "manage_frameworks", None, {"coordinator"}),
+    (agreements_policy.can_record_memberships, "record_memberships", None, {"coordinator"}),
     (ledger_policy.can_edit_targets, "edit_targets", None, {"coordinator"}),
     (ledger_policy.can_declare_spend, "declare_spend", None, {"buyer", "other_buyer"}),
     (stats_policy.can_declare, "declare", None, {"buyer", "other_buyer"}),
+    (stats_policy.can_see_own_spend, "see_own_spend", None, {"buyer", "other_buyer"}),
+    (stats_policy.can_see_own_sales, "see_own_sales", None, {"refurbisher", "other_refurbisher"}),
+    (stats_policy.can_see_any_buyer, "see_any_buyer", None, {"coordinator"}),
 ]
 
 
 @pytest.mark.parametrize(("function", "verb", "obj", "allowed"), POLICY_ROWS)
 def test_policy_matrix(request_ctx, function, verb, obj, allowed) -> None:  # type: ignore[no-untyped-def]
     check_row(function, verb, obj, allowed)
+
+
+def test_figures_of_another_organisation_stay_hidden_from_its_peers(request_ctx) -> None:  # type: ignore[no-untyped-def]
+    """Naming an organisation's figures: a member its own only (404), the others any."""
+    for role, person in policy_people().items():
+        own = stats_policy.can_see_figures_of(person, person.organisation_id)
+        other = stats_policy.can_see_figures_of(person, OTHER_BUYER + 100)
+        assert own is None, role
+        if role in {"coordinator", "pending"}:
+            assert other is None, role
+        else:
+            assert isinstance(other, access.Hidden), role
 
 
 def test_anonymous_people_may_do_nothing(request_ctx) -> None:  # type: ignore[no-untyped-def]

@@ -103,14 +103,18 @@ def parse_rows(
         values = {mapping[name]: cells.get(name, "") for name in mapping}
         sku = values.get("sku", "").strip()
         if not sku:
-            errors.append(ImportIssue(line, column_of["sku"], "La référence (SKU) est vide."))
+            errors.append(ImportIssue(line, column_of["sku"], _("La référence (SKU) est vide.")))
             continue
         if sku in seen_skus:
             errors.append(
                 ImportIssue(
                     line,
                     column_of["sku"],
-                    f"La référence « {sku} » figure déjà ligne {seen_skus[sku]} du fichier.",
+                    _(
+                        "La référence « %(sku)s » figure déjà ligne %(line)d du fichier.",
+                        sku=sku,
+                        line=seen_skus[sku],
+                    ),
                 )
             )
             continue
@@ -124,7 +128,7 @@ def parse_rows(
                         ImportIssue(
                             line,
                             column_name(column, mapping),
-                            "Obligatoire pour créer une nouvelle offre.",
+                            _("Obligatoire pour créer une nouvelle offre."),
                         )
                     )
                 continue
@@ -150,7 +154,7 @@ def parse_rows(
                             ImportIssue(
                                 line,
                                 column_of["status"],
-                                "Statut inconnu : « brouillon », « publiée » ou « archivée ».",
+                                _("Statut inconnu : « brouillon », « publiée » ou « archivée »."),
                             )
                         )
                         status = ""
@@ -160,7 +164,11 @@ def parse_rows(
                 category_id = categories.get(line_key(value))
                 if category_id is None:
                     errors.append(
-                        ImportIssue(line, column_of[target], f"Catégorie inconnue : « {value} ».")
+                        ImportIssue(
+                            line,
+                            column_of[target],
+                            _("Catégorie inconnue : « %(value)s ».", value=value),
+                        )
                     )
                     raw[target] = ""
                 else:

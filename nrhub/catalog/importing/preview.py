@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 from nrhub.access import require
 from nrhub.auth.models import User
 from nrhub.catalog import policy
@@ -35,7 +37,10 @@ def preview_import(data: bytes, filename: str, *, by: User) -> ImportPreview:
         ImportIssue(
             line,
             "",
-            "Cette ligne a des cellules au-delà des colonnes de l'en-tête : elles sont ignorées.",
+            _(
+                "Cette ligne a des cellules au-delà des colonnes de l'en-tête : "
+                "elles sont ignorées."
+            ),
         )
         for line in sheet.overflowing_lines
     )

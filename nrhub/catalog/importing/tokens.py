@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
 
 from nrhub.auth.models import User
 from nrhub.catalog.importing.lines import ParsedLine
@@ -87,7 +88,7 @@ def purge_old(directory: Path) -> None:
 
 
 def load_lines(token: str, by: User) -> tuple[Path, dict[str, Any]]:
-    missing = NotFoundError("Cet aperçu d'import n'existe plus : envoyez le fichier de nouveau.")
+    missing = NotFoundError(_("Cet aperçu d'import n'existe plus : envoyez le fichier de nouveau."))
     if not TOKEN_PATTERN.fullmatch(token or ""):
         raise missing
     path = import_dir() / f"{token}.json"
