@@ -40,10 +40,6 @@ class FieldsError(ValidationError):
         self.errors = errors
 
 
-def _require_refurbisher(by: User) -> None:
-    require(catalog_policy.can_sell(by))
-
-
 def _text(value: Any) -> str:
     if value is None:
         return ""
@@ -154,7 +150,7 @@ def put_listing(
     conditional stock write, status and audit rules are theirs. ``shown``: the read-only
     fields of the body, checked by :func:`check_read_only` before anything is written.
     """
-    _require_refurbisher(by)
+    require(catalog_policy.can_sell(by))
     existing_id = db.session.execute(
         select(Listing.id).where(Listing.refurbisher_id == by.organisation_id, Listing.sku == sku)
     ).scalar_one_or_none()
@@ -181,7 +177,7 @@ def sync_stock(items: list[tuple[str, int]], *, by: User) -> tuple[int, int]:
     """Set the free stock of many listings by SKU, all or nothing; returns (updated,
     unchanged). Unknown SKUs, repeated SKUs or refused quantities → per-item errors and
     nothing written. One bulk conditional UPDATE and one bulk audit INSERT."""
-    _require_refurbisher(by)
+    require(catalog_policy.can_sell(by))
     if not 1 <= len(items) <= MAX_STOCK_ITEMS:
         raise FieldsError(
             {"items": [_("Entre 1 et %(maximum)s lignes par envoi.", maximum=MAX_STOCK_ITEMS)]}

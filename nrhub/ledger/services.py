@@ -26,7 +26,7 @@ from nrhub.catalog.models import Category
 from nrhub.clauses.models import Clause, ClauseKind
 from nrhub.clauses.services import NO_ENVIRONMENTAL, NO_SOCIAL, decp_considerations
 from nrhub.db import quantize_money, utcnow
-from nrhub.errors import ConflictError, PermissionDeniedError, ValidationError
+from nrhub.errors import ConflictError, ValidationError
 from nrhub.extensions import db
 from nrhub.formatting import paris_date_of, paris_today
 from nrhub.ledger import policy, summary
@@ -299,10 +299,9 @@ def declare_spend(data: SpendInput, *, by: User) -> SpendEntry:
     return entry
 
 
-def _require_editable(entry: SpendEntry, by: User) -> Organisation:
-    buyer = _require_buyer(by)
-    if entry.buyer_id != buyer.id:
-        raise PermissionDeniedError(_("Cette dépense n'est pas la vôtre."))
+def _editable_by(entry: SpendEntry, by: User) -> Organisation:
+    """The buyer correcting ``entry``: its own, declared row (hub purchases are the receipts')."""
+    require(policy.can_edit_spend(by, entry))
     if not entry.is_declared:
         raise ConflictError(
             _(
@@ -310,12 +309,12 @@ def _require_editable(entry: SpendEntry, by: User) -> Organisation:
                 "ils ne se modifient pas ici."
             )
         )
-    return buyer
+    return by.organisation
 
 
 def update_spend(entry: SpendEntry, data: SpendInput, *, by: User) -> SpendEntry:
     """Correct a declared row (its ``clauses`` must be loaded)."""
-    buyer = _require_editable(entry, by)
+    buyer = _editable_by(entry, by)
     checked = _check(data, _categories(), paris_today())
     old_year = entry.year
     entry.spent_on = data.spent_on
@@ -347,7 +346,7 @@ def update_spend(entry: SpendEntry, data: SpendInput, *, by: User) -> SpendEntry
 
 def delete_spend(entry: SpendEntry, *, by: User) -> None:
     """Remove a declared row (its ``clauses`` must be loaded)."""
-    buyer = _require_editable(entry, by)
+    buyer = _editable_by(entry, by)
     record("spend.deleted", entry, by=by, amount=entry.amount, spent_on=entry.spent_on)
     db.session.delete(entry)
     summary.touch(buyer.id, entry.year)

@@ -349,13 +349,9 @@ def _required_reason(reason: str | None) -> str:
     return reason
 
 
-def _require_admin_of(org: Organisation, by: User) -> None:
-    require(policy.can_administer(by, org))
-
-
 def update_profile(org: Organisation, profile: OrganisationProfile, *, by: User) -> None:
     """An organisation admin corrects the organisation's contact, address and identity."""
-    _require_admin_of(org, by)
+    require(policy.can_administer(by, org))
     ledger_summary.track_buyer_location(org)  # the spend summary follows a move
     _apply_profile(org, profile)
     record("organisation.update_profile", org, by=by, organisation_id=org.id)
@@ -366,7 +362,7 @@ def invite_member(
     org: Organisation, email: str, *, by: User, now: dt.datetime | None = None
 ) -> str:
     """Send a single-use invitation link (valid 7 days); return its raw token."""
-    _require_admin_of(org, by)
+    require(policy.can_administer(by, org))
     email = email.strip()
     if find_user_by_email(email) is not None:
         raise ConflictError(_("Un compte existe déjà avec cette adresse e-mail."), field="email")
@@ -439,7 +435,7 @@ def accept_invitation(raw: str, name: str, password: str, now: dt.datetime | Non
 def remove_member(member: User, *, by: User) -> None:
     """An admin removes a colleague (never themself); the person's sessions end. One
     conditional UPDATE: removing twice at once removes once."""
-    _require_admin_of(member.organisation, by)
+    require(policy.can_administer(by, member.organisation))
     if member.id == by.id:
         raise ConflictError(_("Vous ne pouvez pas vous retirer vous-même de l'organisation."))
     removed = db.session.execute(

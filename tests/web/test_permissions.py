@@ -9,6 +9,7 @@ from nrhub.agreements import policy as agreements_policy
 from nrhub.clauses import policy as clauses_policy
 from nrhub.extensions import db
 from nrhub.ledger import policy as ledger_policy
+from nrhub.ledger.models import SpendEntry
 from nrhub.organisations import policy as organisations_policy
 from nrhub.organisations.models import Organisation, OrgKind, OrgStatus
 from nrhub.stats import policy as stats_policy
@@ -163,6 +164,8 @@ POLICY_ROWS = [
     (agreements_policy.can_record_memberships, "record_memberships", None, {"coordinator"}),
     (ledger_policy.can_edit_targets, "edit_targets", None, {"coordinator"}),
     (ledger_policy.can_declare_spend, "declare_spend", None, {"buyer", "other_buyer"}),
+    # A declared row is its own buyer's to correct.
+    (ledger_policy.can_edit_spend, "edit_spend", SpendEntry(buyer_id=BUYER), {"buyer"}),
     (stats_policy.can_declare, "declare", None, {"buyer", "other_buyer"}),
     (stats_policy.can_see_own_spend, "see_own_spend", None, {"buyer", "other_buyer"}),
     (stats_policy.can_see_own_sales, "see_own_sales", None, {"refurbisher", "other_refurbisher"}),
