@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 from pathlib import Path
@@ -87,6 +88,11 @@ def create_app(config: str | type[Config] | None = None, **overrides: Any) -> Fl
     from nrhub.cli import register_cli
 
     register_cli(app)
+    if not app.testing:
+        # What the application built (modules, routes, compiled templates) lives as long as
+        # the process: keep it out of the collector's full passes, which otherwise walk it
+        # every few requests (a pause in the middle of an answer). Tests build many apps.
+        gc.freeze()
     return app
 
 
