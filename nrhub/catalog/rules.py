@@ -19,6 +19,11 @@ from typing import Any
 from flask_babel import gettext as _
 
 
+def N_(msgid: str) -> str:
+    """Marks a msgid for extraction; translated where it is printed."""
+    return msgid
+
+
 # The listing vocabularies, here so that these rules stay pure (models import them).
 class ListingState(StrEnum):
     REFURBISHED = "refurbished"
@@ -38,6 +43,10 @@ MAX_TIERS = 6
 MAX_DESCRIPTION = 5000
 
 TEXT_LIMITS = {"sku": 64, "brand": 80, "model": 160, "processor": 120}
+
+
+# A msgid, translated when a refusal prints it (N_ marks it for extraction only).
+DEFAULT_PRICE_LABEL = N_("Le prix")
 
 
 class FieldError(ValueError):
@@ -90,22 +99,23 @@ def _number(text: str) -> Decimal:
 
 def parse_price(text: str, label: str | None = None) -> Decimal:
     """A price HT in euros: > 0, at most 2 decimals, decimal comma or point."""
-    label = _(label) if label else _("Le prix")
+    # Translated only when a refusal prints it: most values pass.
+    label = label or DEFAULT_PRICE_LABEL
     if not text.strip():
-        raise FieldError(_("%(label)s est obligatoire.", label=label))
+        raise FieldError(_("%(label)s est obligatoire.", label=_(label)))
     try:
         value = _number(text)
     except InvalidOperation as err:
         raise FieldError(
-            _("%(label)s doit être un montant en euros, par exemple 249,90.", label=label)
+            _("%(label)s doit être un montant en euros, par exemple 249,90.", label=_(label))
         ) from err
     if value <= 0:
-        raise FieldError(_("%(label)s doit être supérieur à 0 €.", label=label))
+        raise FieldError(_("%(label)s doit être supérieur à 0 €.", label=_(label)))
     # The size before the cents: quantizing a 30-digit number exceeds Decimal's precision.
     if value > MAX_PRICE:
-        raise FieldError(_("%(label)s ne peut pas dépasser 999 999,99 €.", label=label))
+        raise FieldError(_("%(label)s ne peut pas dépasser 999 999,99 €.", label=_(label)))
     if value != value.quantize(Decimal("0.01")):
-        raise FieldError(_("%(label)s a au plus 2 décimales (les centimes).", label=label))
+        raise FieldError(_("%(label)s a au plus 2 décimales (les centimes).", label=_(label)))
     return value.quantize(Decimal("0.01"))
 
 
@@ -114,28 +124,27 @@ def parse_count(text: str, label: str, *, maximum: int = 1_000_000, required: bo
 
     ``label`` is a French msgid (or text already translated): it is translated here."""
     masculine = _is_masculine(label)
-    label = _(label)
     if not text.strip():
         if required:
-            raise FieldError(_("%(label)s est obligatoire.", label=label))
+            raise FieldError(_("%(label)s est obligatoire.", label=_(label)))
         raise _Empty
     try:
         value = _number(text)
     except InvalidOperation as err:
         raise FieldError(
-            _("%(label)s doit être un nombre entier, par exemple 12.", label=label)
+            _("%(label)s doit être un nombre entier, par exemple 12.", label=_(label))
         ) from err
     if value < 0:
         if masculine:
-            raise FieldError(_("%(label)s ne peut pas être négatif.", label=label))
-        raise FieldError(_("%(label)s ne peut pas être négative.", label=label))
+            raise FieldError(_("%(label)s ne peut pas être négatif.", label=_(label)))
+        raise FieldError(_("%(label)s ne peut pas être négative.", label=_(label)))
     if value != value.to_integral_value():
-        raise FieldError(_("%(label)s doit être un nombre entier, sans décimales.", label=label))
+        raise FieldError(_("%(label)s doit être un nombre entier, sans décimales.", label=_(label)))
     if value > maximum:
         raise FieldError(
             _(
                 "%(label)s ne peut pas dépasser %(maximum)s.",
-                label=label,
+                label=_(label),
                 maximum=f"{maximum:,}".replace(",", " "),
             )
         )
@@ -236,12 +245,11 @@ def parse_bool(text: str) -> bool:
 
 def parse_text(text: str, label: str, limit: int, *, required: bool) -> str:
     value = text.strip()
-    label = _(label)
     if required and not value:
-        raise FieldError(_("%(label)s est obligatoire.", label=label))
+        raise FieldError(_("%(label)s est obligatoire.", label=_(label)))
     if len(value) > limit:
         raise FieldError(
-            _("%(label)s ne peut pas dépasser %(limit)d caractères.", label=label, limit=limit)
+            _("%(label)s ne peut pas dépasser %(limit)d caractères.", label=_(label), limit=limit)
         )
     return value
 
