@@ -171,26 +171,28 @@ def parse_repairability(text: str) -> Decimal | None:
     """The French repairability index: 0 to 10, one decimal at most; empty when unknown."""
     if not text.strip():
         return None
-    message = _("L'indice de réparabilité va de 0 à 10 avec une décimale au plus, par exemple 8,2.")
+    message = N_(
+        "L'indice de réparabilité va de 0 à 10 avec une décimale au plus, par exemple 8,2."
+    )
     try:
         value = _number(text)
     except InvalidOperation as err:
-        raise FieldError(message) from err
+        raise FieldError(_(message)) from err
     if not Decimal(0) <= value <= Decimal(10) or value != value.quantize(Decimal("0.1")):
-        raise FieldError(message)
+        raise FieldError(_(message))
     return value.quantize(Decimal("0.1"))
 
 
 def parse_screen(text: str) -> Decimal | None:
     if not text.strip():
         return None
-    message = _("La taille d'écran s'écrit en pouces, par exemple 14 ou 15,6.")
+    message = N_("La taille d'écran s'écrit en pouces, par exemple 14 ou 15,6.")
     try:
         value = _number(text)
     except InvalidOperation as err:
-        raise FieldError(message) from err
+        raise FieldError(_(message)) from err
     if not Decimal(0) < value < Decimal(1000) or value != value.quantize(Decimal("0.1")):
-        raise FieldError(message)
+        raise FieldError(_(message))
     return value
 
 
@@ -328,24 +330,24 @@ def parse_listing(
         except FieldError as err:
             errors[name] = str(err)
 
-    read("category_code", parse_text, _("La catégorie"), 40, required=True)
-    read("sku", parse_text, _("La référence (SKU)"), TEXT_LIMITS["sku"], required=True)
-    read("brand", parse_text, _("La marque"), TEXT_LIMITS["brand"], required=True)
-    read("model", parse_text, _("Le modèle"), TEXT_LIMITS["model"], required=True)
-    read("processor", parse_text, _("Le processeur"), TEXT_LIMITS["processor"], required=False)
-    read("description", parse_text, _("La description"), MAX_DESCRIPTION, required=False)
+    read("category_code", parse_text, N_("La catégorie"), 40, required=True)
+    read("sku", parse_text, N_("La référence (SKU)"), TEXT_LIMITS["sku"], required=True)
+    read("brand", parse_text, N_("La marque"), TEXT_LIMITS["brand"], required=True)
+    read("model", parse_text, N_("Le modèle"), TEXT_LIMITS["model"], required=True)
+    read("processor", parse_text, N_("Le processeur"), TEXT_LIMITS["processor"], required=False)
+    read("description", parse_text, N_("La description"), MAX_DESCRIPTION, required=False)
     read("grade", parse_grade)
     read("state", parse_state)
-    read("quantity", parse_count, _("La quantité"), maximum=1_000_000)
-    read("unit_price", parse_price, _("Le prix unitaire HT"))
+    read("quantity", parse_count, N_("La quantité"), maximum=1_000_000)
+    read("unit_price", parse_price, N_("Le prix unitaire HT"))
     read("vat_rate", parse_vat)
-    read("ram_gb", optional_count, _("La mémoire vive (Go)"), maximum=4096)
-    read("storage_gb", optional_count, _("Le stockage (Go)"), maximum=1_000_000)
+    read("ram_gb", optional_count, N_("La mémoire vive (Go)"), maximum=4096)
+    read("storage_gb", optional_count, N_("Le stockage (Go)"), maximum=1_000_000)
     read("screen_inches", parse_screen)
-    read("warranty_months", optional_count, _("La garantie (mois)"), maximum=120)
+    read("warranty_months", optional_count, N_("La garantie (mois)"), maximum=120)
     read("repairability_index", parse_repairability)
-    read("os_update_years", optional_count, _("La durée des mises à jour (ans)"), maximum=30)
-    read("spare_parts_years", optional_count, _("La disponibilité des pièces (ans)"), maximum=30)
+    read("os_update_years", optional_count, N_("La durée des mises à jour (ans)"), maximum=30)
+    read("spare_parts_years", optional_count, N_("La disponibilité des pièces (ans)"), maximum=30)
     read("refurbished_in_france", parse_bool)
     read("data_wiping_attested", parse_bool)
     read("has_recycled_materials", parse_bool)
