@@ -354,19 +354,28 @@ def outcome(claim_id: int) -> ResponseReturnValue:
 def certificate(claim_id: int) -> ResponseReturnValue:
     """The data-wiping certificate, to the donor, the claimant and the coordinator."""
     item = _claim_of(claim_id)
-    if not item.certificate_filename:
+    return _stored_file(
+        item.certificate_filename,
+        item.certificate_content_type,
+        f"certificat-effacement-lot-{item.lot_id}-{item.id}",
+    )
+
+
+def _stored_file(stored: str | None, content_type: str | None, stem: str) -> ResponseReturnValue:
+    """A stored certificate or proof as a download named ``stem`` (its extension kept);
+    404 when there is none or its file is gone. ``content_type`` None: told by the
+    extension."""
+    if not stored:
         abort(404)
     try:
-        path = files.certificate_path(item.certificate_filename)
+        path = files.certificate_path(stored)
     except files.CertificateError:
         abort(404)
     if not path.is_file():
         abort(404)
-    extension = item.certificate_filename.rsplit(".", 1)[-1]
+    extension = stored.rsplit(".", 1)[-1]
     return _attachment(
-        path,
-        item.certificate_content_type,
-        f"certificat-effacement-lot-{item.lot_id}-{item.id}.{extension}",
+        path, content_type or files.CONTENT_TYPES.get(extension), f"{stem}.{extension}"
     )
 
 
@@ -493,17 +502,4 @@ def retired_outcomes() -> ResponseReturnValue:
 def outcome_proof(outcome_id: int) -> ResponseReturnValue:
     """The proof of an outcome, to its buyer's people and to the coordinators only."""
     outcome = reen.get_outcome_for(current_user, outcome_id)
-    if not outcome.proof_name:
-        abort(404)
-    try:
-        path = files.certificate_path(outcome.proof_name)
-    except files.CertificateError:
-        abort(404)
-    if not path.is_file():
-        abort(404)
-    extension = outcome.proof_name.rsplit(".", 1)[-1]
-    return _attachment(
-        path,
-        files.CONTENT_TYPES.get(extension),
-        f"justificatif-sortie-{outcome.id}.{extension}",
-    )
+    return _stored_file(outcome.proof_name, None, f"justificatif-sortie-{outcome.id}")
