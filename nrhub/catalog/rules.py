@@ -274,6 +274,10 @@ def parse_tiers_text(text: str) -> list[tuple[str, str]]:
     return pairs
 
 
+def _tier_label(number: int) -> str:
+    return _("Palier %(number)d", number=number)
+
+
 def check_tiers(base_price: Decimal, raw_tiers: Sequence[tuple[str, str]]) -> tuple[TierData, ...]:
     """Volume tiers: minimum quantities ≥ 2 and strictly increasing, prices not increasing
     from one tier to the next and all strictly below the base unit price."""
@@ -281,34 +285,47 @@ def check_tiers(base_price: Decimal, raw_tiers: Sequence[tuple[str, str]]) -> tu
     for number, (qty_text, price_text) in enumerate(raw_tiers, start=1):
         if not qty_text.strip() and not price_text.strip():
             continue
-        label = _("Palier %(number)d", number=number)
-        min_quantity = parse_count(
-            qty_text, _("%(tier)s : la quantité minimale", tier=label), maximum=1_000_000
-        )
-        price = parse_price(price_text, _("%(tier)s : le prix", tier=label))
+        try:
+            # No label on the way through: the import checks every row's tiers, and a
+            # label is only printed by a refusal.
+            min_quantity = parse_count(qty_text, "", maximum=1_000_000)
+            price = parse_price(price_text, "")
+        except FieldError:
+            tier = _tier_label(number)
+            parse_count(
+                qty_text, _("%(tier)s : la quantité minimale", tier=tier), maximum=1_000_000
+            )
+            parse_price(price_text, _("%(tier)s : le prix", tier=tier))
+            raise
         if min_quantity < 2:
             raise FieldError(
-                _("%(tier)s : la quantité minimale doit être d'au moins 2 unités.", tier=label)
+                _(
+                    "%(tier)s : la quantité minimale doit être d'au moins 2 unités.",
+                    tier=_tier_label(number),
+                )
             )
         if tiers and min_quantity <= tiers[-1].min_quantity:
             raise FieldError(
                 _(
                     "%(tier)s : les quantités minimales doivent être strictement croissantes "
                     "(%(quantity)d après %(previous)d).",
-                    tier=label,
+                    tier=_tier_label(number),
                     quantity=min_quantity,
                     previous=tiers[-1].min_quantity,
                 )
             )
         if price >= base_price:
             raise FieldError(
-                _("%(tier)s : le prix doit être inférieur au prix unitaire de base.", tier=label)
+                _(
+                    "%(tier)s : le prix doit être inférieur au prix unitaire de base.",
+                    tier=_tier_label(number),
+                )
             )
         if tiers and price > tiers[-1].unit_price:
             raise FieldError(
                 _(
                     "%(tier)s : le prix ne peut pas augmenter quand la quantité augmente.",
-                    tier=label,
+                    tier=_tier_label(number),
                 )
             )
         tiers.append(TierData(min_quantity, price))
