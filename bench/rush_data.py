@@ -17,6 +17,7 @@ from sqlalchemy import insert, select
 
 from bench import catalog
 from bench.server import USER_AGENT
+from nrhub.agreements.models import MembershipAgreement
 from nrhub.api.tokens import issue_token
 from nrhub.auth.models import User
 from nrhub.campaigns.models import (
@@ -96,6 +97,7 @@ def _build() -> RushWorld:
             ],
         ).scalars()
     )
+    _memberships(buyer_org_ids, now)
     campaign_id, offer_ids = _campaign(now)
     _orders(campaign_id, offer_ids, buyer_org_ids, now)
     db.session.commit()
@@ -107,6 +109,27 @@ def _build() -> RushWorld:
             _token, raw = issue_token(user, "Ruée", by=user)
         buyers.append((user_id, raw))
     return RushWorld(campaign_id, offer_ids, user_ids[0], buyers)
+
+
+def _memberships(buyer_org_ids: list[int], now: dt.datetime) -> None:
+    """A membership agreement in force for every buyer: without one, a buyer may not order
+    (every order change would be refused)."""
+    db.session.execute(
+        insert(MembershipAgreement.__table__),
+        [
+            {
+                "buyer_id": org_id,
+                "text_version": "2026-01",
+                "signed_on": now.date() - dt.timedelta(days=30),
+                "signatory_name": "Maire",
+                "signatory_role": "Maire",
+                "deliberation_reference": "",
+                "created_at": now,
+                "updated_at": now,
+            }
+            for org_id in buyer_org_ids
+        ],
+    )
 
 
 def _campaign(now: dt.datetime) -> tuple[int, list[int]]:

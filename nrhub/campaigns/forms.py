@@ -165,6 +165,11 @@ class OfferQuantityForm(Form):
     )
 
 
+def quantity_label_pattern() -> str:
+    """The hidden label of an offer's quantity field, ``%(title)s`` for the offer."""
+    return _("Quantité souhaitée : %(title)s")
+
+
 def order_form(
     offers: Sequence[Any],
     current: Mapping[int, int],
@@ -198,7 +203,7 @@ def order_form(
     # Translated once, not once per row: the labels of a page of hundreds of offers (plain
     # text, escaped where printed, unlike a lazy string's markup).
     maintenance_label = _("Maintenance : %(title)s")
-    quantity_label = _("Quantité souhaitée : %(title)s")
+    quantity_label = quantity_label_pattern()
     no_maintenance = SelectChoice("", _("Sans maintenance"))
     for offer in offers:
         options = (maintenance or {}).get(offer.listing_id)

@@ -25,6 +25,7 @@ from nrhub.campaigns.forms import (
 )
 from nrhub.campaigns.labels import labels
 from nrhub.campaigns.models import Campaign
+from nrhub.campaigns.order_table import order_table
 from nrhub.catalog.models import Category
 from nrhub.clauses.models import Clause
 from nrhub.confirmation import render_confirmation
@@ -60,13 +61,15 @@ def render_detail(campaign: Campaign, status: int = 200, **forms: Any) -> Respon
     may_order = policy.can_place_order(current_user) is None
     if policy.can_commit_stock(current_user) is None and "commit_form" not in forms:
         forms["commit_form"] = commit_form_for(page.listings)
-    if may_order and "order_form" not in forms:
+    # Built for its maintenance choices only: the order table writes the quantity fields.
+    if may_order and "order_form" not in forms and page.maintenance:
         forms["order_form"] = order_form(
             page.offers,
             page.my_quantities,
             maintenance=page.maintenance,
             current_maintenance=page.my_maintenance,
         )
+    order = forms.pop("order_form", None)
     frame = agreement_queries.lot_with_agreement(campaign.framework_lot_id)
     # Only a buyer orders, and only while its membership covers today.
     covered = not may_order or memberships.is_covered(
@@ -80,6 +83,9 @@ def render_detail(campaign: Campaign, status: int = 200, **forms: Any) -> Respon
             frame=frame,
             near_maximum=agreement_queries.near_maximum,
             covered=covered,
+            # Called by the buyer's part of the page only.
+            order_rows=lambda: order_table(page, order),
+            order_form=order,
             **forms,
         ),
         status,
