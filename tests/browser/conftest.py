@@ -21,6 +21,7 @@ import os
 import re
 import shutil
 import socket
+import signal
 import subprocess
 import sys
 import time
@@ -188,7 +189,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         _wait_until_up(url, process, base / "gunicorn.log")
         yield LiveServer(url, database_url, instance)
     finally:
-        process.terminate()
+        # Quick shutdown (INT), not the graceful one (TERM): the tests are over, and a
+        # graceful stop waits for idle connections, seconds per server.
+        process.send_signal(signal.SIGINT)
         try:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:

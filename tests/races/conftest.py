@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import socket
+import signal
 import subprocess
 import sys
 import threading
@@ -80,6 +81,8 @@ def race_server(
             "--bind",
             f"127.0.0.1:{port}",
             "--no-control-socket",
+            # The app built once and forked (it opens no connection before the fork).
+            "--preload",
             "--timeout",
             "60",
             # No cache: every test wipes the tables under the server.
@@ -95,7 +98,9 @@ def race_server(
         _wait_until_up(url, process, log_path)
         yield RaceServer(url, log_path)
     finally:
-        process.terminate()
+        # Quick shutdown (INT), not the graceful one (TERM): the tests are over, and a
+        # graceful stop waits for idle connections, seconds per server.
+        process.send_signal(signal.SIGINT)
         try:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
