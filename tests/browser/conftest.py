@@ -20,8 +20,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import signal
+import socket
 import subprocess
 import sys
 import time

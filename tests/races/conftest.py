@@ -9,8 +9,8 @@ A test builds its data with the ``app`` fixture's session, calls :func:`commit_s
 from __future__ import annotations
 
 import os
-import socket
 import signal
+import socket
 import subprocess
 import sys
 import threading
