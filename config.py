@@ -96,6 +96,8 @@ class Config:
     CATALOGUE_CACHE_SECONDS = _int("CATALOGUE_CACHE_SECONDS", 300)
     # 0 turns either cache off.
     STATS_CACHE_SECONDS = _int("STATS_CACHE_SECONDS", 300)
+    # The offers of a campaign page (their orders are always read fresh).
+    CAMPAIGN_CACHE_SECONDS = _int("CAMPAIGN_CACHE_SECONDS", 300)
 
     # Passwords: argon2id with OWASP's first configuration (m=19 MiB, t=2, p=1), which
     # RFC 9106 §4 allows when memory is the constraint: a web worker serves many logins at

@@ -1,12 +1,13 @@
 """Short-lived copies of expensive reads and renderings (Flask-Caching, see config.py).
 
-Cached pages are grouped in *areas* (:class:`Area`: the catalogue, the indicators), each
-with the tables its pages show. Every copy is keyed by its area's *data generation*, a
-counter in the database (one row per area) that each committed write to one of the area's
-tables increments. A copy is therefore never served after the data under it changed,
-whichever worker made the change, and a write elsewhere keeps it: an order changed during a
-campaign does not empty the catalogue. The timeout only bounds the memory. Writes to tables
-that no cached page shows (sessions, tokens, the audit log) count for no area, so logging
+Cached pages are grouped in *areas* (:class:`Area`: the catalogue, the indicators, the
+offers of campaign pages), each with the tables its pages show. Every copy is keyed by its
+area's *data generation*, a counter in the database (one row per area) that each committed
+write to one of the area's tables increments. A copy is therefore never served after the
+data under it changed, whichever worker made the change, and a write elsewhere keeps it:
+an order changed during a campaign empties neither the catalogue nor the campaign page's
+offers. The timeout only bounds the memory. Writes to tables that no cached page shows
+(sessions, tokens, the audit log) count for no area, so logging
 in or calling the API empties nothing.
 
 Writes are seen at two levels: objects flushed by the ORM (their class's table; rows of an
@@ -57,6 +58,7 @@ class Area(IntEnum):
 
     CATALOGUE = 2
     STATS = 3
+    CAMPAIGNS = 4
 
 
 # The tables each area's cached pages read (directly, or as the owner of an association
@@ -64,6 +66,17 @@ class Area(IntEnum):
 AREA_TABLES: dict[Area, frozenset[str]] = {
     Area.CATALOGUE: frozenset(
         {"category", "listing", "price_tier", "listing_photo", "organisation"}
+    ),
+    # The offers of a campaign page, not their orders (nrhub.campaigns.queries).
+    Area.CAMPAIGNS: frozenset(
+        {
+            "campaign_offer",
+            "campaign_offer_tier",
+            "listing",
+            "price_tier",
+            "category",
+            "organisation",
+        }
     ),
     Area.STATS: frozenset(
         {

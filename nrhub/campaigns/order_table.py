@@ -41,6 +41,9 @@ class _Texts:
         self.locale = locale
         self.grade = _text("grade")
         self._known: dict[tuple[str, Hashable], Any] = {}
+        # The amounts and quantities of every row: their own tables, looked up directly.
+        self._money: dict[Decimal | None, str] = {}
+        self._number: dict[int, str] = {}
 
     def _once(self, kind: str, value: Hashable, make: Callable[[], T]) -> T:
         key = (kind, value)
@@ -49,10 +52,16 @@ class _Texts:
         return cast(T, self._known[key])
 
     def money(self, value: Decimal | None) -> str:
-        return self._once("money", value, lambda: format_money(value, self.locale, NBSP))
+        text = self._money.get(value)
+        if text is None:
+            text = self._money[value] = format_money(value, self.locale, NBSP)
+        return text
 
     def number(self, value: int) -> str:
-        return self._once("number", value, lambda: format_number(value, 0, self.locale, NBSP))
+        text = self._number.get(value)
+        if text is None:
+            text = self._number[value] = format_number(value, 0, self.locale, NBSP)
+        return text
 
     def detail(self, grade: Any, months: int) -> Markup:
         """``(grade A, garantie 12 mois)``"""

@@ -14,9 +14,11 @@ from decimal import Decimal
 from functools import cached_property
 from typing import NamedTuple
 
+from flask import current_app
 from sqlalchemy import Select, func, literal, select, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
+from nrhub import caching
 from nrhub.auth.models import User
 from nrhub.campaigns.messages import _
 from nrhub.campaigns.models import (
@@ -177,21 +179,40 @@ class OfferFigures:
         return " ".join(f"{t.min_quantity}:{t.unit_price}" for t in self.tiers)
 
 
-def offer_figures(
+class AppliedTiers(NamedTuple):
+    tiers: tuple[Tier, ...]
+    from_campaign: bool
+
+
+class CampaignOfferRow(NamedTuple):
+    """What an offer shows that no order changes: the offer, its listing and its tiers."""
+
+    offer_id: int
+    status: str
+    refurbisher_id: int
+    committed: int
+    base_price: Decimal
+    listing_id: int
+    brand: str
+    model: str
+    grade: str
+    warranty_months: int
+    vat_rate: Decimal
+    free_stock: int
+    category_id: int
+    category_label: str
+    refurbisher_name: str
+    tiers: AppliedTiers
+
+
+def offer_rows(
     campaign_id: int,
     statuses: Sequence[OfferStatus] | None = (OfferStatus.ACCEPTED,),
     refurbisher_id: int | None = None,
-) -> list[OfferFigures]:
-    """Per offer: committed units, pooled quantity ordered by all buyers, pooled unit price.
-
-    The pooled price is the tier reached by the quantity ordered so far, capped at the
-    committed units (what consolidation can allocate), among the tiers the committed units
-    can reach (the offer's own tiers, else the listing's); the next tier is given only when
-    reachable. Two SQL statements whatever the number of offers and orders: the offers
-    with their pooled quantities (one GROUP BY over the order lines, joined), and their
-    tiers or their listings' tiers. Columns, not entities: a page reads a hundred offers.
-    """
-    ordered = _pooled_quantities_query(campaign_id).subquery()
+) -> list[CampaignOfferRow]:
+    """The offers of a campaign with their listings and tiers, without their orders (two
+    statements: the offers joined to their listings, then the tiers). Plain values: the
+    campaign page keeps them in the cache (see :func:`displayed_offer_figures`)."""
     query = (
         select(
             CampaignOffer.id,
@@ -209,12 +230,10 @@ def offer_figures(
             Category.id,
             Category.label_fr,
             Organisation.name,
-            func.coalesce(ordered.c.quantity, 0),
         )
         .join(Listing, CampaignOffer.listing_id == Listing.id)
         .join(Category, Listing.category_id == Category.id)
         .join(Organisation, CampaignOffer.refurbisher_id == Organisation.id)
-        .outerjoin(ordered, ordered.c.offer_id == CampaignOffer.id)
         .where(CampaignOffer.campaign_id == campaign_id)
         .order_by(Category.sort_order, Listing.brand, Listing.model, CampaignOffer.id)
     )
@@ -226,50 +245,79 @@ def offer_figures(
     if not rows:
         return []
     tiers_by_offer = applicable_tiers(campaign_id)
+    no_tiers = AppliedTiers((), False)
+    return [CampaignOfferRow._make((*row, tiers_by_offer.get(row[0], no_tiers))) for row in rows]
+
+
+def offer_figures(
+    campaign_id: int,
+    statuses: Sequence[OfferStatus] | None = (OfferStatus.ACCEPTED,),
+    refurbisher_id: int | None = None,
+) -> list[OfferFigures]:
+    """Per offer: committed units, pooled quantity ordered by all buyers, pooled unit price.
+
+    The pooled price is the tier reached by the quantity ordered so far, capped at the
+    committed units (what consolidation can allocate), among the tiers the committed units
+    can reach (the offer's own tiers, else the listing's); the next tier is given only when
+    reachable. Three SQL statements whatever the number of offers and orders: the offers
+    (:func:`offer_rows`: two), and their pooled quantities (one GROUP BY over the order
+    lines). Columns, not entities: a page reads a hundred offers.
+    """
+    rows = offer_rows(campaign_id, statuses, refurbisher_id)
+    return with_pooled_figures(rows, pooled_quantities(campaign_id) if rows else {})
+
+
+def displayed_offer_figures(
+    campaign_id: int,
+    statuses: Sequence[OfferStatus] | None = (OfferStatus.ACCEPTED,),
+    refurbisher_id: int | None = None,
+) -> list[OfferFigures]:
+    """:func:`offer_figures` for the campaign page, the offers read from the cache (until
+    the next committed write to an offer, a listing, a tier, a category or an
+    organisation: ``caching.Area.CAMPAIGNS``); the pooled quantities always fresh, since
+    every order changes them. Never for a write: the cached offers may lag a commit by the
+    moment its generation takes to move."""
+    statuses_key = ",".join(sorted(statuses)) if statuses is not None else "*"
+    rows = caching.cached(
+        f"campaign:{campaign_id}:offers:{statuses_key}:{refurbisher_id}",
+        int(current_app.config.get("CAMPAIGN_CACHE_SECONDS", 0)),
+        lambda: offer_rows(campaign_id, statuses, refurbisher_id),
+        area=caching.Area.CAMPAIGNS,
+    )
+    return with_pooled_figures(rows, pooled_quantities(campaign_id) if rows else {})
+
+
+def with_pooled_figures(
+    rows: Sequence[CampaignOfferRow], ordered: Mapping[int, int]
+) -> list[OfferFigures]:
+    """Each offer with its pooled figures, ``ordered`` being the units ordered per offer."""
     result = []
-    for (
-        offer_id,
-        status,
-        offer_refurbisher_id,
-        committed,
-        base_price,
-        listing_id,
-        brand,
-        model,
-        grade,
-        warranty_months,
-        vat_rate,
-        free_stock,
-        category_id,
-        category_label,
-        refurbisher_name,
-        quantity,
-    ) in rows:
-        applied = tiers_by_offer.get(offer_id, AppliedTiers((), False))
-        quantity = int(quantity)
-        pooled = pooled_figures(base_price, applied.tiers, committed, quantity)
+    for row in rows:
+        applied = row.tiers
+        quantity = ordered.get(row.offer_id, 0)
+        pooled = pooled_figures(row.base_price, applied.tiers, row.committed, quantity)
         result.append(
             OfferFigures(
-                offer_id=offer_id,
-                status=status,
-                listing_id=listing_id,
-                listing_title=f"{brand} {model}",
-                grade=grade,
-                warranty_months=warranty_months,
-                vat_rate=vat_rate,
-                category_id=category_id,
-                category_label=category_label,
-                refurbisher_id=offer_refurbisher_id,
-                refurbisher_name=refurbisher_name,
-                committed=committed,
+                offer_id=row.offer_id,
+                status=row.status,
+                listing_id=row.listing_id,
+                listing_title=f"{row.brand} {row.model}",
+                grade=row.grade,
+                warranty_months=row.warranty_months,
+                vat_rate=row.vat_rate,
+                category_id=row.category_id,
+                category_label=row.category_label,
+                refurbisher_id=row.refurbisher_id,
+                refurbisher_name=row.refurbisher_name,
+                committed=row.committed,
                 ordered=quantity,
-                base_price=base_price,
+                base_price=row.base_price,
                 unit_price=pooled.unit_price,
                 tiers=pooled.tiers,
                 tiers_from_campaign=applied.from_campaign,
                 units_to_next_tier=pooled.units_to_next_tier,
                 next_tier_price=pooled.next_tier_price,
-                free_stock=free_stock,
+                free_stock=row.free_stock,
                 max_reachable_price=pooled.max_reachable_price,
                 unreachable_tiers=tuple(t for t in applied.tiers if t not in pooled.tiers),
             )
@@ -295,11 +343,6 @@ def estimate_order(offers: Sequence[OfferFigures], quantities: Mapping[int, int]
         if quantities.get(o.offer_id)
     }
     return OrderEstimate(lines, total(lines.values()))
-
-
-class AppliedTiers(NamedTuple):
-    tiers: tuple[Tier, ...]
-    from_campaign: bool
 
 
 def applicable_tiers(campaign_id: int) -> dict[int, AppliedTiers]:
@@ -519,14 +562,16 @@ def campaign_page(user: User, campaign: Campaign, now: dt.datetime) -> CampaignP
         offers_open=campaign.takes_offers_at(now),
     )
     if user.role == Role.COORDINATOR:
-        page.offers = offer_figures(campaign.id, statuses=None)
+        page.offers = displayed_offer_figures(campaign.id, statuses=None)
         page.orders = order_summaries(campaign.id)
     elif user.role == Role.REFURBISHER:
-        page.offers = offer_figures(campaign.id, statuses=None, refurbisher_id=user.organisation_id)
+        page.offers = displayed_offer_figures(
+            campaign.id, statuses=None, refurbisher_id=user.organisation_id
+        )
         if page.offers_open:
             page.listings = committable_listings(campaign, user.organisation_id)
     else:
-        page.offers = offer_figures(campaign.id)
+        page.offers = displayed_offer_figures(campaign.id)
         page.order = buyer_order(campaign.id, user.organisation_id)
     page.maintenance = active_by_listing(o.listing_id for o in page.offers)
     return page

@@ -182,8 +182,12 @@ def _generation(area: caching.Area) -> int:
 @pytest.mark.parametrize(
     ("tables", "areas"),
     [
-        ({"listing"}, {caching.Area.CATALOGUE}),
-        ({"organisation"}, {caching.Area.CATALOGUE, caching.Area.STATS}),
+        ({"listing"}, {caching.Area.CATALOGUE, caching.Area.CAMPAIGNS}),
+        ({"campaign_offer"}, {caching.Area.CAMPAIGNS}),
+        (
+            {"organisation"},
+            {caching.Area.CATALOGUE, caching.Area.STATS, caching.Area.CAMPAIGNS},
+        ),
         ({"spend_entry", "audit_event"}, {caching.Area.STATS}),
         ({"purchase_request", "purchase_request_line"}, set()),
         ({"user_account", "login_throttle", "outbox_mail"}, set()),

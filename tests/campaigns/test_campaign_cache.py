@@ -1,0 +1,79 @@
+"""The campaign page keeps its offers in the cache (``caching.Area.CAMPAIGNS``), never
+their orders: an order shows at once, an offer's change as soon as it is committed."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import Flask
+from sqlalchemy import update
+
+from nrhub import caching
+from nrhub.campaigns import orders as order_services
+from nrhub.campaigns import queries
+from nrhub.campaigns.models import CampaignOffer
+from nrhub.extensions import cache, db
+from nrhub.transactions import unit_of_work
+from tests.conftest import login
+from tests.queries import tables_read
+
+
+@pytest.fixture
+def cached_app(app: Flask) -> Flask:
+    app.config.update(CACHE_TYPE="SimpleCache", CAMPAIGN_CACHE_SECONDS=30)
+    cache.init_app(app)
+    return app
+
+
+def _ordered_and_committed(client, campaign_id: int) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    html = client.get(f"/campagnes/{campaign_id}").get_data(as_text=True)
+    ordered = re.search(r'data-cell="ordered"[^>]*>([^<]*)<', html)
+    committed = re.search(r'data-committed="(\d+)"', html)
+    assert ordered and committed, html
+    return ordered.group(1), committed.group(1)
+
+
+def test_orders_show_at_once(cached_app, client, people, make_campaign, listing, make_offer):  # type: ignore[no-untyped-def]
+    campaign = make_campaign()
+    offer = make_offer(campaign, listing, 10)
+    login(client, people.buyer.email)
+    assert _ordered_and_committed(client, campaign.id) == ("0", "10")
+    with unit_of_work():
+        order_services.place_order(campaign, {offer.id: 4}, by=people.other_buyer)
+    # An order moves no generation of the area (its tables are not the offers')...
+    assert caching.areas_of({"purchase_request", "purchase_request_line"}) == set()
+    # ... and yet shows at once: the quantities ordered are never kept.
+    assert _ordered_and_committed(client, campaign.id) == ("4", "10")
+
+
+def test_a_copy_is_not_served_after_a_committed_offer_change(
+    cached_app, client, people, make_campaign, listing, make_offer
+):  # type: ignore[no-untyped-def]
+    campaign = make_campaign()
+    offer = make_offer(campaign, listing, 10)
+    login(client, people.buyer.email)
+    assert _ordered_and_committed(client, campaign.id) == ("0", "10")
+    # Behind the application's back (its own connection: no generation moves), the kept
+    # copy is what the page shows...
+    with db.engine.begin() as connection:
+        connection.execute(
+            update(CampaignOffer).where(CampaignOffer.id == offer.id).values(committed_quantity=11)
+        )
+    assert _ordered_and_committed(client, campaign.id) == ("0", "10")
+    # ... and a write through the application empties it.
+    with unit_of_work():
+        db.session.get(CampaignOffer, offer.id).committed_quantity = 12  # type: ignore[union-attr]
+    assert _ordered_and_committed(client, campaign.id) == ("0", "12")
+
+
+def test_the_campaigns_area_lists_every_table_the_kept_offers_read(
+    app, people, make_campaign, listing, make_offer
+):  # type: ignore[no-untyped-def]
+    campaign = make_campaign()
+    make_offer(campaign, listing, 10)
+    campaign_id = campaign.id  # read before: an expired campaign reloads itself
+    with tables_read() as tables:
+        assert queries.offer_rows(campaign_id, statuses=None)
+    assert "campaign_offer" in tables
+    assert tables <= caching.AREA_TABLES[caching.Area.CAMPAIGNS]
