@@ -91,22 +91,31 @@ class CardTexts:
         return self._once(
             "meta",
             (listing.category_id, listing.grade, listing.state),
-            lambda: Markup("%s · %s %s · %s")
-            % (listing.category.label(self.locale), self.grade, listing.grade, self.state(listing.state)),
+            lambda: (
+                Markup("%s · %s %s · %s")
+                % (
+                    listing.category.label(self.locale),
+                    self.grade,
+                    listing.grade,
+                    self.state(listing.state),
+                )
+            ),
         )
 
     def seller(self, refurbisher: Any) -> Markup:
-        """"Par <a>name</a> (city, department)" of a card: a page lists a few refurbishers."""
+        """ "Par <a>name</a> (city, department)" of a card: a page lists a few refurbishers."""
         return self._once(
             "seller",
             refurbisher.id,
-            lambda: Markup('%s <a href="%s">%s</a>\n      (%s, %s)')
-            % (
-                self.by,
-                self._profile_url(refurbisher.id),
-                refurbisher.name,
-                refurbisher.city,
-                refurbisher.department_code,
+            lambda: (
+                Markup('%s <a href="%s">%s</a>\n      (%s, %s)')
+                % (
+                    self.by,
+                    self._profile_url(refurbisher.id),
+                    refurbisher.name,
+                    refurbisher.city,
+                    refurbisher.department_code,
+                )
             ),
         )
 

@@ -92,6 +92,10 @@ class ListingStatus(StrEnum):
     ARCHIVED = "archived"
 
 
+def listing_title(brand: str, model: str) -> str:
+    return f"{brand} {model}"
+
+
 class Listing(Model):
     """A refurbished product line of one refurbisher.
 
@@ -176,7 +180,7 @@ class Listing(Model):
 
     @property
     def title(self) -> str:
-        return f"{self.brand} {self.model}"
+        return listing_title(self.brand, self.model)
 
     @property
     def is_published(self) -> bool:

@@ -14,12 +14,19 @@ from enum import StrEnum
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from nrhub.auth.models import User
 from nrhub.catalog import search
-from nrhub.catalog.models import Category, Grade, Listing, ListingPhoto, ListingStatus
+from nrhub.catalog.models import (
+    Category,
+    Grade,
+    Listing,
+    ListingPhoto,
+    ListingStatus,
+    listing_title,
+)
 from nrhub.errors import NotFoundError
 from nrhub.extensions import db
 from nrhub.organisations.models import InsertionType, Organisation, OrgKind, OrgStatus
@@ -58,9 +65,59 @@ class CatalogueFilters:
     per_page: int = PER_PAGE
 
 
+@dataclass(frozen=True, slots=True)
+class CardRefurbisher:
+    """What a listing card shows of its refurbisher."""
+
+    id: int
+    name: str
+    city: str
+    department_code: str
+    is_insertion_structure: bool
+    esus_agreement: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CardCategory:
+    label_fr: str
+    label_en: str
+
+    def label(self, locale: str = "fr") -> str:
+        return self.label_en if locale == "en" else self.label_fr
+
+
+@dataclass(frozen=True, slots=True)
+class CardListing:
+    """What a listing card shows (templates/catalog/_macros.html), read as plain columns:
+    building 24 listings with their refurbisher and category as ORM objects cost more than
+    the statement itself."""
+
+    id: int
+    brand: str
+    model: str
+    grade: str
+    state: str
+    quantity: int
+    unit_price: Decimal
+    warranty_months: int | None
+    repairability_index: Decimal | None
+    os_update_years: int | None
+    spare_parts_years: int | None
+    refurbished_in_france: bool
+    data_wiping_attested: bool
+    category_id: int
+    refurbisher_id: int
+    category: CardCategory
+    refurbisher: CardRefurbisher
+
+    @property
+    def title(self) -> str:
+        return listing_title(self.brand, self.model)
+
+
 @dataclass(frozen=True)
 class CatalogueItem:
-    listing: Listing
+    listing: CardListing
     thumbnail: str | None
 
 
@@ -97,6 +154,14 @@ def _escape_like(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def _is_insertion_structure() -> ColumnElement[bool]:
+    """Organisation.is_insertion_structure in SQL."""
+    return and_(
+        Organisation.insertion_type.is_not(None),
+        Organisation.insertion_type != InsertionType.NONE,
+    )
+
+
 def _conditions(filters: CatalogueFilters) -> list[Any]:
     # Refurbisher criteria go into a subquery on the few organisations rather than a join,
     # so that counting 50,000 listings reads only the listing indexes.
@@ -110,10 +175,7 @@ def _conditions(filters: CatalogueFilters) -> list[Any]:
     if filters.legal_form:
         refurbishers = refurbishers.where(Organisation.legal_form == filters.legal_form)
     if filters.insertion == ANY_INSERTION:
-        refurbishers = refurbishers.where(
-            Organisation.insertion_type.is_not(None),
-            Organisation.insertion_type != InsertionType.NONE,
-        )
+        refurbishers = refurbishers.where(_is_insertion_structure())
     elif filters.insertion:
         refurbishers = refurbishers.where(Organisation.insertion_type == filters.insertion)
     conditions: list[Any] = [
@@ -204,17 +266,60 @@ def search_catalogue(
         .limit(1)
         .scalar_subquery()
     )
-    stmt = _with_refurbisher_and_category(
-        select(Listing, thumbnail).join(ids, ids.c.id == Listing.id)
-    ).order_by(*order)
-    rows = db.session.execute(stmt).all()
+    stmt = (
+        select(
+            *_CARD_LISTING_COLUMNS,
+            Category.label_fr,
+            Category.label_en,
+            Organisation.name,
+            Organisation.city,
+            Organisation.department_code,
+            _is_insertion_structure(),
+            Organisation.esus_agreement,
+            thumbnail,
+        )
+        .join(ids, ids.c.id == Listing.id)
+        .join(Organisation, Listing.refurbisher_id == Organisation.id)
+        .join(Category, Listing.category_id == Category.id)
+        .order_by(*order)
+    )
     return CataloguePage(
-        items=[CatalogueItem(listing, photo) for listing, photo in rows],
+        items=_card_items(db.session.execute(stmt).all()),
         total=total,
         page=page,
         per_page=filters.per_page,
         filters=filters,
     )
+
+
+_CARD_LISTING_COLUMNS = [
+    getattr(Listing, name)
+    for name in CardListing.__dataclass_fields__
+    if name not in ("category", "refurbisher")
+]
+
+
+def _card_items(rows: Sequence[Any]) -> list[CatalogueItem]:
+    """Cards from the page's rows (listing columns, then its category's and refurbisher's,
+    then its thumbnail); one category and refurbisher object each, shared by their cards."""
+    width = len(_CARD_LISTING_COLUMNS)
+    categories: dict[int, CardCategory] = {}
+    refurbishers: dict[int, CardRefurbisher] = {}
+    items = []
+    for row in rows:
+        listing_values = row[:width]
+        label_fr, label_en, name, city, department, insertion, esus, thumbnail = row[width:]
+        category_id, refurbisher_id = listing_values[-2:]
+        category = categories.get(category_id)
+        if category is None:
+            category = categories[category_id] = CardCategory(label_fr, label_en)
+        refurbisher = refurbishers.get(refurbisher_id)
+        if refurbisher is None:
+            refurbisher = refurbishers[refurbisher_id] = CardRefurbisher(
+                refurbisher_id, name, city, department, bool(insertion), esus
+            )
+        items.append(CatalogueItem(CardListing(*listing_values, category, refurbisher), thumbnail))
+    return items
 
 
 def _with_refurbisher_and_category(stmt: Select[Any]) -> Select[Any]:
