@@ -78,7 +78,9 @@ class CardRefurbisher:
 
 
 @dataclass(frozen=True, slots=True)
-class CardCategory:
+class CategoryLabels:
+    """A category's names (as Category.label), without the rest of the category."""
+
     label_fr: str
     label_en: str
 
@@ -107,7 +109,7 @@ class CardListing:
     data_wiping_attested: bool
     category_id: int
     refurbisher_id: int
-    category: CardCategory
+    category: CategoryLabels
     refurbisher: CardRefurbisher
 
     @property
@@ -231,13 +233,18 @@ def _order(filters: CatalogueFilters, distances: dict[int, int] | None) -> list[
     return newest
 
 
+def _pages(total: int, per_page: int) -> int:
+    return max(1, math.ceil(min(total, COUNT_LIMIT) / per_page))
+
+
 def search_catalogue(
     filters: CatalogueFilters, *, distances: dict[int, int] | None = None
 ) -> CataloguePage:
     """Published listings of active refurbishers matching ``filters``, one page of them.
 
-    Two statements: the count, then the page with its refurbishers, categories and the
-    first photo of each listing. ``distances`` (refurbisher id: km from the viewer, see
+    One statement most of the time: the page with its refurbishers, categories, the first
+    photo of each listing and the count. A page past the last one asks the count alone,
+    then the last page. ``distances`` (refurbisher id: km from the viewer, see
     :func:`nrhub.catalog.browse.distances`) orders the "nearest" sort.
     """
     conditions = _conditions(filters)
@@ -245,9 +252,28 @@ def search_catalogue(
     # refines the filters rather than pages, and the count reads at most that many rows
     # (with a rare filter, all the listings: a cap of 10,000 cost 15-50 ms on PostgreSQL).
     matching = select(Listing.id).where(and_(*conditions)).limit(COUNT_LIMIT + 1).subquery()
-    total = db.session.execute(select(func.count()).select_from(matching)).scalar_one()
-    page = max(1, min(filters.page, max(1, math.ceil(min(total, COUNT_LIMIT) / filters.per_page))))
+    count = select(func.count()).select_from(matching)
     order = _order(filters, distances)
+    page = max(1, min(filters.page, _pages(COUNT_LIMIT, filters.per_page)))
+    rows = _page_rows(conditions, order, page, filters.per_page, count)
+    # The count is on each row; a page with no rows is the only one to ask for it alone.
+    total = rows[0][-1] if rows else db.session.execute(count).scalar_one()
+    if page > _pages(total, filters.per_page):
+        page = _pages(total, filters.per_page)
+        rows = _page_rows(conditions, order, page, filters.per_page, count)
+    return CataloguePage(
+        items=_card_items(rows),
+        total=total,
+        page=page,
+        per_page=filters.per_page,
+        filters=filters,
+    )
+
+
+def _page_rows(
+    conditions: list[Any], order: list[Any], page: int, per_page: int, count: Select[Any]
+) -> Sequence[Any]:
+    """One page of cards (see :func:`_card_items`) and the count of matches on each row."""
     # The page's ids alone first, no join: with a join SQLite's planner walks the few
     # organisations first and sorts every matching listing; alone, it reads the listing
     # index in page order. Its 24 rows then join their refurbisher and category.
@@ -255,8 +281,8 @@ def search_catalogue(
         select(Listing.id)
         .where(and_(*conditions))
         .order_by(*order)
-        .limit(filters.per_page)
-        .offset((page - 1) * filters.per_page)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
         .subquery()
     )
     thumbnail = (
@@ -277,19 +303,14 @@ def search_catalogue(
             _is_insertion_structure(),
             Organisation.esus_agreement,
             thumbnail,
+            count.scalar_subquery(),
         )
         .join(ids, ids.c.id == Listing.id)
         .join(Organisation, Listing.refurbisher_id == Organisation.id)
         .join(Category, Listing.category_id == Category.id)
         .order_by(*order)
     )
-    return CataloguePage(
-        items=_card_items(db.session.execute(stmt).all()),
-        total=total,
-        page=page,
-        per_page=filters.per_page,
-        filters=filters,
-    )
+    return db.session.execute(stmt).all()
 
 
 _CARD_LISTING_COLUMNS = [
@@ -301,18 +322,19 @@ _CARD_LISTING_COLUMNS = [
 
 def _card_items(rows: Sequence[Any]) -> list[CatalogueItem]:
     """Cards from the page's rows (listing columns, then its category's and refurbisher's,
-    then its thumbnail); one category and refurbisher object each, shared by their cards."""
+    then its thumbnail, then the count); one category and refurbisher object each, shared
+    by their cards."""
     width = len(_CARD_LISTING_COLUMNS)
-    categories: dict[int, CardCategory] = {}
+    categories: dict[int, CategoryLabels] = {}
     refurbishers: dict[int, CardRefurbisher] = {}
     items = []
     for row in rows:
         listing_values = row[:width]
-        label_fr, label_en, name, city, department, insertion, esus, thumbnail = row[width:]
+        label_fr, label_en, name, city, department, insertion, esus, thumbnail, _total = row[width:]
         category_id, refurbisher_id = listing_values[-2:]
         category = categories.get(category_id)
         if category is None:
-            category = categories[category_id] = CardCategory(label_fr, label_en)
+            category = categories[category_id] = CategoryLabels(label_fr, label_en)
         refurbisher = refurbishers.get(refurbisher_id)
         if refurbisher is None:
             refurbisher = refurbishers[refurbisher_id] = CardRefurbisher(
@@ -442,6 +464,14 @@ def get_public_refurbisher(refurbisher_id: int) -> Organisation:
 
 def list_categories() -> list[Category]:
     return list(db.session.execute(select(Category).order_by(Category.sort_order)).scalars())
+
+
+def category_labels(locale: str) -> list[tuple[str, str]]:
+    """(code, label in ``locale``) of every category, in their order: columns, not entities."""
+    rows = db.session.execute(
+        select(Category.code, Category.label_fr, Category.label_en).order_by(Category.sort_order)
+    )
+    return [(code, CategoryLabels(fr, en).label(locale)) for code, fr, en in rows]
 
 
 @dataclass(frozen=True)
