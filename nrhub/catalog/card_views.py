@@ -17,12 +17,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import g, url_for
+from flask import g, request, url_for
 from flask_babel import gettext, ngettext
 from markupsafe import Markup, escape
 
 from nrhub.catalog.forms import STATE_LABELS
 from nrhub.formatting import NBSP, current_language, format_number
+from nrhub.stats.formatting import fast_money
 
 
 def _trusted(text: str) -> Markup:
@@ -82,6 +83,36 @@ class CardTexts:
         return self._once(
             "km", km, lambda: _text("à %(km)s km", km=format_number(km, 0, self.locale, NBSP))
         )
+
+    def price_html(self, unit_price: Any) -> Markup:
+        return Markup('<p class="price"><strong>%s</strong> %s</p>') % (
+            fast_money(unit_price, self.locale),
+            self.per_unit,
+        )
+
+    def prices_hidden_html(self) -> Markup:
+        """The notice in place of a price, with a link to log in and come back."""
+        return self._once(
+            "prices_hidden",
+            None,
+            lambda: (
+                Markup('<p class="price price-hidden">%s\n      <a href="%s">%s</a></p>')
+                % (
+                    self.prices_hidden,
+                    url_for("auth.login", next=request.full_path.rstrip("?")),
+                    self.log_in,
+                )
+            ),
+        )
+
+    def stock_html(self, quantity: int) -> Markup:
+        if quantity > 0:
+            return self._once(
+                "stock_html",
+                quantity,
+                lambda: Markup('<span class="stock stock-ok">%s</span>') % self.stock(quantity),
+            )
+        return Markup('<span class="stock stock-out">%s</span>') % self.out_of_stock
 
     def detail_url(self, listing_id: int) -> str:
         return self._detail_url(listing_id)
@@ -201,7 +232,8 @@ def _url_with_id(endpoint: str, name: str) -> Callable[[int], str]:
     """``url_for(endpoint, name=id)`` for any id, from one ``url_for``: the URL built for a
     sample id, split where the id stands."""
     sample = 7_777_777_777
-    head, _sample, tail = url_for(endpoint, **{name: sample}).rpartition(str(sample))
+    values: dict[str, Any] = {name: sample}
+    head, _sample, tail = url_for(endpoint, **values).rpartition(str(sample))
     return lambda ident: f"{head}{int(ident)}{tail}"
 
 

@@ -313,11 +313,10 @@ def _page_rows(
     return db.session.execute(stmt).all()
 
 
-_CARD_LISTING_COLUMNS = [
-    getattr(Listing, name)
-    for name in CardListing.__dataclass_fields__
-    if name not in ("category", "refurbisher")
+_CARD_LISTING_NAMES = [
+    name for name in CardListing.__dataclass_fields__ if name not in ("category", "refurbisher")
 ]
+_CARD_LISTING_COLUMNS = [getattr(Listing, name) for name in _CARD_LISTING_NAMES]
 
 
 def _card_items(rows: Sequence[Any]) -> list[CatalogueItem]:
@@ -340,7 +339,16 @@ def _card_items(rows: Sequence[Any]) -> list[CatalogueItem]:
             refurbisher = refurbishers[refurbisher_id] = CardRefurbisher(
                 refurbisher_id, name, city, department, bool(insertion), esus
             )
-        items.append(CatalogueItem(CardListing(*listing_values, category, refurbisher), thumbnail))
+        items.append(
+            CatalogueItem(
+                CardListing(
+                    **dict(zip(_CARD_LISTING_NAMES, listing_values, strict=True)),
+                    category=category,
+                    refurbisher=refurbisher,
+                ),
+                thumbnail,
+            )
+        )
     return items
 
 
