@@ -44,10 +44,7 @@ def cached_block(key: str, render: Callable[[], str]) -> Markup:
 
 def category_choices(locale: str) -> list[tuple[str, str]]:
     """(code, label in ``locale``) of every category, for the category filter."""
-    return cached(
-        f"catalogue:categories:{locale}",
-        lambda: [(c.code, c.label(locale)) for c in queries.list_categories()],
-    )
+    return cached(f"catalogue:categories:{locale}", lambda: queries.category_labels(locale))
 
 
 def refurbisher_places() -> list[queries.RefurbisherPlace]:

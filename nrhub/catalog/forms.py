@@ -6,6 +6,7 @@ stock import, so that "12,5" or "-3" get the same French message in both places.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -14,11 +15,13 @@ from flask_wtf.file import FileField, FileRequired
 from markupsafe import Markup, escape
 from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
-from wtforms.widgets import Select
+from wtforms.widgets import CheckboxInput, Select, TextInput
+from wtforms.widgets.core import clean_key
 
 from nrhub.catalog.models import Grade, ListingState
 from nrhub.catalog.queries import ANY_INSERTION, CatalogueFilters, Sort
 from nrhub.catalog.rules import MAX_TIERS, ListingData, parse_listing
+from nrhub.formatting import current_language
 from nrhub.forms import Form
 from nrhub.organisations import geo
 from nrhub.organisations.models import InsertionType, LegalForm
@@ -197,22 +200,108 @@ SORT_LABELS = {
 }
 
 
+def _lean_params(**kwargs: Any) -> str:
+    """WTForms' ``html_params``, the same text (attributes sorted, ``True`` bare, ``False``
+    left out, values escaped) by plain string formatting: its ``Markup.format`` per attribute
+    was most of the cost of writing the catalogue's filters on every page."""
+    params = []
+    for key, value in sorted(kwargs.items()):
+        name = clean_key(key)
+        if value is True:
+            params.append(name)
+        elif value is not False:
+            params.append(f'{name}="{str(escape(value)).replace(chr(34), "&quot;")}"')
+    return " ".join(params)
+
+
+class _LeanInput(TextInput):
+    """WTForms' text input, the same HTML, its attributes written by :func:`_lean_params`."""
+
+    html_params = staticmethod(_lean_params)
+
+
+class _LeanCheckbox(CheckboxInput):
+    html_params = staticmethod(_lean_params)
+
+
 class _LeanSelect(Select):
     """WTForms' select, the same HTML, each option written directly: the catalogue's filters
-    list some fifty options on every page, and WTForms formats each one's attributes."""
+    list some fifty options on every page, and WTForms formats each one's attributes (and,
+    from its field's plain choices, warns of a deprecated tuple for each)."""
 
-    @classmethod
-    def render_option(cls, choice: SelectChoice, **kwargs: Any) -> Markup:
-        if kwargs or choice.render_kw or isinstance(choice.value, bool):
-            return super().render_option(choice, **kwargs)  # type: ignore[no-any-return]
-        # html_params sorts the attributes: "selected" comes before "value".
-        selected = "selected " if choice.selected else ""
-        label = escape(choice.label or choice.value)
-        return Markup(f'<option {selected}value="{escape(choice.value)}">{label}</option>')  # noqa: S704  # nosec B704  # both parts escaped
+    def __call__(self, field: Any, **kwargs: Any) -> Markup:
+        choices = field.choices
+        if self.multiple or any(
+            c.render_kw or c.optgroup or isinstance(c.value, bool) for c in choices
+        ):
+            return super().__call__(field, **kwargs)  # type: ignore[no-any-return]
+        kwargs.setdefault("id", field.id)
+        flags = field.flags
+        for name in dir(flags):
+            if name in self.validation_attrs and name not in kwargs:
+                kwargs[name] = getattr(flags, name)
+        html = [f"<select {_lean_params(name=field.name, **kwargs)}>"]
+        for choice in choices:
+            # html_params sorts the attributes: "selected" comes before "value".
+            selected = "selected " if field.coerce(choice.value) == field.data else ""
+            label = escape(choice.label or choice.value)
+            html.append(f'<option {selected}value="{escape(choice.value)}">{label}</option>')
+        html.append("</select>")
+        return Markup("".join(html))  # noqa: S704  # nosec B704  # every part escaped
 
 
 def _select(label: Any) -> SelectField:
     return SelectField(label, validate_choice=False, widget=_LeanSelect())
+
+
+@dataclass(frozen=True)
+class _FixedTexts:
+    """The filter form's fixed texts in one language, trusted as markup as the lazy strings
+    they come from are (their ``__html__``)."""
+
+    labels: dict[str, Markup]
+    anything: tuple[str, Markup]
+    every: tuple[str, Markup]
+    grades: list[tuple[str, Markup]]
+    legal_forms: list[tuple[str, Markup]]
+    insertions: list[tuple[str, Markup]]
+    sorts: dict[Sort, Markup]
+
+
+# Per language, for the process: the translations do not change while it runs, and the
+# catalogue asked Flask-Babel for these seventy texts on every page.
+_FIXED_TEXTS: dict[str, _FixedTexts] = {}
+
+
+def _fixed_texts(form: CatalogueFilterForm) -> _FixedTexts:
+    locale = current_language()
+    known = _FIXED_TEXTS.get(locale)
+    if known is None:
+        known = _FIXED_TEXTS[locale] = _translate_fixed_texts(form)
+    return known
+
+
+def _translated(text: Any) -> Markup:
+    return Markup(str(text))  # noqa: S704  # nosec B704  # a translation of ours, as __html__
+
+
+def _translate_fixed_texts(form: CatalogueFilterForm) -> _FixedTexts:
+    anything = ("", _translated(_l("Toutes")))
+    return _FixedTexts(
+        labels={field.name: _translated(field.label.text) for field in form},
+        anything=anything,
+        every=("", _translated(_l("Tous"))),
+        grades=[("", _translated(_l("Tous")))]
+        + [(g.value, _translated(label)) for g, label in GRADE_LABELS.items()],
+        legal_forms=[anything]
+        + [(f.value, _translated(label)) for f, label in LEGAL_FORM_LABELS.items()],
+        insertions=[
+            ("", _translated(_l("Peu importe"))),
+            (ANY_INSERTION, _translated(_l("Toute structure d'insertion ou adaptée"))),
+            *[(t.value, _translated(label)) for t, label in INSERTION_LABELS.items()],
+        ],
+        sorts={sort: _translated(label) for sort, label in SORT_LABELS.items()},
+    )
 
 
 class CatalogueFilterForm(Form):
@@ -221,19 +310,23 @@ class CatalogueFilterForm(Form):
     class Meta:
         csrf = False
 
-    q = StringField(_l("Rechercher (marque, modèle, description)"), validators=[Optional()])
+    q = StringField(
+        _l("Rechercher (marque, modèle, description)"),
+        validators=[Optional()],
+        widget=_LeanInput(),
+    )
     categorie = _select(_l("Catégorie"))
     grade = _select(_l("Grade"))
-    prix_min = StringField(_l("Prix HT minimum (€)"))
-    prix_max = StringField(_l("Prix HT maximum (€)"))
+    prix_min = StringField(_l("Prix HT minimum (€)"), widget=_LeanInput())
+    prix_max = StringField(_l("Prix HT maximum (€)"), widget=_LeanInput())
     departement = _select(_l("Département du reconditionneur"))
     region = _select(_l("Région du reconditionneur"))
     forme = _select(_l("Forme juridique"))
     insertion = _select(_l("Structure d'insertion ou adaptée"))
-    garantie_min = StringField(_l("Garantie minimale (mois)"))
-    maj_min = StringField(_l("Mises à jour garanties minimales (ans)"))
-    reparabilite_min = StringField(_l("Indice de réparabilité minimal"))
-    en_stock = BooleanField(_l("En stock uniquement"))
+    garantie_min = StringField(_l("Garantie minimale (mois)"), widget=_LeanInput())
+    maj_min = StringField(_l("Mises à jour garanties minimales (ans)"), widget=_LeanInput())
+    reparabilite_min = StringField(_l("Indice de réparabilité minimal"), widget=_LeanInput())
+    en_stock = BooleanField(_l("En stock uniquement"), widget=_LeanCheckbox())
     tri = _select(_l("Trier par"))
 
     def __init__(
@@ -246,27 +339,25 @@ class CatalogueFilterForm(Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        anything = ("", _l("Toutes"))
+        fixed = _fixed_texts(self)
+        for field in self:
+            field.label.text = fixed.labels[field.name]
         departments = sorted({d for d, _r in locations})
         regions = sorted({r for _d, r in locations})
         sorts = [s for s in Sort if prices_visible or s not in (Sort.PRICE_ASC, Sort.PRICE_DESC)]
         if not can_sort_nearest:
             sorts.remove(Sort.NEAREST)
         options = {
-            self.categorie: [anything, *categories],
-            self.grade: [("", _l("Tous")), *[(g.value, lbl) for g, lbl in GRADE_LABELS.items()]],
+            self.categorie: [fixed.anything, *categories],
+            self.grade: fixed.grades,
             self.departement: [
-                ("", _l("Tous")),
+                fixed.every,
                 *[(d, f"{d} – {geo.department_name(d)}") for d in departments],
             ],
-            self.region: [anything, *[(r, geo.region_name(r)) for r in regions]],
-            self.forme: [anything, *[(f.value, lbl) for f, lbl in LEGAL_FORM_LABELS.items()]],
-            self.insertion: [
-                ("", _l("Peu importe")),
-                (ANY_INSERTION, _l("Toute structure d'insertion ou adaptée")),
-                *[(t.value, lbl) for t, lbl in INSERTION_LABELS.items()],
-            ],
-            self.tri: [(s.value, SORT_LABELS[s]) for s in sorts],
+            self.region: [fixed.anything, *[(r, geo.region_name(r)) for r in regions]],
+            self.forme: fixed.legal_forms,
+            self.insertion: fixed.insertions,
+            self.tri: [(s.value, fixed.sorts[s]) for s in sorts],
         }
         for select_field, pairs in options.items():
             select_field.choices = _opts(pairs)

@@ -14,12 +14,19 @@ from enum import StrEnum
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from nrhub.auth.models import User
 from nrhub.catalog import search
-from nrhub.catalog.models import Category, Grade, Listing, ListingPhoto, ListingStatus
+from nrhub.catalog.models import (
+    Category,
+    Grade,
+    Listing,
+    ListingPhoto,
+    ListingStatus,
+    listing_title,
+)
 from nrhub.errors import NotFoundError
 from nrhub.extensions import db
 from nrhub.organisations.models import InsertionType, Organisation, OrgKind, OrgStatus
@@ -58,9 +65,61 @@ class CatalogueFilters:
     per_page: int = PER_PAGE
 
 
+@dataclass(frozen=True, slots=True)
+class CardRefurbisher:
+    """What a listing card shows of its refurbisher."""
+
+    id: int
+    name: str
+    city: str
+    department_code: str
+    is_insertion_structure: bool
+    esus_agreement: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryLabels:
+    """A category's names (as Category.label), without the rest of the category."""
+
+    label_fr: str
+    label_en: str
+
+    def label(self, locale: str = "fr") -> str:
+        return self.label_en if locale == "en" else self.label_fr
+
+
+@dataclass(frozen=True, slots=True)
+class CardListing:
+    """What a listing card shows (templates/catalog/_macros.html), read as plain columns:
+    building 24 listings with their refurbisher and category as ORM objects cost more than
+    the statement itself."""
+
+    id: int
+    brand: str
+    model: str
+    grade: str
+    state: str
+    quantity: int
+    unit_price: Decimal
+    warranty_months: int | None
+    repairability_index: Decimal | None
+    os_update_years: int | None
+    spare_parts_years: int | None
+    refurbished_in_france: bool
+    data_wiping_attested: bool
+    category_id: int
+    refurbisher_id: int
+    category: CategoryLabels
+    refurbisher: CardRefurbisher
+
+    @property
+    def title(self) -> str:
+        return listing_title(self.brand, self.model)
+
+
 @dataclass(frozen=True)
 class CatalogueItem:
-    listing: Listing
+    listing: CardListing
     thumbnail: str | None
 
 
@@ -97,6 +156,14 @@ def _escape_like(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def _is_insertion_structure() -> ColumnElement[bool]:
+    """Organisation.is_insertion_structure in SQL."""
+    return and_(
+        Organisation.insertion_type.is_not(None),
+        Organisation.insertion_type != InsertionType.NONE,
+    )
+
+
 def _conditions(filters: CatalogueFilters) -> list[Any]:
     # Refurbisher criteria go into a subquery on the few organisations rather than a join,
     # so that counting 50,000 listings reads only the listing indexes.
@@ -110,10 +177,7 @@ def _conditions(filters: CatalogueFilters) -> list[Any]:
     if filters.legal_form:
         refurbishers = refurbishers.where(Organisation.legal_form == filters.legal_form)
     if filters.insertion == ANY_INSERTION:
-        refurbishers = refurbishers.where(
-            Organisation.insertion_type.is_not(None),
-            Organisation.insertion_type != InsertionType.NONE,
-        )
+        refurbishers = refurbishers.where(_is_insertion_structure())
     elif filters.insertion:
         refurbishers = refurbishers.where(Organisation.insertion_type == filters.insertion)
     conditions: list[Any] = [
@@ -169,13 +233,18 @@ def _order(filters: CatalogueFilters, distances: dict[int, int] | None) -> list[
     return newest
 
 
+def _pages(total: int, per_page: int) -> int:
+    return max(1, math.ceil(min(total, COUNT_LIMIT) / per_page))
+
+
 def search_catalogue(
     filters: CatalogueFilters, *, distances: dict[int, int] | None = None
 ) -> CataloguePage:
     """Published listings of active refurbishers matching ``filters``, one page of them.
 
-    Two statements: the count, then the page with its refurbishers, categories and the
-    first photo of each listing. ``distances`` (refurbisher id: km from the viewer, see
+    One statement most of the time: the page with its refurbishers, categories, the first
+    photo of each listing and the count. A page past the last one asks the count alone,
+    then the last page. ``distances`` (refurbisher id: km from the viewer, see
     :func:`nrhub.catalog.browse.distances`) orders the "nearest" sort.
     """
     conditions = _conditions(filters)
@@ -183,9 +252,28 @@ def search_catalogue(
     # refines the filters rather than pages, and the count reads at most that many rows
     # (with a rare filter, all the listings: a cap of 10,000 cost 15-50 ms on PostgreSQL).
     matching = select(Listing.id).where(and_(*conditions)).limit(COUNT_LIMIT + 1).subquery()
-    total = db.session.execute(select(func.count()).select_from(matching)).scalar_one()
-    page = max(1, min(filters.page, max(1, math.ceil(min(total, COUNT_LIMIT) / filters.per_page))))
+    count = select(func.count()).select_from(matching)
     order = _order(filters, distances)
+    page = max(1, min(filters.page, _pages(COUNT_LIMIT, filters.per_page)))
+    rows = _page_rows(conditions, order, page, filters.per_page, count)
+    # The count is on each row; a page with no rows is the only one to ask for it alone.
+    total = rows[0][-1] if rows else db.session.execute(count).scalar_one()
+    if page > _pages(total, filters.per_page):
+        page = _pages(total, filters.per_page)
+        rows = _page_rows(conditions, order, page, filters.per_page, count)
+    return CataloguePage(
+        items=_card_items(rows),
+        total=total,
+        page=page,
+        per_page=filters.per_page,
+        filters=filters,
+    )
+
+
+def _page_rows(
+    conditions: list[Any], order: list[Any], page: int, per_page: int, count: Select[Any]
+) -> Sequence[Any]:
+    """One page of cards (see :func:`_card_items`) and the count of matches on each row."""
     # The page's ids alone first, no join: with a join SQLite's planner walks the few
     # organisations first and sorts every matching listing; alone, it reads the listing
     # index in page order. Its 24 rows then join their refurbisher and category.
@@ -193,8 +281,8 @@ def search_catalogue(
         select(Listing.id)
         .where(and_(*conditions))
         .order_by(*order)
-        .limit(filters.per_page)
-        .offset((page - 1) * filters.per_page)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
         .subquery()
     )
     thumbnail = (
@@ -204,17 +292,64 @@ def search_catalogue(
         .limit(1)
         .scalar_subquery()
     )
-    stmt = _with_refurbisher_and_category(
-        select(Listing, thumbnail).join(ids, ids.c.id == Listing.id)
-    ).order_by(*order)
-    rows = db.session.execute(stmt).all()
-    return CataloguePage(
-        items=[CatalogueItem(listing, photo) for listing, photo in rows],
-        total=total,
-        page=page,
-        per_page=filters.per_page,
-        filters=filters,
+    stmt = (
+        select(
+            *_CARD_LISTING_COLUMNS,
+            Category.label_fr,
+            Category.label_en,
+            Organisation.name,
+            Organisation.city,
+            Organisation.department_code,
+            _is_insertion_structure(),
+            Organisation.esus_agreement,
+            thumbnail,
+            count.scalar_subquery(),
+        )
+        .join(ids, ids.c.id == Listing.id)
+        .join(Organisation, Listing.refurbisher_id == Organisation.id)
+        .join(Category, Listing.category_id == Category.id)
+        .order_by(*order)
     )
+    return db.session.execute(stmt).all()
+
+
+_CARD_LISTING_NAMES = [
+    name for name in CardListing.__dataclass_fields__ if name not in ("category", "refurbisher")
+]
+_CARD_LISTING_COLUMNS = [getattr(Listing, name) for name in _CARD_LISTING_NAMES]
+
+
+def _card_items(rows: Sequence[Any]) -> list[CatalogueItem]:
+    """Cards from the page's rows (listing columns, then its category's and refurbisher's,
+    then its thumbnail, then the count); one category and refurbisher object each, shared
+    by their cards."""
+    width = len(_CARD_LISTING_COLUMNS)
+    categories: dict[int, CategoryLabels] = {}
+    refurbishers: dict[int, CardRefurbisher] = {}
+    items = []
+    for row in rows:
+        listing_values = row[:width]
+        label_fr, label_en, name, city, department, insertion, esus, thumbnail, _total = row[width:]
+        category_id, refurbisher_id = listing_values[-2:]
+        category = categories.get(category_id)
+        if category is None:
+            category = categories[category_id] = CategoryLabels(label_fr, label_en)
+        refurbisher = refurbishers.get(refurbisher_id)
+        if refurbisher is None:
+            refurbisher = refurbishers[refurbisher_id] = CardRefurbisher(
+                refurbisher_id, name, city, department, bool(insertion), esus
+            )
+        items.append(
+            CatalogueItem(
+                CardListing(
+                    **dict(zip(_CARD_LISTING_NAMES, listing_values, strict=True)),
+                    category=category,
+                    refurbisher=refurbisher,
+                ),
+                thumbnail,
+            )
+        )
+    return items
 
 
 def _with_refurbisher_and_category(stmt: Select[Any]) -> Select[Any]:
@@ -337,6 +472,14 @@ def get_public_refurbisher(refurbisher_id: int) -> Organisation:
 
 def list_categories() -> list[Category]:
     return list(db.session.execute(select(Category).order_by(Category.sort_order)).scalars())
+
+
+def category_labels(locale: str) -> list[tuple[str, str]]:
+    """(code, label in ``locale``) of every category, in their order: columns, not entities."""
+    rows = db.session.execute(
+        select(Category.code, Category.label_fr, Category.label_en).order_by(Category.sort_order)
+    )
+    return [(code, CategoryLabels(fr, en).label(locale)) for code, fr, en in rows]
 
 
 @dataclass(frozen=True)
