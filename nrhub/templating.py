@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Any
 
 from babel.support import NullTranslations
-from flask import Flask, g
+from flask import Flask, current_app, g, render_template
 from flask_babel import get_translations
 from flask_login import current_user
 from jinja2 import pass_context
 from jinja2.runtime import Context
+from markupsafe import Markup
 
 from nrhub import access, formatting
 from nrhub.formatting import current_language as language
@@ -33,6 +35,18 @@ def next_id(prefix: str) -> str:
     """An HTML id unique within the page being rendered (a counter per request)."""
     g.nrhub_ids = g.get("nrhub_ids", 0) + 1
     return f"{prefix}-{g.nrhub_ids}"
+
+
+def static_fragment(name: str, **values: Hashable) -> Markup:
+    """The template ``name`` rendered with ``values``, once per language and values, and
+    kept for the life of the process (as the navigation is): only for text that depends on
+    the code, the translations and ``values`` alone — no data, person, URL or page id."""
+    kept: dict[Any, Markup] = current_app.extensions.setdefault("nrhub_static_fragments", {})
+    key = (name, language(), tuple(sorted(values.items())))
+    html = kept.get(key)
+    if html is None:
+        html = kept[key] = Markup(render_template(name, **values))  # noqa: S704  # nosec B704
+    return html
 
 
 def can(verb: str, obj: object = None) -> bool:
@@ -91,6 +105,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["region_name"] = geo.region_name
     app.jinja_env.globals["nav_html"] = nav_html
     app.jinja_env.globals["next_id"] = next_id
+    app.jinja_env.globals["static_fragment"] = static_fragment
     app.jinja_env.globals["can"] = can
 
     def has_endpoint(name: str) -> bool:

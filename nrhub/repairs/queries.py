@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Integer, Select, bindparam, case, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from nrhub.auth.models import User
@@ -197,24 +198,45 @@ def median(values: list[Decimal]) -> Decimal | None:
     return (values[middle - 1] + values[middle]) / 2
 
 
-def _days_to_resolution() -> Any:
+def _days_to_resolution(dialect: str) -> Any:
     """Days between opening and resolution, as the database computes them."""
-    if db.session.get_bind().dialect.name == "postgresql":
+    if dialect == "postgresql":
         return func.extract("epoch", RepairRequest.resolved_at - RepairRequest.opened_at) / 86400
     return func.julianday(RepairRequest.resolved_at) - func.julianday(RepairRequest.opened_at)
 
 
-def _scope(refurbisher_id: int | None, buyer_id: int | None, year: int | None) -> list[Any]:
-    """Filters: one refurbisher's or one buyer's requests, opened in a Paris year."""
-    filters: list[Any] = []
-    if refurbisher_id is not None:
-        filters.append(RepairRequest.refurbisher_id == refurbisher_id)
-    if buyer_id is not None:
-        filters.append(RepairRequest.buyer_id == buyer_id)
-    if year is not None:
-        start, end = paris_year_bounds(year)
-        filters += [RepairRequest.opened_at >= start, RepairRequest.opened_at < end]
-    return filters
+# Which filters a scope has: one refurbisher's requests, one buyer's, those opened in a year.
+_Filters = tuple[bool, bool, bool]
+
+
+def _scope(
+    refurbisher_id: int | None, buyer_id: int | None, year: int | None
+) -> tuple[_Filters, dict[str, Any]]:
+    """The filters of a scope and the parameters of the statements built for them (a year
+    is a Europe/Paris one)."""
+    start, end = paris_year_bounds(year) if year is not None else (None, None)
+    params = {"refurbisher_id": refurbisher_id, "buyer_id": buyer_id, "start": start, "end": end}
+    return (refurbisher_id is not None, buyer_id is not None, year is not None), params
+
+
+def _filters(filters: _Filters) -> list[Any]:
+    of_refurbisher, of_buyer, of_year = filters
+    r = RepairRequest
+    where: list[Any] = []
+    if of_refurbisher:
+        where.append(r.refurbisher_id == bindparam("refurbisher_id", type_=Integer))
+    if of_buyer:
+        where.append(r.buyer_id == bindparam("buyer_id", type_=Integer))
+    if of_year:
+        where += [
+            r.opened_at >= bindparam("start", type_=r.opened_at.type),
+            r.opened_at < bindparam("end", type_=r.opened_at.type),
+        ]
+    return where
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
 
 
 def repair_figures(
@@ -230,12 +252,28 @@ def repair_figures(
     figure. Optionally restricted to one refurbisher or to one buyer's requests, and to
     the requests opened in one year (a request counts in the year it was opened).
     """
-    filters = _scope(refurbisher_id, buyer_id, year)
+    return _figures_and_durations(*_scope(refurbisher_id, buyer_id, year))[0]
 
-    def count(*statuses: RepairStatus) -> Any:
-        return func.sum(case((RepairRequest.status.in_(statuses), 1), else_=0))
 
-    counts = db.session.execute(
+def repair_figures_with_total(
+    *, refurbisher_id: int | None = None, buyer_id: int | None = None, year: int | None = None
+) -> tuple[list[RepairFigures], RepairFigures]:
+    """:func:`repair_figures` and their total (:func:`total_figures` with
+    :func:`overall_median_days`), the overall median taken from the per-refurbisher
+    durations already read: two statements at most, one when nothing is resolved."""
+    rows, durations = _figures_and_durations(*_scope(refurbisher_id, buyer_id, year))
+    everything = sorted(value for values in durations.values() for value in values)
+    return rows, total_figures(rows, _round_days(median(everything)))
+
+
+# The statements are built once per scope and database: building one costs more than
+# running it on a hub's requests.
+@lru_cache(maxsize=8)
+def _counts_statement(filters: _Filters) -> Select[Any]:
+    def count(status: RepairStatus) -> Any:
+        return func.sum(case((RepairRequest.status == status, 1), else_=0))
+
+    return (
         select(
             RepairRequest.refurbisher_id,
             Organisation.name,
@@ -247,19 +285,36 @@ def repair_figures(
             count(RepairStatus.REFUSED),
         )
         .join(Organisation, Organisation.id == RepairRequest.refurbisher_id)
-        .where(*filters)
+        .where(*_filters(filters))
         .group_by(RepairRequest.refurbisher_id, Organisation.name)
         .order_by(Organisation.name, RepairRequest.refurbisher_id)
-    ).all()
-    days = _days_to_resolution()
+    )
+
+
+@lru_cache(maxsize=16)
+def _durations_statement(dialect: str, filters: _Filters, per_refurbisher: bool) -> Select[Any]:
+    """The resolved requests' days to resolution, sorted (per refurbisher, first column)."""
+    days = _days_to_resolution(dialect)
+    query = select(days).where(RepairRequest.status.in_(RESOLVED_STATUSES), *_filters(filters))
+    if per_refurbisher:
+        return query.add_columns(RepairRequest.refurbisher_id).order_by(
+            RepairRequest.refurbisher_id, days
+        )
+    return query.order_by(days)
+
+
+def _figures_and_durations(
+    filters: _Filters, params: dict[str, Any]
+) -> tuple[list[RepairFigures], dict[int, list[Decimal]]]:
+    """The rows of :func:`repair_figures` and each refurbisher's sorted durations."""
+    counts = db.session.execute(_counts_statement(filters), params).all()
     durations: dict[int, list[Decimal]] = defaultdict(list)
-    for refurbisher, value in db.session.execute(
-        select(RepairRequest.refurbisher_id, days)
-        .where(RepairRequest.status.in_(RESOLVED_STATUSES), *filters)
-        .order_by(RepairRequest.refurbisher_id, days)
-    ):
-        durations[refurbisher].append(Decimal(str(value)))
-    return [
+    # The counts tell whether any request is resolved: without one, no durations to read.
+    if any(repaired or replaced or refused for *_, repaired, replaced, refused in counts):
+        statement = _durations_statement(_dialect(), filters, per_refurbisher=True)
+        for value, refurbisher in db.session.execute(statement, params):
+            durations[refurbisher].append(Decimal(str(value)))
+    rows = [
         RepairFigures(
             refurbisher_id=refurbisher_id,
             refurbisher_name=name,
@@ -282,6 +337,7 @@ def repair_figures(
             refused,
         ) in counts
     ]
+    return rows, durations
 
 
 def total_figures(rows: list[RepairFigures], durations_median: Decimal | None) -> RepairFigures:
@@ -302,15 +358,9 @@ def overall_median_days(
     *, refurbisher_id: int | None = None, buyer_id: int | None = None, year: int | None = None
 ) -> Decimal | None:
     """The median days to resolution over all the resolved requests in scope."""
-    filters = [
-        RepairRequest.status.in_(RESOLVED_STATUSES),
-        *_scope(refurbisher_id, buyer_id, year),
-    ]
-    days = _days_to_resolution()
-    values = [
-        Decimal(str(v))
-        for v in db.session.execute(select(days).where(*filters).order_by(days)).scalars()
-    ]
+    filters, params = _scope(refurbisher_id, buyer_id, year)
+    statement = _durations_statement(_dialect(), filters, per_refurbisher=False)
+    values = [Decimal(str(v)) for v in db.session.execute(statement, params).scalars()]
     return _round_days(median(values))
 
 

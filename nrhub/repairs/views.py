@@ -53,10 +53,8 @@ def _viewer_scope() -> dict[str, int]:
 def repair_figures_for_viewer(year: int | None = None) -> dict[str, Any]:
     """The repair figures the current person may see: the hub's, its sales' or its own;
     with ``year``, those of the requests opened that year."""
-    scope = _viewer_scope()
-    rows = queries.repair_figures(**scope, year=year)
-    overall = queries.overall_median_days(**scope, year=year)
-    return {"rows": rows, "total": queries.total_figures(rows, overall)}
+    rows, total = queries.repair_figures_with_total(**_viewer_scope(), year=year)
+    return {"rows": rows, "total": total}
 
 
 # --- Maintenance offers of a listing (refurbisher) --------------------------------------

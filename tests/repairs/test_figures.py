@@ -71,6 +71,9 @@ def test_figures_by_refurbisher(received):
     assert queries.overall_median_days() == Decimal("2.0")
     total = queries.total_figures(list(rows.values()), queries.overall_median_days())
     assert (total.total, total.resolved, total.repaired_share) == (7, 5, Decimal(4) / Decimal(5))
+    # The dashboards' one call: the same rows, and the total's median from their durations.
+    assert queries.repair_figures_with_total() == (list(rows.values()), total)
+    assert total.median_days == Decimal("2.0")
 
 
 def test_figures_scoped_to_a_refurbisher_or_a_buyer(received):
@@ -120,6 +123,9 @@ def test_figures_of_a_year_count_the_requests_opened_that_paris_year(received):
         Decimal(0),
     )
     assert queries.overall_median_days(year=2025) == Decimal("6.0")
+    rows, total = queries.repair_figures_with_total(year=2025)
+    assert (rows, total.total, total.median_days) == ([of_2025], 2, Decimal("6.0"))
+    assert queries.repair_figures_with_total(year=2024)[1].median_days is None
     assert queries.repair_figures(year=2024) == []
     [all_years] = queries.repair_figures()
     assert all_years.total == 3

@@ -249,6 +249,29 @@ def indicators_by_department(year: int) -> list[DepartmentIndicators]:
     (donations included), donations, recycled, spend under a clause, CO2e avoided —
     same definitions as :func:`indicators`. Departments of fewer than 3 buyers are merged
     into "autres" (:func:`merge_small_groups`)."""
+    return merge_small_groups(
+        [
+            DepartmentIndicators(
+                code,
+                int(buyer_count),
+                euros(it),
+                euros(reuse),
+                euros(donation),
+                euros(recycled),
+                euros(with_clause),
+                Decimal(int(co2e_g)) / 1000,
+            )
+            for code, buyer_count, it, reuse, donation, recycled, with_clause, co2e_g in (
+                db.session.execute(_department_statement(), {"year": year})
+            )
+        ]
+    )
+
+
+@lru_cache(maxsize=1)
+def _department_statement() -> Select[Any]:
+    """The statement of :func:`indicators_by_department`, built once (parameter ``year``)."""
+    year = bindparam("year", type_=Integer)
     d = SpendDepartmentSummary
     b = SpendBuyerSummary
     buyers = (
@@ -259,7 +282,7 @@ def indicators_by_department(year: int) -> list[DepartmentIndicators]:
         .group_by(Organisation.department_code)
         .subquery()
     )
-    query = (
+    return (
         select(
             d.department_code,
             func.coalesce(func.max(buyers.c.buyers), 0),
@@ -276,21 +299,4 @@ def indicators_by_department(year: int) -> list[DepartmentIndicators]:
         .where(d.year == year, Category.legal_category == LEGAL_CATEGORY_IT)
         .group_by(d.department_code)
         .order_by(d.department_code)
-    )
-    return merge_small_groups(
-        [
-            DepartmentIndicators(
-                code,
-                int(buyer_count),
-                euros(it),
-                euros(reuse),
-                euros(donation),
-                euros(recycled),
-                euros(with_clause),
-                Decimal(int(co2e_g)) / 1000,
-            )
-            for code, buyer_count, it, reuse, donation, recycled, with_clause, co2e_g in (
-                db.session.execute(query)
-            )
-        ]
     )

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cached_property
+from functools import cached_property, lru_cache
+from typing import Any
 
-from sqlalchemy import ColumnElement, Float, case, cast, func, select
+from sqlalchemy import ColumnElement, Float, Integer, Select, bindparam, case, cast, func, select
 
 from nrhub.catalog.models import LEGAL_CATEGORY_IT, Category
 from nrhub.extensions import db
@@ -60,10 +61,13 @@ def _active_buyers() -> tuple[ColumnElement[bool], ColumnElement[bool]]:
     return (Organisation.kind == OrgKind.BUYER, Organisation.status == OrgStatus.ACTIVE)
 
 
+# Built once: the statement costs more to build than to run.
+_COUNT_MEMBERS = select(func.count()).select_from(Organisation).where(*_active_buyers())
+
+
 def count_members() -> int:
     """Active buyer members: the rows of :func:`members_against_target` (any year)."""
-    query = select(func.count()).select_from(Organisation).where(*_active_buyers())
-    return int(db.session.execute(query).scalar_one())
+    return int(db.session.execute(_COUNT_MEMBERS).scalar_one())
 
 
 def members_against_target(
@@ -80,49 +84,14 @@ def members_against_target(
     against the target (the gap is target % × it_spend − reuse_spend). Sorted by
     ``sort`` (one of MEMBER_SORTS), members without spend last for figures; the
     organisation id breaks ties, so that ``limit``/``offset`` pages are stable."""
-    s = SpendSummary
-    totals = (
-        select(
-            s.buyer_id.label("buyer_id"),
-            func.sum(s.amount_cents).label("amount"),
-            func.sum(s.reuse_cents).label("reuse"),
-            func.sum(s.donation_cents).label("donation"),
-        )
-        .join(Category, Category.id == s.category_id)
-        .where(s.year == year, Category.legal_category == LEGAL_CATEGORY_IT)
-        .group_by(s.buyer_id)
-        .subquery()
-    )
-    amount = func.coalesce(totals.c.amount, 0)
-    reuse = func.coalesce(totals.c.reuse, 0)
-    ratio = cast(totals.c.reuse, Float) / func.nullif(cast(totals.c.amount, Float), 0)
-    percent = float(target_percent or 0)
-    gap = cast(totals.c.amount, Float) * percent / 100 - cast(totals.c.reuse, Float)
-    keys = {
-        "nom": Organisation.name,
-        "departement": Organisation.department_code,
-        "depense": amount,
-        "reemploi": reuse,
-        "part": ratio,
-        "ecart": gap,
+    params = {
+        "year": year,
+        "percent": float(target_percent or 0),
+        "limit": limit,
+        "offset": offset,
     }
-    key = keys.get(sort, Organisation.name)
-    order = key.desc() if descending else key.asc()
-    query = (
-        select(
-            Organisation.id,
-            Organisation.name,
-            Organisation.siret,
-            Organisation.department_code,
-            amount,
-            reuse,
-            func.coalesce(totals.c.donation, 0),
-        )
-        .outerjoin(totals, totals.c.buyer_id == Organisation.id)
-        .where(*_active_buyers())
-        .order_by(case((totals.c.amount.is_(None), 1), else_=0), order, Organisation.id)
-        .limit(limit)
-        .offset(offset or None)
+    statement = _members_statement(
+        sort if sort in MEMBER_SORTS else "nom", descending, limit is not None
     )
     return [
         MemberRow(
@@ -136,6 +105,64 @@ def members_against_target(
             target_percent,
         )
         for buyer_id, name, siret, department, it, reuse_cents, donation in (
-            db.session.execute(query)
+            db.session.execute(statement, params)
         )
     ]
+
+
+@lru_cache(maxsize=32)
+def _members_statement(
+    sort: str, descending: bool, paged: bool
+) -> Select[int, str, str, str, Any, Any, Any]:
+    """The statement of :func:`members_against_target`, built once per order (parameters
+    ``year``, ``percent``, and ``limit`` and ``offset`` when ``paged``): building it costs
+    more than running it on a small hub."""
+    s = SpendSummary
+    totals = (
+        select(
+            s.buyer_id.label("buyer_id"),
+            func.sum(s.amount_cents).label("amount"),
+            func.sum(s.reuse_cents).label("reuse"),
+            func.sum(s.donation_cents).label("donation"),
+        )
+        .join(Category, Category.id == s.category_id)
+        .where(
+            s.year == bindparam("year", type_=Integer), Category.legal_category == LEGAL_CATEGORY_IT
+        )
+        .group_by(s.buyer_id)
+        .subquery()
+    )
+    amount = func.coalesce(totals.c.amount, 0)
+    reuse = func.coalesce(totals.c.reuse, 0)
+    ratio = cast(totals.c.reuse, Float) / func.nullif(cast(totals.c.amount, Float), 0)
+    percent = bindparam("percent", type_=Float)
+    gap = cast(totals.c.amount, Float) * percent / 100 - cast(totals.c.reuse, Float)
+    keys = {
+        "nom": Organisation.name,
+        "departement": Organisation.department_code,
+        "depense": amount,
+        "reemploi": reuse,
+        "part": ratio,
+        "ecart": gap,
+    }
+    key = keys[sort]
+    order = key.desc() if descending else key.asc()
+    query: Select[int, str, str, str, Any, Any, Any] = (
+        select(
+            Organisation.id,
+            Organisation.name,
+            Organisation.siret,
+            Organisation.department_code,
+            amount,
+            reuse,
+            func.coalesce(totals.c.donation, 0),
+        )
+        .outerjoin(totals, totals.c.buyer_id == Organisation.id)
+        .where(*_active_buyers())
+        .order_by(case((totals.c.amount.is_(None), 1), else_=0), order, Organisation.id)
+    )
+    if paged:
+        query = query.limit(bindparam("limit", type_=Integer)).offset(
+            bindparam("offset", type_=Integer)
+        )
+    return query
