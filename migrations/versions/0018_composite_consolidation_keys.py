@@ -1,4 +1,4 @@
-"""consolidation: composite foreign keys on allocation and delivery
+"""consolidation: composite foreign keys on allocation, delivery and delivery_line
 
 Revision ID: 0018
 Revises: 0017
