@@ -6,9 +6,8 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert
-
 from nrhub.audit.models import AuditEvent
+from nrhub.db import bulk_insert, stored_rows
 from nrhub.extensions import db
 
 if TYPE_CHECKING:  # the audit log imports no area when it runs
@@ -68,11 +67,26 @@ def event_row(
     }
 
 
+_EVENT_COLUMNS = (
+    "actor_id",
+    "organisation_id",
+    "action",
+    "object_type",
+    "object_id",
+    "at",
+    "details",
+)
+
+
 def record_many(rows: Iterable[dict[str, Any]]) -> None:
-    """Add the events of :func:`event_row` to the current transaction in one statement."""
+    """Add the events of :func:`event_row` to the current transaction in one statement
+    (a ``COPY`` on PostgreSQL: an import writes one event per line)."""
     batch = list(rows)
-    if batch:
-        db.session.execute(insert(AuditEvent.__table__), batch)
+    connection = db.session.connection()
+    table = AuditEvent.__table__
+    bulk_insert(
+        connection, table, _EVENT_COLUMNS, stored_rows(connection, table, _EVENT_COLUMNS, batch)
+    )
 
 
 def _jsonable(value: Any) -> Any:

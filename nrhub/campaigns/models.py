@@ -251,6 +251,8 @@ class OrderLine(Model):
     __tablename__ = "purchase_request_line"
     __table_args__ = (
         UniqueConstraint("order_id", "offer_id"),
+        # The target of the allocations' (order line, offer) foreign key.
+        UniqueConstraint("id", "offer_id"),
         CheckConstraint("quantity > 0", name="quantity_positive"),
     )
 

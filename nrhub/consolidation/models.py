@@ -10,13 +10,14 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    ForeignKeyConstraint,
     Numeric,
     String,
     Text,
     UniqueConstraint,
     false,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
 from nrhub.auth.models import User
 from nrhub.campaigns.models import Campaign, CampaignOffer, OrderLine
@@ -74,6 +75,8 @@ class PurchaseOrder(Model):
     __table_args__ = (
         UniqueConstraint("campaign_id", "refurbisher_id"),
         UniqueConstraint("year", "sequence"),
+        # The target of the deliveries' (purchase order, campaign, refurbisher) foreign key.
+        UniqueConstraint("id", "campaign_id", "refurbisher_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -92,7 +95,10 @@ class PurchaseOrder(Model):
         back_populates="purchase_order", lazy="raise", order_by="PurchaseOrderLine.id"
     )
     deliveries: Mapped[list[Delivery]] = relationship(
-        back_populates="purchase_order", lazy="raise", order_by="Delivery.id"
+        primaryjoin=lambda: PurchaseOrder.id == foreign(Delivery.purchase_order_id),
+        back_populates="purchase_order",
+        lazy="raise",
+        order_by="Delivery.id",
     )
     maintenance_lines: Mapped[list[PurchaseOrderMaintenanceLine]] = relationship(
         back_populates="purchase_order", lazy="raise", order_by="PurchaseOrderMaintenanceLine.id"
@@ -162,14 +168,27 @@ class Allocation(Model):
     __table_args__ = (
         CheckConstraint("quantity >= 0", name="quantity_not_negative"),
         CheckConstraint("quantity <= requested_quantity", name="not_above_request"),
+        # Composite keys: one check a row where single-column keys made two (a consolidation
+        # writes a row per order line, and PostgreSQL checks each key of each row), and each
+        # row agrees with its order line (its offer) and with an order (its campaign, buyer).
+        ForeignKeyConstraint(
+            ["order_line_id", "offer_id"],
+            ["purchase_request_line.id", "purchase_request_line.offer_id"],
+        ),
+        ForeignKeyConstraint(
+            ["campaign_id", "buyer_id"],
+            ["purchase_request.campaign_id", "purchase_request.buyer_id"],
+        ),
+        # The target of the delivery lines' (allocation, purchase-order line) foreign key.
+        UniqueConstraint("id", "purchase_order_line_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Few indexes: a consolidation writes one row per order line in one go.
-    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
-    offer_id: Mapped[int] = mapped_column(ForeignKey("campaign_offer.id"))
-    order_line_id: Mapped[int] = mapped_column(ForeignKey("purchase_request_line.id"), unique=True)
-    buyer_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    campaign_id: Mapped[int] = mapped_column(index=True)
+    offer_id: Mapped[int] = mapped_column()
+    order_line_id: Mapped[int] = mapped_column(unique=True)
+    buyer_id: Mapped[int] = mapped_column()
     purchase_order_line_id: Mapped[int | None] = mapped_column(ForeignKey("purchase_order_line.id"))
     rule: Mapped[Rule] = mapped_column(String(20))
     requested_quantity: Mapped[int] = mapped_column()
@@ -178,7 +197,9 @@ class Allocation(Model):
     override_reason: Mapped[str | None] = mapped_column(Text)
     overridden_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
-    order_line: Mapped[OrderLine] = relationship(lazy="raise")
+    order_line: Mapped[OrderLine] = relationship(
+        primaryjoin=lambda: foreign(Allocation.order_line_id) == OrderLine.id, lazy="raise"
+    )
     purchase_order_line: Mapped[PurchaseOrderLine | None] = relationship(lazy="raise")
 
 
@@ -198,13 +219,26 @@ class Delivery(Model):
     """What one buyer receives from one purchase order; shipped, then received."""
 
     __tablename__ = "delivery"
-    __table_args__ = (UniqueConstraint("purchase_order_id", "buyer_id"),)
+    __table_args__ = (
+        UniqueConstraint("purchase_order_id", "buyer_id"),
+        # Two composite keys instead of four single ones (see Allocation): the delivery
+        # belongs to a purchase order of its campaign and refurbisher, and to a buyer with
+        # an order in the campaign.
+        ForeignKeyConstraint(
+            ["purchase_order_id", "campaign_id", "refurbisher_id"],
+            ["purchase_order.id", "purchase_order.campaign_id", "purchase_order.refurbisher_id"],
+        ),
+        ForeignKeyConstraint(
+            ["campaign_id", "buyer_id"],
+            ["purchase_request.campaign_id", "purchase_request.buyer_id"],
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    purchase_order_id: Mapped[int] = mapped_column(ForeignKey("purchase_order.id"))
-    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
-    buyer_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
-    refurbisher_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    purchase_order_id: Mapped[int] = mapped_column()
+    campaign_id: Mapped[int] = mapped_column(index=True)
+    buyer_id: Mapped[int] = mapped_column(index=True)
+    refurbisher_id: Mapped[int] = mapped_column(index=True)
     status: Mapped[DeliveryStatus] = mapped_column(String(12), default=DeliveryStatus.PENDING)
     total_ht: Mapped[Decimal] = mapped_column(Money)
     shipped_on: Mapped[dt.date | None] = mapped_column(Date)
@@ -225,10 +259,20 @@ class Delivery(Model):
     service_code: Mapped[str | None] = mapped_column(String(100))
     delivery_address: Mapped[str | None] = mapped_column(Text)
 
-    purchase_order: Mapped[PurchaseOrder] = relationship(back_populates="deliveries", lazy="raise")
-    campaign: Mapped[Campaign] = relationship(lazy="raise")
-    buyer: Mapped[Organisation] = relationship(foreign_keys=[buyer_id], lazy="raise")
-    refurbisher: Mapped[Organisation] = relationship(foreign_keys=[refurbisher_id], lazy="raise")
+    purchase_order: Mapped[PurchaseOrder] = relationship(
+        primaryjoin=lambda: foreign(Delivery.purchase_order_id) == PurchaseOrder.id,
+        back_populates="deliveries",
+        lazy="raise",
+    )
+    campaign: Mapped[Campaign] = relationship(
+        primaryjoin=lambda: foreign(Delivery.campaign_id) == Campaign.id, lazy="raise"
+    )
+    buyer: Mapped[Organisation] = relationship(
+        primaryjoin=lambda: foreign(Delivery.buyer_id) == Organisation.id, lazy="raise"
+    )
+    refurbisher: Mapped[Organisation] = relationship(
+        primaryjoin=lambda: foreign(Delivery.refurbisher_id) == Organisation.id, lazy="raise"
+    )
     lines: Mapped[list[DeliveryLine]] = relationship(
         back_populates="delivery", lazy="raise", order_by="DeliveryLine.id"
     )
@@ -274,12 +318,18 @@ class DeliveryLine(Model):
             "invoiced_quantity >= 0 AND invoiced_quantity <= COALESCE(received_quantity, 0)",
             name="invoiced_range",
         ),
+        # One check instead of two (see Allocation); the line's purchase-order line is its
+        # allocation's.
+        ForeignKeyConstraint(
+            ["allocation_id", "purchase_order_line_id"],
+            ["allocation.id", "allocation.purchase_order_line_id"],
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     delivery_id: Mapped[int] = mapped_column(ForeignKey("delivery.id"), index=True)
-    allocation_id: Mapped[int] = mapped_column(ForeignKey("allocation.id"), unique=True)
-    purchase_order_line_id: Mapped[int] = mapped_column(ForeignKey("purchase_order_line.id"))
+    allocation_id: Mapped[int] = mapped_column(unique=True)
+    purchase_order_line_id: Mapped[int] = mapped_column()
     quantity: Mapped[int] = mapped_column()
     unit_price: Mapped[Decimal] = mapped_column(Money)
     # Units received so far (the sum of every receipt; None before the first one).
@@ -295,8 +345,13 @@ class DeliveryLine(Model):
     invoiced_quantity: Mapped[int] = mapped_column(default=0, server_default="0")
 
     delivery: Mapped[Delivery] = relationship(back_populates="lines", lazy="raise")
-    allocation: Mapped[Allocation] = relationship(lazy="raise")
-    purchase_order_line: Mapped[PurchaseOrderLine] = relationship(lazy="raise")
+    allocation: Mapped[Allocation] = relationship(
+        primaryjoin=lambda: foreign(DeliveryLine.allocation_id) == Allocation.id, lazy="raise"
+    )
+    purchase_order_line: Mapped[PurchaseOrderLine] = relationship(
+        primaryjoin=lambda: foreign(DeliveryLine.purchase_order_line_id) == PurchaseOrderLine.id,
+        lazy="raise",
+    )
     maintenance_line: Mapped[PurchaseOrderMaintenanceLine | None] = relationship(lazy="raise")
 
     @property

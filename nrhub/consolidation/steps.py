@@ -40,7 +40,7 @@ from nrhub.consolidation.preview import (
     OfferPreview,
     Snapshot,
 )
-from nrhub.db import quantize_money, rows_changed, to_cents
+from nrhub.db import bulk_insert, quantize_money, rows_changed, to_cents
 from nrhub.errors import ConflictError
 from nrhub.extensions import db
 from nrhub.formatting import paris_date_of
@@ -214,33 +214,6 @@ def _insert(model: Any, rows: list[dict[str, Any]]) -> None:
         db.session.execute(insert(model.__table__), rows)
 
 
-def _bulk_insert(model: Any, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-    """Write many rows of plain tuples, as stored (money in cents), the fastest way each
-    database offers: the driver's executemany on SQLite, ``COPY`` on PostgreSQL.
-
-    For the tables of one row per order line, this skips SQLAlchemy's per-row parameter
-    processing and PostgreSQL's one round trip a row.
-    """
-    if not rows:
-        return
-    table = model.__table__
-    names = ", ".join(table.c[name].name for name in columns)  # KeyError on a typo
-    connection = db.session.connection()
-    if connection.dialect.name == "postgresql":
-        driver: Any = connection.connection.driver_connection  # psycopg's, untyped here
-        cursor = driver.cursor()
-        with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
-    markers = ", ".join("?" * len(columns))
-    connection.exec_driver_sql(
-        # Table and column names come from the model, values are bound: no input in the SQL.
-        f"INSERT INTO {table.name} ({names}) VALUES ({markers})",  # noqa: S608  # nosec B608
-        rows,
-    )
-
-
 ALLOCATION_COLUMNS = (
     "campaign_id",
     "offer_id",
@@ -302,7 +275,7 @@ def insert_allocations(
                     override.author_id if override else None,
                 )
             )
-    _bulk_insert(Allocation, ALLOCATION_COLUMNS, rows)
+    bulk_insert(db.session.connection(), Allocation.__table__, ALLOCATION_COLUMNS, rows)
     return dict(
         db.session.execute(
             select(Allocation.order_line_id, Allocation.id).where(
@@ -355,7 +328,7 @@ def insert_deliveries(
         )
         for refurbisher, buyer in keys
     ]
-    _bulk_insert(Delivery, DELIVERY_COLUMNS, rows)
+    bulk_insert(db.session.connection(), Delivery.__table__, DELIVERY_COLUMNS, rows)
     ids = {
         (refurbisher, buyer): delivery_id
         for refurbisher, buyer, delivery_id in db.session.execute(
@@ -385,7 +358,7 @@ def insert_deliveries(
         for key in keys
         for offer, b in per_delivery[key]
     ]
-    _bulk_insert(DeliveryLine, DELIVERY_LINE_COLUMNS, line_rows)
+    bulk_insert(db.session.connection(), DeliveryLine.__table__, DELIVERY_LINE_COLUMNS, line_rows)
 
 
 def copy_commitments(campaign_id: int) -> None:
