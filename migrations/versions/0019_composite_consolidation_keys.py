@@ -1,7 +1,7 @@
 """consolidation: composite foreign keys on allocation, delivery and delivery_line
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-04 16:00:00
 
 A consolidation writes one allocation per order line and one delivery per (purchase order,
@@ -24,8 +24,8 @@ now also agree with its parent (an allocation's offer is its order line's).
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0018'
-down_revision = '0017'
+revision = '0019'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 
