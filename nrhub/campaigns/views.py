@@ -25,7 +25,7 @@ from nrhub.campaigns.forms import (
 )
 from nrhub.campaigns.labels import labels
 from nrhub.campaigns.models import Campaign
-from nrhub.campaigns.order_table import order_table
+from nrhub.campaigns.offer_table_views import order_table
 from nrhub.catalog.models import Category
 from nrhub.clauses.models import Clause
 from nrhub.confirmation import render_confirmation
