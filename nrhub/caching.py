@@ -133,11 +133,16 @@ def generation(area: Area) -> int:
     return int(g.cache_generations.get(int(area), 0))
 
 
+def keeps(seconds: int) -> bool:
+    """Whether copies kept for ``seconds`` are kept at all (0 or less, or no cache: not)."""
+    return seconds > 0 and current_app.config["CACHE_TYPE"] != "NullCache"
+
+
 def cached(key: str, seconds: int, compute: Callable[[], T], *, area: Area) -> T:
     """``compute()``, kept under ``key`` (and the data generation of ``area``, the pages
     ``compute`` belongs to) for at most ``seconds``; 0 or less keeps nothing (for
     Flask-Caching a timeout of 0 would mean "forever")."""
-    if seconds <= 0 or current_app.config["CACHE_TYPE"] == "NullCache":
+    if not keeps(seconds):
         return compute()
     full_key = f"{key}:{area.name.lower()}{generation(area)}"
     value: T | None = cache.get(full_key)

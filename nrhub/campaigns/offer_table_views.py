@@ -15,11 +15,13 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, TypeVar, cast
+from typing import Any, NamedTuple, TypeVar, cast
 
+from flask import current_app, get_template_attribute
 from flask_babel import gettext
 from markupsafe import Markup
 
+from nrhub import caching
 from nrhub.campaigns.forms import quantity_label_pattern
 from nrhub.campaigns.queries import CampaignPage, OfferFigures
 from nrhub.campaigns.services import MAX_ORDER_QUANTITY
@@ -34,12 +36,40 @@ def _text(message: str, **values: Any) -> Markup:
     return Markup(gettext(message)) % values  # noqa: S704  # nosec B704
 
 
+class Columns(NamedTuple):
+    """The table's column names (its header, and each cell's name on a phone)."""
+
+    offer: Markup
+    refurbisher: Markup
+    base: Markup
+    price: Markup
+    ordered: Markup
+    next: Markup
+    committed: Markup
+    mine: Markup
+    line: Markup
+    maintenance: Markup
+
+
 class _Texts:
     """Each distinct text of the table, made once."""
 
     def __init__(self, locale: str) -> None:
         self.locale = locale
         self.grade = _text("grade")
+        self.oversubscribed = _text("demande supérieure au stock")
+        self.columns = Columns(
+            offer=_text("Offre"),
+            refurbisher=_text("Reconditionneur"),
+            base=_text("Prix de base"),
+            price=_text("Prix groupé actuel"),
+            ordered=_text("Commandé par toutes les collectivités"),
+            next=_text("Prochain palier"),
+            committed=_text("Unités engagées"),
+            mine=_text("Votre quantité"),
+            line=_text("Votre montant HT"),
+            maintenance=_text("Maintenance par unité"),
+        )
         self._known: dict[tuple[str, Hashable], Any] = {}
         # The amounts and quantities of every row: their own tables, looked up directly.
         self._money: dict[Decimal | None, str] = {}
@@ -117,12 +147,7 @@ class QuantityInput:
 class OfferRow:
     offer: OfferFigures
     others: int  # units ordered by the other buyers (the order form's script reads them)
-    detail: Markup
-    base_price: str
-    unit_price: str
-    ordered: str
-    next_tier: Markup
-    committed: str
+    shared_cells: Markup  # the cells every buyer sees alike (campaigns/_offer_cells.html)
     mine: str
     line: str
     quantity: QuantityInput | None  # None: ordering is not open
@@ -131,7 +156,21 @@ class OfferRow:
     maintenance_chosen: int | None
 
 
-def order_table(page: CampaignPage, form: Any | None) -> list[tuple[str, list[OfferRow]]]:
+@dataclass(frozen=True, slots=True)
+class OrderTable:
+    texts: _Texts
+    groups: list[tuple[str, list[OfferRow]]]  # (category, its rows)
+
+
+# The shared cells of rows already rendered are kept by (language, generation of the
+# campaigns' cache area, offer, units ordered by all buyers): what they show depends on
+# nothing else. During a campaign's rush each order changes a few offers' rows, and the
+# hundred others are printed again to every buyer. Kept by each application (one per
+# process), emptied when full.
+_SHARED_CELLS_MAX = 20_000
+
+
+def order_table(page: CampaignPage, form: Any | None) -> OrderTable:
     """The rows of the buyer's offers table, grouped by category.
 
     ``form``: the order form, when one was posted (its fields give each quantity's value and
@@ -142,14 +181,36 @@ def order_table(page: CampaignPage, form: Any | None) -> list[tuple[str, list[Of
     texts = _Texts(current_language())
     fields = form._fields if form is not None and page.ordering_open else {}
     label = quantity_label_pattern() if page.ordering_open and form is None else None
-    mine, lines = page.my_quantities, page.estimate.lines
-    return [
-        (
-            category,
-            [_row(o, texts, fields, label, mine.get(o.offer_id, 0), lines, page) for o in offers],
-        )
-        for category, offers in page.groups
-    ]
+    cells = _shared_cells(page.offers, texts)
+    return OrderTable(
+        texts,
+        [
+            (
+                category,
+                [_row(o, texts, cells[o.offer_id], fields, label, page) for o in offers],
+            )
+            for category, offers in page.groups
+        ],
+    )
+
+
+def _shared_cells(offers: Sequence[OfferFigures], texts: _Texts) -> dict[int, Markup]:
+    render = get_template_attribute("campaigns/_offer_cells.html", "offer_cells")
+    if not caching.keeps(current_app.config.get("CAMPAIGN_CACHE_SECONDS", 0)):
+        return {o.offer_id: render(o, texts) for o in offers}
+    generation = caching.generation(caching.Area.CAMPAIGNS)
+    kept: dict[tuple[str, int, int, int], Markup]
+    kept = current_app.extensions.setdefault("nrhub_offer_cells", {})
+    if len(kept) > _SHARED_CELLS_MAX:
+        kept.clear()
+    result = {}
+    for offer in offers:
+        key = (texts.locale, generation, offer.offer_id, offer.ordered)
+        cells = kept.get(key)
+        if cells is None:
+            cells = kept[key] = render(offer, texts)
+        result[offer.offer_id] = cells
+    return result
 
 
 def _quantity_input(
@@ -169,22 +230,17 @@ def _quantity_input(
 def _row(
     offer: OfferFigures,
     texts: _Texts,
+    shared_cells: Markup,
     fields: dict[str, Any],
     label: str | None,
-    mine: int,
-    lines: dict[int, Any],
     page: CampaignPage,
 ) -> OfferRow:
-    line = lines.get(offer.offer_id)
+    mine = page.my_quantities.get(offer.offer_id, 0)
+    line = page.estimate.lines.get(offer.offer_id)
     return OfferRow(
         offer=offer,
         others=offer.ordered - mine,
-        detail=texts.detail(offer.grade, offer.warranty_months),
-        base_price=texts.money(offer.base_price),
-        unit_price=texts.money(offer.unit_price),
-        ordered=texts.number(offer.ordered),
-        next_tier=texts.next_tier(offer),
-        committed=texts.number(offer.committed),
+        shared_cells=shared_cells,
         mine=texts.number(mine),
         line=texts.money(line.ht) if line is not None else "—",
         quantity=_quantity_input(offer, fields, label, mine),
