@@ -138,6 +138,17 @@ def keeps(seconds: int) -> bool:
     return seconds > 0 and current_app.config["CACHE_TYPE"] != "NullCache"
 
 
+def process_memo(name: str, limit: int = 20_000) -> dict[Any, Any]:
+    """A dictionary kept by the application (one per process), emptied when it holds more
+    than ``limit`` entries: for small values read many times per request, faster than the
+    cache's copies. Its keys must name everything the values depend on (an area's
+    generation among them); no timeout."""
+    memo: dict[Any, Any] = current_app.extensions.setdefault(f"nrhub_memo_{name}", {})
+    if len(memo) > limit:
+        memo.clear()
+    return memo
+
+
 def cached(key: str, seconds: int, compute: Callable[[], T], *, area: Area) -> T:
     """``compute()``, kept under ``key`` (and the data generation of ``area``, the pages
     ``compute`` belongs to) for at most ``seconds``; 0 or less keeps nothing (for

@@ -162,14 +162,6 @@ class OrderTable:
     groups: list[tuple[str, list[OfferRow]]]  # (category, its rows)
 
 
-# The shared cells of rows already rendered are kept by (language, generation of the
-# campaigns' cache area, offer, units ordered by all buyers): what they show depends on
-# nothing else. During a campaign's rush each order changes a few offers' rows, and the
-# hundred others are printed again to every buyer. Kept by each application (one per
-# process), emptied when full.
-_SHARED_CELLS_MAX = 20_000
-
-
 def order_table(page: CampaignPage, form: Any | None) -> OrderTable:
     """The rows of the buyer's offers table, grouped by category.
 
@@ -195,14 +187,15 @@ def order_table(page: CampaignPage, form: Any | None) -> OrderTable:
 
 
 def _shared_cells(offers: Sequence[OfferFigures], texts: _Texts) -> dict[int, Markup]:
+    """The shared cells of each offer's row, kept by (language, generation of the campaigns'
+    cache area, offer, units ordered by all buyers): what they show depends on nothing
+    else. During a campaign's rush each order changes a few offers' rows, and the hundred
+    others are printed again to every buyer."""
     render = get_template_attribute("campaigns/_offer_cells.html", "offer_cells")
     if not caching.keeps(current_app.config.get("CAMPAIGN_CACHE_SECONDS", 0)):
         return {o.offer_id: render(o, texts) for o in offers}
     generation = caching.generation(caching.Area.CAMPAIGNS)
-    kept: dict[tuple[str, int, int, int], Markup]
-    kept = current_app.extensions.setdefault("nrhub_offer_cells", {})
-    if len(kept) > _SHARED_CELLS_MAX:
-        kept.clear()
+    kept = caching.process_memo("offer_cells")
     result = {}
     for offer in offers:
         key = (texts.locale, generation, offer.offer_id, offer.ordered)

@@ -277,52 +277,66 @@ def displayed_offer_figures(
     organisation: ``caching.Area.CAMPAIGNS``); the pooled quantities always fresh, since
     every order changes them. Never for a write: the cached offers may lag a commit by the
     moment its generation takes to move."""
+    seconds = int(current_app.config.get("CAMPAIGN_CACHE_SECONDS", 0))
     statuses_key = ",".join(sorted(statuses)) if statuses is not None else "*"
     rows = caching.cached(
         f"campaign:{campaign_id}:offers:{statuses_key}:{refurbisher_id}",
-        int(current_app.config.get("CAMPAIGN_CACHE_SECONDS", 0)),
+        seconds,
         lambda: offer_rows(campaign_id, statuses, refurbisher_id),
         area=caching.Area.CAMPAIGNS,
     )
-    return with_pooled_figures(rows, pooled_quantities(campaign_id) if rows else {})
+    ordered = pooled_quantities(campaign_id) if rows else {}
+    if not caching.keeps(seconds):
+        return with_pooled_figures(rows, ordered)
+    # An offer's figures depend on its row and the units ordered: kept by both.
+    generation = caching.generation(caching.Area.CAMPAIGNS)
+    kept = caching.process_memo("offer_figures")
+    result = []
+    for row in rows:
+        quantity = ordered.get(row.offer_id, 0)
+        key = (generation, row.offer_id, quantity)
+        figures = kept.get(key)
+        if figures is None:
+            figures = kept[key] = offer_figures_of(row, quantity)
+        result.append(figures)
+    return result
 
 
 def with_pooled_figures(
     rows: Sequence[CampaignOfferRow], ordered: Mapping[int, int]
 ) -> list[OfferFigures]:
     """Each offer with its pooled figures, ``ordered`` being the units ordered per offer."""
-    result = []
-    for row in rows:
-        applied = row.tiers
-        quantity = ordered.get(row.offer_id, 0)
-        pooled = pooled_figures(row.base_price, applied.tiers, row.committed, quantity)
-        result.append(
-            OfferFigures(
-                offer_id=row.offer_id,
-                status=row.status,
-                listing_id=row.listing_id,
-                listing_title=f"{row.brand} {row.model}",
-                grade=row.grade,
-                warranty_months=row.warranty_months,
-                vat_rate=row.vat_rate,
-                category_id=row.category_id,
-                category_label=row.category_label,
-                refurbisher_id=row.refurbisher_id,
-                refurbisher_name=row.refurbisher_name,
-                committed=row.committed,
-                ordered=quantity,
-                base_price=row.base_price,
-                unit_price=pooled.unit_price,
-                tiers=pooled.tiers,
-                tiers_from_campaign=applied.from_campaign,
-                units_to_next_tier=pooled.units_to_next_tier,
-                next_tier_price=pooled.next_tier_price,
-                free_stock=row.free_stock,
-                max_reachable_price=pooled.max_reachable_price,
-                unreachable_tiers=tuple(t for t in applied.tiers if t not in pooled.tiers),
-            )
-        )
-    return result
+    return [offer_figures_of(row, ordered.get(row.offer_id, 0)) for row in rows]
+
+
+def offer_figures_of(row: CampaignOfferRow, ordered: int) -> OfferFigures:
+    """One offer with its pooled figures, ``ordered`` units being ordered by all buyers."""
+    applied = row.tiers
+    pooled = pooled_figures(row.base_price, applied.tiers, row.committed, ordered)
+    return OfferFigures(
+        offer_id=row.offer_id,
+        status=row.status,
+        listing_id=row.listing_id,
+        listing_title=f"{row.brand} {row.model}",
+        grade=row.grade,
+        warranty_months=row.warranty_months,
+        vat_rate=row.vat_rate,
+        category_id=row.category_id,
+        category_label=row.category_label,
+        refurbisher_id=row.refurbisher_id,
+        refurbisher_name=row.refurbisher_name,
+        committed=row.committed,
+        ordered=ordered,
+        base_price=row.base_price,
+        unit_price=pooled.unit_price,
+        tiers=pooled.tiers,
+        tiers_from_campaign=applied.from_campaign,
+        units_to_next_tier=pooled.units_to_next_tier,
+        next_tier_price=pooled.next_tier_price,
+        free_stock=row.free_stock,
+        max_reachable_price=pooled.max_reachable_price,
+        unreachable_tiers=tuple(t for t in applied.tiers if t not in pooled.tiers),
+    )
 
 
 @dataclass(frozen=True)
