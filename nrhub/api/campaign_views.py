@@ -103,10 +103,10 @@ def put_order(id: int) -> Answer:
             )
         quantities[line.offer_id] = line.quantity
     user = core.api_user()
-    item = campaign_queries.get_campaign_for(user, id)
+    item = campaign_queries.get_campaign_for(user, id, details=False)
     core.check_echoed_campaign(body.campaign_id, item.id)
-    order_services.place_order(item, quantities, by=user)
-    return schemas.OrderOut.of(_order_or_404(id))
+    # The order as written, its lines loaded: what a GET would read back.
+    return schemas.OrderOut.of(order_services.place_order(item, quantities, by=user))
 
 
 @route(

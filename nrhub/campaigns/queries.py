@@ -107,18 +107,13 @@ def counts_by_campaign(campaign_ids: Sequence[int]) -> dict[int, CampaignCounts]
     return result
 
 
-def get_campaign_for(user: User, campaign_id: int) -> Campaign:
-    """The campaign with its categories and clauses, or 404 if this person may not see it
-    (one statement: a campaign has a few of each)."""
-    campaign = (
-        db.session.execute(
-            _visible(user)
-            .options(joinedload(Campaign.categories), joinedload(Campaign.clauses))
-            .where(Campaign.id == campaign_id)
-        )
-        .unique()
-        .scalar_one_or_none()
-    )
+def get_campaign_for(user: User, campaign_id: int, *, details: bool = True) -> Campaign:
+    """The campaign with its categories and clauses (``details``), or 404 if this person
+    may not see it (one statement: a campaign has a few of each)."""
+    query = _visible(user).where(Campaign.id == campaign_id)
+    if details:
+        query = query.options(joinedload(Campaign.categories), joinedload(Campaign.clauses))
+    campaign = db.session.execute(query).unique().scalar_one_or_none()
     if campaign is None:
         raise NotFoundError(_("Campagne introuvable."))
     return campaign
