@@ -15,7 +15,7 @@ from functools import cached_property
 from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import Select, func, literal, select, union_all
+from sqlalchemy import Select, bindparam, func, literal, select, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
 from nrhub import caching
@@ -390,21 +390,19 @@ def applicable_tiers(campaign_id: int) -> dict[int, AppliedTiers]:
     }
 
 
-def _pooled_quantities_query(campaign_id: int) -> Select[int, int]:
-    return (
-        select(OrderLine.offer_id, func.sum(OrderLine.quantity).label("quantity"))
-        .join(Order, OrderLine.order_id == Order.id)
-        .where(Order.campaign_id == campaign_id, Order.status == OrderStatus.ACTIVE)
-        .group_by(OrderLine.offer_id)
-    )
+# Run on every campaign page and order: built once, the campaign as a parameter.
+_POOLED_QUANTITIES = (
+    select(OrderLine.offer_id, func.sum(OrderLine.quantity).label("quantity"))
+    .join(Order, OrderLine.order_id == Order.id)
+    .where(Order.campaign_id == bindparam("campaign_id"), Order.status == OrderStatus.ACTIVE)
+    .group_by(OrderLine.offer_id)
+)
 
 
 def pooled_quantities(campaign_id: int) -> dict[int, int]:
     """Units ordered per offer by all buyers' active orders (one GROUP BY)."""
-    return {
-        offer_id: int(total)
-        for offer_id, total in db.session.execute(_pooled_quantities_query(campaign_id))
-    }
+    rows = db.session.execute(_POOLED_QUANTITIES, {"campaign_id": campaign_id})
+    return {offer_id: int(total) for offer_id, total in rows}
 
 
 def group_by_category(figures: Sequence[OfferFigures]) -> list[tuple[str, list[OfferFigures]]]:
@@ -414,14 +412,17 @@ def group_by_category(figures: Sequence[OfferFigures]) -> list[tuple[str, list[O
     return list(groups.items())
 
 
+_BUYER_ORDER = (
+    select(Order)
+    .options(joinedload(Order.lines))
+    .where(Order.campaign_id == bindparam("campaign_id"), Order.buyer_id == bindparam("buyer_id"))
+)
+
+
 def buyer_order(campaign_id: int, buyer_id: int) -> Order | None:
     """The buyer's one order in the campaign with its lines, if any (one statement)."""
     return (
-        db.session.execute(
-            select(Order)
-            .options(joinedload(Order.lines))
-            .where(Order.campaign_id == campaign_id, Order.buyer_id == buyer_id)
-        )
+        db.session.execute(_BUYER_ORDER, {"campaign_id": campaign_id, "buyer_id": buyer_id})
         .unique()
         .scalar_one_or_none()
     )
