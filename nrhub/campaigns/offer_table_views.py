@@ -13,7 +13,7 @@ markup, the values put into it escaped, no-break spaces.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, NamedTuple, TypeVar, cast
 
@@ -154,6 +154,8 @@ class OfferRow:
     maintenance: Sequence[MaintenanceOffer]
     maintenance_field: Any  # the form's mnt_<offer id>, when ordering is open and offered
     maintenance_chosen: int | None
+    # The whole row, when it is one every buyer sees alike (see :func:`_plain_rows_html`).
+    html: Markup | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,11 +181,44 @@ def order_table(page: CampaignPage, form: Any | None) -> OrderTable:
         [
             (
                 category,
-                [_row(o, texts, cells[o.offer_id], fields, label, page) for o in offers],
+                _plain_rows_html(
+                    [_row(o, texts, cells[o.offer_id], fields, label, page) for o in offers],
+                    texts,
+                    page.ordering_open,
+                ),
             )
             for category, offers in page.groups
         ],
     )
+
+
+def _plain_rows_html(rows: list[OfferRow], texts: _Texts, ordering_open: bool) -> list[OfferRow]:
+    """``rows``, those the buyer has not ordered (no quantity, no error, no maintenance)
+    with their HTML: such a row is the same for every buyer, and most rows are such. Kept
+    like the shared cells, by offer and units ordered by all buyers."""
+    if not caching.keeps(current_app.config.get("CAMPAIGN_CACHE_SECONDS", 0)):
+        return rows
+    render = get_template_attribute("campaigns/_offer_cells.html", "offer_row")
+    generation = caching.generation(caching.Area.CAMPAIGNS)
+    kept = caching.process_memo("offer_rows")
+    result = []
+    for row in rows:
+        quantity = row.quantity
+        if (
+            row.mine != "0"
+            or (quantity is not None and (quantity.errors or quantity.value != "0"))
+            or row.maintenance
+            or row.maintenance_chosen is not None
+        ):
+            result.append(row)
+            continue
+        offer = row.offer
+        key = (texts.locale, generation, offer.offer_id, offer.ordered, ordering_open)
+        html = kept.get(key)
+        if html is None:
+            html = kept[key] = render(row, texts)
+        result.append(replace(row, html=html))
+    return result
 
 
 def _shared_cells(offers: Sequence[OfferFigures], texts: _Texts) -> dict[int, Markup]:
