@@ -77,3 +77,22 @@ def test_the_campaigns_area_lists_every_table_the_kept_offers_read(
         assert queries.offer_rows(campaign_id, statuses=None)
     assert "campaign_offer" in tables
     assert tables <= caching.AREA_TABLES[caching.Area.CAMPAIGNS]
+
+
+def test_kept_rows_are_only_those_every_buyer_sees_alike(
+    cached_app, client, people, make_campaign, listing, make_offer
+):  # type: ignore[no-untyped-def]
+    campaign = make_campaign()
+    offer = make_offer(campaign, listing, 10)
+    login(client, people.buyer.email)
+    field = f'name="qty_{offer.id}" type="number" value="0"'
+    assert field in client.get(f"/campagnes/{campaign.id}").get_data(as_text=True)
+    with unit_of_work():
+        order_services.place_order(campaign, {offer.id: 3}, by=people.buyer)
+    mine = client.get(f"/campagnes/{campaign.id}").get_data(as_text=True)
+    assert f'name="qty_{offer.id}" type="number" value="3"' in mine
+    assert 'data-others="0"' in mine
+    other = cached_app.test_client()
+    login(other, people.other_buyer.email)
+    theirs = other.get(f"/campagnes/{campaign.id}").get_data(as_text=True)
+    assert field in theirs and 'data-others="3"' in theirs
