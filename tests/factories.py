@@ -321,15 +321,18 @@ class PurchaseOrderFactory(_Base):
 
 
 class DeliveryFactory(_Base):
-    """A delivery of a purchase order to a buyer, with no lines."""
+    """A delivery of a purchase order to a buyer that ordered in its campaign (its keys
+    require that order), with no lines."""
 
     class Meta:
         model = Delivery
+        exclude = ("order",)
 
     purchase_order = factory.SubFactory(PurchaseOrderFactory)
     campaign = factory.SelfAttribute("purchase_order.campaign")
     refurbisher = factory.SelfAttribute("purchase_order.refurbisher")
-    buyer = factory.SubFactory(BuyerFactory)
+    order = factory.SubFactory(OrderFactory, campaign=factory.SelfAttribute("..campaign"))
+    buyer = factory.SelfAttribute("order.buyer")
     status = DeliveryStatus.PENDING
     total_ht = Decimal("0.00")
 
