@@ -13,7 +13,7 @@ markup, the values put into it escaped, no-break spaces.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple, TypeVar, cast
 
@@ -154,14 +154,19 @@ class OfferRow:
     maintenance: Sequence[MaintenanceOffer]
     maintenance_field: Any  # the form's mnt_<offer id>, when ordering is open and offered
     maintenance_chosen: int | None
-    # The whole row, when it is one every buyer sees alike (see :func:`_plain_rows_html`).
-    html: Markup | None = None
+    html: None = None  # never kept (see :class:`KeptRow`)
+
+
+class KeptRow(NamedTuple):
+    """A row every buyer sees alike, as HTML kept from an earlier page."""
+
+    html: Markup
 
 
 @dataclass(frozen=True, slots=True)
 class OrderTable:
     texts: _Texts
-    groups: list[tuple[str, list[OfferRow]]]  # (category, its rows)
+    groups: list[tuple[str, list[OfferRow | KeptRow]]]  # (category, its rows)
 
 
 def order_table(page: CampaignPage, form: Any | None) -> OrderTable:
@@ -171,74 +176,58 @@ def order_table(page: CampaignPage, form: Any | None) -> OrderTable:
     errors) or when the page offers maintenance (its choices); else, while ordering is open,
     each quantity field shows the buyer's current quantity, with no form built (a hundred
     WTForms fields cost more than the rest of the table).
+
+    A row the buyer has not ordered (no quantity, no maintenance, no form) is the same for
+    every buyer, and most rows are such: its HTML is kept by (language, generation of the
+    campaigns' cache area, offer, units ordered by all buyers, ordering open), as are the
+    cells every buyer sees alike in the others (see :func:`_shared_cells`).
     """
     texts = _Texts(current_language())
     fields = form._fields if form is not None and page.ordering_open else {}
     label = quantity_label_pattern() if page.ordering_open and form is None else None
-    cells = _shared_cells(page.offers, texts)
+    keeps = caching.keeps(current_app.config.get("CAMPAIGN_CACHE_SECONDS", 0))
+    generation = caching.generation(caching.Area.CAMPAIGNS) if keeps else 0
+    kept = caching.process_memo("offer_rows") if keeps else {}
+    render = get_template_attribute("campaigns/_offer_cells.html", "offer_row")
+
+    def row_of(offer: OfferFigures) -> OfferRow | KeptRow:
+        plain = (
+            keeps
+            and form is None
+            and not page.my_quantities.get(offer.offer_id)
+            and not page.maintenance.get(offer.listing_id)
+            and page.my_maintenance.get(offer.offer_id) is None
+        )
+        if not plain:
+            return _row(offer, texts, _shared_cells(offer, texts, generation), fields, label, page)
+        key = (texts.locale, generation, offer.offer_id, offer.ordered, page.ordering_open)
+        html = kept.get(key)
+        if html is None:
+            row = _row(offer, texts, _shared_cells(offer, texts, generation), fields, label, page)
+            html = kept[key] = render(row, texts)
+        return KeptRow(html)
+
     return OrderTable(
-        texts,
-        [
-            (
-                category,
-                _plain_rows_html(
-                    [_row(o, texts, cells[o.offer_id], fields, label, page) for o in offers],
-                    texts,
-                    page.ordering_open,
-                ),
-            )
-            for category, offers in page.groups
-        ],
+        texts, [(category, [row_of(o) for o in offers]) for category, offers in page.groups]
     )
 
 
-def _plain_rows_html(rows: list[OfferRow], texts: _Texts, ordering_open: bool) -> list[OfferRow]:
-    """``rows``, those the buyer has not ordered (no quantity, no error, no maintenance)
-    with their HTML: such a row is the same for every buyer, and most rows are such. Kept
-    like the shared cells, by offer and units ordered by all buyers."""
-    if not caching.keeps(current_app.config.get("CAMPAIGN_CACHE_SECONDS", 0)):
-        return rows
-    render = get_template_attribute("campaigns/_offer_cells.html", "offer_row")
-    generation = caching.generation(caching.Area.CAMPAIGNS)
-    kept = caching.process_memo("offer_rows")
-    result = []
-    for row in rows:
-        quantity = row.quantity
-        if (
-            row.mine != "0"
-            or (quantity is not None and (quantity.errors or quantity.value != "0"))
-            or row.maintenance
-            or row.maintenance_chosen is not None
-        ):
-            result.append(row)
-            continue
-        offer = row.offer
-        key = (texts.locale, generation, offer.offer_id, offer.ordered, ordering_open)
-        html = kept.get(key)
-        if html is None:
-            html = kept[key] = render(row, texts)
-        result.append(replace(row, html=html))
-    return result
-
-
-def _shared_cells(offers: Sequence[OfferFigures], texts: _Texts) -> dict[int, Markup]:
-    """The shared cells of each offer's row, kept by (language, generation of the campaigns'
-    cache area, offer, units ordered by all buyers): what they show depends on nothing
-    else. During a campaign's rush each order changes a few offers' rows, and the hundred
-    others are printed again to every buyer."""
+def _shared_cells(offer: OfferFigures, texts: _Texts, generation: int) -> Markup:
+    """The cells of the offer's row that every buyer sees alike, kept by (language,
+    generation of the campaigns' cache area, offer, units ordered by all buyers): what they
+    show depends on nothing else. During a campaign's rush each order changes a few offers'
+    rows, and the hundred others are printed again to every buyer."""
     render = get_template_attribute("campaigns/_offer_cells.html", "offer_cells")
+    cells: Markup
     if not caching.keeps(current_app.config.get("CAMPAIGN_CACHE_SECONDS", 0)):
-        return {o.offer_id: render(o, texts) for o in offers}
-    generation = caching.generation(caching.Area.CAMPAIGNS)
+        cells = render(offer, texts)
+        return cells
     kept = caching.process_memo("offer_cells")
-    result = {}
-    for offer in offers:
-        key = (texts.locale, generation, offer.offer_id, offer.ordered)
-        cells = kept.get(key)
-        if cells is None:
-            cells = kept[key] = render(offer, texts)
-        result[offer.offer_id] = cells
-    return result
+    key = (texts.locale, generation, offer.offer_id, offer.ordered)
+    if key not in kept:
+        kept[key] = render(offer, texts)
+    cells = kept[key]
+    return cells
 
 
 def _quantity_input(
