@@ -59,6 +59,7 @@ class Area(IntEnum):
     CATALOGUE = 2
     STATS = 3
     CAMPAIGNS = 4
+    MEMBERSHIPS = 5
 
 
 # The tables each area's cached pages read (directly, or as the owner of an association
@@ -78,6 +79,8 @@ AREA_TABLES: dict[Area, frozenset[str]] = {
             "organisation",
         }
     ),
+    # Whether a buyer's membership agreement is in force, as campaign pages show it.
+    Area.MEMBERSHIPS: frozenset({"membership_agreement"}),
     Area.STATS: frozenset(
         {
             "category",

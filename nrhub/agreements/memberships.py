@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import BindParameter, ColumnElement, Date, bindparam, exists, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
-from nrhub import uploads
+from nrhub import caching, uploads
 from nrhub.access import require
 from nrhub.agreements import policy
 from nrhub.agreements.models import MembershipAgreement
@@ -189,6 +189,19 @@ _IS_COVERED = select(
 
 def is_covered(buyer_id: int, day: dt.date) -> bool:
     return bool(db.session.execute(_IS_COVERED, {"buyer_id": buyer_id, "day": day}).scalar_one())
+
+
+def shown_as_covered(buyer_id: int, day: dt.date) -> bool:
+    """:func:`is_covered` for a page's notice, kept by the application until the next
+    committed write to an agreement (``caching.Area.MEMBERSHIPS``). Never for a check that
+    refuses an order: that one reads the agreements (:func:`check_covered`)."""
+    if not caching.keeps(int(current_app.config.get("CAMPAIGN_CACHE_SECONDS", 0))):
+        return is_covered(buyer_id, day)
+    kept = caching.process_memo("covered")
+    key = (caching.generation(caching.Area.MEMBERSHIPS), buyer_id, day)
+    if key not in kept:
+        kept[key] = is_covered(buyer_id, day)
+    return bool(kept[key])
 
 
 def not_covered_message() -> str:

@@ -72,7 +72,7 @@ def render_detail(campaign: Campaign, status: int = 200, **forms: Any) -> Respon
     order = forms.pop("order_form", None)
     frame = agreement_queries.lot_with_agreement(campaign.framework_lot_id)
     # Only a buyer orders, and only while its membership covers today.
-    covered = not may_order or memberships.is_covered(
+    covered = not may_order or memberships.shown_as_covered(
         current_user.organisation_id, paris_date_of(utcnow())
     )
     return (

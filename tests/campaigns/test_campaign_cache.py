@@ -3,13 +3,15 @@ their orders: an order shows at once, an offer's change as soon as it is committ
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
 from flask import Flask
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from nrhub import caching
+from nrhub.agreements.models import MembershipAgreement
 from nrhub.campaigns import orders as order_services
 from nrhub.campaigns import queries
 from nrhub.campaigns.models import CampaignOffer
@@ -96,3 +98,24 @@ def test_kept_rows_are_only_those_every_buyer_sees_alike(
     login(other, people.other_buyer.email)
     theirs = other.get(f"/campagnes/{campaign.id}").get_data(as_text=True)
     assert field in theirs and 'data-others="3"' in theirs
+
+
+def test_the_membership_notice_follows_a_committed_agreement_change(
+    cached_app, client, people, make_campaign, listing, make_offer
+):  # type: ignore[no-untyped-def]
+    campaign = make_campaign()
+    make_offer(campaign, listing, 10)
+    login(client, people.buyer.email)
+    notice = "n'a pas de convention d'adhésion en vigueur"
+    assert notice not in client.get(f"/campagnes/{campaign.id}").get_data(as_text=True)
+    agreements = db.session.execute(
+        select(MembershipAgreement).where(
+            MembershipAgreement.buyer_id == people.buyer.organisation_id
+        )
+    ).scalars()
+    with unit_of_work():
+        for agreement in agreements:
+            # Signed long ago, ended the day after: not in force today.
+            agreement.signed_on = agreement.signed_on - dt.timedelta(days=400)
+            agreement.ends_on = agreement.signed_on + dt.timedelta(days=1)
+    assert notice in client.get(f"/campagnes/{campaign.id}").get_data(as_text=True)
