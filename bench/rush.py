@@ -226,32 +226,30 @@ def _measure(wrk: str, server: Server, world: RushWorld, data: Path) -> None:
     )
     get(server.port, HELLO_URL, None)  # drains what wrk left in flight
     result_path = data / "result.txt"
-    rush_env = {
+    env = {
         "RUSH_DATA": str(data),
         "RUSH_RESULT": str(result_path),
         "RUSH_THREADS": str(THREADS),
         "RUSH_USER_AGENT": USER_AGENT,
     }
+
+    def rush(duration: str) -> str:
+        _result, output = run_wrk(
+            wrk,
+            server.base_url + "/",
+            connections=CONNECTIONS,
+            duration=duration,
+            script=SCRIPT,
+            env=env,
+        )
+        return output
+
     # Not counted: the last hour of a campaign is served by workers that have run for
     # hours, their caches filled (each worker keeps its own).
     _warm_catalogue(server, data)
-    run_wrk(
-        wrk,
-        server.base_url + "/",
-        connections=CONNECTIONS,
-        duration=WARMUP,
-        script=SCRIPT,
-        env=rush_env,
-    )
+    rush(WARMUP)
     cpu_before = workers_cpu_seconds(server.pid)
-    _wrk_result, output = run_wrk(
-        wrk,
-        server.base_url + "/",
-        connections=CONNECTIONS,
-        duration=DURATION,
-        script=SCRIPT,
-        env=rush_env,
-    )
+    output = rush(DURATION)
     cpu_used = workers_cpu_seconds(server.pid) - cpu_before
     _check_pages(server, world, data, every=10)  # sessions still good, server drained
     counts = parse_rush_result(result_path.read_text())

@@ -19,7 +19,7 @@ pages read only the tables listed here.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from enum import IntEnum
 from typing import Any, TypeVar
 
@@ -50,6 +50,7 @@ UNCACHED_TABLES = frozenset(
 # Stands for a write whose table could not be told: it counts for every area.
 ANY_TABLE = "*"
 STALE = "nrhub_cache_stale"
+MEMO_LIMIT = 20_000  # entries of one of :func:`remembered`'s dictionaries
 
 
 class Area(IntEnum):
@@ -141,15 +142,24 @@ def keeps(seconds: int) -> bool:
     return seconds > 0 and current_app.config["CACHE_TYPE"] != "NullCache"
 
 
-def process_memo(name: str, limit: int = 20_000) -> dict[Any, Any]:
-    """A dictionary kept by the application (one per process), emptied when it holds more
-    than ``limit`` entries: for small values read many times per request, faster than the
-    cache's copies. Its keys must name everything the values depend on (an area's
-    generation among them); no timeout."""
-    memo: dict[Any, Any] = current_app.extensions.setdefault(f"nrhub_memo_{name}", {})
-    if len(memo) > limit:
-        memo.clear()
-    return memo
+def remembered(
+    name: str, key: Hashable, compute: Callable[[], T], *, area: Area, seconds: int
+) -> T:
+    """``compute()``, kept by the application (one dictionary per ``name`` and process) under
+    ``key`` and the data generation of ``area``, while copies are kept at all (``seconds``,
+    as :func:`cached`): for small values read many times per request, faster than the
+    cache's copies. ``key`` must name everything else the value depends on. No timeout: a
+    dictionary is emptied when it holds more than ``MEMO_LIMIT`` entries."""
+    if not keeps(seconds):
+        return compute()
+    memo: dict[Hashable, Any] = current_app.extensions.setdefault(f"nrhub_memo_{name}", {})
+    full_key = (generation(area), key)
+    if full_key not in memo:
+        if len(memo) >= MEMO_LIMIT:
+            memo.clear()
+        memo[full_key] = compute()
+    value: T = memo[full_key]
+    return value
 
 
 def cached(key: str, seconds: int, compute: Callable[[], T], *, area: Area) -> T:

@@ -195,13 +195,13 @@ def shown_as_covered(buyer_id: int, day: dt.date) -> bool:
     """:func:`is_covered` for a page's notice, kept by the application until the next
     committed write to an agreement (``caching.Area.MEMBERSHIPS``). Never for a check that
     refuses an order: that one reads the agreements (:func:`check_covered`)."""
-    if not caching.keeps(int(current_app.config.get("CAMPAIGN_CACHE_SECONDS", 0))):
-        return is_covered(buyer_id, day)
-    kept = caching.process_memo("covered")
-    key = (caching.generation(caching.Area.MEMBERSHIPS), buyer_id, day)
-    if key not in kept:
-        kept[key] = is_covered(buyer_id, day)
-    return bool(kept[key])
+    return caching.remembered(
+        "covered",
+        (buyer_id, day),
+        lambda: is_covered(buyer_id, day),
+        area=caching.Area.MEMBERSHIPS,
+        seconds=int(current_app.config.get("CAMPAIGN_CACHE_SECONDS", 0)),
+    )
 
 
 def not_covered_message() -> str:

@@ -154,19 +154,13 @@ class OfferRow:
     maintenance: Sequence[MaintenanceOffer]
     maintenance_field: Any  # the form's mnt_<offer id>, when ordering is open and offered
     maintenance_chosen: int | None
-    html: None = None  # never kept (see :class:`KeptRow`)
-
-
-class KeptRow(NamedTuple):
-    """A row every buyer sees alike, as HTML kept from an earlier page."""
-
-    html: Markup
 
 
 @dataclass(frozen=True, slots=True)
 class OrderTable:
     texts: _Texts
-    groups: list[tuple[str, list[OfferRow | KeptRow]]]  # (category, its rows)
+    # (category, its rows): a row every buyer sees alike comes as its HTML, already made.
+    groups: list[tuple[str, list[OfferRow | Markup]]]
 
 
 def order_table(page: CampaignPage, form: Any | None) -> OrderTable:
@@ -180,54 +174,47 @@ def order_table(page: CampaignPage, form: Any | None) -> OrderTable:
     A row the buyer has not ordered (no quantity, no maintenance, no form) is the same for
     every buyer, and most rows are such: its HTML is kept by (language, generation of the
     campaigns' cache area, offer, units ordered by all buyers, ordering open), as are the
-    cells every buyer sees alike in the others (see :func:`_shared_cells`).
+    cells every buyer sees alike in the other rows. During a campaign's rush each order
+    changes a few offers' rows, and the hundred others are printed again to every buyer.
     """
     texts = _Texts(current_language())
     fields = form._fields if form is not None and page.ordering_open else {}
     label = quantity_label_pattern() if page.ordering_open and form is None else None
-    keeps = caching.keeps(current_app.config.get("CAMPAIGN_CACHE_SECONDS", 0))
-    generation = caching.generation(caching.Area.CAMPAIGNS) if keeps else 0
-    kept = caching.process_memo("offer_rows") if keeps else {}
-    render = get_template_attribute("campaigns/_offer_cells.html", "offer_row")
+    seconds = int(current_app.config.get("CAMPAIGN_CACHE_SECONDS", 0))
+    shared_cells = get_template_attribute("campaigns/_offer_cells.html", "offer_cells")
+    row_html = get_template_attribute("campaigns/_offer_cells.html", "offer_row")
 
-    def row_of(offer: OfferFigures) -> OfferRow | KeptRow:
-        plain = (
-            keeps
-            and form is None
-            and not page.my_quantities.get(offer.offer_id)
-            and not page.maintenance.get(offer.listing_id)
-            and page.my_maintenance.get(offer.offer_id) is None
+    def row_of(offer: OfferFigures) -> OfferRow:
+        # The cells every buyer sees alike depend on nothing else than this key.
+        cells: Markup = caching.remembered(
+            "offer_cells",
+            (texts.locale, offer.offer_id, offer.ordered),
+            lambda: shared_cells(offer, texts),
+            area=caching.Area.CAMPAIGNS,
+            seconds=seconds,
         )
-        if not plain:
-            return _row(offer, texts, _shared_cells(offer, texts, generation), fields, label, page)
-        key = (texts.locale, generation, offer.offer_id, offer.ordered, page.ordering_open)
-        html = kept.get(key)
-        if html is None:
-            row = _row(offer, texts, _shared_cells(offer, texts, generation), fields, label, page)
-            html = kept[key] = render(row, texts)
-        return KeptRow(html)
+        return _row(offer, texts, cells, fields, label, page)
+
+    def shown(offer: OfferFigures) -> OfferRow | Markup:
+        if (
+            form is not None
+            or page.my_quantities.get(offer.offer_id)
+            or page.maintenance.get(offer.listing_id)
+            or page.my_maintenance.get(offer.offer_id) is not None
+        ):
+            return row_of(offer)
+        html: Markup = caching.remembered(
+            "offer_rows",
+            (texts.locale, offer.offer_id, offer.ordered, page.ordering_open),
+            lambda: row_html(row_of(offer), texts),
+            area=caching.Area.CAMPAIGNS,
+            seconds=seconds,
+        )
+        return html
 
     return OrderTable(
-        texts, [(category, [row_of(o) for o in offers]) for category, offers in page.groups]
+        texts, [(category, [shown(o) for o in offers]) for category, offers in page.groups]
     )
-
-
-def _shared_cells(offer: OfferFigures, texts: _Texts, generation: int) -> Markup:
-    """The cells of the offer's row that every buyer sees alike, kept by (language,
-    generation of the campaigns' cache area, offer, units ordered by all buyers): what they
-    show depends on nothing else. During a campaign's rush each order changes a few offers'
-    rows, and the hundred others are printed again to every buyer."""
-    render = get_template_attribute("campaigns/_offer_cells.html", "offer_cells")
-    cells: Markup
-    if not caching.keeps(current_app.config.get("CAMPAIGN_CACHE_SECONDS", 0)):
-        cells = render(offer, texts)
-        return cells
-    kept = caching.process_memo("offer_cells")
-    key = (texts.locale, generation, offer.offer_id, offer.ordered)
-    if key not in kept:
-        kept[key] = render(offer, texts)
-    cells = kept[key]
-    return cells
 
 
 def _quantity_input(

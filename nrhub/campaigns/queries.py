@@ -281,20 +281,19 @@ def displayed_offer_figures(
         area=caching.Area.CAMPAIGNS,
     )
     ordered = pooled_quantities(campaign_id) if rows else {}
-    if not caching.keeps(seconds):
-        return with_pooled_figures(rows, ordered)
-    # An offer's figures depend on its row and the units ordered: kept by both.
-    generation = caching.generation(caching.Area.CAMPAIGNS)
-    kept = caching.process_memo("offer_figures")
-    result = []
-    for row in rows:
+
+    def figures(row: CampaignOfferRow) -> OfferFigures:
+        # An offer's figures depend on its row and the units ordered: kept by both.
         quantity = ordered.get(row.offer_id, 0)
-        key = (generation, row.offer_id, quantity)
-        figures = kept.get(key)
-        if figures is None:
-            figures = kept[key] = offer_figures_of(row, quantity)
-        result.append(figures)
-    return result
+        return caching.remembered(
+            "offer_figures",
+            (row.offer_id, quantity),
+            lambda: offer_figures_of(row, quantity),
+            area=caching.Area.CAMPAIGNS,
+            seconds=seconds,
+        )
+
+    return [figures(row) for row in rows]
 
 
 def with_pooled_figures(
