@@ -142,24 +142,48 @@ def keeps(seconds: int) -> bool:
     return seconds > 0 and current_app.config["CACHE_TYPE"] != "NullCache"
 
 
+class Memo:
+    """The values one process keeps under ``name`` and the data generation of an area, as
+    read by one request (see :func:`memo`): looked up many times per page (a row of a
+    table, its figures), faster than the cache's copies. Built per request, never kept."""
+
+    __slots__ = ("_generation", "_keeps", "_values")
+
+    def __init__(self, values: dict[Hashable, Any], generation: int, keeps: bool) -> None:
+        self._values = values
+        self._generation = generation
+        self._keeps = keeps
+
+    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """``compute()``, kept under ``key``, which must name everything else the value
+        depends on."""
+        if not self._keeps:
+            return compute()
+        full_key = (self._generation, key)
+        value: T | None = self._values.get(full_key)
+        if value is None:
+            if len(self._values) >= MEMO_LIMIT:
+                self._values.clear()
+            value = self._values[full_key] = compute()
+        return value
+
+
+def memo(name: str, *, area: Area, seconds: int) -> Memo:
+    """The application's dictionary ``name`` (one per process) of values kept under the
+    data generation of ``area``, while copies are kept at all (``seconds``, as
+    :func:`cached`). No timeout: a dictionary is emptied when it holds more than
+    ``MEMO_LIMIT`` entries. A value must not be None (None is computed again)."""
+    if not keeps(seconds):
+        return Memo({}, 0, keeps=False)
+    values: dict[Hashable, Any] = current_app.extensions.setdefault(f"nrhub_memo_{name}", {})
+    return Memo(values, generation(area), keeps=True)
+
+
 def remembered(
     name: str, key: Hashable, compute: Callable[[], T], *, area: Area, seconds: int
 ) -> T:
-    """``compute()``, kept by the application (one dictionary per ``name`` and process) under
-    ``key`` and the data generation of ``area``, while copies are kept at all (``seconds``,
-    as :func:`cached`): for small values read many times per request, faster than the
-    cache's copies. ``key`` must name everything else the value depends on. No timeout: a
-    dictionary is emptied when it holds more than ``MEMO_LIMIT`` entries."""
-    if not keeps(seconds):
-        return compute()
-    memo: dict[Hashable, Any] = current_app.extensions.setdefault(f"nrhub_memo_{name}", {})
-    full_key = (generation(area), key)
-    if full_key not in memo:
-        if len(memo) >= MEMO_LIMIT:
-            memo.clear()
-        memo[full_key] = compute()
-    value: T = memo[full_key]
-    return value
+    """One value of :func:`memo`'s dictionary ``name``, kept under ``key``."""
+    return memo(name, area=area, seconds=seconds).get(key, compute)
 
 
 def cached(key: str, seconds: int, compute: Callable[[], T], *, area: Area) -> T:

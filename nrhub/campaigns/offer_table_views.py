@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from typing import Any, NamedTuple, TypeVar, cast
 
 from flask import current_app, get_template_attribute
@@ -159,12 +160,12 @@ class OfferRow:
 @dataclass(frozen=True, slots=True)
 class OrderTable:
     texts: _Texts
-    # (category, its rows): a row every buyer sees alike comes as its HTML, already made.
-    groups: list[tuple[str, list[OfferRow | Markup]]]
+    # (category, the HTML of its rows): the rows every buyer sees alike come kept.
+    groups: list[tuple[str, Markup]]
 
 
 def order_table(page: CampaignPage, form: Any | None) -> OrderTable:
-    """The rows of the buyer's offers table, grouped by category.
+    """The rows of the buyer's offers table, grouped by category, as HTML.
 
     ``form``: the order form, when one was posted (its fields give each quantity's value and
     errors) or when the page offers maintenance (its choices); else, while ordering is open,
@@ -178,42 +179,40 @@ def order_table(page: CampaignPage, form: Any | None) -> OrderTable:
     changes a few offers' rows, and the hundred others are printed again to every buyer.
     """
     texts = _Texts(current_language())
+    locale = texts.locale
     fields = form._fields if form is not None and page.ordering_open else {}
     label = quantity_label_pattern() if page.ordering_open and form is None else None
     seconds = int(current_app.config.get("CAMPAIGN_CACHE_SECONDS", 0))
     shared_cells = get_template_attribute("campaigns/_offer_cells.html", "offer_cells")
     row_html = get_template_attribute("campaigns/_offer_cells.html", "offer_row")
+    kept_cells = caching.memo("offer_cells", area=caching.Area.CAMPAIGNS, seconds=seconds)
+    kept_rows = caching.memo("offer_row_html", area=caching.Area.CAMPAIGNS, seconds=seconds)
+    mine, maintenance, chosen = page.my_quantities, page.maintenance, page.my_maintenance
 
-    def row_of(offer: OfferFigures) -> OfferRow:
+    def html_of(offer: OfferFigures) -> Markup:
         # The cells every buyer sees alike depend on nothing else than this key.
-        cells: Markup = caching.remembered(
-            "offer_cells",
-            (texts.locale, offer.offer_id, offer.ordered),
-            lambda: shared_cells(offer, texts),
-            area=caching.Area.CAMPAIGNS,
-            seconds=seconds,
+        cells: Markup = kept_cells.get(
+            (locale, offer.offer_id, offer.ordered), partial(shared_cells, offer, texts)
         )
-        return _row(offer, texts, cells, fields, label, page)
+        html: Markup = row_html(_row(offer, texts, cells, fields, label, page), texts)
+        return html
 
-    def shown(offer: OfferFigures) -> OfferRow | Markup:
+    def shown(offer: OfferFigures) -> Markup:
         if (
             form is not None
-            or page.my_quantities.get(offer.offer_id)
-            or page.maintenance.get(offer.listing_id)
-            or page.my_maintenance.get(offer.offer_id) is not None
+            or mine.get(offer.offer_id)
+            or maintenance.get(offer.listing_id)
+            or chosen.get(offer.offer_id) is not None
         ):
-            return row_of(offer)
-        html: Markup = caching.remembered(
-            "offer_rows",
-            (texts.locale, offer.offer_id, offer.ordered, page.ordering_open),
-            lambda: row_html(row_of(offer), texts),
-            area=caching.Area.CAMPAIGNS,
-            seconds=seconds,
+            return html_of(offer)
+        html: Markup = kept_rows.get(
+            (locale, offer.offer_id, offer.ordered, page.ordering_open), partial(html_of, offer)
         )
         return html
 
     return OrderTable(
-        texts, [(category, [shown(o) for o in offers]) for category, offers in page.groups]
+        texts,
+        [(category, Markup("").join(map(shown, offers))) for category, offers in page.groups],
     )
 
 

@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cached_property
+from functools import cached_property, partial
 from typing import NamedTuple
 
 from flask import current_app
@@ -274,26 +274,21 @@ def displayed_offer_figures(
     moment its generation takes to move."""
     seconds = int(current_app.config.get("CAMPAIGN_CACHE_SECONDS", 0))
     statuses_key = ",".join(sorted(statuses)) if statuses is not None else "*"
-    rows = caching.cached(
-        f"campaign:{campaign_id}:offers:{statuses_key}:{refurbisher_id}",
-        seconds,
+    rows = caching.remembered(
+        "campaign_offers",
+        (campaign_id, statuses_key, refurbisher_id),
         lambda: offer_rows(campaign_id, statuses, refurbisher_id),
         area=caching.Area.CAMPAIGNS,
+        seconds=seconds,
     )
     ordered = pooled_quantities(campaign_id) if rows else {}
-
-    def figures(row: CampaignOfferRow) -> OfferFigures:
-        # An offer's figures depend on its row and the units ordered: kept by both.
-        quantity = ordered.get(row.offer_id, 0)
-        return caching.remembered(
-            "offer_figures",
-            (row.offer_id, quantity),
-            lambda: offer_figures_of(row, quantity),
-            area=caching.Area.CAMPAIGNS,
-            seconds=seconds,
-        )
-
-    return [figures(row) for row in rows]
+    # An offer's figures depend on its row and the units ordered: kept by both.
+    kept = caching.memo("offer_figures", area=caching.Area.CAMPAIGNS, seconds=seconds)
+    return [
+        kept.get((row.offer_id, units), partial(offer_figures_of, row, units))
+        for row in rows
+        for units in (ordered.get(row.offer_id, 0),)
+    ]
 
 
 def with_pooled_figures(
