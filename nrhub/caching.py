@@ -69,11 +69,13 @@ AREA_TABLES: dict[Area, frozenset[str]] = {
     Area.CATALOGUE: frozenset(
         {"category", "listing", "price_tier", "listing_photo", "organisation"}
     ),
-    # The offers of a campaign page, not their orders (nrhub.campaigns.queries).
+    # The offers of a campaign page and their maintenance, not their orders
+    # (nrhub.campaigns.queries).
     Area.CAMPAIGNS: frozenset(
         {
             "campaign_offer",
             "campaign_offer_tier",
+            "maintenance_offer",
             "listing",
             "price_tier",
             "category",

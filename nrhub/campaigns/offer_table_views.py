@@ -26,7 +26,7 @@ from nrhub import caching
 from nrhub.campaigns.forms import quantity_label_pattern
 from nrhub.campaigns.queries import CampaignPage, OfferFigures
 from nrhub.campaigns.services import MAX_ORDER_QUANTITY
-from nrhub.catalog.models import MaintenanceOffer
+from nrhub.catalog.maintenance import MaintenanceChoice
 from nrhub.formatting import NBSP, current_language, format_money, format_number
 
 T = TypeVar("T")
@@ -152,7 +152,7 @@ class OfferRow:
     mine: str
     line: str
     quantity: QuantityInput | None  # None: ordering is not open
-    maintenance: Sequence[MaintenanceOffer]
+    maintenance: Sequence[MaintenanceChoice]
     maintenance_field: Any  # the form's mnt_<offer id>, when ordering is open and offered
     maintenance_chosen: int | None
 

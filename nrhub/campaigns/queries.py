@@ -35,8 +35,8 @@ from nrhub.campaigns.models import (
     campaign_category,
 )
 from nrhub.campaigns.pricing import Tier, pooled_figures
-from nrhub.catalog.maintenance import active_by_listing
-from nrhub.catalog.models import Category, Listing, ListingStatus, MaintenanceOffer, PriceTier
+from nrhub.catalog.maintenance import MaintenanceChoice, active_by_listing
+from nrhub.catalog.models import Category, Listing, ListingStatus, PriceTier
 from nrhub.consolidation.amounts import Amounts, line_amounts, total
 from nrhub.errors import NotFoundError
 from nrhub.extensions import db
@@ -533,7 +533,7 @@ class CampaignPage:
     ordering_open: bool = False
     offers_open: bool = False
     # Active maintenance offers by listing id (shown with each campaign offer).
-    maintenance: dict[int, list[MaintenanceOffer]] = field(default_factory=dict)
+    maintenance: dict[int, list[MaintenanceChoice]] = field(default_factory=dict)
 
     # Computed once: the order form reads them for each of its (up to hundreds of) rows.
     @cached_property
@@ -577,5 +577,20 @@ def campaign_page(user: User, campaign: Campaign, now: dt.datetime) -> CampaignP
     else:
         page.offers = displayed_offer_figures(campaign.id)
         page.order = buyer_order(campaign.id, user.organisation_id)
-    page.maintenance = active_by_listing(o.listing_id for o in page.offers)
+    page.maintenance = _displayed_maintenance(page.offers)
     return page
+
+
+def _displayed_maintenance(offers: Sequence[OfferFigures]) -> dict[int, list[MaintenanceChoice]]:
+    """The active maintenance offers of the listings of ``offers``, by listing id, kept like
+    the offers (``caching.Area.CAMPAIGNS`` counts the maintenance offers' table)."""
+    listing_ids = tuple(sorted({o.listing_id for o in offers}))
+    if not listing_ids:
+        return {}
+    return caching.remembered(
+        "campaign_maintenance",
+        listing_ids,
+        lambda: dict(active_by_listing(listing_ids)),
+        area=caching.Area.CAMPAIGNS,
+        seconds=int(current_app.config.get("CAMPAIGN_CACHE_SECONDS", 0)),
+    )

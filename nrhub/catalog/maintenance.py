@@ -6,11 +6,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
-from nrhub.catalog.models import Listing, MaintenanceKind, MaintenanceOffer
+from nrhub.catalog.models import (
+    Listing,
+    MaintenanceKind,
+    MaintenanceOffer,
+    maintenance_designation,
+)
 from nrhub.errors import NotFoundError, ValidationError
 from nrhub.extensions import db
 
@@ -26,18 +33,48 @@ def list_for_listing(listing_id: int, *, active_only: bool = True) -> list[Maint
     )
 
 
-def active_by_listing(listing_ids: Iterable[int]) -> dict[int, list[MaintenanceOffer]]:
+@dataclass(frozen=True, slots=True)
+class MaintenanceChoice:
+    """An active maintenance offer as the campaign pages show it: plain values, which the
+    pages keep from one request to the next (see nrhub.campaigns.queries)."""
+
+    id: int
+    listing_id: int
+    kind: str
+    duration_months: int
+    unit_price: Decimal
+    coverage: str
+
+    @property
+    def designation(self) -> str:
+        return maintenance_designation(self.kind, self.duration_months)
+
+
+_ACTIVE_BY_LISTING = (
+    select(
+        MaintenanceOffer.id,
+        MaintenanceOffer.listing_id,
+        MaintenanceOffer.kind,
+        MaintenanceOffer.duration_months,
+        MaintenanceOffer.unit_price,
+        MaintenanceOffer.coverage,
+    )
+    .where(
+        MaintenanceOffer.listing_id.in_(bindparam("listing_ids", expanding=True)),
+        MaintenanceOffer.is_active.is_(True),
+    )
+    .order_by(MaintenanceOffer.duration_months, MaintenanceOffer.id)
+)
+
+
+def active_by_listing(listing_ids: Iterable[int]) -> dict[int, list[MaintenanceChoice]]:
     """The active offers of several listings in one query, by listing id."""
     ids = sorted(set(listing_ids))
-    result: dict[int, list[MaintenanceOffer]] = defaultdict(list)
+    result: dict[int, list[MaintenanceChoice]] = defaultdict(list)
     if not ids:
         return result
-    for offer in db.session.execute(
-        select(MaintenanceOffer)
-        .where(MaintenanceOffer.listing_id.in_(ids), MaintenanceOffer.is_active.is_(True))
-        .order_by(MaintenanceOffer.duration_months, MaintenanceOffer.id)
-    ).scalars():
-        result[offer.listing_id].append(offer)
+    for row in db.session.execute(_ACTIVE_BY_LISTING, {"listing_ids": ids}):
+        result[row.listing_id].append(MaintenanceChoice(*row))
     return result
 
 

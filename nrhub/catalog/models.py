@@ -272,6 +272,11 @@ MAINTENANCE_KIND_LABELS = {
 }
 
 
+def maintenance_designation(kind: str, duration_months: int) -> str:
+    """``Extension de garantie 24 mois``: a maintenance offer as buyers choose it."""
+    return f"{MAINTENANCE_KIND_LABELS[MaintenanceKind(kind)]} {duration_months} mois"
+
+
 class MaintenanceOffer(Model):
     """Maintenance or an extended warranty that a refurbisher sells with a listing, per unit.
 
@@ -306,4 +311,4 @@ class MaintenanceOffer(Model):
 
     @property
     def designation(self) -> str:
-        return f"{self.kind_label} {self.duration_months} mois"
+        return maintenance_designation(self.kind, self.duration_months)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 
 import pytest
 from flask import Flask
@@ -15,7 +16,11 @@ from nrhub.agreements.models import MembershipAgreement
 from nrhub.campaigns import orders as order_services
 from nrhub.campaigns import queries
 from nrhub.campaigns.models import CampaignOffer
+from nrhub.catalog.maintenance import active_by_listing
+from nrhub.catalog.models import MaintenanceKind
 from nrhub.extensions import cache, db
+from nrhub.repairs import maintenance
+from nrhub.repairs.maintenance import MaintenanceData
 from nrhub.transactions import unit_of_work
 from tests.conftest import login
 from tests.queries import tables_read
@@ -119,3 +124,25 @@ def test_the_membership_notice_follows_a_committed_agreement_change(
             agreement.signed_on = agreement.signed_on - dt.timedelta(days=400)
             agreement.ends_on = agreement.signed_on + dt.timedelta(days=1)
     assert notice in client.get(f"/campagnes/{campaign.id}").get_data(as_text=True)
+
+
+def test_a_maintenance_offer_shows_as_soon_as_it_is_committed(
+    cached_app, client, people, make_campaign, listing, make_offer
+):  # type: ignore[no-untyped-def]
+    campaign = make_campaign()
+    make_offer(campaign, listing, 10)
+    login(client, people.buyer.email)
+    assert "Sans maintenance" not in client.get(f"/campagnes/{campaign.id}").get_data(as_text=True)
+    data = MaintenanceData(MaintenanceKind.EXTENDED_WARRANTY, 24, Decimal("35.00"), "Pièces")
+    with unit_of_work():
+        maintenance.create_maintenance_offer(listing, data, by=people.refurbisher)
+    html = client.get(f"/campagnes/{campaign.id}").get_data(as_text=True)
+    assert "Extension de garantie 24 mois" in html and "Sans maintenance" in html
+
+
+def test_the_kept_maintenance_reads_only_the_campaigns_area(app, listing):  # type: ignore[no-untyped-def]
+    listing_id = listing.id  # read before: an expired listing reloads itself
+    with tables_read() as tables:
+        active_by_listing([listing_id])
+    assert tables == {"maintenance_offer"}
+    assert tables <= caching.AREA_TABLES[caching.Area.CAMPAIGNS]
