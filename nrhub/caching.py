@@ -69,10 +69,14 @@ AREA_TABLES: dict[Area, frozenset[str]] = {
     Area.CATALOGUE: frozenset(
         {"category", "listing", "price_tier", "listing_photo", "organisation"}
     ),
-    # The offers of a campaign page and their maintenance, not their orders
-    # (nrhub.campaigns.queries).
+    # A campaign page's categories and clauses, its offers and their maintenance, not
+    # their orders (nrhub.campaigns.queries).
     Area.CAMPAIGNS: frozenset(
         {
+            "campaign",
+            "campaign_category",
+            "campaign_clause",
+            "clause",
             "campaign_offer",
             "campaign_offer_tier",
             "maintenance_offer",

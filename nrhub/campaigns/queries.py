@@ -33,10 +33,12 @@ from nrhub.campaigns.models import (
     OrderLine,
     OrderStatus,
     campaign_category,
+    campaign_clause,
 )
 from nrhub.campaigns.pricing import Tier, pooled_figures
 from nrhub.catalog.maintenance import MaintenanceChoice, active_by_listing
 from nrhub.catalog.models import Category, Listing, ListingStatus, PriceTier
+from nrhub.clauses.models import Clause
 from nrhub.consolidation.amounts import Amounts, line_amounts, total
 from nrhub.errors import NotFoundError
 from nrhub.extensions import db
@@ -117,6 +119,64 @@ def get_campaign_for(user: User, campaign_id: int, *, details: bool = True) -> C
     if campaign is None:
         raise NotFoundError(_("Campagne introuvable."))
     return campaign
+
+
+class CategoryName(NamedTuple):
+    label_fr: str
+    label_en: str
+
+    def label(self, locale: str = "fr") -> str:
+        return self.label_en if locale == "en" else self.label_fr
+
+
+class ClauseLink(NamedTuple):
+    id: int
+    title: str
+    decp_value: str
+
+
+class CampaignDetails(NamedTuple):
+    """The eligible categories and the clauses of a campaign, as its page lists them."""
+
+    categories: tuple[CategoryName, ...]
+    clauses: tuple[ClauseLink, ...]
+
+
+def campaign_details(campaign_id: int) -> CampaignDetails:
+    """Kept by the application until the next committed write to a campaign (its categories
+    and clauses are written as the campaign's), a category or a clause
+    (``caching.Area.CAMPAIGNS``): the page of a campaign is read far more often."""
+    return caching.remembered(
+        "campaign_details",
+        campaign_id,
+        lambda: _read_details(campaign_id),
+        area=caching.Area.CAMPAIGNS,
+        seconds=int(current_app.config.get("CAMPAIGN_CACHE_SECONDS", 0)),
+    )
+
+
+_CAMPAIGN_CATEGORIES = (
+    select(Category.label_fr, Category.label_en)
+    .join(campaign_category, campaign_category.c.category_id == Category.id)
+    .where(campaign_category.c.campaign_id == bindparam("campaign_id"))
+    .order_by(Category.sort_order)
+)
+_CAMPAIGN_CLAUSES = (
+    select(Clause)
+    .join(campaign_clause, campaign_clause.c.clause_id == Clause.id)
+    .where(campaign_clause.c.campaign_id == bindparam("campaign_id"))
+    .order_by(Clause.id)
+)
+
+
+def _read_details(campaign_id: int) -> CampaignDetails:
+    params = {"campaign_id": campaign_id}
+    categories = db.session.execute(_CAMPAIGN_CATEGORIES, params)
+    clauses = db.session.execute(_CAMPAIGN_CLAUSES, params).scalars()
+    return CampaignDetails(
+        tuple(CategoryName(*row) for row in categories),
+        tuple(ClauseLink(c.id, c.title, c.decp_value) for c in clauses),
+    )
 
 
 @dataclass(frozen=True)
@@ -526,6 +586,7 @@ class CampaignPage:
     """What the campaign page shows to one person, by role."""
 
     campaign: Campaign
+    details: CampaignDetails
     offers: list[OfferFigures]
     order: Order | None = None
     orders: list[OrderSummary] | None = None
@@ -561,6 +622,7 @@ def campaign_page(user: User, campaign: Campaign, now: dt.datetime) -> CampaignP
     """The campaign page's data in a constant number of statements, whatever its size."""
     page = CampaignPage(
         campaign=campaign,
+        details=campaign_details(campaign.id),
         offers=[],
         ordering_open=campaign.is_open_at(now),
         offers_open=campaign.takes_offers_at(now),

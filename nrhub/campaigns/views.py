@@ -51,7 +51,8 @@ def index() -> ResponseReturnValue:
 @bp.get("/<int:campaign_id>")
 @member_required
 def detail(campaign_id: int) -> ResponseReturnValue:
-    campaign = queries.get_campaign_for(current_user, campaign_id)
+    # Its categories and clauses are kept (queries.campaign_details).
+    campaign = queries.get_campaign_for(current_user, campaign_id, details=False)
     return render_detail(campaign)
 
 

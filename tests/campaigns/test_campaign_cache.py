@@ -15,13 +15,16 @@ from nrhub import caching
 from nrhub.agreements.models import MembershipAgreement
 from nrhub.campaigns import orders as order_services
 from nrhub.campaigns import queries
+from nrhub.campaigns import services as campaign_services
 from nrhub.campaigns.models import CampaignOffer
+from nrhub.campaigns.services import CampaignData
 from nrhub.catalog.maintenance import active_by_listing
-from nrhub.catalog.models import MaintenanceKind
+from nrhub.catalog.models import Category, MaintenanceKind
 from nrhub.extensions import cache, db
 from nrhub.repairs import maintenance
 from nrhub.repairs.maintenance import MaintenanceData
 from nrhub.transactions import unit_of_work
+from tests.campaigns.conftest import category_ids
 from tests.conftest import login
 from tests.queries import tables_read
 
@@ -146,3 +149,31 @@ def test_the_kept_maintenance_reads_only_the_campaigns_area(app, listing):  # ty
         active_by_listing([listing_id])
     assert tables == {"maintenance_offer"}
     assert tables <= caching.AREA_TABLES[caching.Area.CAMPAIGNS]
+
+
+def test_the_kept_categories_follow_a_committed_campaign_change(
+    cached_app, client, people, make_campaign, listing, make_offer
+):  # type: ignore[no-untyped-def]
+    campaign = make_campaign(codes=("laptop", "smartphone"))
+    make_offer(campaign, listing, 10)
+    label = db.session.execute(select(Category.label_fr).where(Category.code == "tablet"))
+    tablet = label.scalar_one()
+    login(client, people.buyer.email)
+    assert tablet not in client.get(f"/campagnes/{campaign.id}").get_data(as_text=True)
+    data = CampaignData(
+        title=campaign.title,
+        opens_at=campaign.opens_at,
+        closes_at=campaign.closes_at,
+        category_ids=category_ids("laptop", "smartphone", "tablet"),
+    )
+    with unit_of_work():
+        campaign_services.update_campaign(campaign, data, by=people.coordinator)
+    assert tablet in client.get(f"/campagnes/{campaign.id}").get_data(as_text=True)
+
+
+def test_the_kept_details_read_only_the_campaigns_area(app, make_campaign):  # type: ignore[no-untyped-def]
+    campaign_id = make_campaign().id
+    with tables_read() as tables:
+        details = queries.campaign_details(campaign_id)
+    assert len(details.categories) == 2
+    assert tables and tables <= caching.AREA_TABLES[caching.Area.CAMPAIGNS]
