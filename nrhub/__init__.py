@@ -116,16 +116,9 @@ def _init_extensions(app: Flask) -> None:
         models,  # noqa: F401  (register every table)
     )
     from nrhub.catalog import search
-    from nrhub.db import configure_sqlite, sqlite_write_intent
+    from nrhub.db import configure_sqlite, ping_when_idle, sqlite_write_intent
     from nrhub.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        # A file has no connection that a restart or a network could break: no ping
-        # before each request's first query (PostgreSQL keeps it).
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-            **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
-            "pool_pre_ping": False,
-        }
     db.init_app(app)
     # The catalogue's search structures are no model: autogenerate leaves them alone.
     migrate.init_app(
@@ -146,6 +139,9 @@ def _init_extensions(app: Flask) -> None:
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
             _ensure_sqlite_directory(app)
+        else:
+            # A file has no connection that a restart or a network could break.
+            ping_when_idle(db.engine, app.config["DATABASE_PING_IDLE_SECONDS"])
 
     @app.before_request
     def _read_only_requests_stay_deferred() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
+import time
 import weakref
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, cast
@@ -19,6 +20,7 @@ from sqlalchemy import (
     Table,
     event,
 )
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -167,6 +169,34 @@ sqlite_write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar(
 
 
 _CONFIGURED_SQLITE: weakref.WeakSet[Engine] = weakref.WeakSet()
+_PINGED_WHEN_IDLE: weakref.WeakSet[Engine] = weakref.WeakSet()
+_RETURNED_AT = "nrhub_returned_at"
+
+
+def ping_when_idle(engine: Engine, idle_seconds: float) -> None:
+    """Check that a pooled connection still answers before it is used again after
+    ``idle_seconds`` or more in the pool, and replace it if not: a restart, a failover or a
+    network timeout may have closed it meanwhile. ``pool_pre_ping`` checks at every use, a
+    round trip per request; a connection back in the pool a moment ago (under load, all of
+    them) is taken as is. Once per engine."""
+    if engine in _PINGED_WHEN_IDLE:
+        return
+    _PINGED_WHEN_IDLE.add(engine)
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_RETURNED_AT] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        returned_at = record.info.get(_RETURNED_AT)
+        if returned_at is not None and time.monotonic() - returned_at < idle_seconds:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as err:
+            # The pool discards this connection and checks out a new one.
+            raise DisconnectionError("connection closed while in the pool") from err
 
 
 def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
