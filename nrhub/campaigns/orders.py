@@ -12,8 +12,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal
+from typing import NamedTuple
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -21,7 +22,7 @@ from nrhub.access import require
 from nrhub.agreements import memberships
 from nrhub.audit.services import record
 from nrhub.auth.models import User
-from nrhub.campaigns import calloffs, policy
+from nrhub.campaigns import calloffs, policy, queries
 from nrhub.campaigns.messages import _
 from nrhub.campaigns.models import (
     Campaign,
@@ -58,7 +59,7 @@ def _order_snapshot(
 
 
 def _checked_maintenance(
-    campaign: Campaign, choices: Mapping[int, int | None]
+    campaign_id: int, choices: Mapping[int, int | None]
 ) -> dict[int, MaintenanceOffer | None]:
     """The maintenance chosen per campaign offer, each an active offer of its listing."""
     if not choices:
@@ -66,33 +67,66 @@ def _checked_maintenance(
     listing_of_offer = dict(
         db.session.execute(
             select(CampaignOffer.id, CampaignOffer.listing_id).where(
-                CampaignOffer.campaign_id == campaign.id, CampaignOffer.id.in_(set(choices))
+                CampaignOffer.campaign_id == campaign_id, CampaignOffer.id.in_(set(choices))
             )
         ).all()
     )
     return check_choices(choices, listing_of_offer)
 
 
-def _check_ordering(campaign_id: int, now: dt.datetime) -> int | None:
-    """Refuse unless the campaign takes orders now, read as committed and its row held (FOR
-    SHARE on PostgreSQL) until the end of the transaction: a close, a cancel or a
-    consolidation waits for this order, then sees it. The campaign's framework lot, if any."""
-    row = db.session.execute(
-        select(Campaign.state, Campaign.opens_at, Campaign.closes_at, Campaign.framework_lot_id)
-        .where(Campaign.id == campaign_id)
-        .with_for_update(read=True)
-    ).one()
-    if not (row.state == CampaignState.OPEN and row.opens_at <= now < row.closes_at):
-        raise ConflictError(
-            _(
-                "La campagne n'accepte pas de commande en ce moment "
-                "(commandes du %(opens)s au %(closes)s).",
-                opens=format_datetime(row.opens_at),
-                closes=format_datetime(row.closes_at),
+class HeldCampaign(NamedTuple):
+    """What an order reads of its campaign: the row read as committed and held (FOR SHARE
+    on PostgreSQL) until the end of the transaction, so that a close, a cancel or a
+    consolidation waits for the order, then sees it."""
+
+    id: int
+    state: str
+    opens_at: dt.datetime
+    closes_at: dt.datetime
+    framework_lot_id: int | None
+
+    def check_open(self, now: dt.datetime) -> None:
+        """Refuse unless the campaign takes orders at ``now``."""
+        if not (self.state == CampaignState.OPEN and self.opens_at <= now < self.closes_at):
+            raise ConflictError(
+                _(
+                    "La campagne n'accepte pas de commande en ce moment "
+                    "(commandes du %(opens)s au %(closes)s).",
+                    opens=format_datetime(self.opens_at),
+                    closes=format_datetime(self.closes_at),
+                )
             )
-        )
-    lot_id: int | None = row.framework_lot_id
-    return lot_id
+
+
+# Run on every order: built once, the campaign as a parameter.
+_HOLD_CAMPAIGN = (
+    select(
+        Campaign.id,
+        Campaign.state,
+        Campaign.opens_at,
+        Campaign.closes_at,
+        Campaign.framework_lot_id,
+    )
+    .where(Campaign.id == bindparam("campaign_id"))
+    .with_for_update(read=True)
+)
+
+
+def hold_campaign_for(user: User, campaign_id: int) -> HeldCampaign:
+    """The campaign ``user`` orders in, read and held in one statement (for the API, which
+    needs no more of it): 404 as :func:`~nrhub.campaigns.queries.get_campaign_for` when
+    this person may not see it. :func:`place_order` then checks that it takes orders."""
+    row = db.session.execute(_HOLD_CAMPAIGN, {"campaign_id": campaign_id}).first()
+    if row is None or not queries.state_visible_to(user, row.state):
+        raise queries.campaign_not_found()
+    return HeldCampaign._make(row)
+
+
+def _held(campaign_id: int) -> HeldCampaign:
+    """The row of a campaign the caller has read, held."""
+    return HeldCampaign._make(
+        db.session.execute(_HOLD_CAMPAIGN, {"campaign_id": campaign_id}).one()
+    )
 
 
 def _new_order(campaign_id: int, by: User, now: dt.datetime) -> Order:
@@ -114,7 +148,7 @@ def _new_order(campaign_id: int, by: User, now: dt.datetime) -> Order:
 
 
 def place_order(
-    campaign: Campaign,
+    campaign: Campaign | HeldCampaign,
     quantities: Mapping[int, int],
     *,
     by: User,
@@ -127,11 +161,14 @@ def place_order(
     the line, offers not mentioned keep their line. Every real change is appended to the
     order's history; an unchanged order is left as it was. ``maintenance`` maps offers to
     the chosen maintenance offer of their listing (None: none); offers not mentioned keep
-    their choice.
+    their choice. ``campaign`` is the campaign, or its row already held by
+    :func:`hold_campaign_for` (the API reads nothing else of it).
     """
     now = now or utcnow()
     require(policy.can_place_order(by))
-    lot_id = _check_ordering(campaign.id, now)
+    held = campaign if isinstance(campaign, HeldCampaign) else _held(campaign.id)
+    held.check_open(now)
+    campaign_id, lot_id = held.id, held.framework_lot_id
     memberships.check_covered(by.organisation_id, now)
     for offer_id, quantity in quantities.items():
         if not isinstance(quantity, int) or not 0 <= quantity <= MAX_ORDER_QUANTITY:
@@ -146,7 +183,7 @@ def place_order(
             select(CampaignOffer.id)
             .where(
                 CampaignOffer.id.in_(wanted_ids),
-                CampaignOffer.campaign_id == campaign.id,
+                CampaignOffer.campaign_id == campaign_id,
                 CampaignOffer.status == OfferStatus.ACCEPTED,
             )
             .with_for_update(read=True)
@@ -154,18 +191,18 @@ def place_order(
     )
     if wanted_ids - valid_ids:
         raise ValidationError(_("Une des offres n'est pas ou plus proposée dans cette campagne."))
-    chosen = _checked_maintenance(campaign, maintenance or {})
+    chosen = _checked_maintenance(campaign_id, maintenance or {})
     order = db.session.execute(
         select(Order)
         .options(selectinload(Order.lines))
-        .where(Order.campaign_id == campaign.id, Order.buyer_id == by.organisation_id)
+        .where(Order.campaign_id == campaign_id, Order.buyer_id == by.organisation_id)
         .with_for_update()
         .execution_options(populate_existing=True)
     ).scalar_one_or_none()
     # What the order weighed against the framework lot before this change.
     amount_before = calloffs.order_amount(order.id) if order and lot_id else Decimal("0")
     if order is None:
-        order = _new_order(campaign.id, by, now)
+        order = _new_order(campaign_id, by, now)
         action = "created"
     elif order.status == OrderStatus.CANCELLED:
         action = "reactivated"
@@ -217,7 +254,7 @@ def place_order(
     db.session.add(
         OrderEvent(order_id=order.id, at=now, actor_id=by.id, action=action, lines=snapshot)
     )
-    record(f"order.{action}", order, by=by, campaign_id=campaign.id, lines=snapshot)
+    record(f"order.{action}", order, by=by, campaign_id=campaign_id, lines=snapshot)
     db.session.flush()
     return order
 
@@ -226,7 +263,9 @@ def cancel_order(order: Order, *, by: User, now: dt.datetime | None = None) -> O
     """The buyer gives up its order while the campaign is open (history is kept)."""
     now = now or utcnow()
     require(policy.can_cancel_order(by, order))
-    lot_id = _check_ordering(order.campaign_id, now)
+    held = _held(order.campaign_id)
+    held.check_open(now)
+    lot_id = held.framework_lot_id
     amount_before = calloffs.order_amount(order.id) if lot_id else Decimal("0")
     if not move_order(order.id, (OrderStatus.ACTIVE,), OrderStatus.CANCELLED, updated_at=now):
         raise ConflictError(_("Cette commande est déjà annulée."))
