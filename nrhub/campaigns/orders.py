@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from nrhub.access import require
 from nrhub.agreements import memberships
@@ -147,6 +147,20 @@ def _new_order(campaign_id: int, by: User, now: dt.datetime) -> Order:
     return order
 
 
+_LOCK_ORDER = (
+    select(Order)
+    .where(Order.campaign_id == bindparam("campaign_id"), Order.buyer_id == bindparam("buyer_id"))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+_ORDER_LINES = (
+    select(OrderLine)
+    .where(OrderLine.order_id == bindparam("order_id"))
+    .order_by(OrderLine.id)
+    .execution_options(populate_existing=True)
+)
+
+
 def place_order(
     campaign: Campaign | HeldCampaign,
     quantities: Mapping[int, int],
@@ -193,12 +207,11 @@ def place_order(
         raise ValidationError(_("Une des offres n'est pas ou plus proposée dans cette campagne."))
     chosen = _checked_maintenance(campaign_id, maintenance or {})
     order = db.session.execute(
-        select(Order)
-        .options(selectinload(Order.lines))
-        .where(Order.campaign_id == campaign_id, Order.buyer_id == by.organisation_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
+        _LOCK_ORDER, {"campaign_id": campaign_id, "buyer_id": by.organisation_id}
     ).scalar_one_or_none()
+    if order is not None:
+        lines = db.session.execute(_ORDER_LINES, {"order_id": order.id}).scalars().all()
+        set_committed_value(order, "lines", list(lines))
     # What the order weighed against the framework lot before this change.
     amount_before = calloffs.order_amount(order.id) if order and lot_id else Decimal("0")
     if order is None:
