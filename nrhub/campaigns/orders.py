@@ -147,6 +147,10 @@ def _new_order(campaign_id: int, by: User, now: dt.datetime) -> Order:
     return order
 
 
+# Built once. The order is locked, then its lines are read by a second statement: under
+# READ COMMITTED a statement that waits for a lock still reads the other tables as they
+# were when it began, so lines joined to the lock would miss what the change it waited
+# for wrote (tests/campaigns/test_concurrency.py).
 _LOCK_ORDER = (
     select(Order)
     .where(Order.campaign_id == bindparam("campaign_id"), Order.buyer_id == bindparam("buyer_id"))
