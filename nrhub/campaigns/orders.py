@@ -147,7 +147,18 @@ def _new_order(campaign_id: int, by: User, now: dt.datetime) -> Order:
     return order
 
 
-# Built once. The order is locked, then its lines are read by a second statement: under
+# Built once, as the statements below. FOR SHARE: an offer cannot be withdrawn or refused
+# while an order takes it.
+_HOLD_OFFERS = (
+    select(CampaignOffer.id)
+    .where(
+        CampaignOffer.id.in_(bindparam("offer_ids", expanding=True)),
+        CampaignOffer.campaign_id == bindparam("campaign_id"),
+        CampaignOffer.status == OfferStatus.ACCEPTED,
+    )
+    .with_for_update(read=True)
+)
+# The order is locked, then its lines are read by a second statement: under
 # READ COMMITTED a statement that waits for a lock still reads the other tables as they
 # were when it began, so lines joined to the lock would miss what the change it waited
 # for wrote (tests/campaigns/test_concurrency.py).
@@ -195,16 +206,9 @@ def place_order(
                 field=f"qty_{offer_id}",
             )
     wanted_ids = set(quantities)
-    # FOR SHARE: an offer cannot be withdrawn or refused while this order takes it.
     valid_ids = set(
         db.session.execute(
-            select(CampaignOffer.id)
-            .where(
-                CampaignOffer.id.in_(wanted_ids),
-                CampaignOffer.campaign_id == campaign_id,
-                CampaignOffer.status == OfferStatus.ACCEPTED,
-            )
-            .with_for_update(read=True)
+            _HOLD_OFFERS, {"offer_ids": list(wanted_ids), "campaign_id": campaign_id}
         ).scalars()
     )
     if wanted_ids - valid_ids:
