@@ -268,8 +268,9 @@ def place_order(
             line.maintenance_unit_price = choice.unit_price if choice else None
     order.status = OrderStatus.ACTIVE
     order.updated_at = now
-    db.session.flush()
     if lot_id is not None:
+        # The order's new amount is read from its lines as written.
+        db.session.flush()
         calloffs.engage(lot_id, calloffs.order_amount(order.id) - amount_before)
     snapshot = _order_snapshot(target, target_maintenance)
     db.session.add(
