@@ -12,9 +12,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import Date, Result, bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -44,7 +44,7 @@ from nrhub.errors import (
     ValidationError,
 )
 from nrhub.extensions import db
-from nrhub.formatting import format_datetime
+from nrhub.formatting import format_datetime, paris_date_of
 
 
 def _order_snapshot(
@@ -75,15 +75,17 @@ def _checked_maintenance(
 
 
 class HeldCampaign(NamedTuple):
-    """What an order reads of its campaign: the row read as committed and held (FOR SHARE
-    on PostgreSQL) until the end of the transaction, so that a close, a cancel or a
-    consolidation waits for the order, then sees it."""
+    """What an order reads first, in one statement: its campaign's row, read as committed
+    and held (FOR SHARE on PostgreSQL) until the end of the transaction, so that a close,
+    a cancel or a consolidation waits for the order, then sees it; and whether the buyer
+    has a membership agreement in force on the order's day."""
 
     id: int
     state: str
     opens_at: dt.datetime
     closes_at: dt.datetime
     framework_lot_id: int | None
+    buyer_covered: bool
 
     def check_open(self, now: dt.datetime) -> None:
         """Refuse unless the campaign takes orders at ``now``."""
@@ -98,7 +100,7 @@ class HeldCampaign(NamedTuple):
             )
 
 
-# Run on every order: built once, the campaign as a parameter.
+# Run on every order: built once, with parameters.
 _HOLD_CAMPAIGN = (
     select(
         Campaign.id,
@@ -106,27 +108,36 @@ _HOLD_CAMPAIGN = (
         Campaign.opens_at,
         Campaign.closes_at,
         Campaign.framework_lot_id,
+        memberships.covered_on(bindparam("buyer_id"), bindparam("day", type_=Date)).label(
+            "buyer_covered"
+        ),
     )
     .where(Campaign.id == bindparam("campaign_id"))
-    .with_for_update(read=True)
+    .with_for_update(read=True, of=Campaign)
 )
 
 
-def hold_campaign_for(user: User, campaign_id: int) -> HeldCampaign:
-    """The campaign ``user`` orders in, read and held in one statement (for the API, which
-    needs no more of it): 404 as :func:`~nrhub.campaigns.queries.get_campaign_for` when
-    this person may not see it. :func:`place_order` then checks that it takes orders."""
-    row = db.session.execute(_HOLD_CAMPAIGN, {"campaign_id": campaign_id}).first()
+def _hold(campaign_id: int, buyer_id: int, now: dt.datetime) -> Result[Any]:
+    return db.session.execute(
+        _HOLD_CAMPAIGN,
+        {"campaign_id": campaign_id, "buyer_id": buyer_id, "day": paris_date_of(now)},
+    )
+
+
+def hold_campaign_for(user: User, campaign_id: int, now: dt.datetime) -> HeldCampaign:
+    """The campaign ``user`` orders in at ``now``, read and held in one statement (for the
+    API, which needs no more of it): 404 as
+    :func:`~nrhub.campaigns.queries.get_campaign_for` when this person may not see it.
+    :func:`place_order`, given the same ``now``, then checks the rest."""
+    row = _hold(campaign_id, user.organisation_id, now).first()
     if row is None or not queries.state_visible_to(user, row.state):
         raise queries.campaign_not_found()
     return HeldCampaign._make(row)
 
 
-def _held(campaign_id: int) -> HeldCampaign:
-    """The row of a campaign the caller has read, held."""
-    return HeldCampaign._make(
-        db.session.execute(_HOLD_CAMPAIGN, {"campaign_id": campaign_id}).one()
-    )
+def _held(campaign_id: int, buyer_id: int, now: dt.datetime) -> HeldCampaign:
+    """:class:`HeldCampaign` of a campaign the caller has read."""
+    return HeldCampaign._make(_hold(campaign_id, buyer_id, now).one())
 
 
 def _new_order(campaign_id: int, by: User, now: dt.datetime) -> Order:
@@ -190,15 +201,19 @@ def place_order(
     the line, offers not mentioned keep their line. Every real change is appended to the
     order's history; an unchanged order is left as it was. ``maintenance`` maps offers to
     the chosen maintenance offer of their listing (None: none); offers not mentioned keep
-    their choice. ``campaign`` is the campaign, or its row already held by
-    :func:`hold_campaign_for` (the API reads nothing else of it).
+    their choice. ``campaign`` is the campaign, or what :func:`hold_campaign_for` read of
+    it for ``now`` (the API reads nothing else of it).
     """
     now = now or utcnow()
     require(policy.can_place_order(by))
-    held = campaign if isinstance(campaign, HeldCampaign) else _held(campaign.id)
+    held = (
+        campaign
+        if isinstance(campaign, HeldCampaign)
+        else _held(campaign.id, by.organisation_id, now)
+    )
     held.check_open(now)
+    memberships.check_covered(held.buyer_covered)
     campaign_id, lot_id = held.id, held.framework_lot_id
-    memberships.check_covered(by.organisation_id, now)
     for offer_id, quantity in quantities.items():
         if not isinstance(quantity, int) or not 0 <= quantity <= MAX_ORDER_QUANTITY:
             raise ValidationError(
@@ -285,7 +300,7 @@ def cancel_order(order: Order, *, by: User, now: dt.datetime | None = None) -> O
     """The buyer gives up its order while the campaign is open (history is kept)."""
     now = now or utcnow()
     require(policy.can_cancel_order(by, order))
-    held = _held(order.campaign_id)
+    held = _held(order.campaign_id, order.buyer_id, now)  # its membership is not checked
     held.check_open(now)
     lot_id = held.framework_lot_id
     amount_before = calloffs.order_amount(order.id) if lot_id else Decimal("0")
