@@ -14,7 +14,17 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import BindParameter, ColumnElement, Date, bindparam, exists, or_, select, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Date,
+    Exists,
+    bindparam,
+    exists,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm.attributes import set_committed_value
 
 from nrhub import caching, uploads
@@ -26,7 +36,6 @@ from nrhub.auth.models import User
 from nrhub.db import rows_changed, utcnow
 from nrhub.errors import ConflictError, NotFoundError, ValidationError
 from nrhub.extensions import db
-from nrhub.formatting import paris_date_of
 from nrhub.organisations.models import Organisation, OrgKind
 from nrhub.transactions import after_commit
 
@@ -178,13 +187,14 @@ def in_force_condition(day: dt.date | BindParameter[dt.date]) -> ColumnElement[b
     )
 
 
-# Asked on every campaign page and order of a buyer: built once, with parameters.
-_IS_COVERED = select(
-    exists().where(
-        MembershipAgreement.buyer_id == bindparam("buyer_id"),
-        in_force_condition(bindparam("day", type_=Date)),
-    )
-)
+def covered_on(buyer_id: BindParameter[int], day: BindParameter[dt.date]) -> Exists:
+    """The SQL test of a buyer with an agreement in force on ``day`` (an order reads it
+    with its campaign: :func:`nrhub.campaigns.orders.hold_campaign_for`)."""
+    return exists().where(MembershipAgreement.buyer_id == buyer_id, in_force_condition(day))
+
+
+# Asked on every campaign page of a buyer: built once, with parameters.
+_IS_COVERED = select(covered_on(bindparam("buyer_id"), bindparam("day", type_=Date)))
 
 
 def is_covered(buyer_id: int, day: dt.date) -> bool:
@@ -194,7 +204,7 @@ def is_covered(buyer_id: int, day: dt.date) -> bool:
 def shown_as_covered(buyer_id: int, day: dt.date) -> bool:
     """:func:`is_covered` for a page's notice, kept by the application until the next
     committed write to an agreement (``caching.Area.MEMBERSHIPS``). Never for a check that
-    refuses an order: that one reads the agreements (:func:`check_covered`)."""
+    refuses an order: that one reads the agreements (:func:`covered_on`)."""
     return caching.remembered(
         "covered",
         (buyer_id, day),
@@ -212,7 +222,8 @@ def not_covered_message() -> str:
     )
 
 
-def check_covered(buyer_id: int, now: dt.datetime | None = None) -> None:
-    """Refuse an order of a buyer without a membership agreement in force today (Paris)."""
-    if not is_covered(buyer_id, paris_date_of(now or utcnow())):
+def check_covered(covered: bool) -> None:
+    """Refuse an order of a buyer without a membership agreement in force on the order's
+    day (Paris), ``covered`` being :func:`covered_on` as the order read it."""
+    if not covered:
         raise ConflictError(not_covered_message())

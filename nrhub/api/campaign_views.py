@@ -103,10 +103,12 @@ def put_order(id: int) -> Answer:
             )
         quantities[line.offer_id] = line.quantity
     user = core.api_user()
-    item = campaign_queries.get_campaign_for(user, id, details=False)
-    core.check_echoed_campaign(body.campaign_id, item.id)
+    now = utcnow()
+    # One statement reads the campaign (404 as for GET) and holds it for the order.
+    held = order_services.hold_campaign_for(user, id, now)
+    core.check_echoed_campaign(body.campaign_id, held.id)
     # The order as written, its lines loaded: what a GET would read back.
-    return schemas.OrderOut.of(order_services.place_order(item, quantities, by=user))
+    return schemas.OrderOut.of(order_services.place_order(held, quantities, by=user, now=now))
 
 
 @route(

@@ -7,7 +7,7 @@ import hashlib
 import secrets
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from nrhub.api.models import ApiToken
@@ -124,14 +124,18 @@ def revoke_all_tokens(user: User, now: dt.datetime) -> int:
     return int(rows_changed(result))
 
 
+# Run on every API request: built once, the token's hash as a parameter.
+_TOKEN_AND_USER = (
+    select(ApiToken, User)
+    .join(User, ApiToken.user_id == User.id)
+    .where(ApiToken.token_hash == bindparam("token_hash"))
+)
+
+
 def user_for_token(raw: str, now: dt.datetime | None = None) -> tuple[ApiToken, User] | None:
     """The token and its person, if usable: not revoked, not expired, active member."""
     now = now or utcnow()
-    row = db.session.execute(
-        select(ApiToken, User)
-        .join(User, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == hash_token(raw))
-    ).first()
+    row = db.session.execute(_TOKEN_AND_USER, {"token_hash": hash_token(raw)}).first()
     if row is None:
         return None
     token, user = row

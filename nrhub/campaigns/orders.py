@@ -12,16 +12,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any, NamedTuple
 
-from sqlalchemy import delete, select
+from sqlalchemy import Date, Result, bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from nrhub.access import require
 from nrhub.agreements import memberships
 from nrhub.audit.services import record
 from nrhub.auth.models import User
-from nrhub.campaigns import calloffs, policy
+from nrhub.campaigns import calloffs, policy, queries
 from nrhub.campaigns.messages import _
 from nrhub.campaigns.models import (
     Campaign,
@@ -43,7 +44,7 @@ from nrhub.errors import (
     ValidationError,
 )
 from nrhub.extensions import db
-from nrhub.formatting import format_datetime
+from nrhub.formatting import format_datetime, paris_date_of
 
 
 def _order_snapshot(
@@ -58,7 +59,7 @@ def _order_snapshot(
 
 
 def _checked_maintenance(
-    campaign: Campaign, choices: Mapping[int, int | None]
+    campaign_id: int, choices: Mapping[int, int | None]
 ) -> dict[int, MaintenanceOffer | None]:
     """The maintenance chosen per campaign offer, each an active offer of its listing."""
     if not choices:
@@ -66,33 +67,77 @@ def _checked_maintenance(
     listing_of_offer = dict(
         db.session.execute(
             select(CampaignOffer.id, CampaignOffer.listing_id).where(
-                CampaignOffer.campaign_id == campaign.id, CampaignOffer.id.in_(set(choices))
+                CampaignOffer.campaign_id == campaign_id, CampaignOffer.id.in_(set(choices))
             )
         ).all()
     )
     return check_choices(choices, listing_of_offer)
 
 
-def _check_ordering(campaign_id: int, now: dt.datetime) -> int | None:
-    """Refuse unless the campaign takes orders now, read as committed and its row held (FOR
-    SHARE on PostgreSQL) until the end of the transaction: a close, a cancel or a
-    consolidation waits for this order, then sees it. The campaign's framework lot, if any."""
-    row = db.session.execute(
-        select(Campaign.state, Campaign.opens_at, Campaign.closes_at, Campaign.framework_lot_id)
-        .where(Campaign.id == campaign_id)
-        .with_for_update(read=True)
-    ).one()
-    if not (row.state == CampaignState.OPEN and row.opens_at <= now < row.closes_at):
-        raise ConflictError(
-            _(
-                "La campagne n'accepte pas de commande en ce moment "
-                "(commandes du %(opens)s au %(closes)s).",
-                opens=format_datetime(row.opens_at),
-                closes=format_datetime(row.closes_at),
+class HeldCampaign(NamedTuple):
+    """What an order reads first, in one statement: its campaign's row, read as committed
+    and held (FOR SHARE on PostgreSQL) until the end of the transaction, so that a close,
+    a cancel or a consolidation waits for the order, then sees it; and whether the buyer
+    has a membership agreement in force on the order's day."""
+
+    id: int
+    state: str
+    opens_at: dt.datetime
+    closes_at: dt.datetime
+    framework_lot_id: int | None
+    buyer_covered: bool
+
+    def check_open(self, now: dt.datetime) -> None:
+        """Refuse unless the campaign takes orders at ``now``."""
+        if not (self.state == CampaignState.OPEN and self.opens_at <= now < self.closes_at):
+            raise ConflictError(
+                _(
+                    "La campagne n'accepte pas de commande en ce moment "
+                    "(commandes du %(opens)s au %(closes)s).",
+                    opens=format_datetime(self.opens_at),
+                    closes=format_datetime(self.closes_at),
+                )
             )
-        )
-    lot_id: int | None = row.framework_lot_id
-    return lot_id
+
+
+# Run on every order: built once, with parameters.
+_HOLD_CAMPAIGN = (
+    select(
+        Campaign.id,
+        Campaign.state,
+        Campaign.opens_at,
+        Campaign.closes_at,
+        Campaign.framework_lot_id,
+        memberships.covered_on(bindparam("buyer_id"), bindparam("day", type_=Date)).label(
+            "buyer_covered"
+        ),
+    )
+    .where(Campaign.id == bindparam("campaign_id"))
+    .with_for_update(read=True, of=Campaign)
+)
+
+
+def _hold(campaign_id: int, buyer_id: int, now: dt.datetime) -> Result[Any]:
+    return db.session.execute(
+        _HOLD_CAMPAIGN,
+        {"campaign_id": campaign_id, "buyer_id": buyer_id, "day": paris_date_of(now)},
+    )
+
+
+def hold_campaign_for(user: User, campaign_id: int, now: dt.datetime) -> HeldCampaign:
+    """The campaign ``user`` orders in at ``now``, read and held in one statement (for the
+    API, which needs no more of it): 404 as
+    :func:`~nrhub.campaigns.queries.get_campaign_for` when this person may not see it.
+    :func:`place_order`, given the same ``now``, then checks the rest."""
+    row = _hold(campaign_id, user.organisation_id, now).first()
+    if row is None or not queries.state_visible_to(user, row.state):
+        raise queries.campaign_not_found()
+    return HeldCampaign._make(row)
+
+
+def _held(campaign_id: int, buyer_id: int, now: dt.datetime) -> HeldCampaign:
+    """:class:`HeldCampaign` of a campaign the caller has read."""
+    return HeldCampaign._make(_hold(campaign_id, buyer_id, now).one())
 
 
 def _new_order(campaign_id: int, by: User, now: dt.datetime) -> Order:
@@ -113,8 +158,37 @@ def _new_order(campaign_id: int, by: User, now: dt.datetime) -> Order:
     return order
 
 
+# Built once, as the statements below. FOR SHARE: an offer cannot be withdrawn or refused
+# while an order takes it.
+_HOLD_OFFERS = (
+    select(CampaignOffer.id)
+    .where(
+        CampaignOffer.id.in_(bindparam("offer_ids", expanding=True)),
+        CampaignOffer.campaign_id == bindparam("campaign_id"),
+        CampaignOffer.status == OfferStatus.ACCEPTED,
+    )
+    .with_for_update(read=True)
+)
+# The order is locked, then its lines are read by a second statement: under
+# READ COMMITTED a statement that waits for a lock still reads the other tables as they
+# were when it began, so lines joined to the lock would miss what the change it waited
+# for wrote (tests/campaigns/test_concurrency.py).
+_LOCK_ORDER = (
+    select(Order)
+    .where(Order.campaign_id == bindparam("campaign_id"), Order.buyer_id == bindparam("buyer_id"))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+_ORDER_LINES = (
+    select(OrderLine)
+    .where(OrderLine.order_id == bindparam("order_id"))
+    .order_by(OrderLine.id)
+    .execution_options(populate_existing=True)
+)
+
+
 def place_order(
-    campaign: Campaign,
+    campaign: Campaign | HeldCampaign,
     quantities: Mapping[int, int],
     *,
     by: User,
@@ -127,12 +201,19 @@ def place_order(
     the line, offers not mentioned keep their line. Every real change is appended to the
     order's history; an unchanged order is left as it was. ``maintenance`` maps offers to
     the chosen maintenance offer of their listing (None: none); offers not mentioned keep
-    their choice.
+    their choice. ``campaign`` is the campaign, or what :func:`hold_campaign_for` read of
+    it for ``now`` (the API reads nothing else of it).
     """
     now = now or utcnow()
     require(policy.can_place_order(by))
-    lot_id = _check_ordering(campaign.id, now)
-    memberships.check_covered(by.organisation_id, now)
+    held = (
+        campaign
+        if isinstance(campaign, HeldCampaign)
+        else _held(campaign.id, by.organisation_id, now)
+    )
+    held.check_open(now)
+    memberships.check_covered(held.buyer_covered)
+    campaign_id, lot_id = held.id, held.framework_lot_id
     for offer_id, quantity in quantities.items():
         if not isinstance(quantity, int) or not 0 <= quantity <= MAX_ORDER_QUANTITY:
             raise ValidationError(
@@ -140,32 +221,24 @@ def place_order(
                 field=f"qty_{offer_id}",
             )
     wanted_ids = set(quantities)
-    # FOR SHARE: an offer cannot be withdrawn or refused while this order takes it.
     valid_ids = set(
         db.session.execute(
-            select(CampaignOffer.id)
-            .where(
-                CampaignOffer.id.in_(wanted_ids),
-                CampaignOffer.campaign_id == campaign.id,
-                CampaignOffer.status == OfferStatus.ACCEPTED,
-            )
-            .with_for_update(read=True)
+            _HOLD_OFFERS, {"offer_ids": list(wanted_ids), "campaign_id": campaign_id}
         ).scalars()
     )
     if wanted_ids - valid_ids:
         raise ValidationError(_("Une des offres n'est pas ou plus proposée dans cette campagne."))
-    chosen = _checked_maintenance(campaign, maintenance or {})
+    chosen = _checked_maintenance(campaign_id, maintenance or {})
     order = db.session.execute(
-        select(Order)
-        .options(selectinload(Order.lines))
-        .where(Order.campaign_id == campaign.id, Order.buyer_id == by.organisation_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
+        _LOCK_ORDER, {"campaign_id": campaign_id, "buyer_id": by.organisation_id}
     ).scalar_one_or_none()
+    if order is not None:
+        lines = db.session.execute(_ORDER_LINES, {"order_id": order.id}).scalars().all()
+        set_committed_value(order, "lines", list(lines))
     # What the order weighed against the framework lot before this change.
     amount_before = calloffs.order_amount(order.id) if order and lot_id else Decimal("0")
     if order is None:
-        order = _new_order(campaign.id, by, now)
+        order = _new_order(campaign_id, by, now)
         action = "created"
     elif order.status == OrderStatus.CANCELLED:
         action = "reactivated"
@@ -210,14 +283,15 @@ def place_order(
             line.maintenance_unit_price = choice.unit_price if choice else None
     order.status = OrderStatus.ACTIVE
     order.updated_at = now
-    db.session.flush()
     if lot_id is not None:
+        # The order's new amount is read from its lines as written.
+        db.session.flush()
         calloffs.engage(lot_id, calloffs.order_amount(order.id) - amount_before)
     snapshot = _order_snapshot(target, target_maintenance)
     db.session.add(
         OrderEvent(order_id=order.id, at=now, actor_id=by.id, action=action, lines=snapshot)
     )
-    record(f"order.{action}", order, by=by, campaign_id=campaign.id, lines=snapshot)
+    record(f"order.{action}", order, by=by, campaign_id=campaign_id, lines=snapshot)
     db.session.flush()
     return order
 
@@ -226,7 +300,9 @@ def cancel_order(order: Order, *, by: User, now: dt.datetime | None = None) -> O
     """The buyer gives up its order while the campaign is open (history is kept)."""
     now = now or utcnow()
     require(policy.can_cancel_order(by, order))
-    lot_id = _check_ordering(order.campaign_id, now)
+    held = _held(order.campaign_id, order.buyer_id, now)  # its membership is not checked
+    held.check_open(now)
+    lot_id = held.framework_lot_id
     amount_before = calloffs.order_amount(order.id) if lot_id else Decimal("0")
     if not move_order(order.id, (OrderStatus.ACTIVE,), OrderStatus.CANCELLED, updated_at=now):
         raise ConflictError(_("Cette commande est déjà annulée."))

@@ -53,12 +53,29 @@ HIDDEN_STATES = {
 }
 
 
+def _hidden_states(user: User) -> tuple[CampaignState, ...]:
+    """The states of the campaigns this person does not see (none for the coordination)."""
+    if user.role == Role.COORDINATOR:
+        return ()
+    return HIDDEN_STATES.get(user.role, HIDDEN_STATES[Role.BUYER])
+
+
 def _visible(user: User) -> Select[Campaign]:
     query = select(Campaign)
-    if user.role != Role.COORDINATOR:
-        hidden = HIDDEN_STATES.get(user.role, HIDDEN_STATES[Role.BUYER])
+    if hidden := _hidden_states(user):
         query = query.where(Campaign.state.not_in(hidden))
     return query
+
+
+def state_visible_to(user: User, state: str) -> bool:
+    """Whether this person sees a campaign in ``state`` (the rule of the queries here, for
+    a campaign row read otherwise)."""
+    return state not in _hidden_states(user)
+
+
+def campaign_not_found() -> NotFoundError:
+    """The 404 of a campaign that does not exist or that this person may not see."""
+    return NotFoundError(_("Campagne introuvable."))
 
 
 def list_campaigns_for(user: User) -> Sequence[Campaign]:
@@ -117,7 +134,7 @@ def get_campaign_for(user: User, campaign_id: int, *, details: bool = True) -> C
         query = query.options(joinedload(Campaign.categories), joinedload(Campaign.clauses))
     campaign = db.session.execute(query).unique().scalar_one_or_none()
     if campaign is None:
-        raise NotFoundError(_("Campagne introuvable."))
+        raise campaign_not_found()
     return campaign
 
 

@@ -17,6 +17,7 @@ from nrhub.campaigns.models import CampaignState, Order
 from nrhub.db import utcnow
 from nrhub.errors import ConflictError, PermissionDeniedError
 from nrhub.extensions import db
+from nrhub.formatting import paris_date_of
 from nrhub.transactions import unit_of_work
 from tests import factories
 from tests.api.conftest import bearer
@@ -69,7 +70,7 @@ def test_membership_in_force_from_signature_to_end_date(  # type: ignore[no-unty
 ):
     campaign, offer = open_offer
     buyer = _buyer_without_membership()
-    today = memberships.paris_date_of(utcnow())
+    today = paris_date_of(utcnow())
     db.session.add(
         MembershipAgreement(
             buyer_id=buyer.organisation_id,

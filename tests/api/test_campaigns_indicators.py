@@ -310,6 +310,56 @@ def test_order_in_draft_campaign_404(api, people, market):  # type: ignore[no-un
     assert db.session.get(Campaign, draft.id).state == CampaignState.DRAFT
 
 
+@pytest.mark.parametrize(
+    ("state", "echoed", "status", "detail"),
+    [
+        # what a buyer may not see is missing, whatever else the body says
+        (CampaignState.DRAFT, None, 404, "Campagne introuvable."),
+        (CampaignState.CALL_FOR_STOCK, None, 404, "Campagne introuvable."),
+        (CampaignState.DRAFT, "other", 404, "Campagne introuvable."),
+        (None, None, 404, "Campagne introuvable."),
+        # a visible campaign: the body's campaign first, then the ordering window
+        (CampaignState.CLOSED, "other", 422, None),
+        (CampaignState.CLOSED, "same", 409, "La campagne n'accepte pas de commande"),
+        (CampaignState.CANCELLED, None, 409, "La campagne n'accepte pas de commande"),
+    ],
+)  # fmt: skip
+def test_put_order_answers_in_order(api, people, market, state, echoed, status, detail):  # type: ignore[no-untyped-def]
+    campaign_id = 2_000_000_000
+    if state is not None:
+        campaign_id = _campaign(people["coordinator"], state).id
+    body: dict[str, object] = {"lines": [{"offer_id": market["accepted"].id, "quantity": 1}]}
+    if echoed is not None:
+        body["campaign_id"] = campaign_id + 1 if echoed == "other" else campaign_id
+    response = api.put(
+        f"/api/v1/campaigns/{campaign_id}/order", json=body, headers=bearer(people["buyer"])
+    )
+    problem = assert_problem(response, status)
+    if detail is not None:
+        assert problem["detail"].startswith(detail)
+    else:
+        assert "campaign_id" in problem["errors"]
+    assert _order_count(people["buyer"]) == 0
+
+
+def test_put_order_window_refused_before_the_membership(api, people, market):  # type: ignore[no-untyped-def]
+    """A closed campaign is answered as closed, even to a buyer without a membership
+    agreement; in an open one, that buyer is told about the agreement."""
+    buyer = UserFactory(
+        email="redon@example.fr", organisation=BuyerFactory(name="Redon", membership=False)
+    )
+    db.session.commit()
+    closed = _campaign(people["coordinator"], CampaignState.CLOSED)
+    line = {"lines": [{"offer_id": market["accepted"].id, "quantity": 1}]}
+    refused = api.put(f"/api/v1/campaigns/{closed.id}/order", json=line, headers=bearer(buyer))
+    assert assert_problem(refused, 409)["detail"].startswith("La campagne n'accepte pas")
+    uncovered = api.put(
+        f"/api/v1/campaigns/{market['campaign'].id}/order", json=line, headers=bearer(buyer)
+    )
+    assert "convention d'adhésion en vigueur" in assert_problem(uncovered, 409)["detail"]
+    assert _order_count(buyer) == 0
+
+
 # --- indicators ---------------------------------------------------------------------
 
 

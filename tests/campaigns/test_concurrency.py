@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 from collections.abc import Callable
 
 from flask import Flask
+from sqlalchemy import text
+from sqlalchemy.orm import selectinload
 
 from nrhub.auth.models import User
 from nrhub.campaigns import offers as offer_services
@@ -201,3 +204,80 @@ def test_transitions_racing_on_one_campaign_never_invent_units(
     assert (free_stock(listing.id), _committed(listing.id)) == (20, 0)
     assert (free_stock(phones.id), _committed(phones.id)) == (5, 0)
     assert refusals.count("Impossible d'annuler une campagne annulée.") == 1
+
+
+def _wait_until_blocked(seconds: float = 10.0) -> None:
+    """Return once another transaction waits for a lock (PostgreSQL), or after a moment
+    (SQLite: a writer waits at BEGIN IMMEDIATE, which nothing here can see)."""
+    if db.engine.dialect.name != "postgresql":
+        time.sleep(0.3)
+        return
+    waiting = text("SELECT count(*) FROM pg_locks WHERE NOT granted")
+    deadline = time.monotonic() + seconds
+    with db.engine.connect() as connection:
+        while connection.execute(waiting).scalar_one() == 0:
+            assert time.monotonic() < deadline, "the second change never waited"
+            time.sleep(0.02)
+
+
+def test_a_change_waiting_for_another_reads_the_lines_it_wrote(
+    app, people, make_campaign, listing, make_offer
+):
+    """Two changes of one order at once: the second waits for the first's lock on the
+    order, then works on the lines the first wrote (a line removed, a line added), not on
+    what its own statement saw before waiting."""
+    campaign = make_campaign()
+    laptop = make_offer(campaign, listing, 5)
+    phones = factories.ListingFactory(refurbisher=people.refurbisher.organisation, quantity=5)
+    db.session.commit()
+    phone = make_offer(campaign, phones, 5)
+    with unit_of_work():
+        order_services.place_order(campaign, {laptop.id: 1}, by=people.buyer)
+    campaign_id, buyer_id, laptop_id, phone_id = campaign.id, people.buyer.id, laptop.id, phone.id
+    db.session.commit()
+    first_wrote = threading.Event()
+    errors: list[BaseException] = []
+
+    def change(quantities: dict[int, int], first: bool) -> None:
+        with app.app_context():
+            try:
+                with unit_of_work():
+                    order_services.place_order(
+                        db.session.get(Campaign, campaign_id),
+                        quantities,
+                        by=db.session.get(User, buyer_id),
+                    )
+                    if first:
+                        first_wrote.set()
+                        _wait_until_blocked()
+            except BaseException as err:  # asserted in the main thread
+                errors.append(err)
+                first_wrote.set()
+            finally:
+                db.session.remove()
+
+    first = threading.Thread(target=change, args=({laptop_id: 0, phone_id: 2}, True))
+    first.start()
+    first_wrote.wait(timeout=30)
+    second = threading.Thread(target=change, args=({laptop_id: 3}, False))
+    second.start()
+    first.join(timeout=60)
+    second.join(timeout=60)
+
+    assert errors == []
+    db.session.expire_all()
+    order = db.session.execute(db.select(Order).options(selectinload(Order.lines))).scalar_one()
+    assert {line.offer_id: line.quantity for line in order.lines} == {laptop_id: 3, phone_id: 2}
+    last = (
+        db.session.execute(
+            db.select(OrderEvent)
+            .where(OrderEvent.order_id == order.id)
+            .order_by(OrderEvent.id.desc())
+        )
+        .scalars()
+        .first()
+    )
+    assert last is not None
+    assert last.lines == [
+        {"offer_id": oid, "quantity": q} for oid, q in sorted({laptop_id: 3, phone_id: 2}.items())
+    ]
