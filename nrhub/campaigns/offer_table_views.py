@@ -20,7 +20,7 @@ from typing import Any, NamedTuple, TypeVar, cast
 
 from flask import current_app, get_template_attribute
 from flask_babel import gettext
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from nrhub import caching
 from nrhub.campaigns.forms import quantity_label_pattern
@@ -28,6 +28,7 @@ from nrhub.campaigns.queries import CampaignPage, OfferFigures
 from nrhub.campaigns.services import MAX_ORDER_QUANTITY
 from nrhub.catalog.maintenance import MaintenanceChoice
 from nrhub.formatting import NBSP, current_language, format_money, format_number
+from nrhub.templating import next_id, static_fragment
 
 T = TypeVar("T")
 
@@ -160,8 +161,33 @@ class OfferRow:
 @dataclass(frozen=True, slots=True)
 class OrderTable:
     texts: _Texts
-    # (category, the HTML of its rows): the rows every buyer sees alike come kept.
-    groups: list[tuple[str, Markup]]
+    html: Markup  # a table per category (campaigns/_offer_table.html) with its rows
+
+
+# Placeholders of campaigns/_offer_table.html, rendered once per language (never in data:
+# NUL characters are refused in every input, see nrhub.validation).
+_ID, _LABEL, _ROWS = "\x00id\x00", "\x00label\x00", "\x00rows\x00"
+
+
+def _category_tables(texts: _Texts, groups: list[tuple[str, Markup]]) -> Markup:
+    """One table per category, its header and frame rendered once per language."""
+    frame = str(
+        static_fragment(
+            "campaigns/_offer_table.html",
+            id=_ID,
+            label=_LABEL,
+            rows=Markup(_ROWS),  # noqa: S704  # nosec B704
+            c=texts.columns,
+        )
+    )
+    return Markup(  # noqa: S704  # nosec B704  (each piece escaped or our markup)
+        "".join(
+            frame.replace(_ID, next_id("tableau"))
+            .replace(_LABEL, escape(label))
+            .replace(_ROWS, rows)
+            for label, rows in groups
+        )
+    )
 
 
 def order_table(page: CampaignPage, form: Any | None) -> OrderTable:
@@ -214,7 +240,8 @@ def order_table(page: CampaignPage, form: Any | None) -> OrderTable:
         # Every row is our templates' markup already: joined as text, marked once.
         return Markup("".join(map(shown, offers)))  # noqa: S704  # nosec B704
 
-    return OrderTable(texts, [(category, joined(offers)) for category, offers in page.groups])
+    groups = [(category, joined(offers)) for category, offers in page.groups]
+    return OrderTable(texts, _category_tables(texts, groups))
 
 
 def _quantity_input(
