@@ -54,7 +54,7 @@ class Columns(NamedTuple):
 
 
 class _Texts:
-    """Each distinct text of the table, made once."""
+    """Each distinct text of the table, made once (per process and language)."""
 
     def __init__(self, locale: str) -> None:
         self.locale = locale
@@ -76,6 +76,9 @@ class _Texts:
         # The amounts and quantities of every row: their own tables, looked up directly.
         self._money: dict[Decimal | None, str] = {}
         self._number: dict[int, str] = {}
+
+    def size(self) -> int:
+        return len(self._known) + len(self._money) + len(self._number)
 
     def _once(self, kind: str, value: Hashable, make: Callable[[], T]) -> T:
         key = (kind, value)
@@ -131,6 +134,19 @@ class _Texts:
                 n=self.number(offer.committed),
             )
         return _text("meilleur prix atteint") if offer.tiers else _text("pas de palier")
+
+
+TEXTS_LIMIT = 5_000  # texts one _Texts keeps (amounts and quantities seen)
+
+
+def _texts_in(locale: str) -> _Texts:
+    """The table's texts in ``locale``, kept by the process: they depend on the code, the
+    translations and the values alone (a new set once many values were seen)."""
+    kept: dict[str, _Texts] = current_app.extensions.setdefault("nrhub_offer_table_texts", {})
+    texts = kept.get(locale)
+    if texts is None or texts.size() > TEXTS_LIMIT:
+        texts = kept[locale] = _Texts(locale)
+    return texts
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,13 +214,14 @@ def order_table(page: CampaignPage, form: Any | None) -> OrderTable:
     each quantity field shows the buyer's current quantity, with no form built (a hundred
     WTForms fields cost more than the rest of the table).
 
-    A row the buyer has not ordered (no quantity, no maintenance, no form) is the same for
-    every buyer, and most rows are such: its HTML is kept by (language, generation of the
-    campaigns' cache area, offer, units ordered by all buyers, ordering open), as are the
-    cells every buyer sees alike in the other rows. During a campaign's rush each order
-    changes a few offers' rows, and the hundred others are printed again to every buyer.
+    Without a form or maintenance, a row's HTML is kept by (language, generation of the
+    campaigns' cache area, offer, units ordered by all buyers, the buyer's own quantity,
+    ordering open): a row the buyer has not ordered is the same for every buyer, and most
+    rows are such; the cells every buyer sees alike are kept too. During a campaign's rush
+    each order changes a few offers' rows, and the hundred others are printed again to
+    every buyer.
     """
-    texts = _Texts(current_language())
+    texts = _texts_in(current_language())
     locale = texts.locale
     fields = form._fields if form is not None and page.ordering_open else {}
     label = quantity_label_pattern() if page.ordering_open and form is None else None
@@ -226,14 +243,14 @@ def order_table(page: CampaignPage, form: Any | None) -> OrderTable:
     def shown(offer: OfferFigures) -> Markup:
         if (
             form is not None
-            or mine.get(offer.offer_id)
             or maintenance.get(offer.listing_id)
             or chosen.get(offer.offer_id) is not None
         ):
             return html_of(offer)
-        html: Markup = kept_rows.get(
-            (locale, offer.offer_id, offer.ordered, page.ordering_open), partial(html_of, offer)
-        )
+        # Without a form or maintenance, a row depends on its offer's figures and on the
+        # buyer's own quantity alone (0 in most rows: the same for every buyer).
+        key = (locale, offer.offer_id, offer.ordered, mine.get(offer.offer_id, 0))
+        html: Markup = kept_rows.get((*key, page.ordering_open), partial(html_of, offer))
         return html
 
     def joined(offers: list[OfferFigures]) -> Markup:
