@@ -12,11 +12,13 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 
 from nrhub.catalog import browse, card_views, importing, origins, queries, services
@@ -70,6 +72,11 @@ def prices_visible() -> bool:
     return bool(current_user.is_authenticated and current_user.is_active_member)
 
 
+# Stands for the CSRF token in a visitor's kept page (never in data: NUL characters are
+# refused in every input, see nrhub.validation).
+CSRF_PLACEHOLDER = "\x00csrf\x00"
+
+
 def _viewer_place() -> Point | None:
     """Where a member's organisation is, for the "nearest" sort; None for anyone else."""
     if current_user.is_authenticated and current_user.is_active_member:
@@ -93,8 +100,21 @@ def index() -> ResponseReturnValue:
     near = _viewer_place()
     show_prices = prices_visible()
     key = browse.block_key(current_language(), show_prices, near, request.args)
-    block = browse.cached_block(key, lambda: _catalogue_block(near, show_prices))
-    return render_template("catalog/catalogue.html", block=block)
+
+    def page(**context: Any) -> str:
+        block = browse.cached_block(key, lambda: _catalogue_block(near, show_prices))
+        return render_template("catalog/catalogue.html", block=block, **context)
+
+    if current_user.is_anonymous and "_flashes" not in session:
+        # A visitor's page holds nothing of a person but the CSRF token of its language
+        # form: kept whole, by its address as typed (the form sends it back), the token
+        # put in for each request.
+        kept = browse.cached_block(
+            f"{key}:page:{request.full_path}",
+            lambda: page(csrf_token=lambda: CSRF_PLACEHOLDER),
+        )
+        return kept.replace(CSRF_PLACEHOLDER, generate_csrf())
+    return page()
 
 
 def _catalogue_block(near: Point | None, show_prices: bool) -> str:

@@ -115,6 +115,18 @@ def test_page_around_the_kept_block_is_rendered_per_request(cached_app, client, 
     assert 'value="proximite"' not in again
 
 
+def test_a_visitors_kept_page_carries_a_working_token(cached_app, client, people):
+    make_listing(people.refurbisher, brand="Lenovo", model="T480")
+    client.get("/catalogue")
+    html = client.get("/catalogue").get_data(as_text=True)  # the kept page
+    (token,) = set(CSRF_RE.findall(html))
+    assert "\x00" not in html
+    cached_app.config["WTF_CSRF_ENABLED"] = True
+    switch = {"lang": "en", "next": "/catalogue"}
+    assert client.post("/langue", data=switch).status_code == 400
+    assert client.post("/langue", data=switch | {"csrf_token": token}).status_code == 302
+
+
 def test_nearest_sort_is_kept_per_viewer_location(cached_app, people):
     near = Point(48.1228, -1.2098)  # Vitré
     args = {"tri": "proximite"}
