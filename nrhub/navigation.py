@@ -83,13 +83,19 @@ def _entries(
     return _PUBLIC + _BY_ROLE[Role(role)] + (_ORG_ADMIN if is_org_admin else ()) + _MEMBER
 
 
-def nav_links() -> tuple[NavLink, ...]:
-    """The entries for the current visitor; an entry shows once its area defines the endpoint."""
+def visitor_kind() -> tuple[str | None, bool, bool]:
+    """(role of an active member, organisation admin, logged in): all that the navigation
+    of the current visitor depends on, with the language."""
     user = current_user._get_current_object()  # one proxy lookup, not four
     authenticated = bool(user.is_authenticated)
     member = authenticated and user.is_active_member
     role = str(user.role) if member else None
-    is_org_admin = bool(member and user.is_org_admin)
+    return role, bool(member and user.is_org_admin), authenticated
+
+
+def nav_links() -> tuple[NavLink, ...]:
+    """The entries for the current visitor; an entry shows once its area defines the endpoint."""
+    role, is_org_admin, authenticated = visitor_kind()
     key = (str(get_locale()), request.script_root, role, is_org_admin, authenticated)
     known = _kept("nrhub_nav")
     links: tuple[NavLink, ...] | None = known.get(key)

@@ -36,6 +36,7 @@ from nrhub.catalog.queries import Sort
 from nrhub.errors import DomainError, ValidationError
 from nrhub.extensions import db
 from nrhub.formatting import current_language
+from nrhub.navigation import visitor_kind
 from nrhub.organisations import communes
 from nrhub.organisations.communes import Point
 from nrhub.organisations.models import Organisation
@@ -105,16 +106,16 @@ def index() -> ResponseReturnValue:
         block = browse.cached_block(key, lambda: _catalogue_block(near, show_prices))
         return render_template("catalog/catalogue.html", block=block, **context)
 
-    if current_user.is_anonymous and "_flashes" not in session:
-        # A visitor's page holds nothing of a person but the CSRF token of its language
-        # form: kept whole, by its address as typed (the form sends it back), the token
-        # put in for each request.
-        kept = browse.cached_block(
-            f"{key}:page:{request.full_path}",
-            lambda: page(csrf_token=lambda: CSRF_PLACEHOLDER),
-        )
-        return kept.replace(CSRF_PLACEHOLDER, generate_csrf())
-    return page()
+    if "_flashes" in session:
+        return page()
+    # Around the results, a page holds nothing of a person but its navigation (by kind of
+    # visitor) and the CSRF token of its forms: kept whole, by its address as typed (the
+    # language form sends it back), the token put in for each request.
+    kept = browse.cached_block(
+        f"{key}:page:{visitor_kind()}:{request.full_path}",
+        lambda: page(csrf_token=lambda: CSRF_PLACEHOLDER),
+    )
+    return kept.replace(CSRF_PLACEHOLDER, generate_csrf())
 
 
 def _catalogue_block(near: Point | None, show_prices: bool) -> str:

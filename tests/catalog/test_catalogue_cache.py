@@ -18,7 +18,7 @@ from nrhub.catalog.models import Listing, PriceTier
 from nrhub.extensions import cache, db
 from nrhub.organisations.communes import Point
 from tests.catalog.conftest import make_listing
-from tests.conftest import login
+from tests.conftest import csrf_token_from, login
 from tests.queries import tables_read
 from tests.stats.helpers import spend
 
@@ -125,6 +125,21 @@ def test_a_visitors_kept_page_carries_a_working_token(cached_app, client, people
     switch = {"lang": "en", "next": "/catalogue"}
     assert client.post("/langue", data=switch).status_code == 400
     assert client.post("/langue", data=switch | {"csrf_token": token}).status_code == 302
+
+
+def test_kept_pages_follow_the_kind_of_visitor(cached_app, people):
+    make_listing(people.refurbisher, brand="Lenovo", model="T480")
+    pages = {}
+    for who in (people.buyer, people.refurbisher, people.other_refurbisher):
+        client = cached_app.test_client()
+        login(client, who.email)
+        client.get("/catalogue")
+        pages[who.email] = client.get("/catalogue").get_data(as_text=True)  # kept
+        (token,) = set(CSRF_RE.findall(pages[who.email]))
+        assert token == csrf_token_from(client.get("/compte").get_data(as_text=True))
+    nav = re.compile(r'<li><a href="([^"]+)"')
+    buyer, refurbisher, other = (nav.findall(html) for html in pages.values())
+    assert refurbisher == other and buyer != refurbisher
 
 
 def test_nearest_sort_is_kept_per_viewer_location(cached_app, people):
