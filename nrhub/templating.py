@@ -37,6 +37,12 @@ def next_id(prefix: str) -> str:
     return f"{prefix}-{g.nrhub_ids}"
 
 
+def placeholder(name: str) -> str:
+    """A mark left in HTML rendered once and kept, replaced by its value at each use. It
+    never occurs in data: NUL characters are refused in every input (nrhub.validation)."""
+    return f"\x00{name}\x00"
+
+
 def static_fragment(name: str, **values: Hashable) -> Markup:
     """The template ``name`` rendered with ``values``, once per language and values, and
     kept for the life of the process (as the navigation is): only for text that depends on

@@ -24,11 +24,11 @@ from markupsafe import Markup, escape
 
 from nrhub import caching
 from nrhub.campaigns.forms import quantity_label_pattern
-from nrhub.campaigns.queries import CampaignPage, OfferFigures
+from nrhub.campaigns.queries import CampaignPage, OfferFigures, cache_seconds
 from nrhub.campaigns.services import MAX_ORDER_QUANTITY
 from nrhub.catalog.maintenance import MaintenanceChoice
 from nrhub.formatting import NBSP, current_language, format_money, format_number
-from nrhub.templating import next_id, static_fragment
+from nrhub.templating import next_id, placeholder, static_fragment
 
 T = TypeVar("T")
 
@@ -180,9 +180,8 @@ class OrderTable:
     html: Markup  # a table per category (campaigns/_offer_table.html) with its rows
 
 
-# Placeholders of campaigns/_offer_table.html, rendered once per language (never in data:
-# NUL characters are refused in every input, see nrhub.validation).
-_ID, _LABEL, _ROWS = "\x00id\x00", "\x00label\x00", "\x00rows\x00"
+# Placeholders of campaigns/_offer_table.html, rendered once per language.
+_ID, _LABEL, _ROWS = placeholder("id"), placeholder("label"), placeholder("rows")
 
 
 def _category_tables(texts: _Texts, groups: list[tuple[str, Markup]]) -> Markup:
@@ -225,7 +224,7 @@ def order_table(page: CampaignPage, form: Any | None) -> OrderTable:
     locale = texts.locale
     fields = form._fields if form is not None and page.ordering_open else {}
     label = quantity_label_pattern() if page.ordering_open and form is None else None
-    seconds = int(current_app.config.get("CAMPAIGN_CACHE_SECONDS", 0))
+    seconds = cache_seconds()
     shared_cells = get_template_attribute("campaigns/_offer_cells.html", "offer_cells")
     row_html = get_template_attribute("campaigns/_offer_cells.html", "offer_row")
     kept_cells = caching.memo("offer_cells", area=caching.Area.CAMPAIGNS, seconds=seconds)
@@ -249,8 +248,14 @@ def order_table(page: CampaignPage, form: Any | None) -> OrderTable:
             return html_of(offer)
         # Without a form or maintenance, a row depends on its offer's figures and on the
         # buyer's own quantity alone (0 in most rows: the same for every buyer).
-        key = (locale, offer.offer_id, offer.ordered, mine.get(offer.offer_id, 0))
-        html: Markup = kept_rows.get((*key, page.ordering_open), partial(html_of, offer))
+        key = (
+            locale,
+            offer.offer_id,
+            offer.ordered,
+            mine.get(offer.offer_id, 0),
+            page.ordering_open,
+        )
+        html: Markup = kept_rows.get(key, partial(html_of, offer))
         return html
 
     def joined(offers: list[OfferFigures]) -> Markup:

@@ -138,6 +138,11 @@ def get_campaign_for(user: User, campaign_id: int, *, details: bool = True) -> C
     return campaign
 
 
+def cache_seconds() -> int:
+    """How long the campaign pages' kept values may be kept (``CAMPAIGN_CACHE_SECONDS``)."""
+    return int(current_app.config.get("CAMPAIGN_CACHE_SECONDS", 0))
+
+
 class CategoryName(NamedTuple):
     label_fr: str
     label_en: str
@@ -168,7 +173,7 @@ def campaign_details(campaign_id: int) -> CampaignDetails:
         campaign_id,
         lambda: _read_details(campaign_id),
         area=caching.Area.CAMPAIGNS,
-        seconds=int(current_app.config.get("CAMPAIGN_CACHE_SECONDS", 0)),
+        seconds=cache_seconds(),
     )
 
 
@@ -349,7 +354,7 @@ def displayed_offer_figures(
     organisation: ``caching.Area.CAMPAIGNS``); the pooled quantities always fresh, since
     every order changes them. Never for a write: the cached offers may lag a commit by the
     moment its generation takes to move."""
-    seconds = int(current_app.config.get("CAMPAIGN_CACHE_SECONDS", 0))
+    seconds = cache_seconds()
     statuses_key = ",".join(sorted(statuses)) if statuses is not None else "*"
     rows = caching.remembered(
         "campaign_offers",
@@ -671,5 +676,5 @@ def _displayed_maintenance(offers: Sequence[OfferFigures]) -> dict[int, list[Mai
         listing_ids,
         lambda: dict(active_by_listing(listing_ids)),
         area=caching.Area.CAMPAIGNS,
-        seconds=int(current_app.config.get("CAMPAIGN_CACHE_SECONDS", 0)),
+        seconds=cache_seconds(),
     )

@@ -43,6 +43,7 @@ from nrhub.organisations.models import Organisation
 from nrhub.photos import PhotoForm, is_stored_name, names_of, read_photo, send_photo
 from nrhub.security import Role, role_required
 from nrhub.spreadsheets import csv_response
+from nrhub.templating import placeholder
 from nrhub.uploads import read_upload
 
 bp = Blueprint("catalog", __name__)
@@ -73,9 +74,8 @@ def prices_visible() -> bool:
     return bool(current_user.is_authenticated and current_user.is_active_member)
 
 
-# Stands for the CSRF token in a visitor's kept page (never in data: NUL characters are
-# refused in every input, see nrhub.validation).
-CSRF_PLACEHOLDER = "\x00csrf\x00"
+# Stands for the CSRF token in a kept page.
+CSRF_PLACEHOLDER = placeholder("csrf")
 
 
 def _viewer_place() -> Point | None:
