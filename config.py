@@ -101,6 +101,9 @@ class Config:
     STATS_CACHE_SECONDS = _int("STATS_CACHE_SECONDS", 300)
     # The offers of a campaign page (their orders are always read fresh).
     CAMPAIGN_CACHE_SECONDS = _int("CAMPAIGN_CACHE_SECONDS", 300)
+    # The person of a session cookie and their organisation, read on every request of a
+    # logged-in person (nrhub.auth.services.user_for_session).
+    ACCOUNT_CACHE_SECONDS = _int("ACCOUNT_CACHE_SECONDS", 60)
 
     # Passwords: argon2id with OWASP's first configuration (m=19 MiB, t=2, p=1), which
     # RFC 9106 §4 allows when memory is the constraint: a web worker serves many logins at

@@ -1,14 +1,15 @@
 """Short-lived copies of expensive reads and renderings (Flask-Caching, see config.py).
 
 Cached pages are grouped in *areas* (:class:`Area`: the catalogue, the indicators, the
-offers of campaign pages), each with the tables its pages show. Every copy is keyed by its
-area's *data generation*, a counter in the database (one row per area) that each committed
-write to one of the area's tables increments. A copy is therefore never served after the
-data under it changed, whichever worker made the change, and a write elsewhere keeps it:
-an order changed during a campaign empties neither the catalogue nor the campaign page's
-offers. The timeout only bounds the memory. Writes to tables that no cached page shows
-(sessions, tokens, the audit log) count for no area, so logging
-in or calling the API empties nothing.
+offers of campaign pages, the people of sessions), each with the tables its pages show.
+Every copy is keyed by its area's *data generation*, a counter in the database (one row
+per area) that each committed write to one of the area's tables increments. A copy is
+therefore never served after the data under it changed, whichever worker made the change,
+and a write elsewhere keeps it: an order changed during a campaign empties neither the
+catalogue nor the campaign page's offers. The timeout only bounds the memory. Writes to
+tables that no cached page shows (tokens, the audit log) count for no area, so calling the
+API empties nothing; a login writes its person, and so empties the people kept for
+sessions only.
 
 Writes are seen at two levels: objects flushed by the ORM (their class's table; rows of an
 association table count as their owner's, e.g. a campaign's clauses as ``campaign``) and
@@ -19,13 +20,13 @@ pages read only the tables listed here.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from enum import IntEnum
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, g
 from markupsafe import Markup
-from sqlalchemy import Connection, Integer, event, insert, select, update
+from sqlalchemy import Connection, Integer, Row, event, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
@@ -34,10 +35,10 @@ from nrhub.extensions import Model, cache, db
 
 T = TypeVar("T")
 
-# Tables written on every login or API call, shown by no cached page.
+# Tables written on every login or API call, shown by no cached page (a login writes its
+# person too: the accounts' generation moves then, which costs one statement).
 UNCACHED_TABLES = frozenset(
     {
-        "user_account",
         "account_token",
         "api_token",
         "api_idempotent_request",
@@ -47,6 +48,9 @@ UNCACHED_TABLES = frozenset(
         "outbox_mail",
     }
 )
+# Read by every request of a logged-in person, whatever its page (kept under
+# Area.ACCOUNTS): the other areas need not list it.
+SESSION_TABLES = frozenset({"user_account"})
 # Stands for a write whose table could not be told: it counts for every area.
 ANY_TABLE = "*"
 STALE = "nrhub_cache_stale"
@@ -61,6 +65,7 @@ class Area(IntEnum):
     STATS = 3
     CAMPAIGNS = 4
     MEMBERSHIPS = 5
+    ACCOUNTS = 6
 
 
 # The tables each area's cached pages read (directly, or as the owner of an association
@@ -86,6 +91,8 @@ AREA_TABLES: dict[Area, frozenset[str]] = {
             "organisation",
         }
     ),
+    # The person of a session and their organisation (nrhub.auth.services.user_for_session).
+    Area.ACCOUNTS: SESSION_TABLES | {"organisation"},
     # Whether a buyer's membership agreement is in force, as campaign pages show it.
     Area.MEMBERSHIPS: frozenset({"membership_agreement"}),
     Area.STATS: frozenset(
@@ -139,8 +146,23 @@ def areas_of(tables: Iterable[str]) -> set[Area]:
 def generation(area: Area) -> int:
     """The data generation of ``area``; every area's is read once per request."""
     if "cache_generations" not in g:
-        g.cache_generations = {row.id: row.value for row in db.session.execute(_READ_GENERATIONS)}
+        g.cache_generations = {row.id: row.value for row in _read_generations()}
     return int(g.cache_generations.get(int(area), 0))
+
+
+def _read_generations() -> Sequence[Row[Any, Any]]:
+    """Every area's generation, read in the request's transaction once it has begun.
+
+    Before (a page served from the cache may read nothing else), PostgreSQL reads them in
+    one statement outside any transaction: under READ COMMITTED each statement of a
+    transaction sees the commits made before it began anyway, so this reads what the
+    transaction would, and spares its BEGIN and COMMIT, two round trips on every cached
+    page. SQLite keeps its deferred transaction (no round trip there)."""
+    session = db.session()
+    if session.in_transaction() or db.engine.dialect.name != "postgresql":
+        return session.execute(_READ_GENERATIONS).all()
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        return connection.execute(_READ_GENERATIONS).all()
 
 
 def keeps(seconds: int) -> bool:

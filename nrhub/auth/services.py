@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable
+from functools import partial
 
 from flask import current_app
 from flask.sansio.app import App
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import Session
 
+from nrhub import caching
 from nrhub.audit.services import record
 from nrhub.auth import lockout
 from nrhub.auth.models import AccountToken, TokenPurpose, User
@@ -39,8 +43,44 @@ _USER_BY_SESSION = select(User).where(
 
 
 def user_for_session(session_token: str) -> User | None:
-    """The person a session cookie names, unless logged out since or removed."""
-    return db.session.execute(_USER_BY_SESSION, {"token": session_token}).scalar_one_or_none()
+    """The person a session cookie names, unless logged out since or removed.
+
+    Read on every request of a logged-in person, so each worker keeps a detached copy of
+    the person and their organisation under the accounts' data generation, which every
+    committed write to a person or an organisation moves (a logout, a removal, a
+    suspension), and puts it in the request's session without a statement. The copy is
+    also dropped after ``ACCOUNT_CACHE_SECONDS``: should a worker stop between a commit and
+    the generation's move, a logout would not wait longer than that."""
+    seconds = current_app.config["ACCOUNT_CACHE_SECONDS"]
+    if not caching.keeps(seconds):
+        return _read_user(db.session(), session_token)
+    period = int(time.time() // seconds)
+    kept = caching.remembered(
+        "session_users",
+        (session_token, period),
+        partial(_detached_user, session_token),
+        area=caching.Area.ACCOUNTS,
+        seconds=seconds,
+    )
+    if kept is _NO_USER:
+        return None
+    # load=False: the kept copy's values, as loaded, without reading them again.
+    return db.session.merge(kept, load=False)
+
+
+# Kept for an unknown or logged out session token (a kept value is never None).
+_NO_USER = User()
+
+
+def _read_user(session: Session, session_token: str) -> User | None:
+    return session.execute(_USER_BY_SESSION, {"token": session_token}).scalar_one_or_none()
+
+
+def _detached_user(session_token: str) -> User:
+    """The person (and organisation) of a session, read in the request's transaction by a
+    session of its own, closed at once: a copy that no request's session holds."""
+    with Session(bind=db.session.connection()) as reader:
+        return _read_user(reader, session_token) or _NO_USER
 
 
 def find_user_by_email(email: str) -> User | None:

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 from flask import Flask
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 from werkzeug.datastructures import MultiDict
 
 from nrhub import caching
@@ -19,7 +19,7 @@ from nrhub.extensions import cache, db
 from nrhub.organisations.communes import Point
 from tests.catalog.conftest import make_listing
 from tests.conftest import csrf_token_from, login
-from tests.queries import tables_read
+from tests.queries import count_queries, tables_read
 from tests.stats.helpers import spend
 
 
@@ -176,7 +176,7 @@ def test_the_catalogue_area_lists_every_table_its_pages_read(cached_app, people)
         ):
             cache.clear()
             assert member.get(f"/catalogue{query}").status_code == 200
-    shown = tables - caching.UNCACHED_TABLES
+    shown = tables - caching.UNCACHED_TABLES - caching.SESSION_TABLES
     assert "listing" in shown
     assert shown <= caching.AREA_TABLES[caching.Area.CATALOGUE]
 
@@ -213,13 +213,45 @@ def _generation(area: caching.Area) -> int:
         ({"campaign_offer"}, {caching.Area.CAMPAIGNS}),
         (
             {"organisation"},
-            {caching.Area.CATALOGUE, caching.Area.STATS, caching.Area.CAMPAIGNS},
+            {
+                caching.Area.CATALOGUE,
+                caching.Area.STATS,
+                caching.Area.CAMPAIGNS,
+                caching.Area.ACCOUNTS,
+            },
         ),
         ({"spend_entry", "audit_event"}, {caching.Area.STATS}),
         ({"purchase_request", "purchase_request_line"}, set()),
-        ({"user_account", "login_throttle", "outbox_mail"}, set()),
+        # A login writes its person: the people kept for their sessions are read again.
+        ({"user_account", "login_throttle"}, {caching.Area.ACCOUNTS}),
+        ({"login_throttle", "outbox_mail"}, set()),
         ({caching.ANY_TABLE}, set(caching.Area)),
     ],
 )
 def test_each_write_moves_the_generation_of_the_areas_that_show_it(tables, areas):
     assert caching.areas_of(tables) == areas
+
+
+def test_a_page_served_from_the_cache_begins_no_transaction_on_postgresql(
+    cached_app, client, people
+):
+    make_listing(people.refurbisher, brand="Lenovo", model="T480")
+    assert _titles(client) == ["Lenovo T480"]  # kept
+    db.session.rollback()  # the test's own transaction, if any, is over
+    begun: list[object] = []
+
+    def _begun(*args: object) -> None:
+        begun.append(args)
+
+    event.listen(db.session(), "after_begin", _begun)
+    try:
+        with count_queries() as statements:
+            assert _titles(client) == ["Lenovo T480"]
+    finally:
+        event.remove(db.session(), "after_begin", _begun)
+    # Only the generations are read: outside any transaction on PostgreSQL (no BEGIN nor
+    # COMMIT round trip), in SQLite's deferred one (which costs no round trip).
+    assert [" ".join(s.split())[:40] for s in statements] == [
+        "SELECT cache_generation.id, cache_genera"
+    ]
+    assert bool(begun) == (db.engine.dialect.name == "sqlite")
