@@ -22,7 +22,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from enum import IntEnum
-from typing import Any, TypeVar
+from functools import partial
+from typing import Any, TypeVar, cast
 
 from flask import Flask, current_app, g
 from markupsafe import Markup
@@ -34,6 +35,7 @@ from nrhub.db import rows_changed
 from nrhub.extensions import Model, cache, db
 
 T = TypeVar("T")
+M = TypeVar("M", bound=Model)
 
 # Tables written on every login or API call, shown by no cached page (a login writes its
 # person too: the accounts' generation moves then, which costs one statement).
@@ -212,6 +214,34 @@ def remembered(
 ) -> T:
     """One value of :func:`memo`'s dictionary ``name``, kept under ``key``."""
     return memo(name, area=area, seconds=seconds).get(key, compute)
+
+
+def kept_instance(
+    name: str, key: Hashable, read: Callable[[Session], M | None], *, area: Area, seconds: int
+) -> M | None:
+    """The ORM object ``read(session)`` returns (with what it loads eagerly), kept by each
+    process as :func:`remembered` keeps values, and put in the request's session as it was
+    read, without a statement (``merge(load=False)``): for a row that nearly every request
+    of some kind reads. Not for a row a request is about to change: what it reads is the
+    data as of the generation read by this request, not as of its own statements."""
+    if not keeps(seconds):
+        return read(db.session())
+    kept = remembered(name, key, partial(_read_detached, read), area=area, seconds=seconds)
+    if kept is _ABSENT:
+        return None
+    return db.session.merge(cast(M, kept), load=False)
+
+
+# Kept for a row that does not exist (a kept value is never None).
+_ABSENT = object()
+
+
+def _read_detached(read: Callable[[Session], M | None]) -> M | object:
+    """``read`` by a session of its own, in the request's transaction, closed at once: its
+    objects, detached, belong to no request."""
+    with Session(bind=db.session.connection()) as reader:
+        found = read(reader)
+    return _ABSENT if found is None else found
 
 
 def cached(key: str, seconds: int, compute: Callable[[], T], *, area: Area) -> T:

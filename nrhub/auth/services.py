@@ -45,42 +45,24 @@ _USER_BY_SESSION = select(User).where(
 def user_for_session(session_token: str) -> User | None:
     """The person a session cookie names, unless logged out since or removed.
 
-    Read on every request of a logged-in person, so each worker keeps a detached copy of
-    the person and their organisation under the accounts' data generation, which every
-    committed write to a person or an organisation moves (a logout, a removal, a
-    suspension), and puts it in the request's session without a statement. The copy is
-    also dropped after ``ACCOUNT_CACHE_SECONDS``: should a worker stop between a commit and
-    the generation's move, a logout would not wait longer than that."""
+    Read on every request of a logged-in person: each worker keeps the person and their
+    organisation under the accounts' data generation, which every committed write to a
+    person or an organisation moves (a logout, a removal, a suspension). The copy is also
+    dropped after ``ACCOUNT_CACHE_SECONDS``: should a worker stop between a commit and the
+    generation's move, a logout would not wait longer than that."""
     seconds = current_app.config["ACCOUNT_CACHE_SECONDS"]
-    if not caching.keeps(seconds):
-        return _read_user(db.session(), session_token)
-    period = int(time.time() // seconds)
-    kept = caching.remembered(
+    period = int(time.time() // seconds) if seconds > 0 else 0
+    return caching.kept_instance(
         "session_users",
         (session_token, period),
-        partial(_detached_user, session_token),
+        partial(_read_user, session_token=session_token),
         area=caching.Area.ACCOUNTS,
         seconds=seconds,
     )
-    if kept is _NO_USER:
-        return None
-    # load=False: the kept copy's values, as loaded, without reading them again.
-    return db.session.merge(kept, load=False)
-
-
-# Kept for an unknown or logged out session token (a kept value is never None).
-_NO_USER = User()
 
 
 def _read_user(session: Session, session_token: str) -> User | None:
     return session.execute(_USER_BY_SESSION, {"token": session_token}).scalar_one_or_none()
-
-
-def _detached_user(session_token: str) -> User:
-    """The person (and organisation) of a session, read in the request's transaction by a
-    session of its own, closed at once: a copy that no request's session holds."""
-    with Session(bind=db.session.connection()) as reader:
-        return _read_user(reader, session_token) or _NO_USER
 
 
 def find_user_by_email(email: str) -> User | None:

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import Select, bindparam, func, literal, select, union_all
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from nrhub import caching
 from nrhub.auth.models import User
@@ -126,16 +126,38 @@ def counts_by_campaign(campaign_ids: Sequence[int]) -> dict[int, CampaignCounts]
     return result
 
 
-def get_campaign_for(user: User, campaign_id: int, *, details: bool = True) -> Campaign:
-    """The campaign with its categories and clauses (``details``), or 404 if this person
-    may not see it (one statement: a campaign has a few of each)."""
-    query = _visible(user).where(Campaign.id == campaign_id)
-    if details:
-        query = query.options(joinedload(Campaign.categories), joinedload(Campaign.clauses))
+def get_campaign_for(user: User, campaign_id: int) -> Campaign:
+    """The campaign with its categories and clauses, or 404 if this person may not see it
+    (one statement: a campaign has a few of each)."""
+    query = (
+        _visible(user)
+        .where(Campaign.id == campaign_id)
+        .options(joinedload(Campaign.categories), joinedload(Campaign.clauses))
+    )
     campaign = db.session.execute(query).unique().scalar_one_or_none()
     if campaign is None:
         raise campaign_not_found()
     return campaign
+
+
+def shown_campaign_for(user: User, campaign_id: int) -> Campaign:
+    """:func:`get_campaign_for` without details, for a page that only shows the campaign:
+    kept by each worker until the next committed write to the campaign pages' data
+    (``caching.Area.CAMPAIGNS``), as its page is read far more often than it changes."""
+    campaign = caching.kept_instance(
+        "campaigns",
+        campaign_id,
+        partial(_read_campaign, campaign_id=campaign_id),
+        area=caching.Area.CAMPAIGNS,
+        seconds=cache_seconds(),
+    )
+    if campaign is None or not state_visible_to(user, campaign.state):
+        raise campaign_not_found()
+    return campaign
+
+
+def _read_campaign(session: Session, campaign_id: int) -> Campaign | None:
+    return session.get(Campaign, campaign_id)
 
 
 def cache_seconds() -> int:

@@ -51,8 +51,8 @@ def index() -> ResponseReturnValue:
 @bp.get("/<int:campaign_id>")
 @member_required
 def detail(campaign_id: int) -> ResponseReturnValue:
-    # Its categories and clauses are kept (queries.campaign_details).
-    campaign = queries.get_campaign_for(current_user, campaign_id, details=False)
+    # The campaign, its categories and clauses are kept (queries.campaign_details).
+    campaign = queries.shown_campaign_for(current_user, campaign_id)
     return render_detail(campaign)
 
 

@@ -16,7 +16,7 @@ from nrhub.agreements.models import MembershipAgreement
 from nrhub.campaigns import orders as order_services
 from nrhub.campaigns import queries
 from nrhub.campaigns import services as campaign_services
-from nrhub.campaigns.models import CampaignOffer
+from nrhub.campaigns.models import Campaign, CampaignOffer, CampaignState
 from nrhub.campaigns.services import CampaignData
 from nrhub.catalog.maintenance import active_by_listing
 from nrhub.catalog.models import Category, MaintenanceKind
@@ -177,3 +177,34 @@ def test_the_kept_details_read_only_the_campaigns_area(app, make_campaign):  # t
         details = queries.campaign_details(campaign_id)
     assert len(details.categories) == 2
     assert tables and tables <= caching.AREA_TABLES[caching.Area.CAMPAIGNS]
+
+
+def test_the_kept_campaign_follows_a_committed_change_and_each_person_s_rights(
+    cached_app, client, people, make_campaign, listing, make_offer
+):  # type: ignore[no-untyped-def]
+    campaign = make_campaign(title="Campagne hiver")
+    make_offer(campaign, listing, 10)
+    with unit_of_work():
+        db.session.get(Campaign, campaign.id).state = CampaignState.DRAFT  # type: ignore[union-attr]
+    coordinator = cached_app.test_client()
+    login(coordinator, people.coordinator.email)
+    assert coordinator.get(f"/campagnes/{campaign.id}").status_code == 200  # kept
+    # The kept draft is not shown to a buyer...
+    login(client, people.buyer.email)
+    assert client.get(f"/campagnes/{campaign.id}").status_code == 404
+    with unit_of_work():
+        db.session.get(Campaign, campaign.id).state = CampaignState.OPEN  # type: ignore[union-attr]
+    # ... and its committed opening shows at once, with no campaign row read again.
+    campaign_id = campaign.id
+    assert client.get(f"/campagnes/{campaign_id}").status_code == 200
+    db.session.expunge_all()  # as a worker's request, which begins with an empty session
+    with tables_read() as tables:
+        html = client.get(f"/campagnes/{campaign_id}").get_data(as_text=True)
+    assert "Campagne hiver" in html
+    assert "campaign" not in tables
+    # Behind the application's back (no generation moves), the kept copy is what shows.
+    with db.engine.begin() as connection:
+        connection.execute(
+            update(Campaign).where(Campaign.id == campaign_id).values(title="Campagne été")
+        )
+    assert "Campagne hiver" in client.get(f"/campagnes/{campaign_id}").get_data(as_text=True)
