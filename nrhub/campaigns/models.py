@@ -20,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from nrhub.agreements.models import FrameworkLot
+from nrhub.campaigns import demand
 from nrhub.catalog.models import Category, Listing
 from nrhub.clauses.models import Clause
 from nrhub.db import Money, UTCDateTime, utcnow
@@ -282,3 +283,21 @@ class OrderEvent(Model):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     action: Mapped[str] = mapped_column(String(20))
     lines: Mapped[list[dict[str, int]]] = mapped_column(JSON, default=list)
+
+
+class OfferDemand(Model):
+    """The units that buyers' active orders ask of an offer: the sum of their lines, kept by
+    the database itself (triggers on the order lines and the orders' status, whichever way
+    they are written: :mod:`nrhub.campaigns.demand`), so that a campaign page reads a
+    hundred rows instead of summing every line of every order."""
+
+    __tablename__ = "offer_demand"
+
+    offer_id: Mapped[int] = mapped_column(
+        ForeignKey("campaign_offer.id", ondelete="CASCADE"), primary_key=True
+    )
+    quantity: Mapped[int] = mapped_column(default=0)
+
+
+# Its triggers, once db.create_all() has created every table.
+demand.register(db.metadata)

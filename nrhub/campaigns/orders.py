@@ -158,8 +158,10 @@ def _new_order(campaign_id: int, by: User, now: dt.datetime) -> Order:
     return order
 
 
-# Built once, as the statements below. FOR SHARE: an offer cannot be withdrawn or refused
-# while an order takes it.
+# Built once, as the statements below. The offers an order changes are locked (FOR NO KEY
+# UPDATE: the lines' foreign keys still take them), in the order of their ids: an offer
+# cannot be withdrawn or refused while an order takes it, and two orders update the
+# offers' demand (nrhub.campaigns.demand) one after the other, never in a circle.
 _HOLD_OFFERS = (
     select(CampaignOffer.id)
     .where(
@@ -167,7 +169,19 @@ _HOLD_OFFERS = (
         CampaignOffer.campaign_id == bindparam("campaign_id"),
         CampaignOffer.status == OfferStatus.ACCEPTED,
     )
-    .with_for_update(read=True)
+    .order_by(CampaignOffer.id)
+    .with_for_update(key_share=True)
+)
+# Those of an order's lines, for its cancellation.
+_HOLD_OFFERS_OF_ORDER = (
+    select(CampaignOffer.id)
+    .where(
+        CampaignOffer.id.in_(
+            select(OrderLine.offer_id).where(OrderLine.order_id == bindparam("order_id"))
+        )
+    )
+    .order_by(CampaignOffer.id)
+    .with_for_update(key_share=True)
 )
 # The order is locked, then its lines are read by a second statement: under
 # READ COMMITTED a statement that waits for a lock still reads the other tables as they
@@ -303,6 +317,8 @@ def cancel_order(order: Order, *, by: User, now: dt.datetime | None = None) -> O
     held = _held(order.campaign_id, order.buyer_id, now)  # its membership is not checked
     held.check_open(now)
     lot_id = held.framework_lot_id
+    # Before the order's row, as an order change takes them.
+    db.session.execute(_HOLD_OFFERS_OF_ORDER, {"order_id": order.id}).all()
     amount_before = calloffs.order_amount(order.id) if lot_id else Decimal("0")
     if not move_order(order.id, (OrderStatus.ACTIVE,), OrderStatus.CANCELLED, updated_at=now):
         raise ConflictError(_("Cette commande est déjà annulée."))

@@ -27,6 +27,7 @@ from nrhub.campaigns.models import (
     CampaignOffer,
     CampaignOfferTier,
     CampaignState,
+    OfferDemand,
     OfferStatus,
     Order,
     OrderEvent,
@@ -359,8 +360,8 @@ def offer_figures(
     committed units (what consolidation can allocate), among the tiers the committed units
     can reach (the offer's own tiers, else the listing's); the next tier is given only when
     reachable. Three SQL statements whatever the number of offers and orders: the offers
-    (:func:`offer_rows`: two), and their pooled quantities (one GROUP BY over the order
-    lines). Columns, not entities: a page reads a hundred offers.
+    (:func:`offer_rows`: two), and their pooled quantities (:func:`pooled_quantities`: the
+    demand the database keeps). Columns, not entities: a page reads a hundred offers.
     """
     rows = offer_rows(campaign_id, statuses, refurbisher_id)
     return with_pooled_figures(rows, pooled_quantities(campaign_id) if rows else {})
@@ -490,15 +491,15 @@ def applicable_tiers(campaign_id: int) -> dict[int, AppliedTiers]:
 
 # Run on every campaign page and order: built once, the campaign as a parameter.
 _POOLED_QUANTITIES = (
-    select(OrderLine.offer_id, func.sum(OrderLine.quantity).label("quantity"))
-    .join(Order, OrderLine.order_id == Order.id)
-    .where(Order.campaign_id == bindparam("campaign_id"), Order.status == OrderStatus.ACTIVE)
-    .group_by(OrderLine.offer_id)
+    select(OfferDemand.offer_id, OfferDemand.quantity)
+    .join(CampaignOffer, CampaignOffer.id == OfferDemand.offer_id)
+    .where(CampaignOffer.campaign_id == bindparam("campaign_id"), OfferDemand.quantity > 0)
 )
 
 
 def pooled_quantities(campaign_id: int) -> dict[int, int]:
-    """Units ordered per offer by all buyers' active orders (one GROUP BY)."""
+    """Units ordered per offer by all buyers' active orders: the sums the database keeps
+    (:mod:`nrhub.campaigns.demand`), one row per offer asked for."""
     rows = db.session.execute(_POOLED_QUANTITIES, {"campaign_id": campaign_id})
     return {offer_id: int(total) for offer_id, total in rows}
 

@@ -19,9 +19,11 @@ from nrhub.campaigns.models import (
     Campaign,
     CampaignOffer,
     CampaignState,
+    OfferDemand,
     OfferStatus,
     Order,
     OrderEvent,
+    OrderLine,
     OrderStatus,
 )
 from nrhub.catalog.models import Category, Listing
@@ -300,3 +302,53 @@ def test_ten_calls_for_stock_publish_it_once(app, race_server):  # type: ignore[
     assert db.session.get(Campaign, campaign.id).state == CampaignState.CALL_FOR_STOCK
     assert _audit("campaign.call_published") == 1
     assert _count(OutboxMail) - mails_before == 1
+
+
+def test_orders_racing_on_the_same_offers_count_every_unit(app, race_server):  # type: ignore[no-untyped-def]
+    """Buyers changing their orders at once, each on the same offers in another order: none
+    waits for another in a circle (no 409), and each offer's demand is the sum of the
+    lines."""
+    world = _world()
+    listings = [
+        ListingFactory(refurbisher=world.refurbisher.organisation, quantity=STOCK) for _ in range(3)
+    ]
+    commit_setup()
+    campaign = db.session.get(Campaign, world.campaign_id)
+    with unit_of_work():
+        offer_ids = [world.offer_id]
+        for listing in listings:
+            offer = offer_services.commit_offer(campaign, listing.id, 5, by=world.refurbisher)
+            offer_services.decide_offer(offer, True, by=world.coordinator)
+            offer_ids.append(offer.id)
+    buyers = [UserFactory(organisation=BuyerFactory()) for _ in range(12)]
+    tokens = [token_for(buyer) for buyer in buyers]
+    calls = []
+    for index, token in enumerate(tokens):
+        order = offer_ids[index % 4 :] + offer_ids[: index % 4]
+        if index % 2:
+            order.reverse()
+        lines = [{"offer_id": oid, "quantity": 1 + (index + n) % 3} for n, oid in enumerate(order)]
+        calls.append(
+            api_call(
+                race_server,
+                token,
+                "PUT",
+                f"/campaigns/{world.campaign_id}/order",
+                json={"lines": lines},
+            )
+        )
+    assert statuses(race(calls)) == [200] * len(calls)
+    db.session.expire_all()
+    summed = dict(
+        db.session.execute(
+            select(OrderLine.offer_id, func.sum(OrderLine.quantity))
+            .join(Order, Order.id == OrderLine.order_id)
+            .where(Order.campaign_id == world.campaign_id, Order.status == OrderStatus.ACTIVE)
+            .group_by(OrderLine.offer_id)
+        ).all()
+    )
+    kept = dict(db.session.execute(select(OfferDemand.offer_id, OfferDemand.quantity)).all())
+    assert sum(summed.values()) == sum(
+        1 + (i + n) % 3 for i in range(len(buyers)) for n in range(4)
+    )
+    assert kept == summed

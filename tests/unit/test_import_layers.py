@@ -48,6 +48,7 @@ LAYER_OF_NAME = {
     "models": "models",
     "labels": "models",
     "search": "models",  # the catalogue's search index, declared with its table
+    "demand": "models",  # the offers' demand triggers, declared with their table
     "communes": "models",
     "geo": "core",
     "formatting": "core",
