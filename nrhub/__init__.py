@@ -116,7 +116,13 @@ def _init_extensions(app: Flask) -> None:
         models,  # noqa: F401  (register every table)
     )
     from nrhub.catalog import search
-    from nrhub.db import configure_sqlite, ping_when_idle, sqlite_write_intent
+    from nrhub.db import (
+        begin_at_first_write,
+        configure_sqlite,
+        ping_when_idle,
+        read_until_first_write,
+        sqlite_write_intent,
+    )
     from nrhub.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 
     db.init_app(app)
@@ -142,10 +148,14 @@ def _init_extensions(app: Flask) -> None:
         else:
             # A file has no connection that a restart or a network could break.
             ping_when_idle(db.engine, app.config["DATABASE_PING_IDLE_SECONDS"])
+            begin_at_first_write(db.engine)
 
     @app.before_request
     def _read_only_requests_stay_deferred() -> None:
-        sqlite_write_intent.set(request.method not in ("GET", "HEAD", "OPTIONS"))
+        reads = request.method in ("GET", "HEAD", "OPTIONS")
+        sqlite_write_intent.set(not reads)
+        if reads and db.engine.dialect.name == "postgresql":
+            read_until_first_write(db.session())
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

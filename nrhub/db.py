@@ -21,7 +21,8 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy.sql.selectable import GenerativeSelect
 from sqlalchemy.types import TypeDecorator
 
 # The money helpers live in nrhub.money (pure, no database); kept importable from here.
@@ -197,6 +198,50 @@ def ping_when_idle(engine: Engine, idle_seconds: float) -> None:
         except engine.dialect.loaded_dbapi.Error as err:
             # The pool discards this connection and checks out a new one.
             raise DisconnectionError("connection closed while in the pool") from err
+
+
+_READING = "nrhub_reading_until_first_write"
+_LAZY_BEGIN: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def read_until_first_write(session: Session) -> None:
+    """PostgreSQL: run the session's statements outside any transaction until the first one
+    that writes or locks (:func:`_writes`), which begins it (a BEGIN just before); the unit
+    of work then commits or rolls it back as always.
+
+    Under READ COMMITTED each statement of a transaction reads what was committed before it
+    began, as a statement outside one does: the reads before the first write read the same.
+    A page that only reads spares its BEGIN and COMMIT, two round trips. For the requests
+    that read (GET), at their start: a session that has begun already is left as it is."""
+    if session.in_transaction():
+        return
+    connection = session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    connection.info[_READING] = True
+
+
+def _writes(statement: Any) -> bool:
+    """Whether ``statement`` must run in the transaction: anything but a plain SELECT (a
+    write, a locking read, a savepoint, SQL given as text)."""
+    if isinstance(statement, GenerativeSelect):
+        return statement._for_update_arg is not None
+    return True
+
+
+def begin_at_first_write(engine: Engine) -> None:
+    """The events of :func:`read_until_first_write` (once per engine)."""
+    if engine in _LAZY_BEGIN:
+        return
+    _LAZY_BEGIN.add(engine)
+
+    @event.listens_for(engine, "before_execute")
+    def _begin_before_writing(connection: Connection, statement: Any, *_args: Any) -> None:
+        if connection.info.get(_READING) and _writes(statement):
+            connection.info[_READING] = False
+            connection.exec_driver_sql("BEGIN")
+
+    @event.listens_for(engine, "checkin")
+    def _forget_on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info.pop(_READING, None)
 
 
 def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:

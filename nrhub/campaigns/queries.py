@@ -527,6 +527,33 @@ def buyer_order(campaign_id: int, buyer_id: int) -> Order | None:
     )
 
 
+class OrderedLine(NamedTuple):
+    """What a campaign page shows of a line of the buyer's order."""
+
+    offer_id: int
+    quantity: int
+    maintenance_offer_id: int | None
+
+
+_BUYER_ORDER_LINES = (
+    select(Order, OrderLine.offer_id, OrderLine.quantity, OrderLine.maintenance_offer_id)
+    .outerjoin(OrderLine, OrderLine.order_id == Order.id)
+    .where(Order.campaign_id == bindparam("campaign_id"), Order.buyer_id == bindparam("buyer_id"))
+)
+
+
+def buyer_order_lines(campaign_id: int, buyer_id: int) -> tuple[Order | None, list[OrderedLine]]:
+    """:func:`buyer_order` for its page: the order, and its lines as plain rows (one
+    statement; a page reads a few figures of each line, not the entity)."""
+    rows = db.session.execute(
+        _BUYER_ORDER_LINES, {"campaign_id": campaign_id, "buyer_id": buyer_id}
+    ).all()
+    if not rows:
+        return None, []
+    lines = [OrderedLine(*row[1:]) for row in rows if row.offer_id is not None]
+    return rows[0][0], lines
+
+
 def get_order_for(user: User, campaign: Campaign, order_id: int) -> Order:
     """An order with its lines: its buyer's people and coordinators only, else 404."""
     query = (
@@ -634,6 +661,8 @@ class CampaignPage:
     details: CampaignDetails
     offers: list[OfferFigures]
     order: Order | None = None
+    # The lines of ``order`` (the buyer's).
+    order_lines: list[OrderedLine] = field(default_factory=list)
     orders: list[OrderSummary] | None = None
     listings: Sequence[Listing] = ()
     ordering_open: bool = False
@@ -650,7 +679,7 @@ class CampaignPage:
     def my_maintenance(self) -> dict[int, int | None]:
         if self.order is None or self.order.status != OrderStatus.ACTIVE:
             return {}
-        return {line.offer_id: line.maintenance_offer_id for line in self.order.lines}
+        return {line.offer_id: line.maintenance_offer_id for line in self.order_lines}
 
     @cached_property
     def estimate(self) -> OrderEstimate:
@@ -660,7 +689,7 @@ class CampaignPage:
     def my_quantities(self) -> dict[int, int]:
         if self.order is None or self.order.status != OrderStatus.ACTIVE:
             return {}
-        return {line.offer_id: line.quantity for line in self.order.lines}
+        return {line.offer_id: line.quantity for line in self.order_lines}
 
 
 def campaign_page(user: User, campaign: Campaign, now: dt.datetime) -> CampaignPage:
@@ -683,7 +712,7 @@ def campaign_page(user: User, campaign: Campaign, now: dt.datetime) -> CampaignP
             page.listings = committable_listings(campaign, user.organisation_id)
     else:
         page.offers = displayed_offer_figures(campaign.id)
-        page.order = buyer_order(campaign.id, user.organisation_id)
+        page.order, page.order_lines = buyer_order_lines(campaign.id, user.organisation_id)
     page.maintenance = _displayed_maintenance(page.offers)
     return page
 
