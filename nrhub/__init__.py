@@ -120,7 +120,6 @@ def _init_extensions(app: Flask) -> None:
         begin_at_first_write,
         configure_sqlite,
         ping_when_idle,
-        read_until_first_write,
         sqlite_write_intent,
     )
     from nrhub.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
@@ -148,14 +147,11 @@ def _init_extensions(app: Flask) -> None:
         else:
             # A file has no connection that a restart or a network could break.
             ping_when_idle(db.engine, app.config["DATABASE_PING_IDLE_SECONDS"])
-            begin_at_first_write(db.engine)
+            begin_at_first_write(db.engine, db.session.session_factory.class_, _reading)
 
     @app.before_request
     def _read_only_requests_stay_deferred() -> None:
-        reads = request.method in ("GET", "HEAD", "OPTIONS")
-        sqlite_write_intent.set(not reads)
-        if reads and db.engine.dialect.name == "postgresql":
-            read_until_first_write(db.session())
+        sqlite_write_intent.set(request.method not in READING_METHODS)
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -165,6 +161,15 @@ def _init_extensions(app: Flask) -> None:
     from nrhub.auth.services import user_for_session
 
     login_manager.user_loader(user_for_session)
+
+
+# The requests that read: SQLite defers their transactions, PostgreSQL begins none until
+# they write (nrhub.db.read_until_first_write).
+READING_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def _reading() -> bool:
+    return has_request_context() and request.method in READING_METHODS
 
 
 def _ensure_sqlite_directory(app: Flask) -> None:

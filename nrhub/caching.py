@@ -20,14 +20,14 @@ pages read only the tables listed here.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable
 from enum import IntEnum
 from functools import partial
 from typing import Any, TypeVar, cast
 
 from flask import Flask, current_app, g
 from markupsafe import Markup
-from sqlalchemy import Connection, Integer, Row, event, insert, select, update
+from sqlalchemy import Connection, Integer, event, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
@@ -148,23 +148,8 @@ def areas_of(tables: Iterable[str]) -> set[Area]:
 def generation(area: Area) -> int:
     """The data generation of ``area``; every area's is read once per request."""
     if "cache_generations" not in g:
-        g.cache_generations = {row.id: row.value for row in _read_generations()}
+        g.cache_generations = {row.id: row.value for row in db.session.execute(_READ_GENERATIONS)}
     return int(g.cache_generations.get(int(area), 0))
-
-
-def _read_generations() -> Sequence[Row[Any, Any]]:
-    """Every area's generation, read in the request's transaction once it has begun.
-
-    Before (a page served from the cache may read nothing else), PostgreSQL reads them in
-    one statement outside any transaction: under READ COMMITTED each statement of a
-    transaction sees the commits made before it began anyway, so this reads what the
-    transaction would, and spares its BEGIN and COMMIT, two round trips on every cached
-    page. SQLite keeps its deferred transaction (no round trip there)."""
-    session = db.session()
-    if session.in_transaction() or db.engine.dialect.name != "postgresql":
-        return session.execute(_READ_GENERATIONS).all()
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        return connection.execute(_READ_GENERATIONS).all()
 
 
 def keeps(seconds: int) -> bool:

@@ -6,6 +6,7 @@ import contextvars
 import datetime as dt
 import time
 import weakref
+from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
@@ -21,7 +22,7 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction
 from sqlalchemy.sql.selectable import GenerativeSelect
 from sqlalchemy.types import TypeDecorator
 
@@ -204,18 +205,17 @@ _READING = "nrhub_reading_until_first_write"
 _LAZY_BEGIN: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
-def read_until_first_write(session: Session) -> None:
-    """PostgreSQL: run the session's statements outside any transaction until the first one
-    that writes or locks (:func:`_writes`), which begins it (a BEGIN just before); the unit
-    of work then commits or rolls it back as always.
+def read_until_first_write(connection: Connection) -> None:
+    """PostgreSQL: run the statements of ``connection``, which a session has just taken
+    (nothing sent yet), outside any transaction until the first one that writes or locks
+    (:func:`_writes`), which begins it (a BEGIN just before); the unit of work then commits
+    or rolls it back as always. Back in the pool, the connection is as it was.
 
     Under READ COMMITTED each statement of a transaction reads what was committed before it
     began, as a statement outside one does: the reads before the first write read the same.
-    A page that only reads spares its BEGIN and COMMIT, two round trips. For the requests
-    that read (GET), at their start: a session that has begun already is left as it is."""
-    if session.in_transaction():
-        return
-    connection = session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    A page that only reads spares its BEGIN and COMMIT, two round trips."""
+    raw: Any = connection.connection.driver_connection
+    raw.autocommit = True  # psycopg: no BEGIN before the next statement
     connection.info[_READING] = True
 
 
@@ -227,11 +227,22 @@ def _writes(statement: Any) -> bool:
     return True
 
 
-def begin_at_first_write(engine: Engine) -> None:
-    """The events of :func:`read_until_first_write` (once per engine)."""
+def begin_at_first_write(
+    engine: Engine, session_class: type[Session], reading: Callable[[], bool]
+) -> None:
+    """The events of :func:`read_until_first_write`, for the connections that sessions of
+    ``session_class`` take while ``reading()`` (once per engine)."""
     if engine in _LAZY_BEGIN:
         return
     _LAZY_BEGIN.add(engine)
+
+    @event.listens_for(session_class, "after_begin")
+    def _reads_outside_a_transaction(
+        _session: Session, transaction: SessionTransaction, connection: Connection
+    ) -> None:
+        # A savepoint's begin is the same connection, in its transaction already.
+        if not transaction.nested and connection.engine is engine and reading():
+            read_until_first_write(connection)
 
     @event.listens_for(engine, "before_execute")
     def _begin_before_writing(connection: Connection, statement: Any, *_args: Any) -> None:
@@ -240,8 +251,10 @@ def begin_at_first_write(engine: Engine) -> None:
             connection.exec_driver_sql("BEGIN")
 
     @event.listens_for(engine, "checkin")
-    def _forget_on_checkin(_dbapi_connection: Any, record: Any) -> None:
-        record.info.pop(_READING, None)
+    def _restore_on_checkin(dbapi_connection: Any, record: Any) -> None:
+        # Rolled back or committed by then: the server is outside any transaction.
+        if record.info.pop(_READING, None) is not None and not dbapi_connection.closed:
+            dbapi_connection.autocommit = False
 
 
 def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
