@@ -74,7 +74,8 @@ class Config:
     MAIL_SEND_AT_ONCE = _bool("MAIL_SEND_AT_ONCE", False)
 
     # Rate limits and account lock
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Each worker's memory by default (nrhub.ratelimit), redis://... to share the counters.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "nrhub-memory://")
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600 per minute")
@@ -148,7 +149,7 @@ class TestingConfig(Config):
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
     ARGON2_PARALLELISM = 1
-    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_STORAGE_URI = "nrhub-memory://"
     MAIL_BACKEND = "locmem"
     MAIL_SEND_AT_ONCE = True
     CACHE_TYPE = "NullCache"  # every test sees fresh data

@@ -12,6 +12,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 
+from nrhub import ratelimit  # noqa: F401  (registers the nrhub-memory:// storage)
 from nrhub.db import Base
 
 db = SQLAlchemy(model_class=Base)
