@@ -23,7 +23,6 @@ from tests.races.conftest import api_call, commit_setup, race, statuses, token_f
 from tests.races.test_ledger_donations import browser, copies
 
 COPIES = 6
-TODAY = paris_today()
 
 
 def test_parallel_credit_notes_of_the_same_units_credit_them_once(app, race_server):  # type: ignore[no-untyped-def]
@@ -32,7 +31,7 @@ def test_parallel_credit_notes_of_the_same_units_credit_them_once(app, race_serv
     delivery = delivery_of(world, "a", 1)
     ship_and_receive(world, delivery)
     refurbisher = world.people["refurbisher_a"]
-    invoice = f.run(issue_invoice, delivery, "FA-2026-1", TODAY, by=refurbisher)
+    invoice = f.run(issue_invoice, delivery, "FA-2026-1", paris_today(), by=refurbisher)
     line = (
         db.session.execute(
             select(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id).order_by(InvoiceLine.id)
@@ -51,7 +50,7 @@ def test_parallel_credit_notes_of_the_same_units_credit_them_once(app, race_serv
             f"/invoices/{invoice_id}/credit-notes",
             json={
                 "number": f"AV-RACE-{n}",
-                "issued_on": TODAY.isoformat(),
+                "issued_on": paris_today().isoformat(),
                 "reason": "Unités refusées à la livraison",
                 "lines": [{"line_id": line_id, "quantity": units}],
             },
@@ -80,7 +79,7 @@ def test_parallel_not_delivered_records_close_the_delivery_once(app, race_server
     f.run(
         consolidation.ship_delivery,
         delivery,
-        TODAY,
+        paris_today(),
         None,
         by=world.people["refurbisher_a"],
         notify=False,
@@ -163,7 +162,7 @@ def test_parallel_declarations_marked_published_keep_the_first(app, race_server)
     world = scenario()
     buyer = world.people["buyer1"]
     buyer_org = buyer.organisation_id
-    year = TODAY.year - 1
+    year = paris_today().year - 1
     session = browser(race_server, buyer)
     page = session.get(f"{race_server.url}/indicateurs?annee={year}", timeout=60)
     assert page.status_code == 200, page.text[:500]
