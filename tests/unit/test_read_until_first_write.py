@@ -80,8 +80,9 @@ def test_a_page_sends_neither_begin_nor_commit(organisation, client, monkeypatch
     assert sent == []
 
 
-def test_a_page_without_database_takes_no_connection(organisation, client):  # type: ignore[no-untyped-def]
-    """The health check, the benchmark's ceiling, costs no round trip and no connection."""
+def test_a_page_without_database_takes_no_connection(app, client):  # type: ignore[no-untyped-def]
+    """The health check, the benchmark's ceiling, costs no round trip and no connection
+    (on either database)."""
     taken: list[object] = []
     db.session.commit()
 
