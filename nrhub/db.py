@@ -72,6 +72,7 @@ def bulk_insert(
         return
     names = ", ".join(table.c[name].name for name in columns)  # KeyError on a typo
     if connection.dialect.name == "postgresql":
+        begin_if_reading(connection)  # COPY goes round SQLAlchemy's events
         driver: Any = connection.connection.driver_connection  # psycopg's, untyped here
         cursor = driver.cursor()
         with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
@@ -219,6 +220,13 @@ def read_until_first_write(connection: Connection) -> None:
     connection.info[_READING] = True
 
 
+def begin_if_reading(connection: Connection) -> None:
+    """Begin the transaction of a connection still reading outside one (a write is next)."""
+    if connection.info.get(_READING):
+        connection.info[_READING] = False
+        connection.exec_driver_sql("BEGIN")
+
+
 def _writes(statement: Any) -> bool:
     """Whether ``statement`` must run in the transaction: anything but a plain SELECT (a
     write, a locking read, a savepoint, SQL given as text)."""
@@ -246,9 +254,8 @@ def begin_at_first_write(
 
     @event.listens_for(engine, "before_execute")
     def _begin_before_writing(connection: Connection, statement: Any, *_args: Any) -> None:
-        if connection.info.get(_READING) and _writes(statement):
-            connection.info[_READING] = False
-            connection.exec_driver_sql("BEGIN")
+        if _writes(statement):
+            begin_if_reading(connection)
 
     @event.listens_for(engine, "checkin")
     def _restore_on_checkin(dbapi_connection: Any, record: Any) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import event, select, update
+from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
 from nrhub.db import read_until_first_write
@@ -95,3 +95,20 @@ def test_a_page_without_database_takes_no_connection(app, client):  # type: igno
     finally:
         event.remove(db.engine, "checkout", _checkout)
     assert taken == []
+
+
+def test_a_copy_begins_the_transaction_too(organisation: Organisation) -> None:
+    """``COPY`` (nrhub.db.bulk_insert) is sent by the driver, round SQLAlchemy's events."""
+    from psycopg.pq import TransactionStatus
+
+    from nrhub.audit.models import AuditEvent
+    from nrhub.db import bulk_insert, utcnow
+
+    session = db.session()
+    read_until_first_write(session.connection())
+    table = AuditEvent.__table__
+    columns = ("action", "object_type", "at", "details")
+    bulk_insert(session.connection(), table, columns, [("test.copy", "", utcnow(), "{}")])
+    assert _status(session) == TransactionStatus.INTRANS
+    session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(table)) == 0
