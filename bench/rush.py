@@ -63,10 +63,8 @@ from nrhub.campaigns.models import (
     Campaign,
     CampaignOffer,
     CampaignState,
-    Order,
-    OrderLine,
-    OrderStatus,
 )
+from nrhub.campaigns.queries import pooled_quantities
 from nrhub.catalog.models import Category, Listing
 from nrhub.consolidation.models import Allocation
 from nrhub.db import utcnow
@@ -277,14 +275,7 @@ def _measure(wrk: str, server: Server, world: RushWorld, data: Path) -> None:
 
 def _report_stock(world: RushWorld) -> None:
     """Close and consolidate the campaign, then count the units promised beyond stock."""
-    demand = dict(
-        db.session.execute(
-            select(OrderLine.offer_id, func.sum(OrderLine.quantity))
-            .join(Order, Order.id == OrderLine.order_id)
-            .where(Order.campaign_id == world.campaign_id, Order.status == OrderStatus.ACTIVE)
-            .group_by(OrderLine.offer_id)
-        ).all()
-    )
+    demand = pooled_quantities(world.campaign_id)
     committed = dict(
         db.session.execute(
             select(CampaignOffer.id, CampaignOffer.committed_quantity).where(

@@ -42,17 +42,5 @@ def upgrade():
 
 
 def downgrade():
-    if op.get_bind().dialect.name == 'postgresql':
-        op.execute("DROP TRIGGER IF EXISTS offer_demand_of_line ON purchase_request_line")
-        op.execute("DROP TRIGGER IF EXISTS offer_demand_of_order_status ON purchase_request")
-        op.execute("DROP TRIGGER IF EXISTS offer_demand_of_order_deleted ON purchase_request")
-        op.execute("DROP TRIGGER IF EXISTS offer_demand_of_offer ON campaign_offer")
-        for function in ('line', 'order', 'offer'):
-            op.execute(f"DROP FUNCTION IF EXISTS nrhub_offer_demand_of_{function}()")
-    else:
-        for trigger in (
-            'line_inserted', 'line_deleted', 'line_updated', 'order_status', 'order_deleted',
-            'offer_inserted',
-        ):
-            op.execute(f"DROP TRIGGER IF EXISTS offer_demand_{trigger}")
+    demand.uninstall(op.get_bind())
     op.drop_table('offer_demand')

@@ -152,6 +152,38 @@ def install(connection: Connection) -> None:
         connection.exec_driver_sql(statement)
 
 
+# The triggers and functions above, by name, for migration 0020's downgrade.
+_POSTGRESQL_TRIGGERS = {
+    "offer_demand_of_line": "purchase_request_line",
+    "offer_demand_of_order_status": "purchase_request",
+    "offer_demand_of_order_deleted": "purchase_request",
+    "offer_demand_of_offer": "campaign_offer",
+}
+_POSTGRESQL_FUNCTIONS = ("line", "order", "offer")
+_SQLITE_TRIGGERS = (
+    "line_inserted",
+    "line_deleted",
+    "line_updated",
+    "order_status",
+    "order_deleted",
+    "offer_inserted",
+)
+
+
+def uninstall(connection: Connection) -> None:
+    """Drop the triggers (and PostgreSQL's functions) :func:`install` creates."""
+    if connection.dialect.name == "postgresql":
+        for trigger, table in _POSTGRESQL_TRIGGERS.items():
+            connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {trigger} ON {table}")
+        for function in _POSTGRESQL_FUNCTIONS:
+            connection.exec_driver_sql(
+                f"DROP FUNCTION IF EXISTS nrhub_offer_demand_of_{function}()"
+            )
+        return
+    for trigger in _SQLITE_TRIGGERS:
+        connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS offer_demand_{trigger}")
+
+
 def _after_create(_metadata: Any, connection: Connection, **_kw: Any) -> None:
     install(connection)
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from sqlalchemy import Date, Result, bindparam, delete, select
+from sqlalchemy import Date, Result, Select, bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -158,30 +158,30 @@ def _new_order(campaign_id: int, by: User, now: dt.datetime) -> Order:
     return order
 
 
-# Built once, as the statements below. The offers an order changes are locked (FOR NO KEY
-# UPDATE: the lines' foreign keys still take them), in the order of their ids: an offer
-# cannot be withdrawn or refused while an order takes it, and two orders update the
-# offers' demand (nrhub.campaigns.demand) one after the other, never in a circle.
-_HOLD_OFFERS = (
-    select(CampaignOffer.id)
-    .where(
-        CampaignOffer.id.in_(bindparam("offer_ids", expanding=True)),
-        CampaignOffer.campaign_id == bindparam("campaign_id"),
-        CampaignOffer.status == OfferStatus.ACCEPTED,
+def _offers_held(*conditions: Any) -> Select[int]:
+    """The ids of the offers meeting ``conditions``, locked (FOR NO KEY UPDATE: the lines'
+    foreign keys still take them) in the order of their ids: an offer cannot be withdrawn
+    or refused while an order takes it, and two orders update the offers' demand
+    (nrhub.campaigns.demand) one after the other, never in a circle."""
+    return (
+        select(CampaignOffer.id)
+        .where(*conditions)
+        .order_by(CampaignOffer.id)
+        .with_for_update(key_share=True)
     )
-    .order_by(CampaignOffer.id)
-    .with_for_update(key_share=True)
+
+
+# Built once, as the statements below: the offers an order changes...
+_HOLD_OFFERS = _offers_held(
+    CampaignOffer.id.in_(bindparam("offer_ids", expanding=True)),
+    CampaignOffer.campaign_id == bindparam("campaign_id"),
+    CampaignOffer.status == OfferStatus.ACCEPTED,
 )
-# Those of an order's lines, for its cancellation.
-_HOLD_OFFERS_OF_ORDER = (
-    select(CampaignOffer.id)
-    .where(
-        CampaignOffer.id.in_(
-            select(OrderLine.offer_id).where(OrderLine.order_id == bindparam("order_id"))
-        )
+# ... and those of an order's lines, for its cancellation.
+_HOLD_OFFERS_OF_ORDER = _offers_held(
+    CampaignOffer.id.in_(
+        select(OrderLine.offer_id).where(OrderLine.order_id == bindparam("order_id"))
     )
-    .order_by(CampaignOffer.id)
-    .with_for_update(key_share=True)
 )
 # The order is locked, then its lines are read by a second statement: under
 # READ COMMITTED a statement that waits for a lock still reads the other tables as they

@@ -16,7 +16,14 @@ import pytest
 from nrhub.auth.models import User
 from nrhub.campaigns import offers as offer_services
 from nrhub.campaigns import services
-from nrhub.campaigns.models import Campaign, CampaignOffer, CampaignState
+from nrhub.campaigns.models import (
+    Campaign,
+    CampaignOffer,
+    CampaignState,
+    Order,
+    OrderLine,
+    OrderStatus,
+)
 from nrhub.campaigns.pricing import Tier
 from nrhub.catalog.models import Category, Listing
 from nrhub.db import utcnow
@@ -153,6 +160,18 @@ def free_stock(listing_id: int) -> int:
     return db.session.execute(
         db.select(Listing.quantity).where(Listing.id == listing_id)
     ).scalar_one()
+
+
+def ordered_per_offer(campaign_id: int) -> dict[int, int]:
+    """The units ordered per offer of a campaign, summed from the active orders' lines: the
+    definition that the demand the database keeps (offer_demand) must equal."""
+    rows = db.session.execute(
+        db.select(OrderLine.offer_id, db.func.sum(OrderLine.quantity))
+        .join(Order, OrderLine.order_id == Order.id)
+        .where(Order.campaign_id == campaign_id, Order.status == OrderStatus.ACTIVE)
+        .group_by(OrderLine.offer_id)
+    )
+    return {offer_id: int(units) for offer_id, units in rows if units}
 
 
 def outbox(app) -> list:  # type: ignore[no-untyped-def,type-arg]

@@ -15,17 +15,7 @@ from nrhub.db import utcnow
 from nrhub.extensions import db
 from nrhub.transactions import unit_of_work
 from tests import factories
-
-
-def _summed(campaign_id: int) -> dict[int, int]:
-    """The units ordered per offer, summed from the lines (the definition)."""
-    rows = db.session.execute(
-        select(OrderLine.offer_id, func.sum(OrderLine.quantity))
-        .join(Order, OrderLine.order_id == Order.id)
-        .where(Order.campaign_id == campaign_id, Order.status == OrderStatus.ACTIVE)
-        .group_by(OrderLine.offer_id)
-    )
-    return {offer_id: int(units) for offer_id, units in rows if units}
+from tests.campaigns.conftest import ordered_per_offer
 
 
 def _kept(campaign_id: int) -> dict[int, int]:
@@ -53,17 +43,17 @@ def test_every_order_change_moves_the_demand(world, people):  # type: ignore[no-
     for buyer, quantities in steps:
         with unit_of_work():
             order_services.place_order(campaign, quantities, by=buyer)
-        assert _kept(campaign.id) == _summed(campaign.id)
+        assert _kept(campaign.id) == ordered_per_offer(campaign.id)
     assert _kept(campaign.id) == {first.id: 1, second.id: 7}
     order = db.session.execute(
         select(Order).where(Order.buyer_id == people.buyer.organisation_id)
     ).scalar_one()
     with unit_of_work():
         order_services.cancel_order(order, by=people.buyer)
-    assert _kept(campaign.id) == _summed(campaign.id) == {second.id: 2}
+    assert _kept(campaign.id) == ordered_per_offer(campaign.id) == {second.id: 2}
     with unit_of_work():  # the cancelled order taken up again
         order_services.place_order(campaign, {first.id: 6}, by=people.buyer)
-    assert _kept(campaign.id) == _summed(campaign.id) == {first.id: 6, second.id: 2}
+    assert _kept(campaign.id) == ordered_per_offer(campaign.id) == {first.id: 6, second.id: 2}
 
 
 def test_a_cancelled_campaign_asks_nothing_any_more(world, people):  # type: ignore[no-untyped-def]
@@ -76,7 +66,7 @@ def test_a_cancelled_campaign_asks_nothing_any_more(world, people):  # type: ign
         )
     # The lines stay, for the history; their orders are no longer active.
     assert db.session.scalar(select(func.count(OrderLine.id))) == 2
-    assert _kept(campaign.id) == _summed(campaign.id) == {}
+    assert _kept(campaign.id) == ordered_per_offer(campaign.id) == {}
 
 
 def test_writes_outside_the_services_are_counted_too(world, people):  # type: ignore[no-untyped-def]
@@ -102,7 +92,7 @@ def test_writes_outside_the_services_are_counted_too(world, people):  # type: ig
     )
     assert _kept(campaign.id) == {first.id: 3, second.id: 2}
     db.session.execute(update(OrderLine).where(OrderLine.offer_id == first.id).values(quantity=9))
-    assert _kept(campaign.id) == _summed(campaign.id) == {first.id: 9, second.id: 2}
+    assert _kept(campaign.id) == ordered_per_offer(campaign.id) == {first.id: 9, second.id: 2}
     db.session.execute(
         update(Order).where(Order.id == order_id).values(status=OrderStatus.CANCELLED)
     )
@@ -111,7 +101,7 @@ def test_writes_outside_the_services_are_counted_too(world, people):  # type: ig
     assert _kept(campaign.id) == {first.id: 9, second.id: 2}
     # An order deleted takes its lines with it, and its demand.
     db.session.execute(delete(Order).where(Order.id == order_id))
-    assert _kept(campaign.id) == _summed(campaign.id) == {}
+    assert _kept(campaign.id) == ordered_per_offer(campaign.id) == {}
     db.session.commit()
 
 

@@ -23,7 +23,6 @@ from nrhub.campaigns.models import (
     OfferStatus,
     Order,
     OrderEvent,
-    OrderLine,
     OrderStatus,
 )
 from nrhub.catalog.models import Category, Listing
@@ -33,6 +32,7 @@ from nrhub.extensions import db
 from nrhub.ledger.models import SpendEntry
 from nrhub.mail.models import OutboxMail
 from nrhub.transactions import unit_of_work
+from tests.campaigns.conftest import ordered_per_offer
 from tests.conftest import csrf_token_from
 from tests.factories import (
     PASSWORD,
@@ -339,14 +339,7 @@ def test_orders_racing_on_the_same_offers_count_every_unit(app, race_server):  #
         )
     assert statuses(race(calls)) == [200] * len(calls)
     db.session.expire_all()
-    summed = dict(
-        db.session.execute(
-            select(OrderLine.offer_id, func.sum(OrderLine.quantity))
-            .join(Order, Order.id == OrderLine.order_id)
-            .where(Order.campaign_id == world.campaign_id, Order.status == OrderStatus.ACTIVE)
-            .group_by(OrderLine.offer_id)
-        ).all()
-    )
+    summed = ordered_per_offer(world.campaign_id)
     kept = dict(db.session.execute(select(OfferDemand.offer_id, OfferDemand.quantity)).all())
     assert sum(summed.values()) == sum(
         1 + (i + n) % 3 for i in range(len(buyers)) for n in range(4)
