@@ -155,7 +155,8 @@ def run_in_transaction(view: Callable[[], Any]) -> Response:
             if not is_retryable(err):
                 raise
             if attempt == 1:
-                log.info("retrying a request after %s", type(err.orig).__name__)
+                # A deadlock or serialization failure says two writers met: worth seeing.
+                log.warning("retrying a request after %s", type(err.orig).__name__)
                 continue
             raise ConflictError(
                 _(

@@ -304,11 +304,19 @@ def test_ten_calls_for_stock_publish_it_once(app, race_server):  # type: ignore[
     assert _count(OutboxMail) - mails_before == 1
 
 
-def test_orders_racing_on_the_same_offers_count_every_unit(app, race_server):  # type: ignore[no-untyped-def]
-    """Buyers changing their orders at once, each on the same offers in another order: none
-    waits for another in a circle (no 409), and each offer's demand is the sum of the
-    lines."""
-    world = _world()
+def _race_without_retry(server: RaceServer, calls):  # type: ignore[no-untyped-def]
+    """:func:`race`, checking that no request met a deadlock (the unit of work retries it
+    once, silently for the client, and says so in the server's log)."""
+    logged = server.log.stat().st_size
+    responses = race(calls)
+    with server.log.open("rb") as log:
+        log.seek(logged)
+        assert b"retrying a request" not in log.read()
+    return responses
+
+
+def _four_offers(world: World) -> list[int]:
+    """The world's offer and three more, accepted in its campaign: their ids, ascending."""
     listings = [
         ListingFactory(refurbisher=world.refurbisher.organisation, quantity=STOCK) for _ in range(3)
     ]
@@ -320,28 +328,91 @@ def test_orders_racing_on_the_same_offers_count_every_unit(app, race_server):  #
             offer = offer_services.commit_offer(campaign, listing.id, 5, by=world.refurbisher)
             offer_services.decide_offer(offer, True, by=world.coordinator)
             offer_ids.append(offer.id)
+    return offer_ids
+
+
+def _order_change(  # type: ignore[no-untyped-def]
+    server: RaceServer, token: str, world: World, offer_ids: list[int], index: int
+):
+    """The ``index``-th buyer's order of every offer, 1 + (index + n) % 3 units of the n-th,
+    the offers rotated by ``index`` and reversed for odd ones (locks asked in every order)."""
+    order = offer_ids[index % 4 :] + offer_ids[: index % 4]
+    if index % 2:
+        order.reverse()
+    lines = [{"offer_id": oid, "quantity": 1 + (index + n) % 3} for n, oid in enumerate(order)]
+    return api_call(
+        server, token, "PUT", f"/campaigns/{world.campaign_id}/order", json={"lines": lines}
+    )
+
+
+def test_orders_racing_on_the_same_offers_count_every_unit(app, race_server):  # type: ignore[no-untyped-def]
+    """Buyers changing their orders at once, each on the same offers in another order: none
+    waits for another in a circle (no 409), and each offer's demand is the sum of the
+    lines."""
+    world = _world()
+    offer_ids = _four_offers(world)
     buyers = [UserFactory(organisation=BuyerFactory()) for _ in range(12)]
     tokens = [token_for(buyer) for buyer in buyers]
-    calls = []
-    for index, token in enumerate(tokens):
-        order = offer_ids[index % 4 :] + offer_ids[: index % 4]
-        if index % 2:
-            order.reverse()
-        lines = [{"offer_id": oid, "quantity": 1 + (index + n) % 3} for n, oid in enumerate(order)]
-        calls.append(
-            api_call(
-                race_server,
-                token,
-                "PUT",
-                f"/campaigns/{world.campaign_id}/order",
-                json={"lines": lines},
-            )
-        )
-    assert statuses(race(calls)) == [200] * len(calls)
+    calls = [
+        _order_change(race_server, token, world, offer_ids, index)
+        for index, token in enumerate(tokens)
+    ]
+    assert statuses(_race_without_retry(race_server, calls)) == [200] * len(calls)
     db.session.expire_all()
     summed = ordered_per_offer(world.campaign_id)
     kept = dict(db.session.execute(select(OfferDemand.offer_id, OfferDemand.quantity)).all())
     assert sum(summed.values()) == sum(
         1 + (i + n) % 3 for i in range(len(buyers)) for n in range(4)
+    )
+    assert kept == summed
+
+
+def test_cancellations_racing_order_changes_count_every_unit(app, race_server):  # type: ignore[no-untyped-def]
+    """Buyers cancelling their orders (on the web) while others change theirs (API) on the
+    same offers: both lock the offers in one order (no 409, no deadlock), and each offer's
+    demand is the sum of the remaining active orders' lines."""
+    world = _world()
+    offer_ids = _four_offers(world)
+    campaign = db.session.get(Campaign, world.campaign_id)
+    leaving = [UserFactory(organisation=BuyerFactory()) for _ in range(6)]
+    staying = [UserFactory(organisation=BuyerFactory()) for _ in range(6)]
+    commit_setup()
+    order_ids = []
+    for buyer in leaving:
+        with unit_of_work():
+            order = order_services.place_order(
+                campaign, dict.fromkeys(reversed(offer_ids), 2), by=buyer
+            )
+        order_ids.append(order.id)
+    tokens = [token_for(buyer) for buyer in staying]
+    emails = [buyer.email for buyer in leaving]
+    commit_setup()  # reading the e-mails began a transaction: SQLite's write lock, released
+    sessions = [_web_session(race_server, email) for email in emails]
+
+    def cancel(cookies: dict[str, str], csrf: str, order_id: int):  # type: ignore[no-untyped-def]
+        url = f"{race_server.url}/campagnes/{world.campaign_id}/commandes/{order_id}/annuler"
+        return lambda: requests.post(
+            url, data={"csrf_token": csrf}, cookies=cookies, allow_redirects=False, timeout=60
+        )
+
+    calls = []
+    for index, (token, (cookies, csrf), order_id) in enumerate(
+        zip(tokens, sessions, order_ids, strict=True)
+    ):
+        calls += [
+            _order_change(race_server, token, world, offer_ids, index),
+            cancel(cookies, csrf, order_id),
+        ]
+    responses = _race_without_retry(race_server, calls)
+    assert statuses(responses[0::2]) == [200] * len(staying)
+    assert statuses(responses[1::2]) == [302] * len(leaving)
+    db.session.expire_all()
+    assert {db.session.get(Order, order_id).status for order_id in order_ids} == {  # type: ignore[union-attr]
+        OrderStatus.CANCELLED
+    }
+    summed = ordered_per_offer(world.campaign_id)
+    kept = dict(db.session.execute(select(OfferDemand.offer_id, OfferDemand.quantity)).all())
+    assert sum(summed.values()) == sum(
+        1 + (i + n) % 3 for i in range(len(staying)) for n in range(4)
     )
     assert kept == summed
